@@ -1,0 +1,365 @@
+/* decision.c: the decision object, its accessors, and its JSON form.
+ *
+ * A decision is one allocation: the header, then the item results, the matches, the
+ * per-regime outcomes and the item ids, laid out back to back. Missing facts and the
+ * rendered message are rare and allocated apart. The decision keeps a reference on its
+ * rule set, so the rules it points to outlive the caller's own reference.
+ *
+ * The JSON form follows the contract (docs/decision-format.md) key for key, through
+ * yajl's generator, which escapes strings correctly and writes compact output.
+ */
+#include "embargo-private.h"
+
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+typedef struct {
+  const char *id;
+  EmbargoOutcome outcome;
+  const EmbargoRule *rule;
+} DItem;
+
+struct _EmbargoDecision {
+  EmbargoRuleset *rs;
+  const char *txn_id;
+  char as_of[11];
+  EmbargoOutcome outcome;
+  const EmbargoRule *rule;
+  char *message;
+  guint32 nitems, nmatches;
+  DItem *items;
+  EmbargoMatch *matches;
+  guint8 *regimes;  /* outcome per rs->regimes entry */
+  GArray *missing;  /* EmbargoMissing, fields owned (g_free) */
+};
+
+static gsize
+align8 (gsize n)
+{
+  return (n + 7) & ~(gsize) 7;
+}
+
+EmbargoDecision *
+decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 as_of, const ItemRec *items,
+                guint32 nitems, const MatchRec *matches, guint32 nmatches,
+                const guint8 *regime_outcomes, EmbargoOutcome outcome, const EmbargoRule *rule)
+{
+  gsize strings = strlen (txn_id) + 1;
+  for (guint32 i = 0; i < nitems; i++)
+    strings += items[i].id_len + 1;
+  gsize off_items = align8 (sizeof (EmbargoDecision));
+  gsize off_matches = off_items + align8 (nitems * sizeof (DItem));
+  gsize off_regimes = off_matches + align8 (nmatches * sizeof (EmbargoMatch));
+  gsize off_strings = off_regimes + align8 (rs->nregimes);
+  char *block = g_malloc (off_strings + strings);
+
+  EmbargoDecision *d = (EmbargoDecision *) block;
+  memset (d, 0, sizeof *d);
+  d->rs = embargo_ruleset_ref (rs);
+  d->outcome = outcome;
+  d->rule = rule;
+  date_format (as_of, d->as_of);
+  d->nitems = nitems;
+  d->nmatches = nmatches;
+  d->items = (DItem *) (block + off_items);
+  d->matches = (EmbargoMatch *) (block + off_matches);
+  d->regimes = (guint8 *) (block + off_regimes);
+  memcpy (d->regimes, regime_outcomes, rs->nregimes);
+
+  char *s = block + off_strings;
+  gsize n = strlen (txn_id) + 1;
+  memcpy (s, txn_id, n);
+  d->txn_id = s;
+  s += n;
+  for (guint32 i = 0; i < nitems; i++)
+    {
+      memcpy (s, items[i].id, items[i].id_len);
+      s[items[i].id_len] = '\0';
+      d->items[i] = (DItem) { s, items[i].outcome, items[i].rule };
+      s += items[i].id_len + 1;
+    }
+  for (guint32 i = 0; i < nmatches; i++)
+    d->matches[i] = (EmbargoMatch) { matches[i].rule, matches[i].item, matches[i].effect,
+                                     matches[i].status, matches[i].unknown,
+                                     matches[i].lifted_by };
+  return d;
+}
+
+void
+decision_set_message (EmbargoDecision *d, char *message)
+{
+  g_free (d->message);
+  d->message = message;
+}
+
+void
+decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item, char *field)
+{
+  if (d->missing == NULL)
+    d->missing = g_array_new (FALSE, FALSE, sizeof (EmbargoMissing));
+  EmbargoMissing m = { rule, item, field };
+  g_array_append_val (d->missing, m);
+}
+
+void
+embargo_decision_free (EmbargoDecision *decision)
+{
+  if (decision == NULL)
+    return;
+  if (decision->missing)
+    {
+      for (guint i = 0; i < decision->missing->len; i++)
+        g_free ((char *) g_array_index (decision->missing, EmbargoMissing, i).field);
+      g_array_free (decision->missing, TRUE);
+    }
+  g_free (decision->message);
+  embargo_ruleset_unref (decision->rs);
+  g_free (decision);
+}
+
+EmbargoOutcome
+embargo_decision_get_outcome (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, EMBARGO_OUTCOME_DENY);
+  return d->outcome;
+}
+
+const EmbargoRule *
+embargo_decision_get_rule (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return d->rule;
+}
+
+const char *
+embargo_decision_get_message (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return d->message;
+}
+
+const char *
+embargo_decision_get_transaction_id (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return d->txn_id;
+}
+
+const char *
+embargo_decision_get_as_of (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return d->as_of;
+}
+
+gsize
+embargo_decision_get_item_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->nitems;
+}
+
+const char *
+embargo_decision_get_item_id (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return index < d->nitems ? d->items[index].id : NULL;
+}
+
+EmbargoOutcome
+embargo_decision_get_item_outcome (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, EMBARGO_OUTCOME_DENY);
+  g_return_val_if_fail (index < d->nitems, EMBARGO_OUTCOME_DENY);
+  return d->items[index].outcome;
+}
+
+const EmbargoRule *
+embargo_decision_get_item_rule (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return index < d->nitems ? d->items[index].rule : NULL;
+}
+
+gsize
+embargo_decision_get_match_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->nmatches;
+}
+
+const EmbargoMatch *
+embargo_decision_get_match (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return index < d->nmatches ? &d->matches[index] : NULL;
+}
+
+gsize
+embargo_decision_get_missing_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->missing ? d->missing->len : 0;
+}
+
+const EmbargoMissing *
+embargo_decision_get_missing (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  if (d->missing == NULL || index >= d->missing->len)
+    return NULL;
+  return &g_array_index (d->missing, EmbargoMissing, index);
+}
+
+EmbargoOutcome
+embargo_decision_get_regime_outcome (const EmbargoDecision *d, const char *regime)
+{
+  g_return_val_if_fail (d != NULL, EMBARGO_OUTCOME_DENY);
+  g_return_val_if_fail (regime != NULL, EMBARGO_OUTCOME_DENY);
+  for (guint32 i = 0; i < d->rs->nregimes; i++)
+    if (strcmp (d->rs->regimes[i], regime) == 0)
+      return (EmbargoOutcome) d->regimes[i];
+  return EMBARGO_OUTCOME_ALLOW;
+}
+
+/* ---- JSON ---- */
+
+static void
+gen_str (yajl_gen g, const char *s)
+{
+  if (s == NULL)
+    yajl_gen_null (g);
+  else
+    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+}
+
+static void
+gen_kv (yajl_gen g, const char *key, const char *val)
+{
+  gen_str (g, key);
+  gen_str (g, val);
+}
+
+static void
+gen_rule_full (yajl_gen g, const EmbargoRule *r)
+{
+  if (r == NULL)
+    {
+      yajl_gen_null (g);
+      return;
+    }
+  char source[4096];
+  g_snprintf (source, sizeof source, "%s:%u", r->source_name, r->line);
+  yajl_gen_map_open (g);
+  gen_kv (g, "id", r->id);
+  gen_kv (g, "title", r->title);
+  gen_kv (g, "regime", r->regime);
+  gen_kv (g, "authority", r->authority);
+  gen_kv (g, "citation", r->citation);
+  gen_kv (g, "source_url", r->source_url);
+  gen_kv (g, "source", source);
+  gen_kv (g, "effect", embargo_outcome_to_string (r->effect));
+  gen_kv (g, "effective_from", r->from_text);
+  if (r->until_text)
+    gen_kv (g, "effective_until", r->until_text);
+  if (r->unverified)
+    gen_kv (g, "unverified", r->unverified);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_rule_ref (yajl_gen g, const EmbargoRule *r)
+{
+  if (r == NULL)
+    {
+      yajl_gen_null (g);
+      return;
+    }
+  yajl_gen_map_open (g);
+  gen_kv (g, "id", r->id);
+  yajl_gen_map_close (g);
+}
+
+char *
+embargo_decision_to_json (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_validate_utf8, 0);
+
+  yajl_gen_map_open (g);
+  gen_kv (g, "transaction", d->txn_id);
+  gen_kv (g, "decision", embargo_outcome_to_string (d->outcome));
+  gen_str (g, "rule");
+  gen_rule_full (g, d->rule);
+  gen_kv (g, "message", d->message);
+
+  gen_str (g, "items");
+  yajl_gen_array_open (g);
+  for (guint32 i = 0; i < d->nitems; i++)
+    {
+      yajl_gen_map_open (g);
+      gen_kv (g, "id", d->items[i].id);
+      gen_kv (g, "decision", embargo_outcome_to_string (d->items[i].outcome));
+      gen_str (g, "rule");
+      gen_rule_ref (g, d->items[i].rule);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+
+  gen_str (g, "regimes");
+  yajl_gen_map_open (g);
+  for (guint32 i = 0; i < d->rs->nregimes; i++)
+    gen_kv (g, d->rs->regimes[i], embargo_outcome_to_string (d->regimes[i]));
+  yajl_gen_map_close (g);
+
+  gen_str (g, "matched");
+  yajl_gen_array_open (g);
+  for (guint32 i = 0; i < d->nmatches; i++)
+    {
+      const EmbargoMatch *m = &d->matches[i];
+      yajl_gen_map_open (g);
+      gen_kv (g, "rule", m->rule->id);
+      gen_kv (g, "item", d->items[m->item].id);
+      gen_kv (g, "effect", embargo_outcome_to_string (m->effect));
+      gen_kv (g, "status", embargo_match_status_to_string (m->status));
+      if (m->lifted_by)
+        gen_kv (g, "by", m->lifted_by->id);
+      if (m->unknown)
+        {
+          gen_str (g, "unknown");
+          yajl_gen_bool (g, 1);
+        }
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+
+  gen_str (g, "missing");
+  yajl_gen_array_open (g);
+  for (gsize i = 0; i < embargo_decision_get_missing_count (d); i++)
+    {
+      const EmbargoMissing *m = embargo_decision_get_missing (d, i);
+      yajl_gen_map_open (g);
+      gen_kv (g, "rule", m->rule->id);
+      gen_kv (g, "field", m->field);
+      gen_kv (g, "item", d->items[m->item].id);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+
+  gen_kv (g, "as_of", d->as_of);
+  gen_str (g, "ruleset");
+  yajl_gen_map_open (g);
+  gen_kv (g, "digest", d->rs->digest);
+  gen_str (g, "rules");
+  yajl_gen_integer (g, d->rs->nrules);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *out = g_strndup ((const char *) buf, len);
+  yajl_gen_free (g);
+  return out;
+}

@@ -1,0 +1,293 @@
+/* doc.c: the document tree that YAML and JSON parse into, and the arena behind it.
+ *
+ * Rule files and transactions are both read into the same small tree (DocNode) so
+ * that one schema checker serves YAML and JSON, and every node carries the line and
+ * column it came from for diagnostics. A document owns one arena: building a
+ * transaction costs a handful of block allocations, and freeing it one pass over them,
+ * whatever its size. Scalars keep their text and, computed once here, their hash, their
+ * value as a number and as a date, so evaluation never parses a string twice.
+ */
+#include "embargo-private.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ArenaBlock {
+  ArenaBlock *next;
+  /* data follows, 16-byte aligned */
+};
+
+#define ARENA_HEADER G_STRUCT_OFFSET (struct { ArenaBlock b; max_align_t d; }, d)
+#define ARENA_FIRST_BLOCK 2048 /* a typical transaction fits in one block */
+
+void
+arena_init (Arena *a)
+{
+  a->head = NULL;
+  a->used = a->cap = 0;
+}
+
+void
+arena_clear (Arena *a)
+{
+  ArenaBlock *b = a->head;
+  while (b)
+    {
+      ArenaBlock *next = b->next;
+      g_free (b);
+      b = next;
+    }
+  arena_init (a);
+}
+
+void *
+arena_alloc (Arena *a, gsize size)
+{
+  size = (size + 7) & ~(gsize) 7;
+  if (a->head == NULL || a->used + size > a->cap)
+    {
+      /* Blocks double up to 1 MiB; an allocation larger than that gets its own. */
+      gsize cap = a->cap ? MIN (a->cap * 2, (gsize) 1 << 20) : ARENA_FIRST_BLOCK;
+      if (cap < size)
+        cap = size;
+      ArenaBlock *b = g_malloc (ARENA_HEADER + cap);
+      b->next = a->head;
+      a->head = b;
+      a->cap = cap;
+      a->used = 0;
+    }
+  char *p = (char *) a->head + ARENA_HEADER + a->used;
+  a->used += size;
+  memset (p, 0, size);
+  return p;
+}
+
+char *
+arena_strndup (Arena *a, const char *s, gsize len)
+{
+  char *p = arena_alloc (a, len + 1);
+  memcpy (p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+char *
+arena_strdup (Arena *a, const char *s)
+{
+  return s ? arena_strndup (a, s, strlen (s)) : NULL;
+}
+
+/* FNV-1a: short keys, no seed needed (no hash flooding concern: keys come from the
+ * rule set, and a transaction only looks them up). */
+guint32
+str_hash (const char *s, gsize len)
+{
+  guint32 h = 2166136261u;
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= (guint8) s[i];
+      h *= 16777619u;
+    }
+  return h;
+}
+
+gint32
+date_parse (const char *s, gsize len)
+{
+  if (len != 10 || s[4] != '-' || s[7] != '-')
+    return 0;
+  int v[8], k = 0;
+  for (gsize i = 0; i < 10; i++)
+    {
+      if (i == 4 || i == 7)
+        continue;
+      if (s[i] < '0' || s[i] > '9')
+        return 0;
+      v[k++] = s[i] - '0';
+    }
+  int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+  int m = v[4] * 10 + v[5];
+  int d = v[6] * 10 + v[7];
+  if (y < 1 || !g_date_valid_dmy (d, m, y))
+    return 0;
+  return y * 10000 + m * 100 + d;
+}
+
+void
+date_format (gint32 ymd, char buf[11])
+{
+  g_snprintf (buf, 11, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+Doc *
+doc_new (void)
+{
+  Doc *doc = g_new0 (Doc, 1);
+  arena_init (&doc->arena);
+  return doc;
+}
+
+void
+doc_free (Doc *doc)
+{
+  if (doc == NULL)
+    return;
+  arena_clear (&doc->arena);
+  g_free (doc);
+}
+
+DocNode *
+doc_new_node (Doc *doc, DocKind kind, guint32 line, guint32 col)
+{
+  DocNode *n = arena_alloc (&doc->arena, sizeof *n);
+  n->kind = kind;
+  n->line = line;
+  n->col = col;
+  return n;
+}
+
+/* A plain number: what YAML and JSON would both read as one (no hex, no inf/nan, no
+ * leading '+', no trailing text). */
+static gboolean
+parse_number (const char *s, gsize len, double *out)
+{
+  if (len == 0 || len > 64)
+    return FALSE;
+  gsize i = 0;
+  if (s[i] == '-')
+    i++;
+  if (i >= len || !g_ascii_isdigit (s[i]))
+    return FALSE;
+  for (gsize j = i; j < len; j++)
+    if (!(g_ascii_isdigit (s[j]) || s[j] == '.' || s[j] == 'e' || s[j] == 'E' || s[j] == '-'
+          || s[j] == '+'))
+      return FALSE;
+  char buf[65];
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  char *end;
+  errno = 0;
+  double v = g_ascii_strtod (buf, &end);
+  if (*end != '\0' || errno == ERANGE || !isfinite (v))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+void
+doc_set_scalar (Doc *doc, DocNode *n, const char *s, gsize len, gboolean quoted)
+{
+  n->u.sc.s = arena_strndup (&doc->arena, s, len);
+  n->u.sc.len = (guint32) len;
+  n->u.sc.hash = str_hash (s, len);
+  n->quoted = quoted;
+  n->u.sc.date = date_parse (s, len);
+  n->is_date = n->u.sc.date != 0;
+  if (quoted)
+    {
+      n->kind = DOC_STRING;
+      return;
+    }
+  /* Plain scalars: YAML 1.2 core schema, so "NO" (Norway) stays a string. */
+  if (len == 0 || (len == 1 && s[0] == '~') || (len == 4 && memcmp (s, "null", 4) == 0))
+    n->kind = DOC_NULL;
+  else if (len == 4 && memcmp (s, "true", 4) == 0)
+    n->kind = DOC_BOOL, n->boolean = TRUE;
+  else if (len == 5 && memcmp (s, "false", 5) == 0)
+    n->kind = DOC_BOOL, n->boolean = FALSE;
+  else if (parse_number (s, len, &n->u.sc.num))
+    n->kind = DOC_NUMBER;
+  else
+    n->kind = DOC_STRING;
+}
+
+void
+doc_list_append (Doc *doc, DocNode *list, DocNode *item)
+{
+  if (list->u.list.n == list->u.list.cap)
+    {
+      guint32 cap = list->u.list.cap ? list->u.list.cap * 2 : 4;
+      DocNode **v = arena_alloc (&doc->arena, cap * sizeof *v);
+      if (list->u.list.n)
+        memcpy (v, list->u.list.v, list->u.list.n * sizeof *v);
+      list->u.list.v = v;
+      list->u.list.cap = cap;
+    }
+  list->u.list.v[list->u.list.n++] = item;
+}
+
+gboolean
+doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, guint32 col,
+             DocNode *val)
+{
+  if (doc_map_get (map, key, klen))
+    return FALSE;
+  if (map->u.map.n == map->u.map.cap)
+    {
+      guint32 cap = map->u.map.cap ? map->u.map.cap * 2 : 8;
+      DocPair *v = arena_alloc (&doc->arena, cap * sizeof *v);
+      if (map->u.map.n)
+        memcpy (v, map->u.map.v, map->u.map.n * sizeof *v);
+      map->u.map.v = v;
+      map->u.map.cap = cap;
+    }
+  DocPair *p = &map->u.map.v[map->u.map.n++];
+  p->key = arena_strndup (&doc->arena, key, klen);
+  p->klen = (guint32) klen;
+  p->line = line;
+  p->col = col;
+  p->val = val;
+  return TRUE;
+}
+
+const DocNode *
+doc_map_get (const DocNode *map, const char *key, gsize klen)
+{
+  if (map == NULL || map->kind != DOC_MAP)
+    return NULL;
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      if (p->klen == klen && memcmp (p->key, key, klen) == 0)
+        return p->val;
+    }
+  return NULL;
+}
+
+gboolean
+doc_is_scalar (const DocNode *n)
+{
+  return n && n->kind != DOC_LIST && n->kind != DOC_MAP;
+}
+
+const char *
+doc_kind_name (const DocNode *n)
+{
+  switch (n ? n->kind : DOC_NULL)
+    {
+    case DOC_NULL: return "null";
+    case DOC_BOOL: return "a boolean";
+    case DOC_NUMBER: return "a number";
+    case DOC_STRING: return "a string";
+    case DOC_LIST: return "a list";
+    case DOC_MAP: return "a mapping";
+    }
+  return "?";
+}
+
+Doc *
+doc_parse_auto (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
+                GError **error)
+{
+  gsize i = 0;
+  /* A UTF-8 byte-order mark is allowed before either. */
+  if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i < len && data[i] == '{')
+    return doc_parse_json (data, len, source, lim, error);
+  return doc_parse_yaml (data, len, source, lim, error);
+}

@@ -1,0 +1,355 @@
+/* embargo-private.h: declarations shared inside the engine; never installed.
+ *
+ * The engine is four layers, each using only the ones below it:
+ *   documents  doc.c, yaml-read.c, json-read.c: bytes -> a tree of DocNodes with
+ *              positions, in an arena; no knowledge of rules or transactions
+ *   schema     load.c (rule files), txn.c (transactions): trees -> checked objects,
+ *              every problem as a diagnostic with its position (diag.c)
+ *   rule set   ruleset.c, index.c: the compiled, immutable rule set and its index
+ *   decisions  eval.c, decision.c: (rule set, transaction) -> decision; pure
+ * file.c alone touches the file system, and only through the public API.
+ */
+#ifndef EMBARGO_PRIVATE_H
+#define EMBARGO_PRIVATE_H
+
+#include <embargo/embargo.h>
+
+#include <stdint.h>
+#include <string.h>
+
+/* ---- arenas: many small allocations freed together ---- */
+
+typedef struct ArenaBlock ArenaBlock;
+typedef struct {
+  ArenaBlock *head;
+  gsize used; /* bytes used in head */
+  gsize cap;  /* capacity of head */
+} Arena;
+
+void arena_init (Arena *a);
+void arena_clear (Arena *a);
+void *arena_alloc (Arena *a, gsize size); /* zeroed, 8-byte aligned; aborts on OOM */
+char *arena_strndup (Arena *a, const char *s, gsize len);
+char *arena_strdup (Arena *a, const char *s);
+
+/* ---- documents ---- */
+
+typedef enum { DOC_NULL, DOC_BOOL, DOC_NUMBER, DOC_STRING, DOC_LIST, DOC_MAP } DocKind;
+
+typedef struct DocNode DocNode;
+
+typedef struct {
+  const char *key;
+  guint32 klen;
+  guint32 line, col; /* of the key */
+  DocNode *val;
+} DocPair;
+
+/* Every scalar keeps its text, so "854232" and 854232 compare equal as text, and a
+ * number keeps the spelling it was written with. */
+struct DocNode {
+  guint8 kind;     /* DocKind */
+  guint8 is_date;  /* scalar text is a valid YYYY-MM-DD date (sc.date) */
+  guint8 quoted;   /* YAML quoted scalar or JSON string */
+  guint8 boolean;  /* DOC_BOOL value */
+  guint32 line, col; /* 1-based */
+  union {
+    struct {
+      const char *s; /* NUL-terminated */
+      guint32 len;
+      guint32 hash;  /* str_hash (s, len) */
+      double num;    /* DOC_NUMBER value */
+      gint32 date;   /* yyyymmdd when is_date */
+    } sc;
+    struct {
+      DocNode **v;
+      guint32 n, cap;
+    } list;
+    struct {
+      DocPair *v;
+      guint32 n, cap;
+    } map;
+  } u;
+};
+
+typedef struct {
+  Arena arena;
+  DocNode *root;
+} Doc;
+
+guint32 str_hash (const char *s, gsize len);
+gint32 date_parse (const char *s, gsize len); /* yyyymmdd, or 0 when not a valid date */
+void date_format (gint32 ymd, char buf[11]);
+
+DocNode *doc_new_node (Doc *doc, DocKind kind, guint32 line, guint32 col);
+void doc_set_scalar (Doc *doc, DocNode *n, const char *s, gsize len, gboolean quoted);
+void doc_list_append (Doc *doc, DocNode *list, DocNode *item);
+/* Appends KEY -> VAL; FALSE when KEY is already present (duplicate key). */
+gboolean doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line,
+                      guint32 col, DocNode *val);
+const DocNode *doc_map_get (const DocNode *map, const char *key, gsize klen);
+static inline const DocNode *
+doc_get (const DocNode *map, const char *key)
+{
+  return doc_map_get (map, key, strlen (key));
+}
+gboolean doc_is_scalar (const DocNode *n);
+const char *doc_kind_name (const DocNode *n);
+
+/* Parsers. On error return NULL with ERROR set to "source:line:col: error: message".
+ * The document owns all its memory; free with doc_free(). */
+Doc *doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
+                     GError **error);
+Doc *doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
+                     GError **error);
+Doc *doc_parse_auto (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
+                     GError **error);
+Doc *doc_new (void);
+void doc_free (Doc *doc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Doc, doc_free)
+
+/* ---- ISO 3166 (iso3166.c, generated from Debian's iso-codes) ---- */
+
+gboolean iso3166_alpha2_valid (const char *code, gsize len);
+gboolean iso3166_region_valid (const char *code, gsize len); /* "UA-43" */
+
+/* ---- diagnostics ---- */
+
+struct _EmbargoDiagnostics {
+  GArray *items;        /* EmbargoDiagnostic */
+  GStringChunk *strings;
+};
+
+EmbargoDiagnostics *diags_new (void);
+void diags_free (EmbargoDiagnostics *d);
+void diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const char *source,
+                unsigned line, unsigned col, const char *fmt, ...) G_GNUC_PRINTF (7, 8);
+/* All diagnostics at SEV or above, one formatted line each, joined by newlines. */
+char *diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev);
+
+/* ---- compiled rules ---- */
+
+typedef struct {
+  const char *s; /* interned, NUL-terminated */
+  guint32 len;
+  guint32 hash;
+} Str;
+
+typedef enum { SCOPE_TXN, SCOPE_ITEM, SCOPE_PARTY } Scope;
+
+typedef struct {
+  Scope scope;
+  guint32 n;
+  Str *seg;          /* the segments after the scope word ("item.eccn" -> {"eccn"}) */
+  const char *text;  /* as written */
+} Path;
+
+typedef enum { V_STR, V_NUM, V_BOOL, V_DATE } ValueType;
+
+typedef struct {
+  ValueType type;
+  Str str; /* text, for every type */
+  double num;
+  gboolean b;
+  gint32 date;
+} Operand;
+
+typedef enum { OP_EQ, OP_IN, OP_IN_LIST, OP_PREFIX, OP_GT, OP_GTE, OP_LT, OP_LTE, OP_PRESENT } OpKind;
+
+typedef struct EList EList;
+
+typedef struct {
+  OpKind kind;
+  Operand val;        /* EQ, GT..LTE */
+  Operand *set;       /* IN, PREFIX */
+  guint32 nset;
+  GHashTable *set_ht; /* IN with many values: Str* -> Str* */
+  EList *list;        /* IN_LIST, resolved when the rule set is finished */
+  const char *list_id;
+  gboolean present;   /* PRESENT */
+  guint32 line, col;
+} Op;
+
+typedef enum { C_TEST, C_ALL, C_ANY, C_NOT, C_PARTY } CondKind;
+typedef enum { MISS_UNKNOWN, MISS_FALSE, MISS_TRUE } MissPolicy;
+
+enum {
+  ROLE_BUYER = 1 << 0,
+  ROLE_SELLER = 1 << 1,
+  ROLE_CONSIGNEE = 1 << 2,
+  ROLE_END_USER = 1 << 3,
+  ROLE_INTERMEDIARIES = 1 << 4,
+};
+#define ROLE_COUNT 5
+extern const char *const role_names[ROLE_COUNT];
+
+typedef struct Cond Cond;
+struct Cond {
+  CondKind kind;
+  MissPolicy if_missing;
+  guint32 roles; /* C_PARTY */
+  Path path;     /* C_TEST */
+  Op *ops;
+  guint32 nops;
+  Cond **kids;   /* C_ALL, C_ANY: n kids; C_NOT, C_PARTY: one */
+  guint32 nkids;
+  guint32 line, col;
+};
+
+typedef enum { LIST_COUNTRIES, LIST_NAMES, LIST_VALUES } ListKind;
+
+typedef struct {
+  gint32 from, until; /* yyyymmdd; 0 = open */
+} Interval;
+
+/* One member of a list under one key; a key may carry several (a names list where two
+ * entries normalize alike, or a country with several membership periods). */
+typedef struct ListMember ListMember;
+struct ListMember {
+  Interval when;
+  const char *name;   /* display name (names lists), or the code/value */
+  const char *citation;
+  const char *license_policy;
+  ListMember *next;
+};
+
+struct EList {
+  const char *id;
+  ListKind kind;
+  const char *title;
+  const char *source_name;
+  guint32 line;
+  GHashTable *members; /* const char* key (normalized for names) -> ListMember* chain */
+  gboolean used;
+};
+
+struct _EmbargoRule {
+  const char *id, *title, *regime, *authority, *citation, *source_url, *unverified;
+  const char *message, *notes, *superseded_by, *from_text, *until_text, *source_name;
+  gint32 from, until;
+  EmbargoOutcome effect;
+  gint priority;
+  gboolean is_exception;
+  const char **tags; /* NULL-terminated */
+  Cond *when;        /* NULL: always */
+  /* lifts as written, resolved to rule indexes when the rule set is finished */
+  const char **lifts_raw;
+  guint32 *lifts_line, *lifts_col;
+  guint32 nlifts_raw;
+  guint32 *lifts; /* sorted rule indexes */
+  guint32 nlifts;
+  guint32 index;   /* load order */
+  guint32 rank;    /* tie-break order: priority, then load order; lower decides */
+  guint32 regime_index;
+  guint32 line, col;
+};
+
+typedef struct Index Index;
+
+/* A growable vector of guint32 that starts in caller-provided (stack) storage, so the
+ * common case of evaluation allocates nothing. */
+typedef struct {
+  guint32 *v;
+  guint32 n, cap;
+  gboolean heap;
+} Vec32;
+
+static inline void
+vec32_init (Vec32 *b, guint32 *storage, guint32 cap)
+{
+  b->v = storage;
+  b->n = 0;
+  b->cap = cap;
+  b->heap = FALSE;
+}
+void vec32_append (Vec32 *b, const guint32 *v, guint32 n);
+static inline void
+vec32_clear (Vec32 *b)
+{
+  if (b->heap)
+    g_free (b->v);
+}
+
+struct _EmbargoRuleset {
+  gint refcount;
+  Arena arena;
+  GStringChunk *strings; /* interned strings */
+  EmbargoRule **rules;   /* load order */
+  guint32 nrules;
+  GHashTable *by_id;     /* id -> rule */
+  GHashTable *lists;     /* id -> EList* */
+  const char **regimes;  /* sorted, NULL-terminated */
+  guint32 nregimes;
+  char digest[7 + 64 + 1];
+  Index *index;
+  GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
+};
+
+/* index.c */
+Index *index_build (EmbargoRuleset *rs);
+void index_free (Index *ix);
+/* Append to OUT (a GArray of guint32) the indexes of the rules that may apply: a
+ * superset, each still evaluated in full; duplicates are possible. The transaction-level
+ * candidates hold for every item; each item adds its own. */
+void index_txn_candidates (const Index *ix, const DocNode *root, Vec32 *out);
+void index_item_candidates (const Index *ix, const DocNode *root, const DocNode *item,
+                            Vec32 *out);
+/* statistics for docs and benchmarks */
+void index_describe (const Index *ix, GString *out);
+
+/* eval.c: three-valued evaluation of one condition */
+typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;
+
+typedef struct {
+  const DocNode *root;
+  const DocNode *item;
+  const DocNode *party;
+  const char *party_role; /* "buyer", "intermediaries.1" ... for missing-field names */
+  gint32 date;
+  GPtrArray *missing;     /* when non-NULL: the missing field names are appended (g_free) */
+} EvalCtx;
+
+Tri cond_eval (const Cond *c, EvalCtx *ctx);
+const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
+
+/* Renders a rule message template against a transaction. */
+char *render_message (const char *tmpl, const DocNode *root, const DocNode *item);
+
+/* Interning in a rule set's string chunk. */
+Str rs_intern (EmbargoRuleset *rs, const char *s, gsize len);
+
+/* The transaction object. */
+struct _EmbargoTransaction {
+  Doc *doc;
+  gboolean validated; /* parsed from text and checked */
+};
+
+gboolean txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
+                           EmbargoDiagnostics *diags);
+
+/* The decision object is defined in decision.c; eval.c builds it through these. */
+typedef struct {
+  const EmbargoRule *rule;
+  guint32 item;
+  EmbargoOutcome effect;
+  EmbargoMatchStatus status;
+  gboolean unknown;
+  const EmbargoRule *lifted_by;
+} MatchRec;
+
+typedef struct {
+  const char *id;
+  guint32 id_len;
+  EmbargoOutcome outcome;
+  const EmbargoRule *rule;
+} ItemRec;
+
+EmbargoDecision *decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 as_of,
+                                 const ItemRec *items, guint32 nitems, const MatchRec *matches,
+                                 guint32 nmatches, const guint8 *regime_outcomes,
+                                 EmbargoOutcome outcome, const EmbargoRule *rule);
+void decision_set_message (EmbargoDecision *d, char *message);          /* takes ownership */
+void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
+                           char *field);                                  /* takes ownership */
+
+#endif /* EMBARGO_PRIVATE_H */

@@ -1,0 +1,562 @@
+/* eval.c: (rule set, transaction) -> decision. Pure: no I/O, no shared state.
+ *
+ * For each item:
+ *   1. candidates: the index's transaction-level candidates (computed once) plus the
+ *      item's, sorted and deduplicated, so rules come in load order;
+ *   2. each candidate in force on the date is evaluated in three-valued logic: TRUE
+ *      applies; UNKNOWN (a needed fact is absent) counts as `review` for a restriction
+ *      and as not applying for an allow rule (fail closed);
+ *   3. every exception that applies lifts the rules it names that also apply to this
+ *      item; when two exceptions lift the same rule the better-ranked one is named;
+ *   4. the item's outcome is the most severe remaining entry, ties to the best rank
+ *      (priority, then load order).
+ * The transaction's outcome is the most severe item outcome; its rule, the best-ranked
+ * deciding rule among those items. Per-regime outcomes fall out of the same entries.
+ * Scratch space lives on the stack and spills to the heap only for unusual sizes, so a
+ * typical evaluation allocates only the decision it returns.
+ */
+#include "embargo-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const DocNode *
+path_resolve (const Path *p, const EvalCtx *ctx)
+{
+  const DocNode *n = p->scope == SCOPE_ITEM ? ctx->item
+                     : p->scope == SCOPE_PARTY ? ctx->party
+                                               : ctx->root;
+  for (guint32 i = 0; i < p->n && n; i++)
+    {
+      if (n->kind != DOC_MAP)
+        return NULL;
+      const DocNode *next = NULL;
+      for (guint32 k = 0; k < n->u.map.n; k++)
+        {
+          const DocPair *pr = &n->u.map.v[k];
+          if (pr->klen == p->seg[i].len && memcmp (pr->key, p->seg[i].s, pr->klen) == 0)
+            {
+              next = pr->val;
+              break;
+            }
+        }
+      n = next;
+    }
+  return n && n->kind != DOC_NULL ? n : NULL;
+}
+
+static gboolean
+operand_eq (const Operand *o, const DocNode *v)
+{
+  switch (o->type)
+    {
+    case V_STR:
+      return v->u.sc.len == o->str.len && v->u.sc.hash == o->str.hash
+             && memcmp (v->u.sc.s, o->str.s, o->str.len) == 0;
+    case V_NUM:
+      return v->kind == DOC_NUMBER && v->u.sc.num == o->num;
+    case V_BOOL:
+      return v->kind == DOC_BOOL && v->boolean == o->b;
+    case V_DATE:
+      return v->is_date && v->u.sc.date == o->date;
+    }
+  return FALSE;
+}
+
+static gboolean
+in_force (const Interval *w, gint32 date)
+{
+  return (w->from == 0 || w->from <= date) && (w->until == 0 || date < w->until);
+}
+
+static gboolean
+list_has (const EList *l, const char *text, gsize len, gint32 date)
+{
+  g_autofree char *norm = NULL;
+  const char *key = text;
+  if (l->kind == LIST_NAMES)
+    key = norm = embargo_name_normalize (text, (gssize) len);
+  for (const ListMember *m = g_hash_table_lookup (l->members, key); m; m = m->next)
+    if (in_force (&m->when, date))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+scalar_holds (const Op *op, const DocNode *v, gint32 date)
+{
+  if (v->kind == DOC_MAP || v->kind == DOC_LIST || v->kind == DOC_NULL)
+    return FALSE;
+  switch (op->kind)
+    {
+    case OP_EQ:
+      return operand_eq (&op->val, v);
+    case OP_IN:
+      if (op->set_ht)
+        return g_hash_table_contains (op->set_ht, v->u.sc.s);
+      for (guint32 i = 0; i < op->nset; i++)
+        if (operand_eq (&op->set[i], v))
+          return TRUE;
+      return FALSE;
+    case OP_IN_LIST:
+      return list_has (op->list, v->u.sc.s, v->u.sc.len, date);
+    case OP_PREFIX:
+      for (guint32 i = 0; i < op->nset; i++)
+        if (v->u.sc.len >= op->set[i].str.len
+            && memcmp (v->u.sc.s, op->set[i].str.s, op->set[i].str.len) == 0)
+          return TRUE;
+      return FALSE;
+    case OP_GT:
+    case OP_GTE:
+    case OP_LT:
+    case OP_LTE:
+      {
+        double a, b;
+        if (op->val.type == V_DATE)
+          {
+            if (!v->is_date)
+              return FALSE;
+            a = v->u.sc.date, b = op->val.date;
+          }
+        else
+          {
+            if (v->kind != DOC_NUMBER)
+              return FALSE;
+            a = v->u.sc.num, b = op->val.num;
+          }
+        switch (op->kind)
+          {
+          case OP_GT: return a > b;
+          case OP_GTE: return a >= b;
+          case OP_LT: return a < b;
+          default: return a <= b;
+          }
+      }
+    case OP_PRESENT:
+      return op->present;
+    }
+  return FALSE;
+}
+
+/* A party's name matches a names list through its aliases too. */
+static gboolean
+alias_holds (const Op *op, const Cond *c, const EvalCtx *ctx)
+{
+  if (op->list->kind != LIST_NAMES || strcmp (c->path.seg[c->path.n - 1].s, "name") != 0)
+    return FALSE;
+  Path parent = c->path;
+  parent.n--;
+  const DocNode *owner = parent.n ? path_resolve (&parent, ctx)
+                         : c->path.scope == SCOPE_PARTY ? ctx->party
+                         : c->path.scope == SCOPE_ITEM  ? ctx->item
+                                                        : ctx->root;
+  const DocNode *aliases = doc_get (owner, "aliases");
+  if (aliases == NULL || aliases->kind != DOC_LIST)
+    return FALSE;
+  for (guint32 i = 0; i < aliases->u.list.n; i++)
+    {
+      const DocNode *a = aliases->u.list.v[i];
+      if (doc_is_scalar (a) && a->kind != DOC_NULL
+          && list_has (op->list, a->u.sc.s, a->u.sc.len, ctx->date))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+op_holds (const Op *op, const Cond *c, const DocNode *v, const EvalCtx *ctx)
+{
+  if (op->kind == OP_PRESENT)
+    return op->present;
+  gboolean ok = FALSE;
+  if (v->kind == DOC_LIST)
+    {
+      for (guint32 i = 0; i < v->u.list.n && !ok; i++)
+        ok = scalar_holds (op, v->u.list.v[i], ctx->date);
+    }
+  else
+    ok = scalar_holds (op, v, ctx->date);
+  if (!ok && op->kind == OP_IN_LIST)
+    ok = alias_holds (op, c, ctx);
+  return ok;
+}
+
+static void
+record_missing (const Cond *c, EvalCtx *ctx)
+{
+  if (ctx->missing == NULL)
+    return;
+  char *name;
+  if (c->path.scope == SCOPE_PARTY)
+    name = g_strdup_printf ("%s.%s", ctx->party_role, c->path.text + strlen ("party."));
+  else
+    name = g_strdup (c->path.text);
+  for (guint i = 0; i < ctx->missing->len; i++)
+    if (strcmp (g_ptr_array_index (ctx->missing, i), name) == 0)
+      {
+        g_free (name);
+        return;
+      }
+  g_ptr_array_add (ctx->missing, name);
+}
+
+static Tri
+test_eval (const Cond *c, EvalCtx *ctx)
+{
+  const DocNode *v = path_resolve (&c->path, ctx);
+  if (v == NULL)
+    {
+      /* `present` needs no value; any other operator needs the fact. */
+      gboolean needs_value = FALSE;
+      for (guint32 i = 0; i < c->nops; i++)
+        {
+          if (c->ops[i].kind == OP_PRESENT)
+            {
+              if (c->ops[i].present)
+                return TRI_FALSE;
+            }
+          else
+            needs_value = TRUE;
+        }
+      if (!needs_value)
+        return TRI_TRUE;
+      /* An alias can still match a names list when the name itself is absent. */
+      for (guint32 i = 0; i < c->nops; i++)
+        if (c->ops[i].kind == OP_IN_LIST && alias_holds (&c->ops[i], c, ctx) && c->nops == 1)
+          return TRI_TRUE;
+      switch (c->if_missing)
+        {
+        case MISS_FALSE: return TRI_FALSE;
+        case MISS_TRUE: return TRI_TRUE;
+        case MISS_UNKNOWN: break;
+        }
+      record_missing (c, ctx);
+      return TRI_UNKNOWN;
+    }
+  for (guint32 i = 0; i < c->nops; i++)
+    if (!op_holds (&c->ops[i], c, v, ctx))
+      return TRI_FALSE;
+  return TRI_TRUE;
+}
+
+static Tri
+party_eval (const Cond *c, EvalCtx *ctx)
+{
+  Tri res = TRI_FALSE;
+  char role[48];
+  for (guint r = 0; r < ROLE_COUNT && res != TRI_TRUE; r++)
+    {
+      if (!(c->roles & (1u << r)))
+        continue;
+      const DocNode *p = doc_get (ctx->root, role_names[r]);
+      if (p == NULL)
+        continue;
+      guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
+      for (guint32 i = 0; i < n && res != TRI_TRUE; i++)
+        {
+          const DocNode *party = p->kind == DOC_LIST ? p->u.list.v[i] : p;
+          if (party->kind != DOC_MAP)
+            continue;
+          if (p->kind == DOC_LIST)
+            g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
+          else
+            g_strlcpy (role, role_names[r], sizeof role);
+          ctx->party = party;
+          ctx->party_role = role;
+          Tri t = cond_eval (c->kids[0], ctx);
+          if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
+            res = t;
+        }
+    }
+  ctx->party = NULL;
+  ctx->party_role = NULL;
+  return res;
+}
+
+Tri
+cond_eval (const Cond *c, EvalCtx *ctx)
+{
+  switch (c->kind)
+    {
+    case C_TEST:
+      return test_eval (c, ctx);
+    case C_ALL:
+      {
+        Tri res = TRI_TRUE;
+        for (guint32 i = 0; i < c->nkids; i++)
+          {
+            Tri t = cond_eval (c->kids[i], ctx);
+            if (t == TRI_FALSE)
+              return TRI_FALSE;
+            if (t == TRI_UNKNOWN)
+              res = TRI_UNKNOWN;
+          }
+        return res;
+      }
+    case C_ANY:
+      {
+        Tri res = TRI_FALSE;
+        for (guint32 i = 0; i < c->nkids; i++)
+          {
+            Tri t = cond_eval (c->kids[i], ctx);
+            if (t == TRI_TRUE)
+              return TRI_TRUE;
+            if (t == TRI_UNKNOWN)
+              res = TRI_UNKNOWN;
+          }
+        return res;
+      }
+    case C_NOT:
+      {
+        Tri t = cond_eval (c->kids[0], ctx);
+        return t == TRI_UNKNOWN ? TRI_UNKNOWN : t == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+      }
+    case C_PARTY:
+      return party_eval (c, ctx);
+    }
+  return TRI_UNKNOWN;
+}
+
+/* ---- messages ---- */
+
+char *
+render_message (const char *tmpl, const DocNode *root, const DocNode *item)
+{
+  GString *out = g_string_sized_new (strlen (tmpl) + 32);
+  for (const char *p = tmpl; *p;)
+    {
+      const char *close;
+      if (*p == '{' && (close = strchr (p, '}')) && close - p > 1 && close - p < 128)
+        {
+          g_autofree char *path = g_strndup (p + 1, close - p - 1);
+          const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
+          const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
+          g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
+          for (guint i = 0; segs[i] && n; i++)
+            n = doc_get (n, segs[i]);
+          if (n && doc_is_scalar (n) && n->kind != DOC_NULL)
+            g_string_append (out, n->u.sc.s);
+          else if (n && n->kind == DOC_LIST)
+            for (guint32 i = 0; i < n->u.list.n; i++)
+              {
+                const DocNode *e = n->u.list.v[i];
+                g_string_append_printf (out, "%s%s", i ? ", " : "",
+                                        doc_is_scalar (e) ? e->u.sc.s : "?");
+              }
+          else
+            g_string_append_c (out, '?');
+          p = close + 1;
+          continue;
+        }
+      g_string_append_c (out, *p++);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- evaluation ---- */
+
+static int
+cmp_u32 (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct {
+  MatchRec *v;
+  guint32 n, cap;
+  gboolean heap;
+} MatchVec;
+
+static MatchRec *
+match_push (MatchVec *m)
+{
+  if (m->n == m->cap)
+    {
+      guint32 cap = m->cap * 2;
+      MatchRec *nv = g_new (MatchRec, cap);
+      memcpy (nv, m->v, m->n * sizeof *nv);
+      if (m->heap)
+        g_free (m->v);
+      m->v = nv;
+      m->cap = cap;
+      m->heap = TRUE;
+    }
+  MatchRec *r = &m->v[m->n++];
+  memset (r, 0, sizeof *r);
+  return r;
+}
+
+static gboolean
+better (EmbargoOutcome sev_a, const EmbargoRule *a, EmbargoOutcome sev_b, const EmbargoRule *b)
+{
+  /* Is (sev_a, a) more decisive than (sev_b, b)? */
+  if (b == NULL)
+    return TRUE;
+  if (sev_a != sev_b)
+    return sev_a > sev_b;
+  return a->rank < b->rank;
+}
+
+EmbargoDecision *
+embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
+                  const EmbargoEvalOptions *options, GError **error)
+{
+  g_return_val_if_fail (rs != NULL, NULL);
+  g_return_val_if_fail (txn != NULL, NULL);
+
+  if (!txn->validated && !embargo_transaction_validate (txn, error))
+    return NULL;
+  const DocNode *root = txn->doc->root;
+  gint32 date = doc_get (root, "date")->u.sc.date;
+  if (options && options->as_of)
+    {
+      date = date_parse (options->as_of, strlen (options->as_of));
+      if (date == 0)
+        {
+          g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE,
+                       "as-of date '%s' is not a valid date (YYYY-MM-DD)", options->as_of);
+          return NULL;
+        }
+    }
+  const DocNode *items = doc_get (root, "items");
+  guint32 nitems = items->u.list.n;
+
+  guint32 txn_store[64], cand_store[256];
+  Vec32 txn_cands, cands;
+  vec32_init (&txn_cands, txn_store, G_N_ELEMENTS (txn_store));
+  vec32_init (&cands, cand_store, G_N_ELEMENTS (cand_store));
+  index_txn_candidates (rs->index, root, &txn_cands);
+
+  MatchRec match_store[64];
+  MatchVec m = { match_store, 0, G_N_ELEMENTS (match_store), FALSE };
+  ItemRec item_store[16];
+  ItemRec *irec = nitems <= G_N_ELEMENTS (item_store) ? item_store : g_new (ItemRec, nitems);
+  guint8 regime_store[64];
+  guint8 *regime_sev = rs->nregimes <= sizeof regime_store ? regime_store
+                                                           : g_new (guint8, rs->nregimes);
+  memset (regime_sev, 0, rs->nregimes);
+
+  EmbargoOutcome outcome = EMBARGO_OUTCOME_ALLOW;
+  const EmbargoRule *deciding = NULL;
+  guint32 deciding_item = 0;
+
+  EvalCtx ctx = { .root = root, .date = date };
+  for (guint32 it = 0; it < nitems; it++)
+    {
+      const DocNode *item = items->u.list.v[it];
+      ctx.item = item;
+      cands.n = 0;
+      vec32_append (&cands, txn_cands.v, txn_cands.n);
+      index_item_candidates (rs->index, root, item, &cands);
+      qsort (cands.v, cands.n, sizeof *cands.v, cmp_u32);
+
+      guint32 first = m.n;
+      guint32 prev = G_MAXUINT32;
+      for (guint32 k = 0; k < cands.n; k++)
+        {
+          guint32 ri = cands.v[k];
+          if (ri == prev)
+            continue;
+          prev = ri;
+          const EmbargoRule *r = rs->rules[ri];
+          if (r->from > date || (r->until && date >= r->until))
+            continue;
+          Tri t = r->when ? cond_eval (r->when, &ctx) : TRI_TRUE;
+          if (t == TRI_FALSE || (t == TRI_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW))
+            continue;
+          MatchRec *mr = match_push (&m);
+          mr->rule = r;
+          mr->item = it;
+          mr->unknown = t == TRI_UNKNOWN;
+          mr->effect = mr->unknown ? EMBARGO_OUTCOME_REVIEW : r->effect;
+        }
+      guint32 last = m.n;
+
+      /* Exceptions lift what they name, among this item's entries (in rule order). */
+      for (guint32 k = first; k < last; k++)
+        {
+          const EmbargoRule *x = m.v[k].rule;
+          if (!x->is_exception)
+            continue;
+          for (guint32 j = 0; j < x->nlifts; j++)
+            {
+              guint32 lo = first, hi = last;
+              while (lo < hi)
+                {
+                  guint32 mid = (lo + hi) / 2;
+                  if (m.v[mid].rule->index < x->lifts[j])
+                    lo = mid + 1;
+                  else
+                    hi = mid;
+                }
+              if (lo < last && m.v[lo].rule->index == x->lifts[j]
+                  && (m.v[lo].lifted_by == NULL || x->rank < m.v[lo].lifted_by->rank))
+                m.v[lo].lifted_by = x;
+            }
+        }
+
+      MatchRec *best = NULL;
+      for (guint32 k = first; k < last; k++)
+        {
+          MatchRec *e = &m.v[k];
+          if (e->lifted_by)
+            {
+              e->status = EMBARGO_MATCH_LIFTED;
+              continue;
+            }
+          e->status = EMBARGO_MATCH_OUTWEIGHED;
+          if (best == NULL || better (e->effect, e->rule, best->effect, best->rule))
+            best = e;
+          guint8 *rsev = &regime_sev[e->rule->regime_index];
+          if (e->effect > *rsev)
+            *rsev = e->effect;
+        }
+      if (best)
+        best->status = EMBARGO_MATCH_DECISIVE;
+
+      ItemRec *ir = &irec[it];
+      const DocNode *idn = doc_get (item, "id");
+      ir->id = idn->u.sc.s;
+      ir->id_len = idn->u.sc.len;
+      ir->outcome = best ? best->effect : EMBARGO_OUTCOME_ALLOW;
+      ir->rule = best ? best->rule : NULL;
+      if (ir->rule && (ir->outcome > outcome
+                       || (ir->outcome == outcome
+                           && (deciding == NULL || ir->rule->rank < deciding->rank))))
+        deciding = ir->rule, deciding_item = it;
+      if (ir->outcome > outcome)
+        outcome = ir->outcome;
+    }
+
+  EmbargoDecision *d = decision_build (rs, doc_get (root, "id")->u.sc.s, date, irec, nitems,
+                                       m.v, m.n, regime_sev, outcome, deciding);
+
+  /* Rare paths: facts that were missing, and the message. */
+  for (guint32 k = 0; k < m.n; k++)
+    {
+      const MatchRec *e = &m.v[k];
+      if (!e->unknown || e->lifted_by)
+        continue;
+      GPtrArray *missing = g_ptr_array_new ();
+      EvalCtx mctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
+                       .missing = missing };
+      cond_eval (e->rule->when, &mctx);
+      for (guint i = 0; i < missing->len; i++)
+        decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
+      g_ptr_array_free (missing, TRUE);
+    }
+  if (deciding && deciding->message)
+    decision_set_message (d, render_message (deciding->message, root,
+                                             items->u.list.v[deciding_item]));
+
+  if (m.heap)
+    g_free (m.v);
+  if (irec != item_store)
+    g_free (irec);
+  if (regime_sev != regime_store)
+    g_free (regime_sev);
+  vec32_clear (&txn_cands);
+  vec32_clear (&cands);
+  return d;
+}

@@ -1,0 +1,270 @@
+/* json-read.c: JSON text -> DocNode tree, with yajl's event (SAX) parser.
+ *
+ * Events build the tree directly, with no intermediate DOM to convert. yajl reports
+ * how many bytes it has consumed when each event fires; a forward-only scan turns that
+ * offset into the line and column of the token's start, so schema errors in JSON input
+ * point at the right place just as YAML ones do. The same limits as for YAML apply.
+ */
+#include "embargo-private.h"
+
+#include <yajl/yajl_parse.h>
+
+#define MAX_MAP_KEYS 4096
+
+typedef struct {
+  Doc *doc;
+  const char *source;
+  const EmbargoLimits *lim;
+  yajl_handle h;
+  const char *data;
+  gsize len;
+  /* position tracking: line/col at byte offset `pos` */
+  gsize pos;
+  guint32 line, col;
+  GPtrArray *stack;
+  GPtrArray *keys; /* pending key (a DocNode of kind DOC_STRING) per open map */
+  DocNode *root;
+  GError *err;     /* a limit or duplicate-key error raised from a callback */
+} JsonBuilder;
+
+/* Advances the line/column counter to byte offset OFF. */
+static void
+advance (JsonBuilder *b, gsize off)
+{
+  for (; b->pos < off && b->pos < b->len; b->pos++)
+    {
+      unsigned char c = (unsigned char) b->data[b->pos];
+      if (c == '\n')
+        b->line++, b->col = 1;
+      else if ((c & 0xC0) != 0x80) /* count characters, not UTF-8 continuation bytes */
+        b->col++;
+    }
+}
+
+/* The offset where the token that ends at END starts: yajl tells us the end. */
+static gsize
+token_start (JsonBuilder *b, gsize end, gboolean is_string)
+{
+  gsize i = end;
+  if (is_string)
+    {
+      /* end is just past the closing quote: walk back to the opening one, skipping
+       * escaped quotes. */
+      if (i > 0)
+        i--;
+      while (i > 0)
+        {
+          i--;
+          if (b->data[i] == '"')
+            {
+              gsize bs = 0;
+              while (i >= bs + 1 && b->data[i - bs - 1] == '\\')
+                bs++;
+              if (bs % 2 == 0)
+                break;
+            }
+        }
+      return i;
+    }
+  while (i > 0 && !strchr (" \t\r\n,:[{", b->data[i - 1]))
+    i--;
+  return i;
+}
+
+static DocNode *
+new_node (JsonBuilder *b, DocKind kind, gboolean is_string, gboolean is_container)
+{
+  gsize end = yajl_get_bytes_consumed (b->h);
+  gsize start = is_container ? (end ? end - 1 : 0) : token_start (b, end, is_string);
+  if (start < b->pos)
+    start = b->pos;
+  advance (b, start);
+  return doc_new_node (b->doc, kind, b->line, b->col);
+}
+
+static int
+attach (JsonBuilder *b, DocNode *n)
+{
+  if (b->stack->len == 0)
+    {
+      b->root = n;
+      return 1;
+    }
+  DocNode *top = g_ptr_array_index (b->stack, b->stack->len - 1);
+  if (top->kind == DOC_LIST)
+    {
+      doc_list_append (b->doc, top, n);
+      return 1;
+    }
+  DocNode **pending = (DocNode **) &b->keys->pdata[b->stack->len - 1];
+  DocNode *key = *pending;
+  *pending = NULL;
+  if (top->u.map.n >= MAX_MAP_KEYS)
+    {
+      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
+                   "%s:%u:%u: error: more than %d keys in one object", b->source, key->line,
+                   key->col, MAX_MAP_KEYS);
+      return 0;
+    }
+  if (!doc_map_add (b->doc, top, key->u.sc.s, key->u.sc.len, key->line, key->col, n))
+    {
+      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                   "%s:%u:%u: error: duplicate key '%s'", b->source, key->line, key->col,
+                   key->u.sc.s);
+      return 0;
+    }
+  return 1;
+}
+
+static int
+scalar (JsonBuilder *b, const char *s, gsize len, gboolean is_string, DocKind kind)
+{
+  if (len > b->lim->max_string_bytes)
+    {
+      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
+                   "%s:%u:%u: error: value of %zu bytes exceeds the limit of %zu", b->source,
+                   b->line, b->col, len, b->lim->max_string_bytes);
+      return 0;
+    }
+  DocNode *n = new_node (b, kind, is_string, FALSE);
+  doc_set_scalar (b->doc, n, s, len, is_string);
+  if (!is_string)
+    n->kind = kind; /* JSON says what it is: 'null', 'true', a number */
+  return attach (b, n);
+}
+
+static int
+on_null (void *ctx)
+{
+  return scalar (ctx, "null", 4, FALSE, DOC_NULL);
+}
+
+static int
+on_bool (void *ctx, int v)
+{
+  JsonBuilder *b = ctx;
+  if (!scalar (b, v ? "true" : "false", v ? 4 : 5, FALSE, DOC_BOOL))
+    return 0;
+  return 1;
+}
+
+static int
+on_number (void *ctx, const char *s, size_t len)
+{
+  return scalar (ctx, s, len, FALSE, DOC_NUMBER);
+}
+
+static int
+on_string (void *ctx, const unsigned char *s, size_t len)
+{
+  JsonBuilder *b = ctx;
+  if (memchr (s, '\0', len))
+    {
+      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                   "%s:%u:%u: error: NUL character in a string", b->source, b->line, b->col);
+      return 0;
+    }
+  return scalar (ctx, (const char *) s, len, TRUE, DOC_STRING);
+}
+
+static int
+on_map_key (void *ctx, const unsigned char *s, size_t len)
+{
+  JsonBuilder *b = ctx;
+  DocNode *k = new_node (b, DOC_STRING, TRUE, FALSE);
+  doc_set_scalar (b->doc, k, (const char *) s, len, TRUE);
+  b->keys->pdata[b->stack->len - 1] = k;
+  return 1;
+}
+
+static int
+open_collection (JsonBuilder *b, DocKind kind)
+{
+  DocNode *n = new_node (b, kind, FALSE, TRUE);
+  if (b->stack->len >= b->lim->max_depth)
+    {
+      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
+                   "%s:%u:%u: error: nesting deeper than %u levels", b->source, n->line, n->col,
+                   b->lim->max_depth);
+      return 0;
+    }
+  if (!attach (b, n))
+    return 0;
+  g_ptr_array_add (b->stack, n);
+  g_ptr_array_add (b->keys, NULL);
+  return 1;
+}
+
+static int
+on_start_map (void *ctx)
+{
+  return open_collection (ctx, DOC_MAP);
+}
+
+static int
+on_start_array (void *ctx)
+{
+  return open_collection (ctx, DOC_LIST);
+}
+
+static int
+on_end (void *ctx)
+{
+  JsonBuilder *b = ctx;
+  g_ptr_array_set_size (b->stack, b->stack->len - 1);
+  g_ptr_array_set_size (b->keys, b->keys->len - 1);
+  return 1;
+}
+
+static const yajl_callbacks callbacks = {
+  on_null, on_bool, NULL, NULL, on_number, on_string,
+  on_start_map, on_map_key, on_end, on_start_array, on_end,
+};
+
+Doc *
+doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
+                GError **error)
+{
+  if (len > lim->max_input_bytes)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
+                   "%s: error: input of %zu bytes exceeds the limit of %zu", source, len,
+                   lim->max_input_bytes);
+      return NULL;
+    }
+  g_autoptr (Doc) doc = doc_new ();
+  JsonBuilder b = { .doc = doc, .source = source, .lim = lim, .data = data, .len = len,
+                    .line = 1, .col = 1, .stack = g_ptr_array_new (), .keys = g_ptr_array_new () };
+  b.h = yajl_alloc (&callbacks, NULL, &b);
+  yajl_config (b.h, yajl_dont_validate_strings, 0);
+
+  yajl_status st = yajl_parse (b.h, (const unsigned char *) data, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (b.h);
+
+  gboolean ok = st == yajl_status_ok && b.err == NULL;
+  if (!ok)
+    {
+      if (b.err)
+        g_propagate_error (error, g_steal_pointer (&b.err));
+      else
+        {
+          gsize off = yajl_get_bytes_consumed (b.h);
+          if (b.pos > off)
+            off = b.pos;
+          advance (&b, off);
+          unsigned char *msg = yajl_get_error (b.h, 0, (const unsigned char *) data, len);
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                       "%s:%u:%u: error: malformed JSON: %s", source, b.line, b.col,
+                       g_strstrip ((char *) msg));
+          yajl_free_error (b.h, msg);
+        }
+    }
+  yajl_free (b.h);
+  g_ptr_array_free (b.stack, TRUE);
+  g_ptr_array_free (b.keys, TRUE);
+  if (!ok)
+    return NULL;
+  doc->root = b.root ? b.root : doc_new_node (doc, DOC_NULL, 1, 1);
+  return g_steal_pointer (&doc);
+}

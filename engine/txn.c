@@ -1,0 +1,502 @@
+/* txn.c: transactions: parsed from text or built by hand, and checked against the
+ * contract's schema (docs/transaction-format.md).
+ *
+ * The check knows the documented fields (id, date, destination, parties, items and
+ * their well-known keys) and leaves every other key alone: users add facts such as
+ * contract.no_russia_clause without a new release. Every violation is reported with
+ * the field's path and its position, not just the first.
+ */
+#include "embargo-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  EmbargoDiagnostics *diags;
+  const char *source;
+  const EmbargoLimits *lim;
+} Check;
+
+static void
+bad (Check *c, const DocNode *at, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+bad (Check *c, const DocNode *at, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, at ? at->line : 0,
+             at ? at->col : 0, "%s", msg);
+}
+
+static gboolean
+is_text (const DocNode *n)
+{
+  return n && (n->kind == DOC_STRING || n->kind == DOC_NUMBER) && n->u.sc.len > 0;
+}
+
+static void
+check_country (Check *c, const DocNode *n, const char *field, gboolean region)
+{
+  if (n == NULL || n->kind == DOC_NULL)
+    return;
+  if (n->kind != DOC_STRING)
+    {
+      bad (c, n, "'%s' must be a country code, not %s", field, doc_kind_name (n));
+      return;
+    }
+  if (region ? !iso3166_region_valid (n->u.sc.s, n->u.sc.len)
+             : !iso3166_alpha2_valid (n->u.sc.s, n->u.sc.len))
+    bad (c, n, "'%s': unknown %s '%s' (%s)", field, region ? "region" : "country", n->u.sc.s,
+         region ? "ISO 3166-2, such as UA-43" : "ISO 3166-1 alpha-2, such as CN");
+}
+
+static void
+check_string_list (Check *c, const DocNode *n, const char *field)
+{
+  if (n == NULL || n->kind == DOC_NULL)
+    return;
+  if (n->kind != DOC_LIST)
+    {
+      bad (c, n, "'%s' must be a list, not %s", field, doc_kind_name (n));
+      return;
+    }
+  for (guint32 i = 0; i < n->u.list.n; i++)
+    if (!is_text (n->u.list.v[i]))
+      bad (c, n->u.list.v[i], "'%s[%u]' must be text, not %s", field, i,
+           doc_kind_name (n->u.list.v[i]));
+}
+
+static void
+check_number (Check *c, const DocNode *n, const char *field, double lo, double hi)
+{
+  if (n == NULL || n->kind == DOC_NULL)
+    return;
+  if (n->kind != DOC_NUMBER)
+    bad (c, n, "'%s' must be a number, not %s", field, doc_kind_name (n));
+  else if (n->u.sc.num < lo || n->u.sc.num > hi)
+    bad (c, n, "'%s' is %s: it must be between %g and %g", field, n->u.sc.s, lo, hi);
+}
+
+static void
+check_party (Check *c, const DocNode *p, const char *role)
+{
+  if (p->kind != DOC_MAP)
+    {
+      bad (c, p, "'%s' must be a mapping (name, country, ...), not %s", role, doc_kind_name (p));
+      return;
+    }
+  char f[96];
+#define F(key) (g_snprintf (f, sizeof f, "%s.%s", role, key), f)
+  const DocNode *v;
+  if ((v = doc_get (p, "name")) && v->kind != DOC_NULL && !is_text (v))
+    bad (c, v, "'%s' must be text, not %s", F ("name"), doc_kind_name (v));
+  check_country (c, doc_get (p, "country"), F ("country"), FALSE);
+  check_country (c, doc_get (p, "region"), F ("region"), TRUE);
+  check_country (c, doc_get (p, "headquarters_country"), F ("headquarters_country"), FALSE);
+  check_string_list (c, doc_get (p, "aliases"), F ("aliases"));
+  check_string_list (c, doc_get (p, "tags"), F ("tags"));
+  if ((v = doc_get (p, "ciio")) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
+    bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
+         doc_kind_name (v));
+  if ((v = doc_get (p, "owners")) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_LIST)
+        bad (c, v, "'%s' must be a list, not %s", F ("owners"), doc_kind_name (v));
+      else
+        for (guint32 i = 0; i < v->u.list.n; i++)
+          {
+            const DocNode *o = v->u.list.v[i];
+            g_snprintf (f, sizeof f, "%s.owners[%u]", role, i);
+            if (o->kind != DOC_MAP)
+              bad (c, o, "'%s' must be a mapping (name, share_pct)", f);
+            else
+              {
+                char g[128];
+                g_snprintf (g, sizeof g, "%s.share_pct", f);
+                check_number (c, doc_get (o, "share_pct"), g, 0, 100);
+              }
+          }
+    }
+  if ((v = doc_get (p, "facility")) && v->kind != DOC_NULL && v->kind != DOC_MAP)
+    bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
+#undef F
+}
+
+static void
+check_item (Check *c, const DocNode *it, guint32 i, GHashTable *ids)
+{
+  char f[64];
+  g_snprintf (f, sizeof f, "items[%u]", i);
+  if (it->kind != DOC_MAP)
+    {
+      bad (c, it, "'%s' must be a mapping (id, eccn, ...), not %s", f, doc_kind_name (it));
+      return;
+    }
+  const DocNode *v = doc_get (it, "id");
+  if (!is_text (v))
+    bad (c, v ? v : it, "'%s.id' is required: a string unique within the transaction", f);
+  else if (!g_hash_table_add (ids, (gpointer) v->u.sc.s))
+    bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
+  char g[96];
+#define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
+  if ((v = doc_get (it, "eccn")) && v->kind != DOC_NULL && !is_text (v))
+    bad (c, v, "'%s' must be text, not %s", G ("eccn"), doc_kind_name (v));
+  if ((v = doc_get (it, "hs_code")) && v->kind != DOC_NULL)
+    {
+      gboolean ok = is_text (v) && v->u.sc.len >= 6 && v->u.sc.len <= 10;
+      for (guint32 k = 0; ok && k < v->u.sc.len; k++)
+        ok = g_ascii_isdigit (v->u.sc.s[k]);
+      if (!ok)
+        bad (c, v, "'%s' must be 6 to 10 digits, not '%s'", G ("hs_code"),
+             doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
+    }
+  check_country (c, doc_get (it, "origin"), G ("origin"), FALSE);
+  check_number (c, doc_get (it, "us_content_pct"), G ("us_content_pct"), 0, 100);
+  check_number (c, doc_get (it, "quantity"), G ("quantity"), 0, 1e15);
+  check_number (c, doc_get (it, "unit_value"), G ("unit_value"), 0, 1e15);
+  if ((v = doc_get (it, "attributes")) && v->kind != DOC_NULL && v->kind != DOC_MAP)
+    bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
+#undef G
+}
+
+gboolean
+txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
+                  EmbargoDiagnostics *diags)
+{
+  Check c = { diags, source, lim };
+  gsize before = embargo_diagnostics_get_count (diags);
+  if (root == NULL || root->kind != DOC_MAP)
+    {
+      bad (&c, root, "a transaction must be a mapping (id, date, destination, buyer, items), "
+           "not %s", doc_kind_name (root));
+      return FALSE;
+    }
+  const DocNode *v = doc_get (root, "id");
+  if (!is_text (v))
+    bad (&c, v ? v : root, "'id' is required: the transaction's identifier, as text");
+  v = doc_get (root, "date");
+  if (v == NULL)
+    bad (&c, root, "'date' is required: when the transaction takes place (YYYY-MM-DD)");
+  else if (!v->is_date)
+    bad (&c, v, "'date': '%s' is not a valid date (YYYY-MM-DD)",
+         doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
+  v = doc_get (root, "destination");
+  if (v == NULL)
+    bad (&c, root, "'destination' is required, with at least 'country'");
+  else if (v->kind != DOC_MAP)
+    bad (&c, v, "'destination' must be a mapping (country, region, city), not %s",
+         doc_kind_name (v));
+  else if (doc_get (v, "country") == NULL)
+    bad (&c, v, "'destination.country' is required (ISO 3166-1 alpha-2)");
+  else
+    {
+      check_country (&c, doc_get (v, "country"), "destination.country", FALSE);
+      check_country (&c, doc_get (v, "region"), "destination.region", TRUE);
+    }
+  check_string_list (&c, doc_get (root, "end_use"), "end_use");
+  if (doc_get (root, "buyer") == NULL)
+    bad (&c, root, "'buyer' is required");
+  for (guint r = 0; r < ROLE_COUNT; r++)
+    {
+      const DocNode *p = doc_get (root, role_names[r]);
+      if (p == NULL || p->kind == DOC_NULL)
+        continue;
+      if (r == 4) /* intermediaries: a list of parties */
+        {
+          if (p->kind != DOC_LIST)
+            bad (&c, p, "'intermediaries' must be a list of parties, not %s", doc_kind_name (p));
+          else if (p->u.list.n > lim->max_parties)
+            bad (&c, p, "%u intermediaries exceed the limit of %zu", p->u.list.n,
+                 lim->max_parties);
+          else
+            for (guint32 i = 0; i < p->u.list.n; i++)
+              {
+                char role[48];
+                g_snprintf (role, sizeof role, "intermediaries[%u]", i);
+                check_party (&c, p->u.list.v[i], role);
+              }
+        }
+      else
+        check_party (&c, p, role_names[r]);
+    }
+  v = doc_get (root, "items");
+  if (v == NULL)
+    bad (&c, root, "'items' is required: a list of at least one item");
+  else if (v->kind != DOC_LIST || v->u.list.n == 0)
+    bad (&c, v, "'items' must be a list of at least one item");
+  else if (v->u.list.n > lim->max_items)
+    bad (&c, v, "%u items exceed the limit of %zu", v->u.list.n, lim->max_items);
+  else
+    {
+      GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint32 i = 0; i < v->u.list.n; i++)
+        check_item (&c, v->u.list.v[i], i, ids);
+      g_hash_table_destroy (ids);
+    }
+  return embargo_diagnostics_get_count (diags) == before;
+}
+
+EmbargoTransaction *
+embargo_transaction_new_from_data (const char *data, gsize len, const char *source_name,
+                                   const EmbargoLimits *limits, GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  EmbargoLimits def = EMBARGO_LIMITS_INIT;
+  const EmbargoLimits *lim = limits ? limits : &def;
+  const char *source = source_name ? source_name : "<transaction>";
+  if (data == NULL)
+    data = "";
+  if (!g_utf8_validate (data, len, NULL))
+    {
+      const char *end;
+      g_utf8_validate (data, len, &end);
+      unsigned line = 1, col = 1;
+      for (const char *p = data; p < end; p++)
+        if (*p == '\n')
+          line++, col = 1;
+        else if ((*p & 0xC0) != 0x80)
+          col++;
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                   "%s:%u:%u: error: invalid UTF-8 (transactions are UTF-8 text)", source, line,
+                   col);
+      return NULL;
+    }
+  Doc *doc = doc_parse_auto (data, len, source, lim, error);
+  if (doc == NULL)
+    return NULL;
+  EmbargoDiagnostics *diags = diags_new ();
+  if (!txn_validate_doc (doc->root, source, lim, diags))
+    {
+      g_autofree char *all = diags_join (diags, EMBARGO_SEVERITY_ERROR);
+      g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, all);
+      diags_free (diags);
+      doc_free (doc);
+      return NULL;
+    }
+  diags_free (diags);
+  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
+  txn->doc = doc;
+  txn->validated = TRUE;
+  return txn;
+}
+
+void
+embargo_transaction_free (EmbargoTransaction *txn)
+{
+  if (txn == NULL)
+    return;
+  doc_free (txn->doc);
+  g_free (txn);
+}
+
+gboolean
+embargo_transaction_validate (const EmbargoTransaction *txn, GError **error)
+{
+  g_return_val_if_fail (txn != NULL, FALSE);
+  if (txn->validated)
+    return TRUE;
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  EmbargoDiagnostics *diags = diags_new ();
+  gboolean ok = txn_validate_doc (txn->doc->root, "<transaction>", &lim, diags);
+  if (!ok)
+    {
+      /* Built by hand: positions mean nothing, so only the messages are given. */
+      GString *s = g_string_new (NULL);
+      for (gsize i = 0; i < embargo_diagnostics_get_count (diags); i++)
+        g_string_append_printf (s, "%s%s", i ? "\n" : "",
+                                embargo_diagnostics_get (diags, i)->message);
+      g_set_error_literal (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID, s->str);
+      g_string_free (s, TRUE);
+    }
+  diags_free (diags);
+  return ok;
+}
+
+const char *
+embargo_transaction_get_id (const EmbargoTransaction *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  const DocNode *v = doc_get (txn->doc->root, "id");
+  return is_text (v) ? v->u.sc.s : NULL;
+}
+
+const char *
+embargo_transaction_get_date (const EmbargoTransaction *txn)
+{
+  g_return_val_if_fail (txn != NULL, NULL);
+  const DocNode *v = doc_get (txn->doc->root, "date");
+  return doc_is_scalar (v) && v->kind != DOC_NULL ? v->u.sc.s : NULL;
+}
+
+/* ---- building by hand ---- */
+
+EmbargoTransaction *
+embargo_transaction_new (const char *id, const char *date)
+{
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (date != NULL, NULL);
+  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
+  txn->doc = doc_new ();
+  txn->doc->root = doc_new_node (txn->doc, DOC_MAP, 0, 0);
+  embargo_transaction_set_string (txn, "id", id, NULL);
+  embargo_transaction_set_string (txn, "date", date, NULL);
+  return txn;
+}
+
+static gboolean
+is_index (const char *seg, guint32 *out)
+{
+  if (!*seg)
+    return FALSE;
+  for (const char *p = seg; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  guint64 v = g_ascii_strtoull (seg, NULL, 10);
+  if (v > G_MAXUINT32)
+    return FALSE;
+  *out = (guint32) v;
+  return TRUE;
+}
+
+/* Finds or creates the node at PATH; the last one is created as a fresh node of KIND
+ * (or reused when it is already a list and KIND is DOC_LIST). */
+static DocNode *
+make_path (EmbargoTransaction *txn, const char *path, DocKind kind, GError **error)
+{
+  Doc *doc = txn->doc;
+  g_auto (GStrv) segs = g_strsplit (path, ".", -1);
+  DocNode *n = doc->root;
+  for (guint i = 0; segs[i]; i++)
+    {
+      gboolean last = segs[i + 1] == NULL;
+      guint32 idx;
+      const char *seg = segs[i];
+      if (*seg == '\0')
+        {
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                       "'%s' is not a field path", path);
+          return NULL;
+        }
+      DocNode *next;
+      if (n->kind == DOC_LIST)
+        {
+          if (!is_index (seg, &idx) || idx > n->u.list.n)
+            {
+              g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                           "'%s': '%s' is not an index of the list (0 to %u)", path, seg,
+                           n->u.list.n);
+              return NULL;
+            }
+          if (idx == n->u.list.n)
+            {
+              next = doc_new_node (doc, last ? kind : DOC_MAP, 0, 0);
+              doc_list_append (doc, n, next);
+            }
+          else if (last)
+            next = n->u.list.v[idx] = doc_new_node (doc, kind, 0, 0);
+          else
+            next = n->u.list.v[idx];
+        }
+      else if (n->kind == DOC_MAP)
+        {
+          DocPair *found = NULL;
+          for (guint32 k = 0; k < n->u.map.n && !found; k++)
+            if (strcmp (n->u.map.v[k].key, seg) == 0)
+              found = &n->u.map.v[k];
+          if (found && !last)
+            next = found->val;
+          else if (found && kind == DOC_LIST && found->val->kind == DOC_LIST)
+            next = found->val; /* appending to an existing list */
+          else if (found)
+            next = found->val = doc_new_node (doc, kind, 0, 0);
+          else
+            {
+              gboolean list_next = !last && is_index (segs[i + 1], &idx);
+              next = doc_new_node (doc, last ? kind : list_next ? DOC_LIST : DOC_MAP, 0, 0);
+              doc_map_add (doc, n, seg, strlen (seg), 0, 0, next);
+            }
+        }
+      else
+        {
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                       "'%s': '%s' is inside a value that is not a mapping or list", path, seg);
+          return NULL;
+        }
+      n = next;
+    }
+  return n;
+}
+
+static gboolean
+set_scalar (EmbargoTransaction *txn, const char *path, const char *text, gboolean quoted,
+            DocKind kind, GError **error)
+{
+  g_return_val_if_fail (txn != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  DocNode *n = make_path (txn, path, DOC_STRING, error);
+  if (n == NULL)
+    return FALSE;
+  doc_set_scalar (txn->doc, n, text, strlen (text), quoted);
+  if (!quoted)
+    n->kind = kind;
+  txn->validated = FALSE;
+  return TRUE;
+}
+
+gboolean
+embargo_transaction_set_string (EmbargoTransaction *txn, const char *path, const char *value,
+                                GError **error)
+{
+  return set_scalar (txn, path, value, TRUE, DOC_STRING, error);
+}
+
+gboolean
+embargo_transaction_set_number (EmbargoTransaction *txn, const char *path, double value,
+                                GError **error)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_dtostr (buf, sizeof buf, value);
+  if (!set_scalar (txn, path, buf, FALSE, DOC_NUMBER, error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+embargo_transaction_set_bool (EmbargoTransaction *txn, const char *path, gboolean value,
+                              GError **error)
+{
+  return set_scalar (txn, path, value ? "true" : "false", FALSE, DOC_BOOL, error);
+}
+
+gboolean
+embargo_transaction_append_string (EmbargoTransaction *txn, const char *path, const char *value,
+                                   GError **error)
+{
+  g_return_val_if_fail (txn != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  DocNode *list = make_path (txn, path, DOC_LIST, error);
+  if (list == NULL)
+    return FALSE;
+  DocNode *n = doc_new_node (txn->doc, DOC_STRING, 0, 0);
+  doc_set_scalar (txn->doc, n, value, strlen (value), TRUE);
+  doc_list_append (txn->doc, list, n);
+  txn->validated = FALSE;
+  return TRUE;
+}
+
+gsize
+embargo_transaction_add_item (EmbargoTransaction *txn, const char *item_id)
+{
+  g_return_val_if_fail (txn != NULL, 0);
+  g_return_val_if_fail (item_id != NULL, 0);
+  const DocNode *items = doc_get (txn->doc->root, "items");
+  guint32 n = items && items->kind == DOC_LIST ? items->u.list.n : 0;
+  g_autofree char *path = g_strdup_printf ("items.%u.id", n);
+  embargo_transaction_set_string (txn, path, item_id, NULL);
+  return n;
+}

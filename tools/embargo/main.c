@@ -1,0 +1,56 @@
+/* main.c: the embargo program: dispatch to one file per command. */
+#include "cli.h"
+
+#include <locale.h>
+
+static const struct {
+  const char *name;
+  CommandFn fn;
+  const char *summary;
+} commands[] = {
+  { "check", cmd_check, "decide one transaction: embargo check order.yaml" },
+  { "test", cmd_test, "run the test cases kept beside rule files: embargo test rules/" },
+};
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "Usage: embargo COMMAND [OPTION...]\n\n"
+              "Sanctions and export-control rules engine.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf (f, "\nOptions:\n"
+              "  -h, --help     show this help; 'embargo COMMAND --help' for a command\n"
+              "  --version      print the version\n\n"
+              "Example:\n  embargo check --rules rules/ examples/micron-ciio.yaml\n\n"
+              "Exit status: 0 allow, 1 not allowed (review, license_required, deny),\n"
+              "2 no decision could be made (bad input, rules that failed to load).\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  if (argc < 2)
+    {
+      usage (stderr);
+      return EXIT_NO_DECISION;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "version") == 0)
+    {
+      printf ("embargo %s\n", embargo_version_string ());
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].fn (argc - 1, argv + 1);
+  fprintf (stderr, "embargo: error: unknown command '%s'\n\n", argv[1]);
+  usage (stderr);
+  return EXIT_NO_DECISION;
+}
