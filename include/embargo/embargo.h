@@ -427,6 +427,52 @@ EMBARGO_API EmbargoOutcome embargo_decision_get_regime_outcome (const EmbargoDec
 EMBARGO_API char *embargo_decision_to_json (const EmbargoDecision *decision);
 
 /* ---------------------------------------------------------------------------------
+ * Test suites: cases kept beside the rules (docs/rule-format.md, "Test cases")
+ * --------------------------------------------------------------------------------- */
+
+typedef struct _EmbargoSuite EmbargoSuite;
+
+/* Parses a test-case file (`cases:` list) from LEN bytes of DATA, called SOURCE_NAME in
+ * messages. Inline transactions are parsed and checked now; cases that name a
+ * `transaction_file` are left for embargo_suite_set_transaction_data() (this function
+ * does no I/O). Returns the suite (transfer full; free with embargo_suite_free()) or
+ * NULL with ERROR set (EMBARGO_LOAD_ERROR_*, message "source:line:col: error: ...",
+ * every problem listed). */
+EMBARGO_API EmbargoSuite *embargo_suite_new_from_data (const char *data, gsize len,
+                                                       const char *source_name, GError **error);
+
+/* Reads the test-case file at PATH and every transaction_file it names (relative to
+ * PATH's directory). Errors as above, or EMBARGO_LOAD_ERROR_IO. */
+EMBARGO_API EmbargoSuite *embargo_suite_new_from_file (const char *path, GError **error);
+
+/* Frees the suite. NULL is a no-op. */
+EMBARGO_API void embargo_suite_free (EmbargoSuite *suite);
+
+/* Number of cases, and case INDEX's name, 1-based line, and transaction_file as written
+ * (NULL for an inline transaction). Strings are borrowed from the suite. */
+EMBARGO_API gsize embargo_suite_get_count (const EmbargoSuite *suite);
+EMBARGO_API const char *embargo_suite_get_name (const EmbargoSuite *suite, gsize index);
+EMBARGO_API unsigned embargo_suite_get_line (const EmbargoSuite *suite, gsize index);
+EMBARGO_API const char *embargo_suite_get_source (const EmbargoSuite *suite);
+EMBARGO_API const char *embargo_suite_get_transaction_file (const EmbargoSuite *suite,
+                                                            gsize index);
+
+/* Supplies the transaction of case INDEX from LEN bytes of DATA (YAML or JSON). Returns
+ * FALSE with ERROR set when it does not parse or breaks the schema. */
+EMBARGO_API gboolean embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index,
+                                                         const char *data, gsize len,
+                                                         const char *source_name,
+                                                         GError **error);
+
+/* Runs case INDEX against RS. Returns the decision (transfer full), and sets *FAILURES
+ * (when FAILURES is not NULL) to a new string with one line per expectation that did not
+ * hold ("decision: expected deny, got allow"), or to NULL when all held. Returns NULL
+ * with ERROR set when the case has no transaction yet or it cannot be decided. */
+EMBARGO_API EmbargoDecision *embargo_suite_run (const EmbargoSuite *suite, gsize index,
+                                                EmbargoRuleset *rs, char **failures,
+                                                GError **error);
+
+/* ---------------------------------------------------------------------------------
  * Names
  * --------------------------------------------------------------------------------- */
 

@@ -1,0 +1,454 @@
+/* suite.c: test cases kept beside the rules, and the check of a decision against them.
+ *
+ * A case file is read into the same document tree as rule files; an inline
+ * transaction is copied out of it into a transaction of its own and checked like any
+ * other. Only the expectations a case gives are compared, so a case can pin just the
+ * outcome, or every item, regime and missing fact.
+ */
+#include "embargo-private.h"
+
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  unsigned line;
+  const char *txn_file;       /* as written, or NULL */
+  EmbargoTransaction *txn;    /* owned; NULL until supplied */
+  const char *as_of;          /* NULL: the transaction's date */
+  const DocNode *expect;      /* in the suite's document */
+} Case;
+
+struct _EmbargoSuite {
+  Doc *doc;
+  char *source;
+  GArray *cases; /* Case */
+};
+
+static DocNode *
+copy_node (Doc *dst, const DocNode *n)
+{
+  DocNode *c = doc_new_node (dst, n->kind, n->line, n->col);
+  switch (n->kind)
+    {
+    case DOC_LIST:
+      for (guint32 i = 0; i < n->u.list.n; i++)
+        doc_list_append (dst, c, copy_node (dst, n->u.list.v[i]));
+      break;
+    case DOC_MAP:
+      for (guint32 i = 0; i < n->u.map.n; i++)
+        {
+          const DocPair *p = &n->u.map.v[i];
+          doc_map_add (dst, c, p->key, p->klen, p->line, p->col, copy_node (dst, p->val));
+        }
+      break;
+    default:
+      *c = *n;
+      c->u.sc.s = arena_strndup (&dst->arena, n->u.sc.s, n->u.sc.len);
+      break;
+    }
+  return c;
+}
+
+static EmbargoTransaction *
+txn_from_node (const DocNode *n, const char *source, GError **error)
+{
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  EmbargoDiagnostics *diags = diags_new ();
+  Doc *doc = doc_new ();
+  doc->root = copy_node (doc, n);
+  if (!txn_validate_doc (doc->root, source, &lim, diags))
+    {
+      g_autofree char *all = diags_join (diags, EMBARGO_SEVERITY_ERROR);
+      g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, all);
+      diags_free (diags);
+      doc_free (doc);
+      return NULL;
+    }
+  diags_free (diags);
+  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
+  txn->doc = doc;
+  txn->validated = TRUE;
+  return txn;
+}
+
+static void
+problem (GString *errs, const char *source, const DocNode *at, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+problem (GString *errs, const char *source, const DocNode *at, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_string_append_printf (errs, "%s%s:%u:%u: error: %s", errs->len ? "\n" : "", source,
+                          at->line, at->col, msg);
+}
+
+static void
+check_keys (GString *errs, const char *source, const DocNode *map, const char *what,
+            const char *const *allowed)
+{
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    {
+      gboolean ok = FALSE;
+      for (const char *const *a = allowed; *a && !ok; a++)
+        ok = strcmp (*a, map->u.map.v[i].key) == 0;
+      if (!ok)
+        {
+          DocNode at = { .line = map->u.map.v[i].line, .col = map->u.map.v[i].col };
+          problem (errs, source, &at, "unknown key '%s' in %s", map->u.map.v[i].key, what);
+        }
+    }
+}
+
+static void
+case_clear (gpointer p)
+{
+  embargo_transaction_free (((Case *) p)->txn);
+}
+
+EmbargoSuite *
+embargo_suite_new_from_data (const char *data, gsize len, const char *source_name,
+                             GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (source_name != NULL, NULL);
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  Doc *doc = doc_parse_yaml (data ? data : "", len, source_name, &lim, error);
+  if (doc == NULL)
+    return NULL;
+  EmbargoSuite *s = g_new0 (EmbargoSuite, 1);
+  s->doc = doc;
+  s->source = g_strdup (source_name);
+  s->cases = g_array_new (FALSE, TRUE, sizeof (Case));
+  g_array_set_clear_func (s->cases, case_clear);
+
+  GString *errs = g_string_new (NULL);
+  const DocNode *root = doc->root;
+  const DocNode *cases = doc_get (root, "cases");
+  static const char *const top_keys[] = { "cases", NULL };
+  static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
+                                           "expect", NULL };
+  static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
+                                             "missing", NULL };
+  if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
+    problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
+  else
+    {
+      check_keys (errs, source_name, root, "a test file", top_keys);
+      for (guint32 i = 0; i < cases->u.list.n; i++)
+        {
+          const DocNode *c = cases->u.list.v[i];
+          if (c->kind != DOC_MAP)
+            {
+              problem (errs, source_name, c, "a case must be a mapping");
+              continue;
+            }
+          check_keys (errs, source_name, c, "a case", case_keys);
+          Case k = { .line = c->line };
+          const DocNode *v = doc_get (c, "name");
+          k.name = v && v->kind == DOC_STRING ? v->u.sc.s : NULL;
+          if (k.name == NULL)
+            problem (errs, source_name, c, "a case needs a 'name'");
+          if ((v = doc_get (c, "as_of")))
+            {
+              if (!v->is_date)
+                problem (errs, source_name, v, "'as_of' must be a date (YYYY-MM-DD)");
+              k.as_of = v->u.sc.s;
+            }
+          const DocNode *inl = doc_get (c, "transaction"), *file = doc_get (c, "transaction_file");
+          if ((inl == NULL) == (file == NULL))
+            problem (errs, source_name, c, "a case needs one of 'transaction' or "
+                     "'transaction_file'");
+          else if (file)
+            {
+              if (file->kind != DOC_STRING)
+                problem (errs, source_name, file, "'transaction_file' must be a path");
+              k.txn_file = file->u.sc.s;
+            }
+          else
+            {
+              GError *e = NULL;
+              k.txn = txn_from_node (inl, source_name, &e);
+              if (k.txn == NULL)
+                {
+                  g_string_append_printf (errs, "%s%s", errs->len ? "\n" : "", e->message);
+                  g_error_free (e);
+                }
+            }
+          k.expect = doc_get (c, "expect");
+          if (k.expect == NULL || k.expect->kind != DOC_MAP)
+            problem (errs, source_name, k.expect ? k.expect : c,
+                     "a case needs 'expect', a mapping (decision, rule, items, regimes, missing)");
+          else
+            {
+              check_keys (errs, source_name, k.expect, "'expect'", expect_keys);
+              EmbargoOutcome o;
+              if ((v = doc_get (k.expect, "decision"))
+                  && (v->kind != DOC_STRING || !embargo_outcome_from_string (v->u.sc.s, &o)))
+                problem (errs, source_name, v,
+                         "expected decision must be allow, review, license_required or deny");
+            }
+          g_array_append_val (s->cases, k);
+        }
+    }
+  if (errs->len)
+    {
+      g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, errs->str);
+      g_string_free (errs, TRUE);
+      embargo_suite_free (s);
+      return NULL;
+    }
+  g_string_free (errs, TRUE);
+  return s;
+}
+
+void
+embargo_suite_free (EmbargoSuite *suite)
+{
+  if (suite == NULL)
+    return;
+  g_array_free (suite->cases, TRUE);
+  doc_free (suite->doc);
+  g_free (suite->source);
+  g_free (suite);
+}
+
+gsize
+embargo_suite_get_count (const EmbargoSuite *suite)
+{
+  g_return_val_if_fail (suite != NULL, 0);
+  return suite->cases->len;
+}
+
+#define CASE(s, i) (&g_array_index ((s)->cases, Case, (i)))
+
+const char *
+embargo_suite_get_name (const EmbargoSuite *suite, gsize index)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, NULL);
+  return CASE (suite, index)->name;
+}
+
+unsigned
+embargo_suite_get_line (const EmbargoSuite *suite, gsize index)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, 0);
+  return CASE (suite, index)->line;
+}
+
+const char *
+embargo_suite_get_source (const EmbargoSuite *suite)
+{
+  g_return_val_if_fail (suite != NULL, NULL);
+  return suite->source;
+}
+
+const char *
+embargo_suite_get_transaction_file (const EmbargoSuite *suite, gsize index)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, NULL);
+  return CASE (suite, index)->txn_file;
+}
+
+gboolean
+embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char *data,
+                                    gsize len, const char *source_name, GError **error)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, FALSE);
+  EmbargoTransaction *txn = embargo_transaction_new_from_data (data, len, source_name, NULL,
+                                                               error);
+  if (txn == NULL)
+    return FALSE;
+  Case *k = CASE (suite, index);
+  embargo_transaction_free (k->txn);
+  k->txn = txn;
+  return TRUE;
+}
+
+EmbargoSuite *
+embargo_suite_new_from_file (const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+  if (!g_file_get_contents (path, &data, &len, error))
+    {
+      if (error && *error)
+        (*error)->domain = EMBARGO_LOAD_ERROR, (*error)->code = EMBARGO_LOAD_ERROR_IO;
+      return NULL;
+    }
+  EmbargoSuite *s = embargo_suite_new_from_data (data, len, path, error);
+  if (s == NULL)
+    return NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  for (gsize i = 0; i < s->cases->len; i++)
+    {
+      const char *rel = CASE (s, i)->txn_file;
+      if (rel == NULL)
+        continue;
+      g_autofree char *full = g_build_filename (dir, rel, NULL);
+      g_autofree char *tdata = NULL;
+      gsize tlen;
+      GError *e = NULL;
+      if (!g_file_get_contents (full, &tdata, &tlen, &e))
+        {
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO,
+                       "%s:%u: error: case '%s': %s", path, CASE (s, i)->line,
+                       CASE (s, i)->name, e->message);
+          g_error_free (e);
+          embargo_suite_free (s);
+          return NULL;
+        }
+      if (!embargo_suite_set_transaction_data (s, i, tdata, tlen, full, error))
+        {
+          embargo_suite_free (s);
+          return NULL;
+        }
+    }
+  return s;
+}
+
+/* ---- running ---- */
+
+static const char *
+rule_id (const EmbargoRule *r)
+{
+  return r ? embargo_rule_get_id (r) : "null";
+}
+
+static void
+expect_rule (GString *f, const char *what, const DocNode *want, const EmbargoRule *got)
+{
+  if (want == NULL)
+    return;
+  const char *w = want->kind == DOC_NULL ? "null" : want->u.sc.s;
+  if (strcmp (w, rule_id (got)) != 0)
+    g_string_append_printf (f, "%s%s: expected %s, got %s", f->len ? "\n" : "", what, w,
+                            rule_id (got));
+}
+
+static void
+expect_outcome (GString *f, const char *what, const DocNode *want, EmbargoOutcome got)
+{
+  if (want == NULL)
+    return;
+  if (!doc_is_scalar (want) || strcmp (want->u.sc.s, embargo_outcome_to_string (got)) != 0)
+    g_string_append_printf (f, "%s%s: expected %s, got %s", f->len ? "\n" : "", what,
+                            doc_is_scalar (want) ? want->u.sc.s : "?",
+                            embargo_outcome_to_string (got));
+}
+
+static gint
+cmp_pstr (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+EmbargoDecision *
+embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, char **failures,
+                   GError **error)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, NULL);
+  g_return_val_if_fail (rs != NULL, NULL);
+  const Case *k = CASE (suite, index);
+  if (failures)
+    *failures = NULL;
+  if (k->txn == NULL)
+    {
+      g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID,
+                   "case '%s' has no transaction (transaction_file '%s' was not read)", k->name,
+                   k->txn_file ? k->txn_file : "?");
+      return NULL;
+    }
+  EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
+  opts.as_of = k->as_of;
+  EmbargoDecision *d = embargo_evaluate (rs, k->txn, &opts, error);
+  if (d == NULL)
+    return NULL;
+
+  GString *f = g_string_new (NULL);
+  const DocNode *e = k->expect;
+  expect_outcome (f, "decision", doc_get (e, "decision"), embargo_decision_get_outcome (d));
+  expect_rule (f, "rule", doc_get (e, "rule"), embargo_decision_get_rule (d));
+  const DocNode *items = doc_get (e, "items");
+  if (items && items->kind == DOC_MAP)
+    for (guint32 i = 0; i < items->u.map.n; i++)
+      {
+        const DocPair *p = &items->u.map.v[i];
+        gsize at = G_MAXSIZE;
+        for (gsize j = 0; j < embargo_decision_get_item_count (d); j++)
+          if (strcmp (embargo_decision_get_item_id (d, j), p->key) == 0)
+            at = j;
+        g_autofree char *what = g_strdup_printf ("item %s", p->key);
+        if (at == G_MAXSIZE)
+          {
+            g_string_append_printf (f, "%s%s: no such item in the transaction",
+                                    f->len ? "\n" : "", what);
+            continue;
+          }
+        g_autofree char *wd = g_strdup_printf ("%s decision", what);
+        g_autofree char *wr = g_strdup_printf ("%s rule", what);
+        if (p->val->kind == DOC_MAP)
+          {
+            expect_outcome (f, wd, doc_get (p->val, "decision"),
+                            embargo_decision_get_item_outcome (d, at));
+            expect_rule (f, wr, doc_get (p->val, "rule"), embargo_decision_get_item_rule (d, at));
+          }
+        else
+          expect_outcome (f, wd, p->val, embargo_decision_get_item_outcome (d, at));
+      }
+  const DocNode *regimes = doc_get (e, "regimes");
+  if (regimes && regimes->kind == DOC_MAP)
+    for (guint32 i = 0; i < regimes->u.map.n; i++)
+      {
+        g_autofree char *what = g_strdup_printf ("regime %s", regimes->u.map.v[i].key);
+        expect_outcome (f, what, regimes->u.map.v[i].val,
+                        embargo_decision_get_regime_outcome (d, regimes->u.map.v[i].key));
+      }
+  const DocNode *missing = doc_get (e, "missing");
+  if (missing && missing->kind == DOC_LIST)
+    {
+      /* The same set of {rule, field} pairs, in any order. */
+      GString *got = g_string_new (NULL), *want = g_string_new (NULL);
+      g_autoptr (GPtrArray) gl = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) wl = g_ptr_array_new_with_free_func (g_free);
+      for (gsize j = 0; j < embargo_decision_get_missing_count (d); j++)
+        {
+          const EmbargoMissing *m = embargo_decision_get_missing (d, j);
+          char *pair = g_strdup_printf ("%s:%s", embargo_rule_get_id (m->rule), m->field);
+          gboolean dup = FALSE;
+          for (guint q = 0; q < gl->len && !dup; q++)
+            dup = strcmp (g_ptr_array_index (gl, q), pair) == 0;
+          if (dup)
+            g_free (pair);
+          else
+            g_ptr_array_add (gl, pair);
+        }
+      for (guint32 j = 0; j < missing->u.list.n; j++)
+        {
+          const DocNode *m = missing->u.list.v[j];
+          const DocNode *r = doc_get (m, "rule"), *fl = doc_get (m, "field");
+          g_ptr_array_add (wl, g_strdup_printf ("%s:%s", doc_is_scalar (r) ? r->u.sc.s : "?",
+                                                doc_is_scalar (fl) ? fl->u.sc.s : "?"));
+        }
+      g_ptr_array_sort (gl, cmp_pstr);
+      g_ptr_array_sort (wl, cmp_pstr);
+      for (guint q = 0; q < gl->len; q++)
+        g_string_append_printf (got, "%s%s", q ? ", " : "", (char *) gl->pdata[q]);
+      for (guint q = 0; q < wl->len; q++)
+        g_string_append_printf (want, "%s%s", q ? ", " : "", (char *) wl->pdata[q]);
+      if (strcmp (got->str, want->str) != 0)
+        g_string_append_printf (f, "%smissing: expected [%s], got [%s]", f->len ? "\n" : "",
+                                want->str, got->str);
+      g_string_free (got, TRUE);
+      g_string_free (want, TRUE);
+    }
+  if (failures && f->len)
+    *failures = g_string_free (f, FALSE);
+  else
+    g_string_free (f, TRUE);
+  return d;
+}
