@@ -239,8 +239,12 @@ doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLi
   yajl_config (b.h, yajl_dont_validate_strings, 0);
 
   yajl_status st = yajl_parse (b.h, (const unsigned char *) data, len);
+  gboolean at_end = FALSE;
   if (st == yajl_status_ok)
-    st = yajl_complete_parse (b.h);
+    {
+      st = yajl_complete_parse (b.h);
+      at_end = TRUE; /* what is wrong now is that the text stopped too early */
+    }
 
   gboolean ok = st == yajl_status_ok && b.err == NULL;
   if (!ok)
@@ -249,7 +253,7 @@ doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLi
         g_propagate_error (error, g_steal_pointer (&b.err));
       else
         {
-          gsize off = yajl_get_bytes_consumed (b.h);
+          gsize off = at_end ? len : yajl_get_bytes_consumed (b.h);
           if (b.pos > off)
             off = b.pos;
           advance (&b, off);

@@ -1,7 +1,8 @@
 /* normalize.c: names to a canonical form for exact and fuzzy matching.
  *
  * Pipeline: NFKD (GLib) -> drop combining marks (diacritics to their base letter)
- * -> case fold -> every run of non-alphanumerics becomes one space -> drop legal-form
+ * -> case fold -> dots and apostrophes dropped -> every run of other non-alphanumerics
+ * becomes one space -> drop legal-form
  * tokens (Co, Ltd, LLC, GmbH, OOO, ...) -> tokens sorted, so that word order does not
  * matter. "Huawei Technologies Co., Ltd." and "LTD HUAWEI TECHNOLOGIES" both become
  * "huawei technologies".
@@ -59,6 +60,10 @@ embargo_name_normalize (const char *name, gssize len)
       GUnicodeType t = g_unichar_type (c);
       if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK
           || t == G_UNICODE_ENCLOSING_MARK)
+        continue;
+      /* Dots and apostrophes join rather than separate: "S.A." is "sa", "O'Neil" is
+       * "oneil". */
+      if (c == '.' || c == '\'' || c == 0x2019)
         continue;
       if (g_unichar_isalnum (c))
         {

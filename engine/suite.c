@@ -132,7 +132,7 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
                                            "expect", NULL };
   static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
-                                             "missing", NULL };
+                                             "missing", "matched", NULL };
   if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
     problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
   else
@@ -347,6 +347,36 @@ cmp_pstr (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+static const char *
+scalar_text (const DocNode *n)
+{
+  return doc_is_scalar (n) && n->kind != DOC_NULL ? n->u.sc.s : "?";
+}
+
+/* Compares two sets of strings (duplicates ignored); reports both when they differ. */
+static void
+expect_set (GString *f, const char *what, GPtrArray *want, GPtrArray *got)
+{
+  GString *sets[2] = { g_string_new (NULL), g_string_new (NULL) };
+  GPtrArray *arrs[2] = { want, got };
+  for (int k = 0; k < 2; k++)
+    {
+      g_ptr_array_sort (arrs[k], cmp_pstr);
+      for (guint q = 0; q < arrs[k]->len; q++)
+        {
+          const char *v = g_ptr_array_index (arrs[k], q);
+          if (q && strcmp (v, g_ptr_array_index (arrs[k], q - 1)) == 0)
+            continue;
+          g_string_append_printf (sets[k], "%s%s", sets[k]->len ? ", " : "", v);
+        }
+    }
+  if (strcmp (sets[0]->str, sets[1]->str) != 0)
+    g_string_append_printf (f, "%s%s: expected [%s], got [%s]", f->len ? "\n" : "", what,
+                            sets[0]->str, sets[1]->str);
+  g_string_free (sets[0], TRUE);
+  g_string_free (sets[1], TRUE);
+}
+
 EmbargoDecision *
 embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, char **failures,
                    GError **error)
@@ -411,40 +441,50 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
   const DocNode *missing = doc_get (e, "missing");
   if (missing && missing->kind == DOC_LIST)
     {
-      /* The same set of {rule, field} pairs, in any order. */
-      GString *got = g_string_new (NULL), *want = g_string_new (NULL);
-      g_autoptr (GPtrArray) gl = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr (GPtrArray) wl = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
       for (gsize j = 0; j < embargo_decision_get_missing_count (d); j++)
         {
           const EmbargoMissing *m = embargo_decision_get_missing (d, j);
-          char *pair = g_strdup_printf ("%s:%s", embargo_rule_get_id (m->rule), m->field);
-          gboolean dup = FALSE;
-          for (guint q = 0; q < gl->len && !dup; q++)
-            dup = strcmp (g_ptr_array_index (gl, q), pair) == 0;
-          if (dup)
-            g_free (pair);
-          else
-            g_ptr_array_add (gl, pair);
+          g_ptr_array_add (got, g_strdup_printf ("%s:%s", embargo_rule_get_id (m->rule),
+                                                 m->field));
         }
       for (guint32 j = 0; j < missing->u.list.n; j++)
         {
           const DocNode *m = missing->u.list.v[j];
-          const DocNode *r = doc_get (m, "rule"), *fl = doc_get (m, "field");
-          g_ptr_array_add (wl, g_strdup_printf ("%s:%s", doc_is_scalar (r) ? r->u.sc.s : "?",
-                                                doc_is_scalar (fl) ? fl->u.sc.s : "?"));
+          g_ptr_array_add (want, g_strdup_printf ("%s:%s", scalar_text (doc_get (m, "rule")),
+                                                  scalar_text (doc_get (m, "field"))));
         }
-      g_ptr_array_sort (gl, cmp_pstr);
-      g_ptr_array_sort (wl, cmp_pstr);
-      for (guint q = 0; q < gl->len; q++)
-        g_string_append_printf (got, "%s%s", q ? ", " : "", (char *) gl->pdata[q]);
-      for (guint q = 0; q < wl->len; q++)
-        g_string_append_printf (want, "%s%s", q ? ", " : "", (char *) wl->pdata[q]);
-      if (strcmp (got->str, want->str) != 0)
-        g_string_append_printf (f, "%smissing: expected [%s], got [%s]", f->len ? "\n" : "",
-                                want->str, got->str);
-      g_string_free (got, TRUE);
-      g_string_free (want, TRUE);
+      expect_set (f, "missing", want, got);
+    }
+  const DocNode *matched = doc_get (e, "matched");
+  if (matched && matched->kind == DOC_LIST)
+    {
+      g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+      for (gsize j = 0; j < embargo_decision_get_match_count (d); j++)
+        {
+          const EmbargoMatch *m = embargo_decision_get_match (d, j);
+          g_ptr_array_add (got, g_strdup_printf (
+                                  "%s@%s:%s:%s%s%s", embargo_rule_get_id (m->rule),
+                                  embargo_decision_get_item_id (d, m->item),
+                                  embargo_outcome_to_string (m->effect),
+                                  embargo_match_status_to_string (m->status),
+                                  m->lifted_by ? ":" : "",
+                                  m->lifted_by ? embargo_rule_get_id (m->lifted_by) : ""));
+        }
+      for (guint32 j = 0; j < matched->u.list.n; j++)
+        {
+          const DocNode *m = matched->u.list.v[j];
+          const DocNode *by = doc_get (m, "by");
+          g_ptr_array_add (want, g_strdup_printf (
+                                   "%s@%s:%s:%s%s%s", scalar_text (doc_get (m, "rule")),
+                                   scalar_text (doc_get (m, "item")),
+                                   scalar_text (doc_get (m, "effect")),
+                                   scalar_text (doc_get (m, "status")), by ? ":" : "",
+                                   by ? scalar_text (by) : ""));
+        }
+      expect_set (f, "matched", want, got);
     }
   if (failures && f->len)
     *failures = g_string_free (f, FALSE);

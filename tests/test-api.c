@@ -1,0 +1,335 @@
+/* test-api.c: the library API beyond what case files reach: building transactions by
+ * hand, the JSON form, digests, loading from paths, many threads on one rule set. */
+#include "tests.h"
+
+#include <string.h>
+
+void
+add_suite (const char *name, const TestDef *tests)
+{
+  CU_pSuite s = CU_add_suite (name, NULL, NULL);
+  for (const TestDef *t = tests; t->name; t++)
+    CU_add_test (s, t->name, t->fn);
+}
+
+static const char rules_yaml[] =
+  "defaults: {regime: CN-CAC, authority: CAC, citation: CAC 2023-05-21, "
+  "source_url: https://example.org/cac, effective_from: 2023-05-21}\n"
+  "lists:\n"
+  "  - {id: micron, kind: names, members: [{name: Micron Technology, aliases: [Crucial]}]}\n"
+  "rules:\n"
+  "  - id: cac-micron\n"
+  "    title: CIIOs must not buy Micron\n"
+  "    effect: deny\n"
+  "    message: \"{buyer.name} is a CIIO: do not buy {item.manufacturer} \\\"{item.part_number}\\\"\"\n"
+  "    when:\n"
+  "      - {field: buyer.country, equals: CN}\n"
+  "      - {field: buyer.ciio, equals: true}\n"
+  "      - {field: item.manufacturer, in_list: micron}\n";
+
+static EmbargoRuleset *
+load_rules (void)
+{
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules_yaml, strlen (rules_yaml),
+                                                      "cac.yaml", &e);
+  if (rs == NULL)
+    fprintf (stderr, "%s\n", e->message);
+  g_clear_error (&e);
+  return rs;
+}
+
+static EmbargoTransaction *
+build_txn (gboolean ciio)
+{
+  EmbargoTransaction *t = embargo_transaction_new ("PO-1", "2023-06-15");
+  embargo_transaction_set_string (t, "destination.country", "CN", NULL);
+  embargo_transaction_set_string (t, "buyer.name", "Grid \"Dispatch\"", NULL);
+  embargo_transaction_set_string (t, "buyer.country", "CN", NULL);
+  embargo_transaction_set_bool (t, "buyer.ciio", ciio, NULL);
+  gsize i = embargo_transaction_add_item (t, "1");
+  CU_ASSERT_EQUAL (i, 0);
+  embargo_transaction_set_string (t, "items.0.manufacturer", "CRUCIAL", NULL);
+  embargo_transaction_set_string (t, "items.0.part_number", "CT8G", NULL);
+  embargo_transaction_set_number (t, "items.0.us_content_pct", 100, NULL);
+  embargo_transaction_append_string (t, "end_use", "civil", NULL);
+  return t;
+}
+
+static void
+test_builder_decides (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  EmbargoTransaction *t = build_txn (TRUE);
+  GError *e = NULL;
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_STRING_EQUAL (embargo_rule_get_id (embargo_decision_get_rule (d)), "cac-micron");
+  CU_ASSERT_STRING_EQUAL (embargo_decision_get_message (d),
+                          "Grid \"Dispatch\" is a CIIO: do not buy CRUCIAL \"CT8G\"");
+  CU_ASSERT_EQUAL (embargo_decision_get_item_count (d), 1);
+  CU_ASSERT_STRING_EQUAL (embargo_decision_get_item_id (d, 0), "1");
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "CN-CAC"), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "EU"), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_match_count (d), 1);
+  CU_ASSERT_EQUAL (embargo_decision_get_match (d, 0)->status, EMBARGO_MATCH_DECISIVE);
+  CU_ASSERT_PTR_NULL (embargo_decision_get_match (d, 1));
+  /* The decision keeps the rule set alive. */
+  embargo_ruleset_unref (rs);
+  CU_ASSERT_STRING_EQUAL (embargo_rule_get_citation (embargo_decision_get_rule (d)),
+                          "CAC 2023-05-21");
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+}
+
+static void
+test_builder_invalid (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  EmbargoTransaction *t = embargo_transaction_new ("PO-2", "2023-13-01");
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_evaluate (rs, t, NULL, &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "'date': '2023-13-01' is not a valid date"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "'destination' is required"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "'items' is required"));
+  g_clear_error (&e);
+  /* A path through a value that is not a mapping is refused. */
+  embargo_transaction_set_string (t, "buyer", "just a name", NULL);
+  CU_ASSERT_FALSE (embargo_transaction_set_string (t, "buyer.country", "CN", &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+  g_clear_error (&e);
+  CU_ASSERT_FALSE (embargo_transaction_set_string (t, "items.5.id", "x", &e));
+  g_clear_error (&e);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
+static void
+test_as_of_bad (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  EmbargoTransaction *t = build_txn (TRUE);
+  EmbargoEvalOptions o = EMBARGO_EVAL_OPTIONS_INIT;
+  o.as_of = "2023-02-29";
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_evaluate (rs, t, &o, &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE));
+  g_clear_error (&e);
+  o.as_of = "2023-05-20"; /* the day before: not in force */
+  EmbargoDecision *d = embargo_evaluate (rs, t, &o, &e);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_PTR_NULL (embargo_decision_get_rule (d));
+  CU_ASSERT_STRING_EQUAL (embargo_decision_get_as_of (d), "2023-05-20");
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
+static void
+test_json_output (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  EmbargoTransaction *t = build_txn (TRUE);
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+  g_autofree char *json = embargo_decision_to_json (d);
+  g_autofree char *expected = g_strdup_printf (
+    "{\"transaction\":\"PO-1\",\"decision\":\"deny\",\"rule\":{\"id\":\"cac-micron\","
+    "\"title\":\"CIIOs must not buy Micron\",\"regime\":\"CN-CAC\",\"authority\":\"CAC\","
+    "\"citation\":\"CAC 2023-05-21\",\"source_url\":\"https://example.org/cac\","
+    "\"source\":\"cac.yaml:5\",\"effect\":\"deny\",\"effective_from\":\"2023-05-21\"},"
+    "\"message\":\"Grid \\\"Dispatch\\\" is a CIIO: do not buy CRUCIAL \\\"CT8G\\\"\","
+    "\"items\":[{\"id\":\"1\",\"decision\":\"deny\",\"rule\":{\"id\":\"cac-micron\"}}],"
+    "\"regimes\":{\"CN-CAC\":\"deny\"},"
+    "\"matched\":[{\"rule\":\"cac-micron\",\"item\":\"1\",\"effect\":\"deny\","
+    "\"status\":\"decisive\"}],\"missing\":[],\"as_of\":\"2023-06-15\","
+    "\"ruleset\":{\"digest\":\"%s\",\"rules\":1}}",
+    embargo_ruleset_get_digest (rs));
+  CU_ASSERT_STRING_EQUAL (json, expected);
+  if (strcmp (json, expected) != 0)
+    fprintf (stderr, "\ngot      %s\nexpected %s\n", json, expected);
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+
+  /* Unknown ciio: review, with the missing fact and "unknown" in matched. */
+  t = build_txn (TRUE);
+  embargo_transaction_free (t);
+  const char *doc = "{\"id\":\"PO-3\",\"date\":\"2023-06-15\",\"destination\":{\"country\":\"CN\"},"
+                    "\"buyer\":{\"name\":\"B\",\"country\":\"CN\"},"
+                    "\"items\":[{\"id\":\"7\",\"manufacturer\":\"Micron Technology, Inc.\"}]}";
+  t = embargo_transaction_new_from_data (doc, strlen (doc), "po3.json", NULL, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  d = embargo_evaluate (rs, t, NULL, NULL);
+  g_autofree char *j2 = embargo_decision_to_json (d);
+  CU_ASSERT_PTR_NOT_NULL (strstr (j2, "\"decision\":\"review\""));
+  CU_ASSERT_PTR_NOT_NULL (strstr (
+    j2, "\"matched\":[{\"rule\":\"cac-micron\",\"item\":\"7\",\"effect\":\"review\","
+        "\"status\":\"decisive\",\"unknown\":true}]"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (
+    j2, "\"missing\":[{\"rule\":\"cac-micron\",\"field\":\"buyer.ciio\",\"item\":\"7\"}]"));
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
+static void
+test_digest (void)
+{
+  EmbargoRuleset *a = load_rules (), *b = load_rules ();
+  const char *da = embargo_ruleset_get_digest (a);
+  CU_ASSERT_EQUAL (strlen (da), 7 + 64);
+  CU_ASSERT_TRUE (g_str_has_prefix (da, "sha256:"));
+  CU_ASSERT_STRING_EQUAL (da, embargo_ruleset_get_digest (b));
+  /* One byte more is another rule set. */
+  g_autofree char *more = g_strconcat (rules_yaml, "\n", NULL);
+  EmbargoRuleset *c = embargo_ruleset_new_from_data (more, strlen (more), "cac.yaml", NULL);
+  CU_ASSERT_STRING_NOT_EQUAL (da, embargo_ruleset_get_digest (c));
+  /* sha256 of: 8-byte little-endian length, then the bytes */
+  GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
+  guint64 n = GUINT64_TO_LE ((guint64) strlen (rules_yaml));
+  g_checksum_update (ck, (const guchar *) &n, 8);
+  g_checksum_update (ck, (const guchar *) rules_yaml, strlen (rules_yaml));
+  CU_ASSERT_STRING_EQUAL (da + 7, g_checksum_get_string (ck));
+  g_checksum_free (ck);
+  embargo_ruleset_unref (a);
+  embargo_ruleset_unref (b);
+  embargo_ruleset_unref (c);
+}
+
+static void
+test_load_paths (void)
+{
+  const char *paths[] = { EMBARGO_SOURCE_DIR "/rules", NULL };
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_paths (paths, &e);
+  if (rs == NULL)
+    fprintf (stderr, "\n%s\n", e->message);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  CU_ASSERT_PTR_NOT_NULL (embargo_ruleset_lookup_rule (rs, "cn-cac-micron-ciio"));
+  CU_ASSERT_PTR_NULL (embargo_ruleset_lookup_rule (rs, "no-such-rule"));
+  CU_ASSERT_TRUE (embargo_ruleset_get_rule_count (rs) >= 3);
+  embargo_ruleset_unref (rs);
+
+  const char *missing[] = { "/nonexistent/rules", NULL };
+  CU_ASSERT_PTR_NULL (embargo_ruleset_new_from_paths (missing, &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO));
+  g_clear_error (&e);
+}
+
+static void
+test_loader_diagnostics_api (void)
+{
+  EmbargoLoader *ld = embargo_loader_new (NULL);
+  const char *bad = "rules:\n  - {id: a, title: a, regime: T, authority: A, citation: c,\n"
+                    "     source_url: https://x.org, effective_from: 2020-01-01, effect: nope}\n";
+  GError *e = NULL;
+  CU_ASSERT_FALSE (embargo_loader_add_data (ld, bad, strlen (bad), "bad.yaml", &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+  g_clear_error (&e);
+  CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, &e));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "bad.yaml:3:69: error: effect must be deny"));
+  g_clear_error (&e);
+  const EmbargoDiagnostics *d = embargo_loader_get_diagnostics (ld);
+  CU_ASSERT_EQUAL (embargo_diagnostics_get_count (d), 1);
+  const EmbargoDiagnostic *x = embargo_diagnostics_get (d, 0);
+  CU_ASSERT_STRING_EQUAL (x->code, "E-VALUE");
+  CU_ASSERT_EQUAL (x->line, 3);
+  CU_ASSERT_EQUAL (x->column, 69);
+  g_autofree char *line = embargo_diagnostic_format (x);
+  CU_ASSERT_STRING_EQUAL (line, "bad.yaml:3:69: error: effect must be deny, license_required, "
+                                "review or allow, not 'nope' [E-VALUE]");
+  CU_ASSERT_PTR_NULL (embargo_diagnostics_get (d, 1));
+  embargo_loader_free (ld);
+  embargo_loader_free (NULL);
+  embargo_ruleset_unref (NULL);
+  embargo_decision_free (NULL);
+  embargo_transaction_free (NULL);
+}
+
+static void
+test_version_and_names (void)
+{
+  CU_ASSERT_EQUAL (embargo_version_number (), EMBARGO_VERSION_NUMBER);
+  CU_ASSERT_STRING_EQUAL (embargo_version_string (), EMBARGO_VERSION_STRING);
+  EmbargoOutcome o;
+  CU_ASSERT_TRUE (embargo_outcome_from_string ("license_required", &o));
+  CU_ASSERT_EQUAL (o, EMBARGO_OUTCOME_LICENSE_REQUIRED);
+  CU_ASSERT_FALSE (embargo_outcome_from_string ("permit", &o));
+  CU_ASSERT_STRING_EQUAL (embargo_outcome_to_string (EMBARGO_OUTCOME_REVIEW), "review");
+  CU_ASSERT_STRING_EQUAL (embargo_outcome_to_string ((EmbargoOutcome) 9), "unknown");
+  static const struct { const char *in, *out; } names[] = {
+    { "Huawei Technologies Co., Ltd.", "huawei technologies" },
+    { "LTD HUAWEI TECHNOLOGIES", "huawei technologies" },
+    { "Société Générale S.A.", "generale societe" },
+    { "Company Limited", "company limited" },
+    { "  ", "" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *n = embargo_name_normalize (names[i].in, -1);
+      CU_ASSERT_STRING_EQUAL (n, names[i].out);
+    }
+  g_autofree char *bad = embargo_name_normalize ("\xff\xfe", 2);
+  CU_ASSERT_STRING_EQUAL (bad, "");
+}
+
+/* ---- threads ---- */
+
+typedef struct {
+  EmbargoRuleset *rs;
+  EmbargoTransaction *deny, *allow;
+  int mismatches;
+} ThreadWork;
+
+static gpointer
+worker (gpointer p)
+{
+  ThreadWork *w = p;
+  int bad = 0;
+  for (int i = 0; i < 2000; i++)
+    {
+      EmbargoDecision *d = embargo_evaluate (w->rs, (i & 1) ? w->allow : w->deny, NULL, NULL);
+      EmbargoOutcome want = (i & 1) ? EMBARGO_OUTCOME_ALLOW : EMBARGO_OUTCOME_DENY;
+      if (d == NULL || embargo_decision_get_outcome (d) != want)
+        bad++;
+      embargo_decision_free (d);
+    }
+  return GINT_TO_POINTER (bad);
+}
+
+static void
+test_threads_share_ruleset (void)
+{
+  ThreadWork w = { load_rules (), build_txn (TRUE), build_txn (FALSE), 0 };
+  /* Parsed transactions are checked once; built ones at each evaluation: use both. */
+  GThread *th[8];
+  for (int i = 0; i < 8; i++)
+    th[i] = g_thread_new ("eval", worker, &w);
+  int bad = 0;
+  for (int i = 0; i < 8; i++)
+    bad += GPOINTER_TO_INT (g_thread_join (th[i]));
+  CU_ASSERT_EQUAL (bad, 0);
+  embargo_ruleset_unref (w.rs);
+  embargo_transaction_free (w.deny);
+  embargo_transaction_free (w.allow);
+}
+
+void
+register_api_tests (void)
+{
+  static const TestDef tests[] = {
+    { "building a transaction by hand", test_builder_decides },
+    { "a hand-built transaction that breaks the schema", test_builder_invalid },
+    { "as-of dates", test_as_of_bad },
+    { "decision JSON", test_json_output },
+    { "rule-set digest", test_digest },
+    { "loading from paths", test_load_paths },
+    { "loader diagnostics API", test_loader_diagnostics_api },
+    { "versions, outcomes, names", test_version_and_names },
+    { "8 threads on one rule set", test_threads_share_ruleset },
+    { NULL, NULL },
+  };
+  add_suite ("api", tests);
+}

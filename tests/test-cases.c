@@ -1,0 +1,232 @@
+/* test-cases.c: the data-driven tests in tests/cases/ *.case.
+ *
+ * A case file is a few sections, each opened by a line "%% NAME":
+ *
+ *   %% rules [FILE]     a rule file (several allowed; FILE defaults to rules.yaml)
+ *   %% errors           the diagnostics loading must give, one "FILE:LINE:COL: CODE" a line,
+ *                       in the order found; the rule set must then fail to load
+ *   %% transaction      the transaction (YAML or JSON)
+ *   %% txn-error        lines that must each appear in the error the transaction gives
+ *   %% as_of            a date to decide as of
+ *   %% expect           what the decision must be, in the `expect:` syntax of rule test
+ *                       files (decision, rule, items, regimes, missing, matched)
+ *
+ * Lines of a section count from 1 after its header, so positions in `errors` read as
+ * positions in FILE. Failures are reported at the case file and line they concern.
+ */
+#include "tests.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  char *name; /* header words after "%% " */
+  GString *body;
+  unsigned line; /* of the header */
+} Section;
+
+static void
+section_free (gpointer p)
+{
+  Section *s = p;
+  g_free (s->name);
+  g_string_free (s->body, TRUE);
+  g_free (s);
+}
+
+static GPtrArray *
+split_sections (const char *text)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (section_free);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  Section *cur = NULL;
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (g_str_has_prefix (lines[i], "%% "))
+        {
+          cur = g_new0 (Section, 1);
+          cur->name = g_strstrip (g_strdup (lines[i] + 3));
+          cur->body = g_string_new (NULL);
+          cur->line = i + 1;
+          g_ptr_array_add (out, cur);
+        }
+      else if (cur && !(lines[i + 1] == NULL && lines[i][0] == '\0'))
+        g_string_append_printf (cur->body, "%s\n", lines[i]);
+    }
+  return out;
+}
+
+static Section *
+find (GPtrArray *secs, const char *name)
+{
+  for (guint i = 0; i < secs->len; i++)
+    {
+      Section *s = g_ptr_array_index (secs, i);
+      if (strcmp (s->name, name) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+#define CHECK_AT(cond, file, line, msg)                                                          \
+  CU_assertImplementation ((cond), (line), (msg), (file), "", CU_FALSE)
+
+static void
+run_case (const char *path)
+{
+  g_autofree char *text = NULL;
+  GError *e = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &e))
+    {
+      CHECK_AT (FALSE, path, 0, e->message);
+      g_error_free (e);
+      return;
+    }
+  g_autoptr (GPtrArray) secs = split_sections (text);
+  g_autofree char *base = g_path_get_basename (path);
+
+  /* Rules. */
+  EmbargoLoader *ld = embargo_loader_new (NULL);
+  for (guint i = 0; i < secs->len; i++)
+    {
+      Section *s = g_ptr_array_index (secs, i);
+      if (strcmp (s->name, "rules") == 0 || g_str_has_prefix (s->name, "rules "))
+        {
+          const char *file = s->name[5] ? s->name + 6 : "rules.yaml";
+          embargo_loader_add_data (ld, s->body->str, s->body->len, file, NULL);
+        }
+    }
+  EmbargoRuleset *rs = embargo_loader_finish (ld, &e);
+  Section *errors = find (secs, "errors");
+  if (errors)
+    {
+      GString *got = g_string_new (NULL);
+      const EmbargoDiagnostics *d = embargo_loader_get_diagnostics (ld);
+      for (gsize i = 0; i < embargo_diagnostics_get_count (d); i++)
+        {
+          const EmbargoDiagnostic *x = embargo_diagnostics_get (d, i);
+          if (x->severity == EMBARGO_SEVERITY_ERROR)
+            g_string_append_printf (got, "%s:%u:%u: %s\n", x->source, x->line, x->column,
+                                    x->code);
+        }
+      gboolean same = strcmp (got->str, errors->body->str) == 0;
+      if (!same)
+        fprintf (stderr, "\n%s: diagnostics differ\n--- expected\n%s--- got\n%s", path,
+                 errors->body->str, got->str);
+      CHECK_AT (same, path, errors->line, "loader diagnostics as listed in %% errors");
+      CHECK_AT (rs == NULL, path, errors->line, "a rule set with errors must not load");
+      g_string_free (got, TRUE);
+    }
+  else if (rs == NULL)
+    {
+      fprintf (stderr, "\n%s: rules did not load:\n%s\n", path, e->message);
+      CHECK_AT (FALSE, path, 1, "rules load");
+    }
+  g_clear_error (&e);
+  embargo_loader_free (ld);
+
+  Section *txn_sec = find (secs, "transaction");
+  Section *txn_err = find (secs, "txn-error");
+  Section *expect = find (secs, "expect");
+  EmbargoTransaction *txn = NULL;
+  if (txn_sec)
+    {
+      txn = embargo_transaction_new_from_data (txn_sec->body->str, txn_sec->body->len,
+                                               "transaction", NULL, &e);
+      if (txn_err)
+        {
+          CHECK_AT (txn == NULL, path, txn_err->line, "the transaction must be refused");
+          g_auto (GStrv) want = g_strsplit (txn_err->body->str, "\n", -1);
+          for (guint i = 0; want[i] && e; i++)
+            if (want[i][0] && strstr (e->message, want[i]) == NULL)
+              {
+                fprintf (stderr, "\n%s: error lacks '%s'; it was:\n%s\n", path, want[i],
+                         e->message);
+                CHECK_AT (FALSE, path, txn_err->line + 1 + i, "expected error line");
+              }
+        }
+      else if (txn == NULL)
+        {
+          fprintf (stderr, "\n%s: transaction refused:\n%s\n", path, e->message);
+          CHECK_AT (FALSE, path, txn_sec->line, "transaction parses");
+        }
+      g_clear_error (&e);
+    }
+
+  if (expect && rs && txn)
+    {
+      Section *as_of = find (secs, "as_of");
+      GString *suite = g_string_new ("cases:\n  - name: case\n    transaction_file: t\n");
+      if (as_of)
+        g_string_append_printf (suite, "    as_of: %s", as_of->body->str);
+      g_string_append (suite, "    expect:\n");
+      g_auto (GStrv) lines = g_strsplit (expect->body->str, "\n", -1);
+      for (guint i = 0; lines[i]; i++)
+        if (lines[i][0])
+          g_string_append_printf (suite, "      %s\n", lines[i]);
+      EmbargoSuite *s = embargo_suite_new_from_data (suite->str, suite->len, base, &e);
+      if (s == NULL)
+        {
+          fprintf (stderr, "\n%s: bad expect section:\n%s\n", path, e->message);
+          CHECK_AT (FALSE, path, expect->line, "expect section parses");
+          g_clear_error (&e);
+        }
+      else
+        {
+          embargo_suite_set_transaction_data (s, 0, txn_sec->body->str, txn_sec->body->len,
+                                              "transaction", NULL);
+          g_autofree char *why = NULL;
+          EmbargoDecision *d = embargo_suite_run (s, 0, rs, &why, &e);
+          if (d == NULL)
+            {
+              fprintf (stderr, "\n%s: no decision: %s\n", path, e->message);
+              g_clear_error (&e);
+            }
+          else if (why)
+            {
+              g_autofree char *json = embargo_decision_to_json (d);
+              fprintf (stderr, "\n%s:\n%s\ndecision: %s\n", path, why, json);
+            }
+          CHECK_AT (d != NULL && why == NULL, path, expect->line, "decision as expected");
+          embargo_decision_free (d);
+          embargo_suite_free (s);
+        }
+      g_string_free (suite, TRUE);
+    }
+  embargo_transaction_free (txn);
+  embargo_ruleset_unref (rs);
+}
+
+static gint
+cmp_path (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+test_all_cases (void)
+{
+  GDir *d = g_dir_open (EMBARGO_TEST_CASES_DIR, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".case"))
+      g_ptr_array_add (files, g_build_filename (EMBARGO_TEST_CASES_DIR, name, NULL));
+  g_dir_close (d);
+  g_ptr_array_sort (files, cmp_path);
+  CU_ASSERT (files->len >= 10);
+  for (guint i = 0; i < files->len; i++)
+    run_case (g_ptr_array_index (files, i));
+  printf ("\n  %u case files in %s ", files->len, EMBARGO_TEST_CASES_DIR);
+}
+
+void
+register_case_tests (void)
+{
+  static const TestDef tests[] = {
+    { "case files (tests/cases/*.case)", test_all_cases },
+    { NULL, NULL },
+  };
+  add_suite ("cases", tests);
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages embargo needs to build and test, when they are missing.
+# Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang and Node.js tools)
+set -euo pipefail
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev)
+if [[ ${1:-} == --test ]]; then
+  pkgs+=(libcunit1-dev valgrind clang python3)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "embargo: installing ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
