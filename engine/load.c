@@ -1144,7 +1144,8 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
 
   rs->nrules = ld->rules->len;
   rs->rules = arena_alloc (&rs->arena, MAX (rs->nrules, 1) * sizeof *rs->rules);
-  memcpy (rs->rules, ld->rules->pdata, rs->nrules * sizeof *rs->rules);
+  if (rs->nrules)
+    memcpy (rs->rules, ld->rules->pdata, rs->nrules * sizeof *rs->rules);
 
   /* Unique ids: the first definition wins, every later one is an error. */
   for (guint32 i = 0; i < rs->nrules; i++)
