@@ -278,8 +278,8 @@ doc_kind_name (const DocNode *n)
 }
 
 Doc *
-doc_parse_auto (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                GError **error)
+doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
+                const EmbargoLimits *lim, GError **error)
 {
   gsize i = 0;
   /* A UTF-8 byte-order mark is allowed before either. */
@@ -288,6 +288,6 @@ doc_parse_auto (const char *data, gsize len, const char *source, const EmbargoLi
   while (i < len && g_ascii_isspace (data[i]))
     i++;
   if (i < len && data[i] == '{')
-    return doc_parse_json (data, len, source, lim, error);
-  return doc_parse_yaml (data, len, source, lim, error);
+    return doc_parse_json (data, len, source, first_line, lim, error);
+  return doc_parse_yaml (data, len, source, first_line, lim, error);
 }

@@ -97,13 +97,15 @@ gboolean doc_is_scalar (const DocNode *n);
 const char *doc_kind_name (const DocNode *n);
 
 /* Parsers. On error return NULL with ERROR set to "source:line:col: error: message".
- * The document owns all its memory; free with doc_free(). */
-Doc *doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                     GError **error);
-Doc *doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                     GError **error);
-Doc *doc_parse_auto (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                     GError **error);
+ * FIRST_LINE is the line number of the text's first line in SOURCE (1 for a whole file;
+ * more for one line or document of a stream). The document owns all its memory; free
+ * with doc_free(). */
+Doc *doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_line,
+                     const EmbargoLimits *lim, GError **error);
+Doc *doc_parse_json (const char *data, gsize len, const char *source, guint32 first_line,
+                     const EmbargoLimits *lim, GError **error);
+Doc *doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
+                     const EmbargoLimits *lim, GError **error);
 Doc *doc_new (void);
 void doc_free (Doc *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Doc, doc_free)
@@ -324,6 +326,9 @@ struct _EmbargoTransaction {
   gboolean validated; /* parsed from text and checked */
 };
 
+/* Parses and checks one transaction whose text starts at line FIRST_LINE of SOURCE. */
+EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
+                               guint32 first_line, const EmbargoLimits *lim, GError **error);
 gboolean txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
                            EmbargoDiagnostics *diags);
 

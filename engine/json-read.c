@@ -222,8 +222,8 @@ static const yajl_callbacks callbacks = {
 };
 
 Doc *
-doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                GError **error)
+doc_parse_json (const char *data, gsize len, const char *source, guint32 first_line,
+                const EmbargoLimits *lim, GError **error)
 {
   if (len > lim->max_input_bytes)
     {
@@ -234,7 +234,7 @@ doc_parse_json (const char *data, gsize len, const char *source, const EmbargoLi
     }
   g_autoptr (Doc) doc = doc_new ();
   JsonBuilder b = { .doc = doc, .source = source, .lim = lim, .data = data, .len = len,
-                    .line = 1, .col = 1, .stack = g_ptr_array_new (), .keys = g_ptr_array_new () };
+                    .line = first_line, .col = 1, .stack = g_ptr_array_new (), .keys = g_ptr_array_new () };
   b.h = yajl_alloc (&callbacks, NULL, &b);
   yajl_config (b.h, yajl_dont_validate_strings, 0);
 

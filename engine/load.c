@@ -1020,7 +1020,7 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
     }
 
   GError *perr = NULL;
-  g_autoptr (Doc) doc = doc_parse_yaml (data, len, src, &ld->limits, &perr);
+  g_autoptr (Doc) doc = doc_parse_yaml (data, len, src, 1, &ld->limits, &perr);
   if (doc == NULL)
     {
       /* The parser's message is already "source:line:col: error: text". */

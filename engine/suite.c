@@ -116,7 +116,7 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (source_name != NULL, NULL);
   EmbargoLimits lim = EMBARGO_LIMITS_INIT;
-  Doc *doc = doc_parse_yaml (data ? data : "", len, source_name, &lim, error);
+  Doc *doc = doc_parse_yaml (data ? data : "", len, source_name, 1, &lim, error);
   if (doc == NULL)
     return NULL;
   EmbargoSuite *s = g_new0 (EmbargoSuite, 1);

@@ -240,20 +240,14 @@ txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *
 }
 
 EmbargoTransaction *
-embargo_transaction_new_from_data (const char *data, gsize len, const char *source_name,
-                                   const EmbargoLimits *limits, GError **error)
+txn_parse (const char *data, gsize len, const char *source, guint32 first_line,
+           const EmbargoLimits *lim, GError **error)
 {
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  EmbargoLimits def = EMBARGO_LIMITS_INIT;
-  const EmbargoLimits *lim = limits ? limits : &def;
-  const char *source = source_name ? source_name : "<transaction>";
-  if (data == NULL)
-    data = "";
   if (!g_utf8_validate (data, len, NULL))
     {
       const char *end;
       g_utf8_validate (data, len, &end);
-      unsigned line = 1, col = 1;
+      unsigned line = first_line, col = 1;
       for (const char *p = data; p < end; p++)
         if (*p == '\n')
           line++, col = 1;
@@ -264,7 +258,7 @@ embargo_transaction_new_from_data (const char *data, gsize len, const char *sour
                    col);
       return NULL;
     }
-  Doc *doc = doc_parse_auto (data, len, source, lim, error);
+  Doc *doc = doc_parse_auto (data, len, source, first_line, lim, error);
   if (doc == NULL)
     return NULL;
   EmbargoDiagnostics *diags = diags_new ();
@@ -281,6 +275,16 @@ embargo_transaction_new_from_data (const char *data, gsize len, const char *sour
   txn->doc = doc;
   txn->validated = TRUE;
   return txn;
+}
+
+EmbargoTransaction *
+embargo_transaction_new_from_data (const char *data, gsize len, const char *source_name,
+                                   const EmbargoLimits *limits, GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  EmbargoLimits def = EMBARGO_LIMITS_INIT;
+  return txn_parse (data ? data : "", len, source_name ? source_name : "<transaction>", 1,
+                    limits ? limits : &def, error);
 }
 
 void

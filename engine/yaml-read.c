@@ -21,6 +21,7 @@ typedef struct {
   GPtrArray *keys;       /* for each open mapping: pending key node or NULL */
   DocNode *root;
   GError **error;
+  gsize base;            /* lines before the text's first line in its source */
 } YamlBuilder;
 
 static gboolean
@@ -35,7 +36,7 @@ fail (YamlBuilder *b, EmbargoLoadError code, const yaml_mark_t *m, const char *f
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   g_set_error (b->error, EMBARGO_LOAD_ERROR, code, "%s:%zu:%zu: error: %s", b->source,
-               m->line + 1, m->column + 1, msg);
+               m->line + b->base + 1, m->column + 1, msg);
   return FALSE;
 }
 
@@ -71,7 +72,7 @@ attach (YamlBuilder *b, DocNode *n, const yaml_mark_t *m)
                  MAX_MAP_KEYS);
   if (!doc_map_add (b->doc, top, key->u.sc.s, key->u.sc.len, key->line, key->col, n))
     {
-      yaml_mark_t km = { 0, key->line - 1, key->col - 1 };
+      yaml_mark_t km = { 0, key->line - 1 - b->base, key->col - 1 };
       return fail (b, EMBARGO_LOAD_ERROR_SYNTAX, &km, "duplicate key '%s'", key->u.sc.s);
     }
   return TRUE;
@@ -81,7 +82,7 @@ static gboolean
 on_event (YamlBuilder *b, const yaml_event_t *ev, gboolean *done)
 {
   const yaml_mark_t *m = &ev->start_mark;
-  guint32 line = (guint32) m->line + 1, col = (guint32) m->column + 1;
+  guint32 line = (guint32) (m->line + b->base + 1), col = (guint32) m->column + 1;
 
   switch (ev->type)
     {
@@ -140,8 +141,8 @@ on_event (YamlBuilder *b, const yaml_event_t *ev, gboolean *done)
 }
 
 Doc *
-doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLimits *lim,
-                GError **error)
+doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_line,
+                const EmbargoLimits *lim, GError **error)
 {
   if (len > lim->max_input_bytes)
     {
@@ -154,7 +155,7 @@ doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLi
     {
       /* libyaml would stop at the NUL silently; say where it is instead. */
       const char *nul = memchr (data, '\0', len);
-      unsigned line = 1, col = 1;
+      unsigned line = first_line, col = 1;
       for (const char *p = data; p < nul; p++)
         if (*p == '\n')
           line++, col = 1;
@@ -172,7 +173,8 @@ doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLi
   yaml_parser_set_encoding (&parser, YAML_UTF8_ENCODING);
 
   g_autoptr (Doc) doc = doc_new ();
-  YamlBuilder b = { doc, source, lim, g_ptr_array_new (), g_ptr_array_new (), NULL, error };
+  YamlBuilder b = { doc, source, lim, g_ptr_array_new (), g_ptr_array_new (), NULL, error,
+                    first_line - 1 };
   gboolean ok = TRUE, done = FALSE;
   while (ok && !done)
     {
@@ -183,11 +185,11 @@ doc_parse_yaml (const char *data, gsize len, const char *source, const EmbargoLi
           const char *ctx = parser.context ? parser.context : NULL;
           if (ctx)
             g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                         "%s:%zu:%zu: error: %s %s", source, m->line + 1, m->column + 1,
+                         "%s:%zu:%zu: error: %s %s", source, m->line + first_line, m->column + 1,
                          parser.problem ? parser.problem : "syntax error", ctx);
           else
             g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                         "%s:%zu:%zu: error: %s", source, m->line + 1, m->column + 1,
+                         "%s:%zu:%zu: error: %s", source, m->line + first_line, m->column + 1,
                          parser.problem ? parser.problem : "syntax error");
           ok = FALSE;
           break;
