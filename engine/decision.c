@@ -31,6 +31,7 @@ struct _EmbargoDecision {
   EmbargoMatch *matches;
   guint8 *regimes;  /* outcome per rs->regimes entry */
   GArray *missing;  /* EmbargoMissing, fields owned (g_free) */
+  GArray *screening; /* EmbargoScreeningHit, party and name owned (g_free) */
 };
 
 static gsize
@@ -102,10 +103,49 @@ decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
 }
 
 void
+decision_add_screening (EmbargoDecision *d, ScreenRec *rec)
+{
+  if (d->screening == NULL)
+    d->screening = g_array_new (FALSE, FALSE, sizeof (EmbargoScreeningHit));
+  EmbargoScreeningHit h = {
+    rec->rule, rec->item, g_steal_pointer (&rec->party), g_steal_pointer (&rec->name),
+    rec->list, rec->entry, rec->matched, rec->score,
+    rec->match ? EMBARGO_SCREEN_MATCH : EMBARGO_SCREEN_POSSIBLE, rec->owned_pct,
+  };
+  g_array_append_val (d->screening, h);
+}
+
+gsize
+embargo_decision_get_screening_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->screening ? d->screening->len : 0;
+}
+
+const EmbargoScreeningHit *
+embargo_decision_get_screening (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  if (d->screening == NULL || index >= d->screening->len)
+    return NULL;
+  return &g_array_index (d->screening, EmbargoScreeningHit, index);
+}
+
+void
 embargo_decision_free (EmbargoDecision *decision)
 {
   if (decision == NULL)
     return;
+  if (decision->screening)
+    {
+      for (guint i = 0; i < decision->screening->len; i++)
+        {
+          EmbargoScreeningHit *h = &g_array_index (decision->screening, EmbargoScreeningHit, i);
+          g_free ((char *) h->party);
+          g_free ((char *) h->name);
+        }
+      g_array_free (decision->screening, TRUE);
+    }
   if (decision->missing)
     {
       for (guint i = 0; i < decision->missing->len; i++)
@@ -233,6 +273,15 @@ gen_str (yajl_gen g, const char *s)
     yajl_gen_string (g, (const unsigned char *) s, strlen (s));
 }
 
+/* A score or a percentage, to three decimals: 0.873, not 0.87299999999999999822. */
+static void
+gen_fixed (yajl_gen g, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (buf, sizeof buf, "%.3f", v);
+  yajl_gen_number (g, buf, strlen (buf));
+}
+
 static void
 gen_kv (yajl_gen g, const char *key, const char *val)
 {
@@ -248,8 +297,6 @@ gen_rule_full (yajl_gen g, const EmbargoRule *r)
       yajl_gen_null (g);
       return;
     }
-  char source[4096];
-  g_snprintf (source, sizeof source, "%s:%u", r->source_name, r->line);
   yajl_gen_map_open (g);
   gen_kv (g, "id", r->id);
   gen_kv (g, "title", r->title);
@@ -257,7 +304,7 @@ gen_rule_full (yajl_gen g, const EmbargoRule *r)
   gen_kv (g, "authority", r->authority);
   gen_kv (g, "citation", r->citation);
   gen_kv (g, "source_url", r->source_url);
-  gen_kv (g, "source", source);
+  gen_kv (g, "source", r->source_ref);
   gen_kv (g, "effect", embargo_outcome_to_string (r->effect));
   gen_kv (g, "effective_from", r->from_text);
   if (r->until_text)
@@ -280,13 +327,10 @@ gen_rule_ref (yajl_gen g, const EmbargoRule *r)
   yajl_gen_map_close (g);
 }
 
-char *
-embargo_decision_to_json (const EmbargoDecision *d)
+void
+decision_write_json (const EmbargoDecision *d, void *gen)
 {
-  g_return_val_if_fail (d != NULL, NULL);
-  yajl_gen g = yajl_gen_alloc (NULL);
-  yajl_gen_config (g, yajl_gen_validate_utf8, 0);
-
+  yajl_gen g = gen;
   yajl_gen_map_open (g);
   gen_kv (g, "transaction", d->txn_id);
   gen_kv (g, "decision", embargo_outcome_to_string (d->outcome));
@@ -347,6 +391,35 @@ embargo_decision_to_json (const EmbargoDecision *d)
     }
   yajl_gen_array_close (g);
 
+  /* Added with party screening: present only when a rule screened a party. */
+  if (d->screening)
+    {
+      gen_str (g, "screening");
+      yajl_gen_array_open (g);
+      for (guint i = 0; i < d->screening->len; i++)
+        {
+          const EmbargoScreeningHit *h = &g_array_index (d->screening, EmbargoScreeningHit, i);
+          yajl_gen_map_open (g);
+          gen_kv (g, "rule", h->rule->id);
+          gen_kv (g, "item", d->items[h->item].id);
+          gen_kv (g, "party", h->party);
+          gen_kv (g, "name", h->name);
+          gen_kv (g, "list", h->list);
+          gen_kv (g, "entry", h->entry);
+          gen_kv (g, "matched", h->matched);
+          gen_str (g, "score");
+          gen_fixed (g, h->score);
+          gen_kv (g, "verdict", embargo_screen_verdict_to_string (h->verdict));
+          if (h->owned_pct >= 0)
+            {
+              gen_str (g, "owned_pct");
+              gen_fixed (g, h->owned_pct);
+            }
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
+
   gen_kv (g, "as_of", d->as_of);
   gen_str (g, "ruleset");
   yajl_gen_map_open (g);
@@ -355,7 +428,15 @@ embargo_decision_to_json (const EmbargoDecision *d)
   yajl_gen_integer (g, d->rs->nrules);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
+}
 
+char *
+embargo_decision_to_json (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_validate_utf8, 0);
+  decision_write_json (d, g);
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);

@@ -20,13 +20,13 @@ struct ArenaBlock {
 };
 
 #define ARENA_HEADER G_STRUCT_OFFSET (struct { ArenaBlock b; max_align_t d; }, d)
-#define ARENA_FIRST_BLOCK 2048 /* a typical transaction fits in one block */
+#define ARENA_FIRST_BLOCK 3072 /* a typical transaction (a 500-byte JSON line) fits in one block */
 
 void
 arena_init (Arena *a)
 {
   a->head = NULL;
-  a->used = a->cap = 0;
+  a->used = a->cap = a->first = 0;
 }
 
 void
@@ -49,7 +49,8 @@ arena_alloc (Arena *a, gsize size)
   if (a->head == NULL || a->used + size > a->cap)
     {
       /* Blocks double up to 1 MiB; an allocation larger than that gets its own. */
-      gsize cap = a->cap ? MIN (a->cap * 2, (gsize) 1 << 20) : ARENA_FIRST_BLOCK;
+      gsize cap = a->cap ? MIN (a->cap * 2, (gsize) 1 << 20)
+                  : a->first ? a->first : ARENA_FIRST_BLOCK;
       if (cap < size)
         cap = size;
       ArenaBlock *b = g_malloc (ARENA_HEADER + cap);
@@ -93,6 +94,59 @@ str_hash (const char *s, gsize len)
   return h;
 }
 
+/* The keys of the transaction contract (docs/transactions.md), by length. */
+static const char *const well_known_keys[] = {
+  "id", "date", "destination", "country", "region", "city", "end_use", "buyer", "seller",
+  "consignee", "end_user", "intermediaries", "name", "aliases", "ciio", "sector",
+  "headquarters_country", "owners", "share_pct", "ids", "tags", "facility", "kind",
+  "logic_node_nm", "nand_layers", "dram_half_pitch_nm", "items", "part_number",
+  "description", "manufacturer", "eccn", "hs_code", "origin", "us_content_pct", "quantity",
+  "unit_value", "currency", "attributes", "tpp", "performance_density", "io_bandwidth_gbps",
+  "contract", "signed", "no_russia_clause", "type", "program", "lei",
+};
+
+/* A 256-slot open-addressed table over the keys above, filled once. */
+#define KEY_SLOTS 256
+static guint8 key_table[KEY_SLOTS];
+
+static guint32
+key_slot (const char *s, gsize len)
+{
+  return (guint32) (len * 31u + (guint8) s[0] * 7u + (guint8) s[len - 1]) % KEY_SLOTS;
+}
+
+static gpointer
+fill_key_table (gpointer unused)
+{
+  for (guint32 i = 0; i < G_N_ELEMENTS (well_known_keys); i++)
+    {
+      const char *k = well_known_keys[i];
+      guint32 h = key_slot (k, strlen (k));
+      while (key_table[h])
+        h = (h + 1) % KEY_SLOTS;
+      key_table[h] = (guint8) (i + 1);
+    }
+  return NULL;
+}
+
+guint32
+key_id (const char *s, gsize len)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, fill_key_table, NULL);
+  if (len == 0)
+    return 0;
+  for (guint32 h = key_slot (s, len);; h = (h + 1) % KEY_SLOTS)
+    {
+      guint8 id = key_table[h];
+      if (id == 0)
+        return 0;
+      const char *k = well_known_keys[id - 1];
+      if (k[0] == s[0] && strncmp (k, s, len) == 0 && k[len] == '\0')
+        return id;
+    }
+}
+
 gint32
 date_parse (const char *s, gsize len)
 {
@@ -118,7 +172,14 @@ date_parse (const char *s, gsize len)
 void
 date_format (gint32 ymd, char buf[11])
 {
-  g_snprintf (buf, 11, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
+  /* By hand: this runs once per decision, and printf's machinery costs more than the
+   * rest of the decision's header. */
+  int y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
+  if (y < 0 || y > 9999)
+    y = 0;
+  buf[0] = '0' + y / 1000, buf[1] = '0' + y / 100 % 10, buf[2] = '0' + y / 10 % 10;
+  buf[3] = '0' + y % 10, buf[4] = '-', buf[5] = '0' + m / 10, buf[6] = '0' + m % 10;
+  buf[7] = '-', buf[8] = '0' + d / 10, buf[9] = '0' + d % 10, buf[10] = '\0';
 }
 
 Doc *
@@ -160,6 +221,20 @@ parse_number (const char *s, gsize len, double *out)
     i++;
   if (i >= len || !g_ascii_isdigit (s[i]))
     return FALSE;
+  /* Fast path: most numbers in transactions are small integers (quantities,
+   * percentages); 15 digits are exact in a double. */
+  if (len - i <= 15)
+    {
+      gint64 v = 0;
+      gsize j = i;
+      while (j < len && g_ascii_isdigit (s[j]))
+        v = v * 10 + (s[j++] - '0');
+      if (j == len)
+        {
+          *out = (double) (s[0] == '-' ? -v : v);
+          return TRUE;
+        }
+    }
   for (gsize j = i; j < len; j++)
     if (!(g_ascii_isdigit (s[j]) || s[j] == '.' || s[j] == 'e' || s[j] == 'E' || s[j] == '-'
           || s[j] == '+'))
@@ -226,7 +301,7 @@ doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, 
     return FALSE;
   if (map->u.map.n == map->u.map.cap)
     {
-      guint32 cap = map->u.map.cap ? map->u.map.cap * 2 : 8;
+      guint32 cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
       DocPair *v = arena_alloc (&doc->arena, cap * sizeof *v);
       if (map->u.map.n)
         memcpy (v, map->u.map.v, map->u.map.n * sizeof *v);
@@ -236,6 +311,7 @@ doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, 
   DocPair *p = &map->u.map.v[map->u.map.n++];
   p->key = arena_strndup (&doc->arena, key, klen);
   p->klen = (guint32) klen;
+  p->kid = klen ? key_id (key, klen) : 0;
   p->line = line;
   p->col = col;
   p->val = val;
@@ -247,10 +323,11 @@ doc_map_get (const DocNode *map, const char *key, gsize klen)
 {
   if (map == NULL || map->kind != DOC_MAP)
     return NULL;
+  guint32 kid = klen ? key_id (key, klen) : 0;
   for (guint32 i = 0; i < map->u.map.n; i++)
     {
       const DocPair *p = &map->u.map.v[i];
-      if (p->klen == klen && memcmp (p->key, key, klen) == 0)
+      if (p->kid == kid && (kid || (p->klen == klen && memcmp (p->key, key, klen) == 0)))
         return p->val;
     }
   return NULL;

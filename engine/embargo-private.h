@@ -14,6 +14,8 @@
 
 #include <embargo/embargo.h>
 
+#include "screen/screen.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -22,8 +24,9 @@
 typedef struct ArenaBlock ArenaBlock;
 typedef struct {
   ArenaBlock *head;
-  gsize used; /* bytes used in head */
-  gsize cap;  /* capacity of head */
+  gsize used;  /* bytes used in head */
+  gsize cap;   /* capacity of head */
+  gsize first; /* size of the first block, when known better than the default */
 } Arena;
 
 void arena_init (Arena *a);
@@ -41,6 +44,7 @@ typedef struct DocNode DocNode;
 typedef struct {
   const char *key;
   guint32 klen;
+  guint32 kid;       /* key_id (key): non-zero for the contract's well-known keys */
   guint32 line, col; /* of the key */
   DocNode *val;
 } DocPair;
@@ -78,6 +82,10 @@ typedef struct {
 } Doc;
 
 guint32 str_hash (const char *s, gsize len);
+/* A small non-zero number for each key the transaction contract names ("buyer",
+ * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare
+ * integers instead of strings. */
+guint32 key_id (const char *s, gsize len);
 gint32 date_parse (const char *s, gsize len); /* yyyymmdd, or 0 when not a valid date */
 void date_format (gint32 ymd, char buf[11]);
 
@@ -94,6 +102,9 @@ doc_get (const DocNode *map, const char *key)
   return doc_map_get (map, key, strlen (key));
 }
 gboolean doc_is_scalar (const DocNode *n);
+/* Feeds a canonical form of N to CK: kinds, keys in byte order, scalar text; no
+ * positions, comments or layout, so reformatting a node does not change its hash. */
+void doc_hash (GChecksum *ck, const DocNode *n);
 const char *doc_kind_name (const DocNode *n);
 
 /* Parsers. On error return NULL with ERROR set to "source:line:col: error: message".
@@ -135,6 +146,7 @@ typedef struct {
   const char *s; /* interned, NUL-terminated */
   guint32 len;
   guint32 hash;
+  guint32 kid;   /* key_id (s): set for path segments, so lookups compare integers */
 } Str;
 
 typedef enum { SCOPE_TXN, SCOPE_ITEM, SCOPE_PARTY } Scope;
@@ -144,7 +156,13 @@ typedef struct {
   guint32 n;
   Str *seg;          /* the segments after the scope word ("item.eccn" -> {"eccn"}) */
   const char *text;  /* as written */
+  guint32 slot;      /* cache slot of a transaction or item path, or PATH_NO_SLOT */
 } Path;
+
+/* Each distinct transaction- or item-level path gets a slot, so an evaluation resolves
+ * it once per transaction (or item) however many rules test it. */
+#define PATH_SLOTS 256
+#define PATH_NO_SLOT G_MAXUINT32
 
 typedef enum { V_STR, V_NUM, V_BOOL, V_DATE } ValueType;
 
@@ -168,6 +186,7 @@ typedef struct {
   GHashTable *set_ht; /* IN with many values: Str* -> Str* */
   EList *list;        /* IN_LIST, resolved when the rule set is finished */
   const char *list_id;
+  gboolean owned;     /* IN_LIST written `owned_by_list`: the 50% rule (screening.c) */
   gboolean present;   /* PRESENT */
   guint32 line, col;
 } Op;
@@ -181,6 +200,7 @@ enum {
   ROLE_CONSIGNEE = 1 << 2,
   ROLE_END_USER = 1 << 3,
   ROLE_INTERMEDIARIES = 1 << 4,
+  ROLE_OWNERS = 1 << 5, /* the named owners of every party: not in role_names */
 };
 #define ROLE_COUNT 5
 extern const char *const role_names[ROLE_COUNT];
@@ -220,14 +240,22 @@ struct EList {
   ListKind kind;
   const char *title;
   const char *source_name;
-  guint32 line;
+  guint32 line, col;
   GHashTable *members; /* const char* key (normalized for names) -> ListMember* chain */
   gboolean used;
+  /* names lists: fuzzy screening (screening.c). The entries are added as members are
+   * compiled; embargo_loader_finish() builds the index once. */
+  ScreenList *screen_list;
+  ScreenIndex *screen;
+  GPtrArray *screen_members; /* entry index -> ListMember* (its dates) */
+  double match, possible;    /* thresholds: `screening: {match, possible}` */
+  double review_pct;         /* owned_by_list: blocked share flagged for review */
 };
 
 struct _EmbargoRule {
   const char *id, *title, *regime, *authority, *citation, *source_url, *unverified;
   const char *message, *notes, *superseded_by, *from_text, *until_text, *source_name;
+  const char *source_ref; /* "source_name:line", for decisions */
   gint32 from, until;
   EmbargoOutcome effect;
   gint priority;
@@ -244,9 +272,11 @@ struct _EmbargoRule {
   guint32 rank;    /* tie-break order: priority, then load order; lower decides */
   guint32 regime_index;
   guint32 line, col;
+  const char *fingerprint; /* "sha256:...": the rule's YAML, canonical, and its defaults */
 };
 
 typedef struct Index Index;
+typedef struct EvalCtx EvalCtx;
 
 /* A growable vector of guint32 that starts in caller-provided (stack) storage, so the
  * common case of evaluation allocates nothing. */
@@ -282,6 +312,7 @@ struct _EmbargoRuleset {
   GHashTable *lists;     /* id -> EList* */
   const char **regimes;  /* sorted, NULL-terminated */
   guint32 nregimes;
+  guint32 npath_slots;   /* slots given to transaction and item paths (<= PATH_SLOTS) */
   char digest[7 + 64 + 1];
   Index *index;
   GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
@@ -293,26 +324,68 @@ void index_free (Index *ix);
 /* Append to OUT (a GArray of guint32) the indexes of the rules that may apply: a
  * superset, each still evaluated in full; duplicates are possible. The transaction-level
  * candidates hold for every item; each item adds its own. */
-void index_txn_candidates (const Index *ix, const DocNode *root, Vec32 *out);
-void index_item_candidates (const Index *ix, const DocNode *root, const DocNode *item,
-                            Vec32 *out);
+void index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
+void index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 /* statistics for docs and benchmarks */
 void index_describe (const Index *ix, GString *out);
 
 /* eval.c: three-valued evaluation of one condition */
 typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;
 
-typedef struct {
+typedef struct ScreenRec ScreenRec;
+
+struct EvalCtx {
   const DocNode *root;
   const DocNode *item;
   const DocNode *party;
   const char *party_role; /* "buyer", "intermediaries.1" ... for missing-field names */
   gint32 date;
   GPtrArray *missing;     /* when non-NULL: the missing field names are appended (g_free) */
-} EvalCtx;
+  GArray *screening;      /* when non-NULL: ScreenRec of every hit on a names list */
+  /* resolved paths by slot (NULL caches: resolve every time); *_seen[slot] says the
+   * value is there; item_seen is cleared for each item */
+  const DocNode **txn_vals, **item_vals;
+  guint8 *txn_seen, *item_seen;
+};
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
+
+/* screening.c: names lists screened with engine/screen.
+ * One hit of a party name on a names list, for the decision's `screening` array. */
+struct ScreenRec {
+  const EmbargoRule *rule; /* set by eval.c */
+  guint32 item;            /* set by eval.c */
+  char *party;             /* role: "buyer", "intermediaries.1", "buyer.owners.0" */
+  char *name;              /* the party's name as written (or the alias screened) */
+  const char *list;        /* list id; entry strings are owned by the rule set */
+  const char *entry;
+  const char *matched;     /* the entry's name or alias that scored best */
+  double score;
+  gboolean match;          /* TRUE: match; FALSE: possible match */
+  double owned_pct;        /* owned_by_list: the listed share the party holds; else -1 */
+};
+void screen_rec_clear (ScreenRec *r);
+
+/* The `screening` options of a names list (thresholds), from its YAML mapping N; FALSE
+ * with the message in *WHY (g_free) when they are out of range. */
+gboolean elist_screening_options (EList *l, const DocNode *n, char **why);
+/* Adds one compiled member to the list's screening entries (name, aliases, country,
+ * type, ids of the YAML member E). FALSE with *WHY (g_free) on a bad member. */
+gboolean elist_screen_add (EList *l, ListMember *m, const DocNode *e, const char *name,
+                           const char *const *aliases, char **why);
+/* Builds the screening index of a names list (embargo_loader_finish()). */
+void elist_screen_build (EList *l);
+void elist_screen_free (EList *l);
+/* in_list on a party's name: TRUE on a match (or an exact normalized match) in force on
+ * the date, UNKNOWN on a possible match only, FALSE otherwise. Hits go to
+ * ctx->screening when it is set. */
+Tri screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx);
+/* owned_by_list: TRUE when the party's listed owners (through chains) hold >= 50%,
+ * UNKNOWN when possibly so or >= review_pct, FALSE otherwise. */
+Tri screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx);
 const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
+/* path_resolve() through the context's slot caches. */
+const DocNode *path_value (const Path *p, EvalCtx *ctx);
 
 /* Renders a rule message template against a transaction. */
 char *render_message (const char *tmpl, const DocNode *root, const DocNode *item);
@@ -329,6 +402,12 @@ struct _EmbargoTransaction {
 /* Parses and checks one transaction whose text starts at line FIRST_LINE of SOURCE. */
 EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
                                guint32 first_line, const EmbargoLimits *lim, GError **error);
+/* load.c, for file.c: the loader's limits, and an error found before the bytes reach
+ * embargo_loader_add_data() (I/O, size), recorded as a whole-file diagnostic so that
+ * embargo_loader_finish() fails: a file that could not be read is never skipped. */
+const EmbargoLimits *loader_get_limits (const EmbargoLoader *ld);
+void loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message);
+
 gboolean txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
                            EmbargoDiagnostics *diags);
 
@@ -353,8 +432,11 @@ EmbargoDecision *decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 
                                  const ItemRec *items, guint32 nitems, const MatchRec *matches,
                                  guint32 nmatches, const guint8 *regime_outcomes,
                                  EmbargoOutcome outcome, const EmbargoRule *rule);
+/* Writes the decision JSON into GEN, a yajl_gen ready for a new value. */
+void decision_write_json (const EmbargoDecision *d, void *gen);
 void decision_set_message (EmbargoDecision *d, char *message);          /* takes ownership */
 void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
                            char *field);                                  /* takes ownership */
+void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */
 
 #endif /* EMBARGO_PRIVATE_H */

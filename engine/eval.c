@@ -31,10 +31,12 @@ path_resolve (const Path *p, const EvalCtx *ctx)
       if (n->kind != DOC_MAP)
         return NULL;
       const DocNode *next = NULL;
+      const Str *seg = &p->seg[i];
       for (guint32 k = 0; k < n->u.map.n; k++)
         {
           const DocPair *pr = &n->u.map.v[k];
-          if (pr->klen == p->seg[i].len && memcmp (pr->key, p->seg[i].s, pr->klen) == 0)
+          if (pr->kid == seg->kid
+              && (seg->kid || (pr->klen == seg->len && memcmp (pr->key, seg->s, seg->len) == 0)))
             {
               next = pr->val;
               break;
@@ -43,6 +45,21 @@ path_resolve (const Path *p, const EvalCtx *ctx)
       n = next;
     }
   return n && n->kind != DOC_NULL ? n : NULL;
+}
+
+const DocNode *
+path_value (const Path *p, EvalCtx *ctx)
+{
+  if (p->slot == PATH_NO_SLOT || ctx->txn_vals == NULL || p->scope == SCOPE_PARTY)
+    return path_resolve (p, ctx);
+  const DocNode **vals = p->scope == SCOPE_ITEM ? ctx->item_vals : ctx->txn_vals;
+  guint8 *seen = p->scope == SCOPE_ITEM ? ctx->item_seen : ctx->txn_seen;
+  if (!seen[p->slot])
+    {
+      vals[p->slot] = path_resolve (p, ctx);
+      seen[p->slot] = 1;
+    }
+  return vals[p->slot];
 }
 
 static gboolean
@@ -200,10 +217,53 @@ record_missing (const Cond *c, EvalCtx *ctx)
   g_ptr_array_add (ctx->missing, name);
 }
 
+/* Is C a test of a party's name against a names list? Those are screened, fuzzy
+ * (screening.c); the operators besides them hold as usual. */
+static gboolean
+screens_party (const Cond *c)
+{
+  if (c->path.scope != SCOPE_PARTY || c->path.n != 1 || strcmp (c->path.seg[0].s, "name") != 0)
+    return FALSE;
+  for (guint32 i = 0; i < c->nops; i++)
+    if (c->ops[i].kind == OP_IN_LIST && c->ops[i].list->kind == LIST_NAMES)
+      return TRUE;
+  return FALSE;
+}
+
+static Tri
+screen_test_eval (const Cond *c, const DocNode *v, EvalCtx *ctx)
+{
+  Tri res = TRI_TRUE;
+  for (guint32 i = 0; i < c->nops && res != TRI_FALSE; i++)
+    {
+      const Op *op = &c->ops[i];
+      Tri t;
+      if (op->kind == OP_IN_LIST && op->list->kind == LIST_NAMES)
+        t = op->owned ? screen_party_owned_by (op->list, ctx->party, ctx)
+                      : screen_party_in_list (op->list, ctx->party, ctx);
+      else if (v == NULL)
+        t = op->kind == OP_PRESENT && !op->present ? TRI_TRUE : TRI_FALSE;
+      else
+        t = op_holds (op, c, v, ctx) ? TRI_TRUE : TRI_FALSE;
+      if (t != TRI_TRUE)
+        res = t;
+    }
+  return res;
+}
+
 static Tri
 test_eval (const Cond *c, EvalCtx *ctx)
 {
-  const DocNode *v = path_resolve (&c->path, ctx);
+  const DocNode *v = path_value (&c->path, ctx);
+  if (screens_party (c))
+    {
+      /* Without a name, aliases or owners there is nothing to screen: a missing fact. */
+      const DocNode *aliases = doc_get (ctx->party, "aliases");
+      const DocNode *owners = doc_get (ctx->party, "owners");
+      if (v || (aliases && aliases->kind == DOC_LIST && aliases->u.list.n)
+          || (owners && owners->kind == DOC_LIST && owners->u.list.n))
+        return screen_test_eval (c, v, ctx);
+    }
   if (v == NULL)
     {
       /* `present` needs no value; any other operator needs the fact. */
@@ -239,12 +299,74 @@ test_eval (const Cond *c, EvalCtx *ctx)
   return TRI_TRUE;
 }
 
+/* `party: owners`: C's condition on every owner named under PARTY (at ROLE), and
+ * under those owners, depth first. */
+static Tri
+owners_of_eval (const Cond *c, const DocNode *party, const char *role, guint depth,
+                EvalCtx *ctx)
+{
+  const DocNode *owners = doc_get (party, "owners");
+  if (owners == NULL || owners->kind != DOC_LIST || depth > 16)
+    return TRI_FALSE;
+  Tri res = TRI_FALSE;
+  for (guint32 i = 0; i < owners->u.list.n && (res != TRI_TRUE || ctx->screening); i++)
+    {
+      const DocNode *o = owners->u.list.v[i];
+      if (o->kind != DOC_MAP)
+        continue;
+      char orole[160];
+      g_snprintf (orole, sizeof orole, "%s.owners.%u", role, i);
+      ctx->party = o;
+      ctx->party_role = orole;
+      Tri t = cond_eval (c->kids[0], ctx);
+      if (t != TRI_TRUE)
+        {
+          Tri deeper = owners_of_eval (c, o, orole, depth + 1, ctx);
+          t = deeper == TRI_TRUE || t == TRI_FALSE ? deeper : t;
+        }
+      if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
+        res = t;
+    }
+  return res;
+}
+
+static Tri
+owners_eval (const Cond *c, EvalCtx *ctx)
+{
+  Tri res = TRI_FALSE;
+  char role[48];
+  gboolean all = ctx->screening != NULL;
+  for (guint r = 0; r < ROLE_COUNT && (res != TRI_TRUE || all); r++)
+    {
+      const DocNode *p = doc_get (ctx->root, role_names[r]);
+      if (p == NULL)
+        continue;
+      guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
+      for (guint32 i = 0; i < n && (res != TRI_TRUE || all); i++)
+        {
+          const DocNode *party = p->kind == DOC_LIST ? p->u.list.v[i] : p;
+          if (party->kind != DOC_MAP)
+            continue;
+          if (p->kind == DOC_LIST)
+            g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
+          else
+            g_strlcpy (role, role_names[r], sizeof role);
+          Tri t = owners_of_eval (c, party, role, 0, ctx);
+          if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
+            res = t;
+        }
+    }
+  return res;
+}
+
 static Tri
 party_eval (const Cond *c, EvalCtx *ctx)
 {
   Tri res = TRI_FALSE;
   char role[48];
-  for (guint r = 0; r < ROLE_COUNT && res != TRI_TRUE; r++)
+  /* Gathering screening explanations, every party is screened, not just the first hit. */
+  gboolean all = ctx->screening != NULL;
+  for (guint r = 0; r < ROLE_COUNT && (res != TRI_TRUE || all); r++)
     {
       if (!(c->roles & (1u << r)))
         continue;
@@ -252,7 +374,7 @@ party_eval (const Cond *c, EvalCtx *ctx)
       if (p == NULL)
         continue;
       guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
-      for (guint32 i = 0; i < n && res != TRI_TRUE; i++)
+      for (guint32 i = 0; i < n && (res != TRI_TRUE || all); i++)
         {
           const DocNode *party = p->kind == DOC_LIST ? p->u.list.v[i] : p;
           if (party->kind != DOC_MAP)
@@ -268,9 +390,27 @@ party_eval (const Cond *c, EvalCtx *ctx)
             res = t;
         }
     }
+  if ((c->roles & ROLE_OWNERS) && (res != TRI_TRUE || all))
+    {
+      Tri t = owners_eval (c, ctx);
+      if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
+        res = t;
+    }
   ctx->party = NULL;
   ctx->party_role = NULL;
   return res;
+}
+
+/* Does C screen a party name anywhere? */
+static gboolean
+cond_screens (const Cond *c)
+{
+  if (c->kind == C_TEST)
+    return screens_party (c);
+  for (guint32 i = 0; i < c->nkids; i++)
+    if (cond_screens (c->kids[i]))
+      return TRUE;
+  return FALSE;
 }
 
 Tri
@@ -362,6 +502,25 @@ cmp_u32 (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+/* Candidates are few (a handful to a few dozen): insertion sort beats qsort's calls
+ * through a function pointer and its scratch allocation; qsort for the rare long list. */
+static void
+sort_u32 (guint32 *v, guint32 n)
+{
+  if (n > 48)
+    {
+      qsort (v, n, sizeof *v, cmp_u32);
+      return;
+    }
+  for (guint32 i = 1; i < n; i++)
+    {
+      guint32 x = v[i], j = i;
+      for (; j > 0 && v[j - 1] > x; j--)
+        v[j] = v[j - 1];
+      v[j] = x;
+    }
+}
+
 typedef struct {
   MatchRec *v;
   guint32 n, cap;
@@ -426,7 +585,12 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
   Vec32 txn_cands, cands;
   vec32_init (&txn_cands, txn_store, G_N_ELEMENTS (txn_store));
   vec32_init (&cands, cand_store, G_N_ELEMENTS (cand_store));
-  index_txn_candidates (rs->index, root, &txn_cands);
+  const DocNode *txn_vals[PATH_SLOTS], *item_vals[PATH_SLOTS];
+  guint8 txn_seen[PATH_SLOTS], item_seen[PATH_SLOTS];
+  memset (txn_seen, 0, rs->npath_slots);
+  EvalCtx ctx = { .root = root, .date = date, .txn_vals = txn_vals, .item_vals = item_vals,
+                  .txn_seen = txn_seen, .item_seen = item_seen };
+  index_txn_candidates (rs->index, &ctx, &txn_cands);
 
   MatchRec match_store[64];
   MatchVec m = { match_store, 0, G_N_ELEMENTS (match_store), FALSE };
@@ -441,15 +605,15 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
   const EmbargoRule *deciding = NULL;
   guint32 deciding_item = 0;
 
-  EvalCtx ctx = { .root = root, .date = date };
   for (guint32 it = 0; it < nitems; it++)
     {
       const DocNode *item = items->u.list.v[it];
       ctx.item = item;
+      memset (item_seen, 0, rs->npath_slots);
       cands.n = 0;
       vec32_append (&cands, txn_cands.v, txn_cands.n);
-      index_item_candidates (rs->index, root, item, &cands);
-      qsort (cands.v, cands.n, sizeof *cands.v, cmp_u32);
+      index_item_candidates (rs->index, &ctx, &cands);
+      sort_u32 (cands.v, cands.n);
 
       guint32 first = m.n;
       guint32 prev = G_MAXUINT32;
@@ -545,6 +709,24 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       for (guint i = 0; i < missing->len; i++)
         decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
       g_ptr_array_free (missing, TRUE);
+    }
+  /* Rare path: the screening hits behind the rules that applied, for the explanation. */
+  for (guint32 k = 0; k < m.n; k++)
+    {
+      const MatchRec *e = &m.v[k];
+      if (e->lifted_by || e->rule->when == NULL || !cond_screens (e->rule->when))
+        continue;
+      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
+      EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
+                       .screening = hits };
+      cond_eval (e->rule->when, &sctx);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          ScreenRec *r = &g_array_index (hits, ScreenRec, i);
+          r->rule = e->rule;
+          r->item = e->item;
+          decision_add_screening (d, r);
+        }
     }
   if (deciding && deciding->message)
     decision_set_message (d, render_message (deciding->message, root,

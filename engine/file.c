@@ -56,15 +56,32 @@ cmp_path (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* Every failure here is also recorded in the loader (loader_report), so that
+ * embargo_loader_finish() fails even for a caller that ignores this error. */
 static gboolean
 add_file (EmbargoLoader *ld, const char *path, GError **error)
 {
+  /* Refuse an oversized regular file before reading it, not after. */
+  const EmbargoLimits *lim = loader_get_limits (ld);
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && S_ISREG (st.st_mode)
+      && (guint64) st.st_size > (guint64) lim->max_input_bytes)
+    {
+      g_autofree char *msg = g_strdup_printf ("input of %" G_GUINT64_FORMAT
+                                              " bytes exceeds the limit of %zu",
+                                              (guint64) st.st_size, lim->max_input_bytes);
+      loader_report (ld, "E-LIMIT", path, msg);
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT, "%s: error: %s", path,
+                   msg);
+      return FALSE;
+    }
   g_autofree char *data = NULL;
   gsize len;
-  if (!g_file_get_contents (path, &data, &len, error))
+  g_autoptr (GError) e = NULL;
+  if (!g_file_get_contents (path, &data, &len, &e))
     {
-      if (error && *error)
-        (*error)->domain = EMBARGO_LOAD_ERROR, (*error)->code = EMBARGO_LOAD_ERROR_IO;
+      loader_report (ld, "E-IO", path, e->message);
+      g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO, e->message);
       return FALSE;
     }
   return embargo_loader_add_data (ld, data, len, path, error);
@@ -77,6 +94,7 @@ embargo_loader_add_path (EmbargoLoader *loader, const char *path, GError **error
   g_return_val_if_fail (path != NULL, FALSE);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
+      loader_report (loader, "E-IO", path, "no such file or directory");
       g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO,
                    "%s: no such file or directory", path);
       return FALSE;
@@ -85,14 +103,19 @@ embargo_loader_add_path (EmbargoLoader *loader, const char *path, GError **error
     return add_file (loader, path, error);
 
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  if (!collect (path, NULL, files, 0, error))
-    return FALSE;
+  GError *e = NULL;
+  if (!collect (path, NULL, files, 0, &e))
+    {
+      loader_report (loader, "E-IO", path, e->message);
+      g_propagate_error (error, e);
+      return FALSE;
+    }
   qsort (files->pdata, files->len, sizeof (char *), cmp_path);
   gboolean ok = TRUE;
   for (guint i = 0; i < files->len; i++)
     {
       g_autofree char *full = g_build_filename (path, g_ptr_array_index (files, i), NULL);
-      GError *e = NULL;
+      e = NULL;
       if (!add_file (loader, full, &e))
         {
           /* Keep going so that every file's problems are reported; the first error is

@@ -26,10 +26,33 @@
 
 #define MAX_PREFIX 32 /* longer prefixes are not indexed (the rule is always a candidate) */
 
+/* A bucket's key: its text with the same FNV-1a hash (str_hash) that documents keep for
+ * every scalar, so a lookup hashes nothing: the value's hash is already there, and a
+ * prefix's hash is the running hash of the value's first bytes. */
+typedef struct {
+  const char *s;
+  guint32 len;
+  guint32 hash;
+} Key;
+
 typedef struct {
   guint32 *v;
   guint32 n, cap;
+  Key key;
 } Bucket;
+
+static guint
+key_hash (gconstpointer k)
+{
+  return ((const Key *) k)->hash;
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+  const Key *x = a, *y = b;
+  return x->len == y->len && memcmp (x->s, y->s, x->len) == 0;
+}
 
 typedef struct {
   const Path *path;
@@ -219,11 +242,13 @@ file_key (const char *key, guint32 len, gpointer data)
 {
   Filing *fl = data;
   GHashTable *ht = fl->is_prefix ? fl->f->prefix : fl->f->eq;
-  Bucket *b = g_hash_table_lookup (ht, key);
+  Key k = { key, len, str_hash (key, len) };
+  Bucket *b = g_hash_table_lookup (ht, &k);
   if (b == NULL)
     {
       b = g_new0 (Bucket, 1);
-      g_hash_table_insert (ht, (gpointer) key, b);
+      b->key = k;
+      g_hash_table_insert (ht, &b->key, b);
     }
   bucket_add (b, fl->rule);
   if (fl->is_prefix)
@@ -242,8 +267,8 @@ field_for (Index *ix, const Path *p)
     }
   IndexField *f = g_new0 (IndexField, 1);
   f->path = p;
-  f->eq = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, bucket_free);
-  f->prefix = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, bucket_free);
+  f->eq = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
+  f->prefix = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
   g_ptr_array_add (arr, f);
   return f;
 }
@@ -377,27 +402,32 @@ lookup_value (const IndexField *f, const DocNode *v, Vec32 *out)
 {
   if (v->kind == DOC_LIST || v->kind == DOC_MAP || v->kind == DOC_NULL)
     return;
-  append_bucket (out, g_hash_table_lookup (f->eq, v->u.sc.s));
+  Key k = { v->u.sc.s, v->u.sc.len, v->u.sc.hash };
+  if (g_hash_table_size (f->eq))
+    append_bucket (out, g_hash_table_lookup (f->eq, &k));
   guint64 lens = f->prefix_lens;
   if (lens == 0)
     return;
-  char buf[MAX_PREFIX + 1];
+  /* FNV-1a, one byte at a time: after LEN bytes, h is str_hash (s, LEN). */
+  guint32 h = 2166136261u;
   for (guint32 len = 1; len <= MIN (v->u.sc.len, MAX_PREFIX); len++)
-    if (lens & (G_GUINT64_CONSTANT (1) << len))
-      {
-        memcpy (buf, v->u.sc.s, len);
-        buf[len] = '\0';
-        append_bucket (out, g_hash_table_lookup (f->prefix, buf));
-      }
+    {
+      h = (h ^ (guint8) v->u.sc.s[len - 1]) * 16777619u;
+      if (lens & (G_GUINT64_CONSTANT (1) << len))
+        {
+          Key p = { v->u.sc.s, len, h };
+          append_bucket (out, g_hash_table_lookup (f->prefix, &p));
+        }
+    }
 }
 
 static void
-lookup_fields (const GPtrArray *fields, const EvalCtx *ctx, Vec32 *out)
+lookup_fields (const GPtrArray *fields, EvalCtx *ctx, Vec32 *out)
 {
   for (guint i = 0; i < fields->len; i++)
     {
       const IndexField *f = g_ptr_array_index (fields, i);
-      const DocNode *v = path_resolve (f->path, ctx);
+      const DocNode *v = path_value (f->path, ctx);
       if (v == NULL)
         append_bucket (out, &f->missing);
       else if (v->kind == DOC_LIST)
@@ -409,18 +439,16 @@ lookup_fields (const GPtrArray *fields, const EvalCtx *ctx, Vec32 *out)
 }
 
 void
-index_txn_candidates (const Index *ix, const DocNode *root, Vec32 *out)
+index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out)
 {
-  EvalCtx ctx = { .root = root };
   append_bucket (out, &ix->always);
-  lookup_fields (ix->txn_fields, &ctx, out);
+  lookup_fields (ix->txn_fields, ctx, out);
 }
 
 void
-index_item_candidates (const Index *ix, const DocNode *root, const DocNode *item, Vec32 *out)
+index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out)
 {
-  EvalCtx ctx = { .root = root, .item = item };
-  lookup_fields (ix->item_fields, &ctx, out);
+  lookup_fields (ix->item_fields, ctx, out);
 }
 
 void

@@ -32,6 +32,7 @@ struct _EmbargoLoader {
   GArray *pending_lists;  /* PendingList: in_list operators to resolve */
   GChecksum *digest;
   gboolean failed;        /* an error was reported */
+  gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
   gboolean finished;
 };
 
@@ -86,7 +87,8 @@ Str
 rs_intern (EmbargoRuleset *rs, const char *s, gsize len)
 {
   g_autofree char *tmp = g_strndup (s, len);
-  Str r = { g_string_chunk_insert_const (rs->strings, tmp), (guint32) len, str_hash (s, len) };
+  Str r = { g_string_chunk_insert_const (rs->strings, tmp), (guint32) len, str_hash (s, len),
+            len ? key_id (s, len) : 0 };
   return r;
 }
 
@@ -197,6 +199,7 @@ parse_path (Ctx *c, const DocNode *n, gboolean in_party, Path *out)
       ERR (c, n, "E-PATH", "'%s' names no field", text);
       return FALSE;
     }
+  out->slot = PATH_NO_SLOT; /* until assign_path_slots() */
   out->n = nseg - skip;
   out->seg = arena_alloc (&c->ld->rs->arena, out->n * sizeof *out->seg);
   for (guint i = 0; i < out->n; i++)
@@ -244,7 +247,7 @@ check_code (Ctx *c, const Path *p, const DocNode *at, const Operand *v)
 }
 
 static const char *const op_names[] = { "equals", "in", "in_list", "prefix", "gt", "gte",
-                                        "lt", "lte", "present", NULL };
+                                        "lt", "lte", "present", "owned_by_list", NULL };
 
 static gboolean
 compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
@@ -304,10 +307,18 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
         }
       return TRUE;
     }
-  if (strcmp (name, "in_list") == 0)
+  if (strcmp (name, "in_list") == 0 || strcmp (name, "owned_by_list") == 0)
     {
+      /* owned_by_list is in_list through the owners (the 50% rule, screening.c). */
       op->kind = OP_IN_LIST;
-      op->list_id = text_of (c, v, "in_list");
+      op->owned = name[0] == 'o';
+      if (op->owned && (path->scope != SCOPE_PARTY || path->n != 1
+                        || strcmp (path->seg[0].s, "name") != 0))
+        {
+          ERR (c, v, "E-VALUE", "'owned_by_list' tests a party: use it on 'party.name'");
+          return FALSE;
+        }
+      op->list_id = text_of (c, v, name);
       if (op->list_id == NULL)
         return FALSE;
       PendingList pl = { op, c->source };
@@ -401,6 +412,11 @@ parse_roles (Ctx *c, const DocNode *v, guint32 *roles)
           *roles |= ROLE_BUYER | ROLE_CONSIGNEE | ROLE_END_USER | ROLE_INTERMEDIARIES;
           continue;
         }
+      if (strcmp (e->u.sc.s, "owners") == 0)
+        {
+          *roles |= ROLE_OWNERS;
+          continue;
+        }
       guint r;
       for (r = 0; r < ROLE_COUNT; r++)
         if (strcmp (e->u.sc.s, role_names[r]) == 0)
@@ -408,7 +424,8 @@ parse_roles (Ctx *c, const DocNode *v, guint32 *roles)
       if (r == ROLE_COUNT)
         {
           ERR (c, e, "E-VALUE",
-               "unknown party role '%s' (buyer, seller, consignee, end_user, intermediaries, any)",
+               "unknown party role '%s' (buyer, seller, consignee, end_user, intermediaries, "
+               "owners, any)",
                e->u.sc.s);
           return FALSE;
         }
@@ -507,7 +524,8 @@ compile_cond (Ctx *c, const DocNode *n, gboolean in_party, gboolean *item_level)
   else
     {
       static const char *const keys[] = { "field", "if_missing", "equals", "in", "in_list",
-                                          "prefix", "gt", "gte", "lt", "lte", "present", NULL };
+                                          "prefix", "gt", "gte", "lt", "lte", "present",
+                                          "owned_by_list", NULL };
       check_keys (c, n, "a field condition", keys);
       Cond *t = new_cond (c, C_TEST, n);
       if (!parse_path (c, doc_get (n, "field"), in_party, &t->path))
@@ -582,6 +600,23 @@ string_list (Ctx *c, const DocNode *n, const char *what, guint32 *count)
   return v;
 }
 
+/* The rule's text as written plus the defaults it takes from its file: what `embargo
+ * diff` compares (fingerprint.c). */
+static const char *
+fingerprint (Ctx *c, const DocNode *n)
+{
+  g_autoptr (GChecksum) ck = g_checksum_new (G_CHECKSUM_SHA256);
+  doc_hash (ck, n);
+  for (const char *const *k = default_keys; *k && c->defaults; k++)
+    if (doc_get (n, *k) == NULL && doc_get (c->defaults, *k))
+      {
+        g_checksum_update (ck, (const guchar *) *k, strlen (*k) + 1);
+        doc_hash (ck, doc_get (c->defaults, *k));
+      }
+  g_autofree char *s = g_strdup_printf ("sha256:%s", g_checksum_get_string (ck));
+  return intern (c, s);
+}
+
 static void
 compile_rule (Ctx *c, const DocNode *n)
 {
@@ -595,6 +630,9 @@ compile_rule (Ctx *c, const DocNode *n)
   r->line = n->line;
   r->col = n->col;
   r->source_name = c->source;
+  g_autofree char *ref = g_strdup_printf ("%s:%u", c->source, n->line);
+  r->source_ref = intern (c, ref);
+  r->fingerprint = fingerprint (c, n);
   r->id = required_text (c, n, "id", "rule", FALSE);
   const char *what = r->id ? r->id : "rule";
   if (r->id && !valid_id (r->id))
@@ -681,8 +719,10 @@ compile_rule (Ctx *c, const DocNode *n)
     }
   if (c->ld->rules->len >= c->ld->limits.max_rules)
     {
-      if (c->ld->rules->len == c->ld->limits.max_rules)
+      /* Once, at the first rule too many: not a million lines for a million more. */
+      if (!c->ld->rules_over_limit)
         ERR (c, n, "E-LIMIT", "more than %zu rules", c->ld->limits.max_rules);
+      c->ld->rules_over_limit = TRUE;
       c->ld->failed = TRUE;
       return;
     }
@@ -809,11 +849,15 @@ compile_member (Ctx *c, EList *l, const DocNode *e)
   if ((m.name = text_of (c, name, "a name")) == NULL)
     return;
   guint32 nalias = aliases ? aliases->u.list.n : 0;
+  g_autofree const char **alias_texts = g_new0 (const char *, nalias + 1);
+  guint32 nalias_ok = 0;
   for (guint32 i = 0; i <= nalias; i++)
     {
       const char *text = i == 0 ? m.name : text_of (c, aliases->u.list.v[i - 1], "an alias");
       if (text == NULL)
         continue;
+      if (i > 0)
+        alias_texts[nalias_ok++] = text;
       g_autofree char *norm = embargo_name_normalize (text, -1);
       if (norm[0] == '\0')
         {
@@ -823,13 +867,20 @@ compile_member (Ctx *c, EList *l, const DocNode *e)
         }
       add_member (l, &rs->arena, intern (c, norm), &m);
     }
+  /* The fuzzy view of the same member (screening.c), with its own copy of the dates. */
+  ListMember *rep = arena_alloc (&rs->arena, sizeof *rep);
+  *rep = m;
+  g_autofree char *why = NULL;
+  if (!elist_screen_add (l, rep, e, m.name, alias_texts, &why))
+    ERR (c, e, "E-VALUE", "%s", why);
 }
 
 static void
 compile_list_def (Ctx *c, const DocNode *n)
 {
   static const char *const keys[] = { "id", "kind", "title", "authority", "citation",
-                                      "source_url", "notes", "unverified", "members", NULL };
+                                      "source_url", "notes", "unverified", "members",
+                                      "screening", NULL };
   if (n->kind != DOC_MAP)
     {
       ERR (c, n, "E-TYPE", "a list must be a mapping, not %s", doc_kind_name (n));
@@ -840,6 +891,7 @@ compile_list_def (Ctx *c, const DocNode *n)
   EList *l = arena_alloc (&rs->arena, sizeof *l);
   l->source_name = c->source;
   l->line = n->line;
+  l->col = n->col;
   l->id = required_text (c, n, "id", "list", FALSE);
   const DocNode *kind = doc_get (n, "kind");
   if (kind == NULL)
@@ -862,6 +914,12 @@ compile_list_def (Ctx *c, const DocNode *n)
   const DocNode *title = doc_get (n, "title");
   if (title)
     l->title = text_of (c, title, "title");
+  const DocNode *screening = doc_get (n, "screening");
+  g_autofree char *why = NULL;
+  if (screening && l->kind != LIST_NAMES)
+    ERR (c, screening, "E-VALUE", "'screening' applies to names lists only");
+  else if (!elist_screening_options (l, screening, &why))
+    ERR (c, screening, "E-VALUE", "%s", why);
   const DocNode *members = doc_get (n, "members");
   if (members == NULL || members->kind != DOC_LIST)
     {
@@ -875,6 +933,7 @@ compile_list_def (Ctx *c, const DocNode *n)
   if (l->id == NULL)
     {
       g_hash_table_destroy (l->members);
+      elist_screen_free (l);
       return;
     }
   EList *prev = g_hash_table_lookup (rs->lists, l->id);
@@ -883,6 +942,7 @@ compile_list_def (Ctx *c, const DocNode *n)
       ERR (c, doc_get (n, "id"), "E-DUPLICATE-ID", "list '%s' is already defined at %s:%u",
            l->id, prev->source_name, prev->line);
       g_hash_table_destroy (l->members);
+      elist_screen_free (l);
       return;
     }
   g_hash_table_insert (rs->lists, (gpointer) l->id, l);
@@ -939,6 +999,7 @@ free_list (gpointer p)
   EList *l = p;
   if (l->members)
     g_hash_table_destroy (l->members);
+  elist_screen_free (l);
 }
 
 EmbargoLoader *
@@ -975,6 +1036,19 @@ embargo_loader_free (EmbargoLoader *loader)
   g_free (loader);
 }
 
+const EmbargoLimits *
+loader_get_limits (const EmbargoLoader *ld)
+{
+  return &ld->limits;
+}
+
+void
+loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message)
+{
+  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, 0, 0, "%s", message);
+  ld->failed = TRUE;
+}
+
 const EmbargoDiagnostics *
 embargo_loader_get_diagnostics (const EmbargoLoader *loader)
 {
@@ -1001,7 +1075,9 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
   g_checksum_update (ld->digest, (const guchar *) &n64, sizeof n64);
   g_checksum_update (ld->digest, (const guchar *) data, len);
 
-  if (!g_utf8_validate (data, len, NULL))
+  const char *bad;
+  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
+  if (!g_utf8_validate (data, len, &bad) && *bad != '\0')
     {
       const char *end;
       g_utf8_validate (data, len, &end);
@@ -1033,6 +1109,8 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
           if (e)
             msg = e + 9;
         }
+      else if (strncmp (msg, src, sl) == 0 && g_str_has_prefix (msg + sl, ": error: "))
+        msg += sl + 9; /* a whole-file problem (the size limit): no position */
       diags_add (ld->diags, EMBARGO_SEVERITY_ERROR,
                  perr->code == EMBARGO_LOAD_ERROR_LIMIT ? "E-LIMIT" : "E-SYNTAX", src, line, col,
                  "%s", msg);
@@ -1080,7 +1158,9 @@ resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
           for (guint32 k = 0; k < rs->nrules; k++)
             {
               EmbargoRule *t = rs->rules[k];
-              if (t == r || t->effect == EMBARGO_OUTCOME_ALLOW || !t->tags
+              /* A rule whose regime failed to load has none (an error is already
+               * reported): skip it rather than compare NULL (found by fuzz-rules). */
+              if (t == r || t->effect == EMBARGO_OUTCOME_ALLOW || !t->tags || !t->regime
                   || strcmp (t->regime, r->regime) != 0)
                 continue;
               for (const char **g = t->tags; *g; g++)
@@ -1096,6 +1176,8 @@ resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
       if (t == NULL)
         error_at (&c, line, col, "E-UNKNOWN-RULE", "exception '%s' lifts unknown rule '%s'",
                   r->id, name);
+      else if (t->regime == NULL)
+        continue; /* its own error is already reported */
       else if (strcmp (t->regime, r->regime) != 0)
         error_at (&c, line, col, "E-CROSS-REGIME",
                   "exception '%s' (%s) cannot lift '%s' of another regime (%s)", r->id,
@@ -1116,6 +1198,42 @@ resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
         r->lifts[r->nlifts++] = v;
     }
   g_array_free (out, TRUE);
+}
+
+/* Gives every distinct transaction- and item-level path a cache slot (the first
+ * PATH_SLOTS of them; the rest are resolved each time). */
+static void
+slot_cond (Cond *c, GHashTable *slots, EmbargoRuleset *rs)
+{
+  if (c == NULL)
+    return;
+  if (c->kind == C_TEST)
+    {
+      c->path.slot = PATH_NO_SLOT;
+      if (c->path.scope == SCOPE_PARTY)
+        return;
+      g_autofree char *key = g_strdup_printf ("%d:%s", c->path.scope, c->path.text);
+      gpointer v;
+      if (g_hash_table_lookup_extended (slots, key, NULL, &v))
+        c->path.slot = GPOINTER_TO_UINT (v);
+      else if (rs->npath_slots < PATH_SLOTS)
+        {
+          c->path.slot = rs->npath_slots++;
+          g_hash_table_insert (slots, g_steal_pointer (&key), GUINT_TO_POINTER (c->path.slot));
+        }
+      return;
+    }
+  for (guint32 i = 0; i < c->nkids; i++)
+    slot_cond (c->kids[i], slots, rs);
+}
+
+static void
+assign_path_slots (EmbargoRuleset *rs)
+{
+  GHashTable *slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint32 i = 0; i < rs->nrules; i++)
+    slot_cond (rs->rules[i]->when, slots, rs);
+  g_hash_table_destroy (slots);
 }
 
 static gint
@@ -1178,6 +1296,12 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         }
       pl->op->list = l;
       l->used = TRUE;
+      if (pl->op->owned && l->kind != LIST_NAMES)
+        {
+          Ctx c = { ld, pl->source, NULL, 0 };
+          error_at (&c, pl->op->line, pl->op->col, "E-VALUE",
+                    "'owned_by_list' needs a names list; '%s' is not one", pl->op->list_id);
+        }
     }
 
   for (guint32 i = 0; i < rs->nrules; i++)
@@ -1228,7 +1352,14 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         rs->rules[i]->regime_index = j;
 
   g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
+  assign_path_slots (rs);
   rs->index = index_build (rs);
+  /* Screening indexes of the names lists, once: evaluation only reads them. */
+  GHashTableIter lit;
+  gpointer lval;
+  g_hash_table_iter_init (&lit, rs->lists);
+  while (g_hash_table_iter_next (&lit, NULL, &lval))
+    elist_screen_build (lval);
 
   ld->rs = NULL;
   return rs;

@@ -165,6 +165,7 @@ GETTER (message_template, message)
 GETTER (effective_from, from_text)
 GETTER (effective_until, until_text)
 GETTER (source_name, source_name)
+GETTER (fingerprint, fingerprint)
 
 EmbargoOutcome
 embargo_rule_get_effect (const EmbargoRule *rule)

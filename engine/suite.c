@@ -132,7 +132,7 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
                                            "expect", NULL };
   static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
-                                             "missing", "matched", NULL };
+                                             "missing", "matched", "screening", NULL };
   if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
     problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
   else
@@ -485,6 +485,33 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
                                    by ? scalar_text (by) : ""));
         }
       expect_set (f, "matched", want, got);
+    }
+  /* screening: [{rule, item, party, entry, matched, verdict}], the decision's hits. */
+  const DocNode *screening = doc_get (e, "screening");
+  if (screening && screening->kind == DOC_LIST)
+    {
+      g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+      for (gsize j = 0; j < embargo_decision_get_screening_count (d); j++)
+        {
+          const EmbargoScreeningHit *h = embargo_decision_get_screening (d, j);
+          g_ptr_array_add (got, g_strdup_printf (
+                                  "%s@%s:%s:%s:%s:%s", embargo_rule_get_id (h->rule),
+                                  embargo_decision_get_item_id (d, h->item), h->party, h->entry,
+                                  h->matched, embargo_screen_verdict_to_string (h->verdict)));
+        }
+      for (guint32 j = 0; j < screening->u.list.n; j++)
+        {
+          const DocNode *h = screening->u.list.v[j];
+          g_ptr_array_add (want, g_strdup_printf (
+                                   "%s@%s:%s:%s:%s:%s", scalar_text (doc_get (h, "rule")),
+                                   scalar_text (doc_get (h, "item")),
+                                   scalar_text (doc_get (h, "party")),
+                                   scalar_text (doc_get (h, "entry")),
+                                   scalar_text (doc_get (h, "matched")),
+                                   scalar_text (doc_get (h, "verdict"))));
+        }
+      expect_set (f, "screening", want, got);
     }
   if (failures && f->len)
     *failures = g_string_free (f, FALSE);

@@ -37,47 +37,57 @@ is_text (const DocNode *n)
   return n && (n->kind == DOC_STRING || n->kind == DOC_NUMBER) && n->u.sc.len > 0;
 }
 
+/* Field names are built only when a problem is reported: PREFIX.KEY, or KEY alone. */
+#define FIELD "%s%s%s"
+#define FIELD_ARGS(prefix, key) (prefix) ? (prefix) : "", (prefix) ? "." : "", (key)
+
 static void
-check_country (Check *c, const DocNode *n, const char *field, gboolean region)
+check_country (Check *c, const DocNode *n, const char *prefix, const char *key, gboolean region)
 {
   if (n == NULL || n->kind == DOC_NULL)
     return;
   if (n->kind != DOC_STRING)
     {
-      bad (c, n, "'%s' must be a country code, not %s", field, doc_kind_name (n));
+      bad (c, n, "'" FIELD "' must be a country code, not %s", FIELD_ARGS (prefix, key),
+           doc_kind_name (n));
       return;
     }
   if (region ? !iso3166_region_valid (n->u.sc.s, n->u.sc.len)
              : !iso3166_alpha2_valid (n->u.sc.s, n->u.sc.len))
-    bad (c, n, "'%s': unknown %s '%s' (%s)", field, region ? "region" : "country", n->u.sc.s,
+    bad (c, n, "'" FIELD "': unknown %s '%s' (%s)", FIELD_ARGS (prefix, key),
+         region ? "region" : "country", n->u.sc.s,
          region ? "ISO 3166-2, such as UA-43" : "ISO 3166-1 alpha-2, such as CN");
 }
 
 static void
-check_string_list (Check *c, const DocNode *n, const char *field)
+check_string_list (Check *c, const DocNode *n, const char *prefix, const char *key)
 {
   if (n == NULL || n->kind == DOC_NULL)
     return;
   if (n->kind != DOC_LIST)
     {
-      bad (c, n, "'%s' must be a list, not %s", field, doc_kind_name (n));
+      bad (c, n, "'" FIELD "' must be a list, not %s", FIELD_ARGS (prefix, key),
+           doc_kind_name (n));
       return;
     }
   for (guint32 i = 0; i < n->u.list.n; i++)
     if (!is_text (n->u.list.v[i]))
-      bad (c, n->u.list.v[i], "'%s[%u]' must be text, not %s", field, i,
-           doc_kind_name (n->u.list.v[i]));
+      bad (c, n->u.list.v[i], "'" FIELD "[%u]' must be text, not %s", FIELD_ARGS (prefix, key),
+           i, doc_kind_name (n->u.list.v[i]));
 }
 
 static void
-check_number (Check *c, const DocNode *n, const char *field, double lo, double hi)
+check_number (Check *c, const DocNode *n, const char *prefix, const char *key, double lo,
+              double hi)
 {
   if (n == NULL || n->kind == DOC_NULL)
     return;
   if (n->kind != DOC_NUMBER)
-    bad (c, n, "'%s' must be a number, not %s", field, doc_kind_name (n));
+    bad (c, n, "'" FIELD "' must be a number, not %s", FIELD_ARGS (prefix, key),
+         doc_kind_name (n));
   else if (n->u.sc.num < lo || n->u.sc.num > hi)
-    bad (c, n, "'%s' is %s: it must be between %g and %g", field, n->u.sc.s, lo, hi);
+    bad (c, n, "'" FIELD "' is %s: it must be between %g and %g", FIELD_ARGS (prefix, key),
+         n->u.sc.s, lo, hi);
 }
 
 static void
@@ -93,11 +103,11 @@ check_party (Check *c, const DocNode *p, const char *role)
   const DocNode *v;
   if ((v = doc_get (p, "name")) && v->kind != DOC_NULL && !is_text (v))
     bad (c, v, "'%s' must be text, not %s", F ("name"), doc_kind_name (v));
-  check_country (c, doc_get (p, "country"), F ("country"), FALSE);
-  check_country (c, doc_get (p, "region"), F ("region"), TRUE);
-  check_country (c, doc_get (p, "headquarters_country"), F ("headquarters_country"), FALSE);
-  check_string_list (c, doc_get (p, "aliases"), F ("aliases"));
-  check_string_list (c, doc_get (p, "tags"), F ("tags"));
+  check_country (c, doc_get (p, "country"), role, "country", FALSE);
+  check_country (c, doc_get (p, "region"), role, "region", TRUE);
+  check_country (c, doc_get (p, "headquarters_country"), role, "headquarters_country", FALSE);
+  check_string_list (c, doc_get (p, "aliases"), role, "aliases");
+  check_string_list (c, doc_get (p, "tags"), role, "tags");
   if ((v = doc_get (p, "ciio")) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
     bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
          doc_kind_name (v));
@@ -114,9 +124,7 @@ check_party (Check *c, const DocNode *p, const char *role)
               bad (c, o, "'%s' must be a mapping (name, share_pct)", f);
             else
               {
-                char g[128];
-                g_snprintf (g, sizeof g, "%s.share_pct", f);
-                check_number (c, doc_get (o, "share_pct"), g, 0, 100);
+                check_number (c, doc_get (o, "share_pct"), f, "share_pct", 0, 100);
               }
           }
     }
@@ -153,10 +161,10 @@ check_item (Check *c, const DocNode *it, guint32 i, GHashTable *ids)
         bad (c, v, "'%s' must be 6 to 10 digits, not '%s'", G ("hs_code"),
              doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
     }
-  check_country (c, doc_get (it, "origin"), G ("origin"), FALSE);
-  check_number (c, doc_get (it, "us_content_pct"), G ("us_content_pct"), 0, 100);
-  check_number (c, doc_get (it, "quantity"), G ("quantity"), 0, 1e15);
-  check_number (c, doc_get (it, "unit_value"), G ("unit_value"), 0, 1e15);
+  check_country (c, doc_get (it, "origin"), f, "origin", FALSE);
+  check_number (c, doc_get (it, "us_content_pct"), f, "us_content_pct", 0, 100);
+  check_number (c, doc_get (it, "quantity"), f, "quantity", 0, 1e15);
+  check_number (c, doc_get (it, "unit_value"), f, "unit_value", 0, 1e15);
   if ((v = doc_get (it, "attributes")) && v->kind != DOC_NULL && v->kind != DOC_MAP)
     bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
 #undef G
@@ -193,10 +201,10 @@ txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *
     bad (&c, v, "'destination.country' is required (ISO 3166-1 alpha-2)");
   else
     {
-      check_country (&c, doc_get (v, "country"), "destination.country", FALSE);
-      check_country (&c, doc_get (v, "region"), "destination.region", TRUE);
+      check_country (&c, doc_get (v, "country"), "destination", "country", FALSE);
+      check_country (&c, doc_get (v, "region"), "destination", "region", TRUE);
     }
-  check_string_list (&c, doc_get (root, "end_use"), "end_use");
+  check_string_list (&c, doc_get (root, "end_use"), NULL, "end_use");
   if (doc_get (root, "buyer") == NULL)
     bad (&c, root, "'buyer' is required");
   for (guint r = 0; r < ROLE_COUNT; r++)
@@ -243,7 +251,19 @@ EmbargoTransaction *
 txn_parse (const char *data, gsize len, const char *source, guint32 first_line,
            const EmbargoLimits *lim, GError **error)
 {
-  if (!g_utf8_validate (data, len, NULL))
+  /* JSON strings are checked by the JSON parser as it goes, and bytes outside strings
+   * must be JSON syntax; YAML text is checked here, whole. */
+  gboolean json = FALSE;
+  for (gsize i = 0; i < len && !json; i++)
+    {
+      if (data[i] == '{')
+        json = TRUE;
+      else if (!g_ascii_isspace (data[i]))
+        break;
+    }
+  const char *bad;
+  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
+  if (!json && !g_utf8_validate (data, len, &bad) && *bad != '\0')
     {
       const char *end;
       g_utf8_validate (data, len, &end);

@@ -67,14 +67,12 @@ attach (YamlBuilder *b, DocNode *n, const yaml_mark_t *m)
     }
   DocNode *key = *pending;
   *pending = NULL;
+  yaml_mark_t km = { 0, key->line - 1 - b->base, key->col - 1 }; /* errors point at the key */
   if (top->u.map.n >= MAX_MAP_KEYS)
-    return fail (b, EMBARGO_LOAD_ERROR_LIMIT, m, "more than %d keys in one mapping",
+    return fail (b, EMBARGO_LOAD_ERROR_LIMIT, &km, "more than %d keys in one mapping",
                  MAX_MAP_KEYS);
   if (!doc_map_add (b->doc, top, key->u.sc.s, key->u.sc.len, key->line, key->col, n))
-    {
-      yaml_mark_t km = { 0, key->line - 1 - b->base, key->col - 1 };
-      return fail (b, EMBARGO_LOAD_ERROR_SYNTAX, &km, "duplicate key '%s'", key->u.sc.s);
-    }
+    return fail (b, EMBARGO_LOAD_ERROR_SYNTAX, &km, "duplicate key '%s'", key->u.sc.s);
   return TRUE;
 }
 
@@ -140,6 +138,19 @@ on_event (YamlBuilder *b, const yaml_event_t *ev, gboolean *done)
   return TRUE;
 }
 
+/* The 0-based line and column (in characters) of byte OFFSET of DATA. */
+static yaml_mark_t
+mark_at (const char *data, gsize offset)
+{
+  yaml_mark_t m = { offset, 0, 0 };
+  for (gsize i = 0; i < offset; i++)
+    if (data[i] == '\n')
+      m.line++, m.column = 0;
+    else if (((guchar) data[i] & 0xC0) != 0x80)
+      m.column++;
+  return m;
+}
+
 Doc *
 doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_line,
                 const EmbargoLimits *lim, GError **error)
@@ -182,6 +193,14 @@ doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_l
       if (!yaml_parser_parse (&parser, &ev))
         {
           const yaml_mark_t *m = &parser.problem_mark;
+          yaml_mark_t at_offset;
+          if (parser.error == YAML_READER_ERROR)
+            {
+              /* A reader error (a control character) has a byte offset and no mark:
+               * without this it would be reported at 1:1. */
+              at_offset = mark_at (data, MIN (parser.problem_offset, len));
+              m = &at_offset;
+            }
           const char *ctx = parser.context ? parser.context : NULL;
           if (ctx)
             g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,

@@ -13,6 +13,10 @@
  *
  * Lines of a section count from 1 after its header, so positions in `errors` read as
  * positions in FILE. Failures are reported at the case file and line they concern.
+ *
+ * A header ending in " hex" ("%% rules bad.yaml hex", "%% transaction hex") gives the
+ * body as hex byte pairs instead (whitespace ignored, "#" to the end of a line is a
+ * comment), for what a text file cannot hold: NUL bytes, invalid UTF-8, UTF-16.
  */
 #include "tests.h"
 
@@ -56,6 +60,38 @@ split_sections (const char *text)
   return out;
 }
 
+/* Decodes a " hex" section in place (see above). FALSE on a stray character. */
+static gboolean
+decode_hex (Section *s)
+{
+  gsize n = strlen (s->name);
+  if (n < 4 || strcmp (s->name + n - 4, " hex") != 0)
+    return TRUE;
+  s->name[n - 4] = '\0';
+  GString *out = g_string_new (NULL);
+  for (const char *p = s->body->str; *p;)
+    {
+      if (*p == '#')
+        p += strcspn (p, "\n");
+      else if (g_ascii_isspace (*p))
+        p++;
+      else if (g_ascii_isxdigit (p[0]) && g_ascii_isxdigit (p[1]))
+        {
+          g_string_append_c (out, (char) (g_ascii_xdigit_value (p[0]) * 16
+                                          + g_ascii_xdigit_value (p[1])));
+          p += 2;
+        }
+      else
+        {
+          g_string_free (out, TRUE);
+          return FALSE;
+        }
+    }
+  g_string_free (s->body, TRUE);
+  s->body = out;
+  return TRUE;
+}
+
 static Section *
 find (GPtrArray *secs, const char *name)
 {
@@ -83,6 +119,11 @@ run_case (const char *path)
       return;
     }
   g_autoptr (GPtrArray) secs = split_sections (text);
+  for (guint i = 0; i < secs->len; i++)
+    {
+      Section *s = g_ptr_array_index (secs, i);
+      CHECK_AT (decode_hex (s), path, s->line, "a hex section holds hex byte pairs");
+    }
   g_autofree char *base = g_path_get_basename (path);
 
   /* Rules. */

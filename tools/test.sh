@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test three ways: a plain build (ctest), the same suite under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the unit tests under valgrind.
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the unit tests under valgrind;
+# then the threaded tests under ThreadSanitizer, and each fuzz target briefly.
 # Usage: tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,12 @@ echo "== plain build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure
+
+echo "== the bundled rules: lint clean, every rule covered by a case"
+# W-EXPIRED is left out: the packs keep rules that ended (the Syria programme, the
+# revoked VEUs) on purpose, for decisions as of earlier dates; docs/ci.md explains.
+build/tools/embargo/embargo lint --ignore W-EXPIRED rules
+build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
 
 echo "== ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEMBARGO_SANITIZE=ON >/dev/null
@@ -23,3 +30,16 @@ vg=(valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kind
 "${vg[@]}" build/tests/embargo-tests >/dev/null
 "${vg[@]}" build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
 echo "valgrind: no errors, no leaks"
+
+echo "== ThreadSanitizer: concurrent evaluation and the reload handle"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DEMBARGO_TSAN=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target embargo-tests
+# G_SLICE=always-malloc: GSlice's per-thread magazines hand memory between threads
+# in ways TSan reports as races (tests/tsan.supp).
+G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+  build-tsan/tests/embargo-tests api threads >/dev/null
+echo "tsan: no data races"
+
+echo "== fuzzing: each target for 20 s on its corpus (tools/fuzz.sh; docs/reliability.md)"
+# fuzz-csv is left out until tests/fuzz/pending/csv/ is fixed in engine/screen/ (docs/reliability.md).
+tools/fuzz.sh 20 rules txn suite

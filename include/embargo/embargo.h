@@ -31,15 +31,23 @@
  *   A "deny" is a verdict, not an error: embargo_evaluate() succeeds and returns it.
  *
  * FAIL CLOSED
- *   A rule set with any error is never returned, not even in part. A fact that a
- *   restriction needs and the transaction lacks makes the outcome at least REVIEW.
+ *   A rule set with any error is never returned, not even in part; a file or directory
+ *   that cannot be read is an error like any other (EMBARGO_LOAD_ERROR_IO). A fact that
+ *   a restriction needs and the transaction lacks makes the outcome at least REVIEW.
  *   When no decision can be made the API says so with an error, never with ALLOW.
+ *   Hostile input is bounded by EmbargoLimits (docs/reliability.md).
+ *
+ * OUT OF MEMORY
+ *   Memory comes from GLib (g_malloc), which aborts the process when the system refuses
+ *   an allocation: no function returns a half-built object or a decision made short of
+ *   memory. Bound what hostile input can allocate with EmbargoLimits.
  *
  * THREADS
  *   EmbargoRuleset: immutable, reference counting is atomic; safe from any thread.
  *   EmbargoTransaction, EmbargoDecision: safe to read from many threads at once; not
  *   safe to modify (the transaction builder functions) while another thread reads.
  *   EmbargoLoader: one thread at a time.
+ *   EmbargoRulesetHandle: safe from any thread, to read and to reload.
  */
 #ifndef EMBARGO_H
 #define EMBARGO_H
@@ -163,7 +171,13 @@ typedef struct {
 } EmbargoLimits;
 
 #define EMBARGO_LIMITS_VERSION 1
-/* The defaults, documented in docs/reliability.md. */
+/* The defaults, documented in docs/reliability.md; start from them and change fields:
+ *   EmbargoLimits lim = EMBARGO_LIMITS_INIT; lim.max_input_bytes = 1 << 20;
+ * Every limit exceeded is an error (EMBARGO_LOAD_ERROR_LIMIT from the readers, or a
+ * diagnostic E-LIMIT / a transaction error) naming the input and, except for the size
+ * of the whole input, the line and column where the limit was crossed. Worst-case
+ * memory for one document is about 40 times max_input_bytes (a document of tiny
+ * scalars); lower max_input_bytes where transactions come from untrusted callers. */
 #define EMBARGO_LIMITS_INIT { EMBARGO_LIMITS_VERSION, 64u << 20, 64, 64u << 10, 1000000, 10000, 1000 }
 
 /* ---------------------------------------------------------------------------------
@@ -275,6 +289,56 @@ EMBARGO_API const char *embargo_rule_get_source_name (const EmbargoRule *rule);
 EMBARGO_API unsigned embargo_rule_get_line (const EmbargoRule *rule);
 /* Position in load order, 0-based. */
 EMBARGO_API gsize embargo_rule_get_index (const EmbargoRule *rule);
+/* "sha256:" and 64 hex digits over the rule as written (keys, values; not layout,
+ * comments or position) and the file defaults it takes: equal fingerprints, same rule
+ * text. Borrowed. */
+EMBARGO_API const char *embargo_rule_get_fingerprint (const EmbargoRule *rule);
+
+/* ---------------------------------------------------------------------------------
+ * Serving: replacing the rule set of a long-running program
+ * --------------------------------------------------------------------------------- */
+
+/* A handle holds the rule set a service decides with and lets it be replaced while
+ * other threads decide. Typical use:
+ *
+ *   EmbargoRulesetHandle *h = embargo_handle_new (rs);   // at start-up
+ *   // in each request, on any thread:
+ *   EmbargoRuleset *cur = embargo_handle_get (h);
+ *   EmbargoDecision *d = embargo_evaluate (cur, txn, NULL, &error);
+ *   embargo_ruleset_unref (cur);
+ *   // on SIGHUP, on any thread:
+ *   if (!embargo_handle_reload_paths (h, paths, &error))
+ *     log ("kept the old rules: %s", error->message);
+ *
+ * Every function is thread-safe. A reader never sees a partly loaded rule set: the
+ * swap is of one pointer, made only after the new set has loaded without any error.
+ * A reader that got the old set keeps it (and may finish deciding with it) until it
+ * drops its reference. */
+typedef struct _EmbargoRulesetHandle EmbargoRulesetHandle;
+
+/* Returns a new handle serving INITIAL (the handle takes its own reference; the
+ * caller keeps its own). Free with embargo_handle_free(). */
+EMBARGO_API EmbargoRulesetHandle *embargo_handle_new (EmbargoRuleset *initial);
+
+/* Frees the handle and drops its reference on the current rule set. NULL is a no-op.
+ * No other thread may use the handle any more; rule sets they got remain valid. */
+EMBARGO_API void embargo_handle_free (EmbargoRulesetHandle *handle);
+
+/* Returns the current rule set with a new reference (transfer full): release it with
+ * embargo_ruleset_unref(). Never NULL for a valid handle. Holds a lock only for the
+ * time it takes to add the reference; never waits for a reload in progress. */
+EMBARGO_API EmbargoRuleset *embargo_handle_get (EmbargoRulesetHandle *handle);
+
+/* Makes RS the current rule set (a reference is taken); the previous one is released
+ * once no reader holds it. For rule sets loaded by other means (limits, data). */
+EMBARGO_API void embargo_handle_set (EmbargoRulesetHandle *handle, EmbargoRuleset *rs);
+
+/* Loads PATHS (as embargo_ruleset_new_from_paths()) and, only when that succeeds,
+ * makes the result current. On any error (I/O, syntax, schema, limits) the current rule
+ * set stays in service, FALSE is returned and ERROR says why, every problem listed.
+ * Reloads are serialized: concurrent calls take effect in the order they started. */
+EMBARGO_API gboolean embargo_handle_reload_paths (EmbargoRulesetHandle *handle,
+                                                  const char *const *paths, GError **error);
 
 /* ---------------------------------------------------------------------------------
  * Transactions
@@ -427,6 +491,69 @@ EMBARGO_API EmbargoOutcome embargo_decision_get_regime_outcome (const EmbargoDec
 EMBARGO_API char *embargo_decision_to_json (const EmbargoDecision *decision);
 
 /* ---------------------------------------------------------------------------------
+ * Batches: JSON Lines in, decision lines out, on all cores, in input order
+ * --------------------------------------------------------------------------------- */
+
+typedef struct _EmbargoBatch EmbargoBatch;
+
+typedef struct {
+  unsigned version;      /* EMBARGO_BATCH_OPTIONS_VERSION */
+  unsigned threads;      /* worker threads; 0: one per core */
+  const char *as_of;     /* as in EmbargoEvalOptions; NULL: each transaction's date */
+  const char *source;    /* the input's name in error objects, such as "orders.jsonl" */
+  gboolean yaml_stream;  /* chunks hold YAML documents separated by "---" lines, not JSON Lines */
+} EmbargoBatchOptions;
+
+#define EMBARGO_BATCH_OPTIONS_VERSION 1
+#define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE }
+
+/* Running totals of a batch. */
+typedef struct {
+  guint64 lines;          /* input lines (or YAML documents) seen */
+  guint64 failed;         /* lines that gave an error object instead of a decision */
+  guint64 outcomes[4];    /* decisions per EmbargoOutcome */
+} EmbargoBatchCounts;
+
+/* Starts a batch over RS (a reference is taken). OPTIONS may be NULL for the defaults
+ * and is copied. Returns the batch (transfer full; free with embargo_batch_free()), or
+ * NULL with ERROR set (EMBARGO_EVAL_ERROR_BAD_DATE) when as_of is not a date.
+ *
+ * Work goes in as chunks of whole lines and comes out as chunks of lines, in the same
+ * order: for every input line, exactly one output line, either the decision JSON
+ * (embargo_decision_to_json()) or an error object
+ *   {"line":17,"error":"orders.jsonl:17:9: error: ..."}
+ * so that output line N always answers input line N. Blank lines of JSON Lines input
+ * are answered with an error object too. Chunks are decided by worker threads while the
+ * caller reads and writes; memory is bounded by what the caller keeps in flight. */
+EMBARGO_API EmbargoBatch *embargo_batch_new (EmbargoRuleset *rs, const EmbargoBatchOptions *options,
+                                             GError **error);
+
+/* Queues LEN bytes of DATA, which must end at a line end (or at the end of the input),
+ * holding lines FIRST_LINE, FIRST_LINE + 1, ... of the input. DATA is copied. Never
+ * blocks: the caller bounds the work in flight with embargo_batch_get_pending(). */
+EMBARGO_API void embargo_batch_push (EmbargoBatch *batch, const char *data, gsize len,
+                                     guint64 first_line);
+
+/* Number of chunks pushed and not yet popped. */
+EMBARGO_API guint embargo_batch_get_pending (const EmbargoBatch *batch);
+
+/* Waits for the oldest pending chunk and returns its output lines (each ending in
+ * '\n'), transfer full: free with g_free(); *LEN is set to its length. Returns NULL
+ * when nothing is pending. Call from one thread. */
+EMBARGO_API char *embargo_batch_pop (EmbargoBatch *batch, gsize *len);
+
+/* Totals over every chunk popped so far. */
+EMBARGO_API void embargo_batch_get_counts (const EmbargoBatch *batch, EmbargoBatchCounts *counts);
+
+/* How many transactions RULE decided, over every chunk popped so far. */
+EMBARGO_API guint64 embargo_batch_get_rule_count (const EmbargoBatch *batch,
+                                                  const EmbargoRule *rule);
+
+/* Waits for pending chunks to finish, drops their output, and frees the batch. NULL is
+ * a no-op. */
+EMBARGO_API void embargo_batch_free (EmbargoBatch *batch);
+
+/* ---------------------------------------------------------------------------------
  * Test suites: cases kept beside the rules (docs/rule-format.md, "Test cases")
  * --------------------------------------------------------------------------------- */
 
@@ -471,6 +598,221 @@ EMBARGO_API gboolean embargo_suite_set_transaction_data (EmbargoSuite *suite, gs
 EMBARGO_API EmbargoDecision *embargo_suite_run (const EmbargoSuite *suite, gsize index,
                                                 EmbargoRuleset *rs, char **failures,
                                                 GError **error);
+
+/* ---------------------------------------------------------------------------------
+ * Lint: what a rule set that loads says and probably does not mean
+ * --------------------------------------------------------------------------------- */
+
+/* A rule set that loads can still be wrong: a rule that another always overrides, an
+ * exception that can never meet what it lifts, conditions that can never hold
+ * together, a rule already expired, a placeholder citation, a list nobody uses. Lint
+ * finds these statically, from the compiled conditions, without any transaction.
+ * Every finding is a diagnostic with a stable W- or N- code (docs/diagnostics.md lists
+ * each, with an example that triggers it and its fix).
+ *
+ * The checks are sound where they claim something: a rule is reported as shadowed or
+ * never holding only when that is certain for every transaction, under documented
+ * assumptions (docs/diagnostics.md, "Limits"). They are not complete: conditions under
+ * `any`, `not` or `party` are compared only when they are written identically. */
+
+typedef struct {
+  unsigned version;   /* EMBARGO_LINT_OPTIONS_VERSION */
+  const char *as_of;  /* "YYYY-MM-DD": rules no longer in force on that day are reported
+                         as expired; NULL skips that check. The library never reads the
+                         clock: a program that wants "today" passes it. */
+} EmbargoLintOptions;
+
+#define EMBARGO_LINT_OPTIONS_VERSION 1
+#define EMBARGO_LINT_OPTIONS_INIT { EMBARGO_LINT_OPTIONS_VERSION, NULL }
+
+/* Lints RS. OPTIONS may be NULL for the defaults. Returns the findings (transfer full;
+ * free with embargo_diagnostics_free()), sorted by source, line and column; an empty
+ * set when there are none. Returns NULL with ERROR set (EMBARGO_EVAL_ERROR_BAD_DATE)
+ * when OPTIONS->as_of is not a date. Pure: reads RS only; safe from any thread.
+ * Load errors are not repeated here: they are in the loader's diagnostics, and a rule
+ * set with any never gets this far (`embargo lint` prints both). */
+EMBARGO_API EmbargoDiagnostics *embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options,
+                                              GError **error);
+
+/* Frees diagnostics returned by embargo_lint(). NULL is a no-op. Never pass the
+ * loader's diagnostics (borrowed from the loader). */
+EMBARGO_API void embargo_diagnostics_free (EmbargoDiagnostics *diags);
+
+/* A one-line description of a diagnostic code, loader or lint ("E-UNKNOWN-KEY",
+ * "W-SHADOWED"), static; NULL for a code this library does not know. For reports that
+ * describe each code once (SARIF rules). */
+EMBARGO_API const char *embargo_diagnostic_code_describe (const char *code);
+
+/* ---------------------------------------------------------------------------------
+ * Screening: party names against sanctions lists, fuzzy (docs/screening.md)
+ * --------------------------------------------------------------------------------- */
+
+/* A screener holds listed parties (entries) from any number of lists, and screens
+ * names against all of them at once. Typical use:
+ *
+ *   EmbargoScreener *s = embargo_screener_new ();
+ *   embargo_screener_add_sdn_dir (s, "data/ofac", &error);      // sdn.csv, alt.csv, add.csv
+ *   embargo_screener_add_ruleset (s, rs, NULL, &error);         // `kind: names` lists
+ *   EmbargoScreenQuery q = EMBARGO_SCREEN_QUERY_INIT;
+ *   q.name = "Banco Nacional de Cuba"; q.country = "CH";
+ *   EmbargoScreenResult *r = embargo_screener_screen (s, &q, &error);
+ *   for (gsize i = 0; i < embargo_screen_result_get_count (r); i++)
+ *     use (embargo_screen_result_get (r, i));                  // best first
+ *   embargo_screen_result_free (r);
+ *   embargo_screener_unref (s);
+ *
+ * The score (0..1) compares the bags of words of the normalized names, word by word
+ * with Jaro-Winkler and a transliteration skeleton (Mohammed/Muhammad, Qaddafi/
+ * Kadhafi), against the entry's name and every alias. At or above the match threshold
+ * (0.92) a candidate is a match, at or above the possible threshold (0.80) a possible
+ * match. Secondary filters: an identifier of the same kind and value makes a match
+ * whatever the name, one of the same kind with another value rules the entry out; an
+ * entry of another type is dropped; known countries that differ cost 0.10.
+ *
+ * Entries are added first; the first embargo_screener_screen() builds the index
+ * (about 0.2 s for the full SDN list) and freezes the screener: later adds fail with
+ * EMBARGO_LOAD_ERROR_FAILED. Once frozen it may be screened from any number of
+ * threads at once. Loading is all-or-nothing per call: on error nothing is added.
+ * Only embargo_screener_add_sdn_dir() and embargo_screener_add_csl_file() do I/O. */
+typedef struct _EmbargoScreener EmbargoScreener;
+
+/* Returns a new, empty screener (transfer full; release with embargo_screener_unref()).
+ * Never NULL. */
+EMBARGO_API EmbargoScreener *embargo_screener_new (void);
+
+/* Adds a reference and returns S; drops one (the last frees it; NULL is a no-op).
+ * Atomic. Results hold a reference on their screener. */
+EMBARGO_API EmbargoScreener *embargo_screener_ref (EmbargoScreener *s);
+EMBARGO_API void embargo_screener_unref (EmbargoScreener *s);
+
+/* Adds the members of the `kind: names` list LIST_ID of RS, or of every names list of RS
+ * when LIST_ID is NULL: names, aliases, country, type and ids, whatever their dates.
+ * Candidates from them carry the list id as their list, the list's `screening`
+ * thresholds, and as effect the most severe effect of the rules of RS that use the
+ * list with in_list or owned_by_list (DENY when none does). Returns FALSE with ERROR
+ * (EMBARGO_LOAD_ERROR_INVALID) when LIST_ID names no names list of RS. */
+EMBARGO_API gboolean embargo_screener_add_ruleset (EmbargoScreener *s, EmbargoRuleset *rs,
+                                                   const char *list_id, GError **error);
+
+/* Adds an OFAC SDN snapshot in the legacy CSV format, given as bytes: SDN (sdn.csv,
+ * required) and the optional ALT (alt.csv, aliases), ADD (add.csv, addresses) and
+ * COMMENTS (sdn_comments.csv, remarks too long for sdn.csv), each LEN bytes long (NULL
+ * and 0 when absent). List "SDN", effect DENY. Returns FALSE with ERROR
+ * (EMBARGO_LOAD_ERROR_SYNTAX, message "sdn.csv:LINE: ...") on malformed input. */
+EMBARGO_API gboolean embargo_screener_add_sdn (EmbargoScreener *s, const char *sdn,
+                                               gsize sdn_len, const char *alt, gsize alt_len,
+                                               const char *add, gsize add_len,
+                                               const char *comments, gsize comments_len,
+                                               GError **error);
+
+/* Reads sdn.csv (required), alt.csv, add.csv and sdn_comments.csv (optional) from the
+ * directory DIR and adds them as embargo_screener_add_sdn() does. Errors as there, or
+ * EMBARGO_LOAD_ERROR_IO when a file cannot be read. */
+EMBARGO_API gboolean embargo_screener_add_sdn_dir (EmbargoScreener *s, const char *dir,
+                                                   GError **error);
+
+/* Adds a trade.gov Consolidated Screening List CSV export (header row first; columns
+ * found by name) of LEN bytes, called SOURCE_NAME in errors. Each entry's list is its
+ * "source" column ("Entity List", "Specially Designated Nationals (SDN) - Treasury
+ * Department", ...), effect DENY. Errors: EMBARGO_LOAD_ERROR_SYNTAX ("FILE:LINE: ..."). */
+EMBARGO_API gboolean embargo_screener_add_csl (EmbargoScreener *s, const char *data, gsize len,
+                                               const char *source_name, GError **error);
+
+/* Reads the CSL CSV file at PATH and adds it. Errors as above, or EMBARGO_LOAD_ERROR_IO. */
+EMBARGO_API gboolean embargo_screener_add_csl_file (EmbargoScreener *s, const char *path,
+                                                    GError **error);
+
+/* Number of entries added so far. */
+EMBARGO_API gsize embargo_screener_get_entry_count (const EmbargoScreener *s);
+
+/* What to screen. Start from EMBARGO_SCREEN_QUERY_INIT and set fields. */
+typedef struct {
+  unsigned version;          /* EMBARGO_SCREEN_QUERY_VERSION */
+  const char *name;          /* as written; may be NULL when ids are given */
+  const char *country;       /* alpha-2 code or a country name ("North Korea"); or NULL */
+  const char *type;          /* "individual", "entity", "vessel", "aircraft"; or NULL */
+  const char *const *ids;    /* NULL-terminated "kind:value" ("passport:1084010",
+                                "imo:9187629"); or NULL */
+  double match_threshold;    /* 0: each list's own (0.92 unless its rule file says) */
+  double possible_threshold; /* 0: each list's own (0.80 unless its rule file says) */
+  unsigned max_results;      /* 0: 10 */
+} EmbargoScreenQuery;
+
+#define EMBARGO_SCREEN_QUERY_VERSION 1
+#define EMBARGO_SCREEN_QUERY_INIT { EMBARGO_SCREEN_QUERY_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0 }
+
+typedef enum {
+  EMBARGO_SCREEN_POSSIBLE = 1, /* possible <= score < match: a person must look */
+  EMBARGO_SCREEN_MATCH = 2,    /* score >= match, or an identifier matched */
+} EmbargoScreenVerdict;
+
+/* Returns "possible" or "match" (static); "unknown" for any other value. */
+EMBARGO_API const char *embargo_screen_verdict_to_string (EmbargoScreenVerdict verdict);
+
+/* One candidate entry. Strings are borrowed from the result (and its screener). */
+typedef struct {
+  const char *list;      /* list id, "SDN", or the CSL source */
+  const char *ref;       /* the entry's reference (ent_num, entity_number), or NULL */
+  const char *entry;     /* the entry's primary name, as listed */
+  const char *matched;   /* the entry's name or alias that scored best */
+  gboolean alias;        /* matched is an alias */
+  double score;          /* 0..1, after the filters; 1 for an identifier match */
+  EmbargoScreenVerdict verdict;
+  EmbargoOutcome effect; /* what a match means (embargo_screener_add_ruleset()), DENY for
+                            SDN and CSL entries; a possible match means REVIEW */
+  const char *type;      /* "individual", "entity", "vessel", "aircraft", or NULL */
+  const char *program;   /* sanctions programs ("CUBA; SDGT"), or NULL */
+  gboolean by_identifier;     /* an identifier of the query matched the entry's */
+  gboolean country_mismatch;  /* both countries known and different: score lowered */
+} EmbargoScreenCandidate;
+
+typedef struct _EmbargoScreenResult EmbargoScreenResult;
+
+/* Screens one party against every entry of S (building the index on first use).
+ * QUERY is not kept. Returns the candidates (transfer full; free with
+ * embargo_screen_result_free()), best first (score, then entry order), at most
+ * max_results, possibly none; or NULL with ERROR (EMBARGO_EVAL_ERROR_INVALID) when the
+ * query has neither name nor ids, the name is not UTF-8, an id has no "kind:", or the
+ * thresholds are not 0 < possible <= match <= 1. Thread-safe. */
+EMBARGO_API EmbargoScreenResult *embargo_screener_screen (EmbargoScreener *s,
+                                                          const EmbargoScreenQuery *query,
+                                                          GError **error);
+
+EMBARGO_API gsize embargo_screen_result_get_count (const EmbargoScreenResult *r);
+/* Candidate INDEX (borrowed), or NULL when out of range. */
+EMBARGO_API const EmbargoScreenCandidate *embargo_screen_result_get (const EmbargoScreenResult *r,
+                                                                     gsize index);
+/* The outcome screening implies: ALLOW without candidates, REVIEW with possible matches
+ * only, else the most severe effect of the matches. */
+EMBARGO_API EmbargoOutcome embargo_screen_result_get_outcome (const EmbargoScreenResult *r);
+/* Frees the result. NULL is a no-op. */
+EMBARGO_API void embargo_screen_result_free (EmbargoScreenResult *r);
+
+/* Screening inside decisions. A rule's `in_list` on a party's name (`party.name`) with
+ * a names list screens the party's name and aliases this way, with the party's country
+ * and `ids` as filters: a match (or an exact normalized name) makes the condition
+ * hold, a possible match makes it unknown, so a restriction decides `review`.
+ * `owned_by_list` applies the 50% rule through the parties' owners (docs/rule-format.md).
+ * Each hit behind a rule that applied is kept in the decision ("screening" in JSON): */
+typedef struct {
+  const EmbargoRule *rule;      /* the rule whose condition screened */
+  gsize item;                   /* index into the decision's items */
+  const char *party;            /* role: "buyer", "intermediaries.1", "buyer.owners.0" */
+  const char *name;             /* the party's name (or alias) as written */
+  const char *list;             /* the names list id */
+  const char *entry;            /* the list member's name */
+  const char *matched;          /* its name or alias that matched */
+  double score;
+  EmbargoScreenVerdict verdict;
+  double owned_pct;             /* owned_by_list: the blocked owners' share of the party
+                                   screened; negative for in_list hits */
+} EmbargoScreeningHit;
+
+/* Number of screening hits in DECISION, and hit INDEX (borrowed; NULL out of range), in
+ * the order of the rules that applied. */
+EMBARGO_API gsize embargo_decision_get_screening_count (const EmbargoDecision *decision);
+EMBARGO_API const EmbargoScreeningHit *embargo_decision_get_screening (const EmbargoDecision *decision,
+                                                                       gsize index);
 
 /* ---------------------------------------------------------------------------------
  * Names

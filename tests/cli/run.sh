@@ -72,5 +72,56 @@ expect "version" 0 '^embargo [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version
 expect "test command passes the CAC pack" 0 '^[0-9]+ passed, 0 failed' -- \
   "$bin" test rules/cn/cac-micron.yaml rules/cn/cac-micron.tests.yaml
 
+# lint, test --format, diff: exit 0 clean, 1 findings, 2 could not run.
+l=tests/lint
+expect "lint clean exits 0" 0 '^0 findings at warning' -- "$bin" lint --as-of 2025-01-01 $l/W-SHADOWED.good.yaml
+expect "lint finding exits 1 with code" 1 'W-SHADOWED.bad.yaml:11:5: warning: .*\[W-SHADOWED\]' -- \
+  "$bin" lint --as-of 2025-01-01 $l/W-SHADOWED.bad.yaml
+expect "lint reports load errors" 1 "error: unknown country 'XK1'.*\[E-COUNTRY\]" -- "$bin" lint $l/E-COUNTRY.bad.yaml
+expect "lint notes pass at the default level" 0 '^0 findings' -- "$bin" lint $l/N-UNVERIFIED.bad.yaml
+expect "lint --level note fails on notes" 1 'N-UNVERIFIED' -- "$bin" lint --level note $l/N-UNVERIFIED.bad.yaml
+expect "lint --level error passes warnings" 0 '' -- "$bin" lint --level error --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
+expect "lint --ignore" 0 '' -- "$bin" lint --ignore W-EXPIRED --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
+expect "lint missing path exits 2" 2 'no such file' -- "$bin" lint "$tmp/none"
+expect "lint bad level exits 2" 2 'level' -- "$bin" lint --level loud rules
+expect "lint bad as-of exits 2" 2 'not a valid date' -- "$bin" lint --as-of 2025-02-30 rules
+expect "lint sarif" 1 '"version":"2.1.0"' -- "$bin" lint --format sarif --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
+expect "lint github" 1 '^::warning file=tests/lint/W-EXPIRED.bad.yaml,line=2,col=5,title=W-EXPIRED::' -- \
+  "$bin" lint --format github --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
+expect "lint junit" 1 '<testsuite name="tests/lint/W-EXPIRED.bad.yaml" tests="1" failures="1"' -- \
+  "$bin" lint --format junit --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
+expect "lint of the bundled rules" 0 '^0 findings' -- "$bin" lint --ignore W-EXPIRED rules
+expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
+expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
+  "$bin" test --format sarif --min-coverage 100 $l/coverage
+expect "test unknown format exits 2" 2 "unknown format 'xml'" -- "$bin" test --format xml rules
+d=(--corpus $l/diff/corpus.jsonl $l/diff/base $l/diff/head)
+expect "diff loosened exits 1" 1 '^FAIL +2  license_required \(b\) -> review \(b\)' -- "$bin" diff "${d[@]}"
+expect "diff --fail-on deny-to-allow exits 0" 0 '3 of 7 transactions changed; 0 fail' -- \
+  "$bin" diff --fail-on deny-to-allow "${d[@]}"
+expect "diff github" 1 '^::error file=tests/lint/diff/head/rules.yaml,line=15,col=1,title=D-DECISION-GATE::2 decisions' -- \
+  "$bin" diff --format github "${d[@]}"
+expect "diff bad fail-on exits 2" 2 "unknown change 'looser'" -- "$bin" diff --fail-on looser "${d[@]}"
+expect "diff missing side exits 2" 2 'no such file' -- "$bin" diff --corpus $l/diff/corpus.jsonl "$tmp/none" $l/diff/head
+printf '{"id": "X"\n' >"$tmp/bad.jsonl"
+expect "diff bad corpus line exits 2" 2 'could not be decided' -- "$bin" diff --corpus "$tmp/bad.jsonl" $l/diff/base $l/diff/head
+if git rev-parse --verify --quiet HEAD >/dev/null 2>&1 && git cat-file -e HEAD:rules 2>/dev/null; then
+  expect "diff against a git revision" 0 'base  git:HEAD:rules: [0-9]+ rules' -- \
+    "$bin" diff --fail-on none --corpus $l/diff/corpus.jsonl git:HEAD:rules rules
+fi
+
+# Resource limits (docs/reliability.md): refused with the position, exit 2.
+printf 'id: X\ndate: 2024-01-01\ndestination: {country: DE}\nbuyer: {name: B}\nitems: [{id: a}, {id: b}]\n' >"$tmp/two-items.yaml"
+expect "--max-items refuses with the position" 2 "two-items.yaml:5:8: error: 2 items exceed the limit of 1" -- \
+  "$bin" check "${r[@]}" --max-items 1 "$tmp/two-items.yaml"
+expect "--max-input-bytes refuses before reading" 2 "exceeds the limit of 10 \(--max-input-bytes\)" -- \
+  "$bin" check "${r[@]}" --max-input-bytes 10 "$tmp/two-items.yaml"
+expect "--max-string-bytes applies to the rules too" 2 "E-LIMIT" -- \
+  "$bin" check "${r[@]}" --max-string-bytes 100 "$tmp/two-items.yaml"
+expect "a limit must be positive" 2 "--max-depth must be a positive number" -- \
+  "$bin" check "${r[@]}" --max-depth 0 "$tmp/two-items.yaml"
+expect "an unreadable rule file is no decision" 2 "Input/output error \[E-IO\]" -- \
+  "$bin" check --rules /proc/self/mem "$tmp/two-items.yaml"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -12,6 +12,10 @@ typedef int (*CommandFn) (int argc, char **argv);
 
 int cmd_check (int argc, char **argv);
 int cmd_test (int argc, char **argv);
+int cmd_lint (int argc, char **argv);
+int cmd_diff (int argc, char **argv);
+int cmd_eval (int argc, char **argv);
+int cmd_screen (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
  * else the source tree's rules/ (a build that was not installed). Returns a new string. */
@@ -21,8 +25,30 @@ char *cli_default_rules_dir (void);
  * diagnostic to stderr. Returns NULL when the rules did not load. */
 EmbargoRuleset *cli_load_rules (char **paths);
 
+/* As cli_load_rules(), under LIMITS (NULL: the defaults). I/O errors, like every
+ * other problem, are printed and give NULL. */
+EmbargoRuleset *cli_load_rules_limited (char **paths, const EmbargoLimits *limits);
+
 /* Reads a whole file, or standard input for "-". Returns FALSE and prints why. */
 gboolean cli_read_input (const char *path, char **data, gsize *len);
+
+/* As cli_read_input(), refusing more than MAX bytes: a regular file is refused before
+ * it is read, standard input as soon as it passes MAX. */
+gboolean cli_read_input_limited (const char *path, gsize max, char **data, gsize *len);
+
+/* The resource-limit options (--max-input-bytes, --max-depth, --max-string-bytes,
+ * --max-rules, --max-items, --max-parties; docs/reliability.md). -1: not given. */
+typedef struct {
+  gint64 input_bytes, depth, string_bytes, rules, items, parties;
+} CliLimits;
+
+/* Adds the options to CTX's main group, writing into OPTS (which must outlive the
+ * parse). */
+void cli_add_limit_options (GOptionContext *ctx, CliLimits *opts);
+
+/* The defaults with the given options applied. Returns FALSE and prints why when one
+ * is not a positive number. */
+gboolean cli_limits_apply (const CliLimits *opts, EmbargoLimits *out);
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);

@@ -124,6 +124,8 @@ cmd_check (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|- — decide one transaction");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  CliLimits limit_opts;
+  cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
     ctx, "FILE is a transaction document in YAML or JSON; - reads standard input.\n\n"
          "Examples:\n"
@@ -138,6 +140,9 @@ cmd_check (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  EmbargoLimits limits;
+  if (!cli_limits_apply (&limit_opts, &limits))
+    return EXIT_NO_DECISION;
   gboolean json = FALSE;
   if (format && strcmp (format, "json") == 0)
     json = TRUE;
@@ -160,17 +165,17 @@ cmd_check (int argc, char **argv)
   const char *input = argv[1];
   g_autofree char *data = NULL;
   gsize len;
-  if (!cli_read_input (input, &data, &len))
+  if (!cli_read_input_limited (input, limits.max_input_bytes, &data, &len))
     return EXIT_NO_DECISION;
   EmbargoTransaction *txn = embargo_transaction_new_from_data (
-    data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, NULL, &e);
+    data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, &limits, &e);
   if (txn == NULL)
     {
       fprintf (stderr, "%s\n", e->message);
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
-  EmbargoRuleset *rs = cli_load_rules (rules);
+  EmbargoRuleset *rs = cli_load_rules_limited (rules, &limits);
   if (rs == NULL)
     {
       embargo_transaction_free (txn);

@@ -1,6 +1,17 @@
 /* cmd-test.c: `embargo test`: run the test cases kept beside rule files, and report
- * which rules no case exercises. */
+ * which rules no case exercises.
+ *
+ * Coverage has two parts. A rule is covered when it decided an item of some case. An
+ * exception is covered when the cases show both sides of it: a case where it applied
+ * (it lifted a rule, or decided an item) and a case where it did not (it was not among
+ * the rules that applied), since an exception that is never seen not applying may be
+ * lifting far more than intended. --min-coverage gates on rule coverage; exception
+ * coverage is reported (and is a finding in the machine formats).
+ *
+ * Text output is for people; --format json|junit|sarif|github goes through report.c.
+ */
 #include "cli.h"
+#include "report.h"
 
 #include <stdlib.h>
 
@@ -34,12 +45,159 @@ cmp_str (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* A case as a JUnit test case; a failing one also as a finding at its line. */
+static void
+report_case (Report *r, const EmbargoSuite *suite, gsize i, const char *failure)
+{
+  const char *path = embargo_suite_get_source (suite);
+  unsigned line = embargo_suite_get_line (suite, i);
+  const char *name = embargo_suite_get_name (suite, i);
+  report_add_case (r, path, name, path, line, failure);
+  if (failure)
+    report_add_finding (r, EMBARGO_SEVERITY_ERROR, "T-CASE-FAILED", path, line, 1,
+                        "case '%s' failed: %s", name, failure);
+}
+
+/* Which exceptions applied in decision D (lifted a rule or decided an item), and which
+ * did not apply at all. */
+static void
+exception_coverage (const EmbargoRuleset *rs, const EmbargoDecision *d, gboolean *applied,
+                    gboolean *not_applied)
+{
+  gsize n = embargo_ruleset_get_rule_count (rs);
+  g_autofree gboolean *matched = g_new0 (gboolean, MAX (n, 1));
+  for (gsize k = 0; k < embargo_decision_get_match_count (d); k++)
+    {
+      const EmbargoMatch *m = embargo_decision_get_match (d, k);
+      matched[embargo_rule_get_index (m->rule)] = TRUE;
+      if (m->lifted_by)
+        applied[embargo_rule_get_index (m->lifted_by)] = TRUE;
+    }
+  for (gsize k = 0; k < embargo_decision_get_item_count (d); k++)
+    {
+      const EmbargoRule *r = embargo_decision_get_item_rule (d, k);
+      if (r && embargo_rule_is_exception (r))
+        applied[embargo_rule_get_index (r)] = TRUE;
+    }
+  for (gsize i = 0; i < n; i++)
+    if (!matched[i])
+      not_applied[i] = TRUE;
+}
+
+typedef struct {
+  EmbargoRuleset *rs;
+  const gboolean *decided, *applied, *not_applied;
+  gsize covered, nrules;
+  double pct;
+  gsize passed, failed;
+} Coverage;
+
+static gboolean
+is_exception_at (const Coverage *c, gsize i)
+{
+  return embargo_rule_is_exception (embargo_ruleset_get_rule (c->rs, i));
+}
+
+static void
+coverage_findings (Report *r, const Coverage *c)
+{
+  for (gsize i = 0; i < c->nrules; i++)
+    {
+      const EmbargoRule *rule = embargo_ruleset_get_rule (c->rs, i);
+      const char *id = embargo_rule_get_id (rule), *src = embargo_rule_get_source_name (rule);
+      unsigned line = embargo_rule_get_line (rule);
+      if (!c->decided[i])
+        report_add_finding (r, EMBARGO_SEVERITY_WARNING, "T-RULE-UNCOVERED", src, line, 1,
+                            "rule '%s' decided no case", id);
+      if (is_exception_at (c, i) && !c->applied[i])
+        report_add_finding (r, EMBARGO_SEVERITY_NOTE, "T-EXCEPTION-UNCOVERED", src, line, 1,
+                            "exception '%s' never applied in a case (lifted nothing, decided "
+                            "nothing)", id);
+      if (is_exception_at (c, i) && !c->not_applied[i])
+        report_add_finding (r, EMBARGO_SEVERITY_NOTE, "T-EXCEPTION-UNCOVERED", src, line, 1,
+                            "exception '%s' applied in every case: no case shows where it "
+                            "stops", id);
+    }
+}
+
+static void
+print_coverage (const Coverage *c)
+{
+  if (c->covered < c->nrules)
+    {
+      printf ("rules that decided no case:\n");
+      for (gsize i = 0; i < c->nrules; i++)
+        if (!c->decided[i])
+          {
+            const EmbargoRule *r = embargo_ruleset_get_rule (c->rs, i);
+            printf ("  %s (%s:%u)\n", embargo_rule_get_id (r), embargo_rule_get_source_name (r),
+                    embargo_rule_get_line (r));
+          }
+    }
+  gsize nx = 0, both = 0;
+  for (gsize i = 0; i < c->nrules; i++)
+    if (is_exception_at (c, i))
+      {
+        nx++;
+        if (c->applied[i] && c->not_applied[i])
+          {
+            both++;
+            continue;
+          }
+        const EmbargoRule *r = embargo_ruleset_get_rule (c->rs, i);
+        printf ("exception %s (%s:%u) never seen %s\n", embargo_rule_get_id (r),
+                embargo_rule_get_source_name (r), embargo_rule_get_line (r),
+                !c->applied[i] && !c->not_applied[i] ? "applying or not applying"
+                : !c->applied[i]                     ? "applying"
+                                                     : "not applying");
+      }
+  printf ("rule coverage: %zu of %zu rules (%.1f %%)\n", c->covered, c->nrules, c->pct);
+  printf ("exception coverage: %zu of %zu exceptions seen both applying and not applying\n",
+          both, nx);
+  printf ("%zu passed, %zu failed\n", c->passed, c->failed);
+}
+
+static void
+coverage_json (yajl_gen g, gpointer data)
+{
+  const Coverage *c = data;
+  report_json_kv_int (g, "passed", c->passed);
+  report_json_kv_int (g, "failed", c->failed);
+  report_json_key (g, "coverage");
+  yajl_gen_map_open (g);
+  report_json_kv_int (g, "rules", c->nrules);
+  report_json_kv_int (g, "covered", c->covered);
+  report_json_kv_double (g, "percent", c->pct);
+  report_json_key (g, "uncovered");
+  yajl_gen_array_open (g);
+  for (gsize i = 0; i < c->nrules; i++)
+    if (!c->decided[i])
+      report_json_str (g, embargo_rule_get_id (embargo_ruleset_get_rule (c->rs, i)));
+  yajl_gen_array_close (g);
+  report_json_key (g, "exceptions");
+  yajl_gen_array_open (g);
+  for (gsize i = 0; i < c->nrules; i++)
+    if (is_exception_at (c, i))
+      {
+        yajl_gen_map_open (g);
+        report_json_kv_str (g, "id", embargo_rule_get_id (embargo_ruleset_get_rule (c->rs, i)));
+        report_json_key (g, "applied");
+        yajl_gen_bool (g, c->applied[i]);
+        report_json_key (g, "not_applied");
+        yajl_gen_bool (g, c->not_applied[i]);
+        yajl_gen_map_close (g);
+      }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+}
+
 int
 cmd_test (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
   double min_coverage = -1;
   gboolean verbose = FALSE;
+  g_autofree char *format_name = NULL;
   GOptionEntry entries[] = {
     { "rules", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rules,
       "Rules to test against (repeatable; default: the PATHs themselves)", "PATH" },
@@ -47,6 +205,8 @@ cmd_test (int argc, char **argv)
       "Fail when fewer than PCT % of the rules decide at least one case", "PCT" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "List every case, not only failures",
       NULL },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
+      "Output: text (default), json, junit, sarif or github", "FORMAT" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — run the rules' test cases");
@@ -66,6 +226,10 @@ cmd_test (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  ReportFormat format = REPORT_TEXT;
+  if (format_name && !report_format_parse ("test", format_name, REPORT_ALL_FORMATS, &format))
+    return EXIT_NO_DECISION;
+  gboolean text = format == REPORT_TEXT;
   if (argc < 2)
     {
       fprintf (stderr, "embargo test: error: give at least one PATH; see embargo test --help\n");
@@ -93,6 +257,9 @@ cmd_test (int argc, char **argv)
 
   gsize nrules = embargo_ruleset_get_rule_count (rs);
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
+  g_autofree gboolean *applied = g_new0 (gboolean, MAX (nrules, 1));
+  g_autofree gboolean *not_applied = g_new0 (gboolean, MAX (nrules, 1));
+  g_autoptr (Report) report = report_new ("test");
   gsize passed = 0, failed = 0;
   int status = EXIT_ALLOW;
   for (guint f = 0; f < files->len; f++)
@@ -102,6 +269,8 @@ cmd_test (int argc, char **argv)
       if (suite == NULL)
         {
           fprintf (stderr, "%s\n", e->message);
+          report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-SUITE", path, 0, 0, "%s",
+                              e->message);
           g_clear_error (&e);
           status = EXIT_NO_DECISION;
           continue;
@@ -115,6 +284,7 @@ cmd_test (int argc, char **argv)
               fprintf (stderr, "%s:%u: error: case '%s': %s\n", path,
                        embargo_suite_get_line (suite, i), embargo_suite_get_name (suite, i),
                        e->message);
+              report_case (report, suite, i, e->message);
               g_clear_error (&e);
               failed++;
               continue;
@@ -125,7 +295,11 @@ cmd_test (int argc, char **argv)
               if (r)
                 decided[embargo_rule_get_index (r)] = TRUE;
             }
-          if (why)
+          exception_coverage (rs, d, applied, not_applied);
+          report_case (report, suite, i, why);
+          if (why && !text)
+            failed++;
+          else if (why)
             {
               failed++;
               printf ("FAIL %s:%u: %s\n", path, embargo_suite_get_line (suite, i),
@@ -137,7 +311,7 @@ cmd_test (int argc, char **argv)
           else
             {
               passed++;
-              if (verbose)
+              if (verbose && text)
                 printf ("ok   %s:%u: %s\n", path, embargo_suite_get_line (suite, i),
                         embargo_suite_get_name (suite, i));
             }
@@ -150,27 +324,26 @@ cmd_test (int argc, char **argv)
   for (gsize i = 0; i < nrules; i++)
     covered += decided[i];
   double pct = nrules ? 100.0 * covered / nrules : 100.0;
-  if (covered < nrules)
-    {
-      printf ("rules that decided no case:\n");
-      for (gsize i = 0; i < nrules; i++)
-        if (!decided[i])
-          {
-            const EmbargoRule *r = embargo_ruleset_get_rule (rs, i);
-            printf ("  %s (%s:%u)\n", embargo_rule_get_id (r), embargo_rule_get_source_name (r),
-                    embargo_rule_get_line (r));
-          }
-    }
-  printf ("rule coverage: %zu of %zu rules (%.1f %%)\n", covered, nrules, pct);
-  printf ("%zu passed, %zu failed\n", passed, failed);
-  embargo_ruleset_unref (rs);
+  Coverage cov = { rs, decided, applied, not_applied, covered, nrules, pct, passed, failed };
+  coverage_findings (report, &cov);
+  if (text)
+    print_coverage (&cov);
   if (status == EXIT_ALLOW && failed)
     status = EXIT_NOT_ALLOWED;
-  if (status == EXIT_ALLOW && min_coverage >= 0 && pct + 1e-9 < min_coverage)
+  if (min_coverage >= 0 && pct + 1e-9 < min_coverage)
     {
       fprintf (stderr, "embargo test: rule coverage %.1f %% is below --min-coverage %.1f %%\n",
                pct, min_coverage);
-      status = EXIT_NOT_ALLOWED;
+      report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-COVERAGE", NULL, 0, 0,
+                          "rule coverage %.1f %% is below --min-coverage %.1f %%", pct,
+                          min_coverage);
+      if (status == EXIT_ALLOW)
+        status = EXIT_NOT_ALLOWED;
     }
+  if (!text && !report_write (stdout, report, format, EMBARGO_SEVERITY_NOTE, coverage_json, &cov))
+    status = EXIT_NO_DECISION;
+  if (fflush (stdout) != 0)
+    status = EXIT_NO_DECISION;
+  embargo_ruleset_unref (rs);
   return status;
 }

@@ -1,7 +1,9 @@
-/* common.c: rule loading, input reading and terminal handling for every command. */
+/* common.c: rule loading, input reading, resource limits and terminal handling for every
+ * command. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <glib/gstdio.h>
 #include <unistd.h>
 
 char *
@@ -27,6 +29,12 @@ cli_default_rules_dir (void)
 EmbargoRuleset *
 cli_load_rules (char **paths)
 {
+  return cli_load_rules_limited (paths, NULL);
+}
+
+EmbargoRuleset *
+cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
+{
   g_autofree char *def = NULL;
   const char *fallback[2] = { NULL, NULL };
   const char *const *list = (const char *const *) paths;
@@ -36,32 +44,20 @@ cli_load_rules (char **paths)
       fallback[0] = def;
       list = fallback;
     }
-  EmbargoLoader *ld = embargo_loader_new (NULL);
-  gboolean io_failed = FALSE;
+  EmbargoLoader *ld = embargo_loader_new (limits);
+  /* Every problem, I/O included, is in the diagnostics, and any of them makes
+   * finish() fail: nothing is decided against part of the rules. */
   for (const char *const *p = list; *p; p++)
-    {
-      GError *e = NULL;
-      if (!embargo_loader_add_path (ld, *p, &e))
-        {
-          if (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO))
-            {
-              fprintf (stderr, "embargo: error: %s\n", e->message);
-              io_failed = TRUE;
-            }
-          g_error_free (e);
-        }
-    }
-  EmbargoRuleset *rs = NULL;
+    embargo_loader_add_path (ld, *p, NULL);
   GError *e = NULL;
-  if (!io_failed)
-    rs = embargo_loader_finish (ld, &e);
+  EmbargoRuleset *rs = embargo_loader_finish (ld, &e);
   const EmbargoDiagnostics *diags = embargo_loader_get_diagnostics (ld);
   for (gsize i = 0; i < embargo_diagnostics_get_count (diags); i++)
     {
       g_autofree char *line = embargo_diagnostic_format (embargo_diagnostics_get (diags, i));
       fprintf (stderr, "%s\n", line);
     }
-  if (rs == NULL && !io_failed)
+  if (rs == NULL)
     {
       gsize n = embargo_diagnostics_count_at_least (diags, EMBARGO_SEVERITY_ERROR);
       fprintf (stderr, "embargo: %zu error%s: the rules were not loaded, nothing was decided\n",
@@ -75,7 +71,21 @@ cli_load_rules (char **paths)
 gboolean
 cli_read_input (const char *path, char **data, gsize *len)
 {
+  return cli_read_input_limited (path, G_MAXSIZE, data, len);
+}
+
+gboolean
+cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
+{
   GError *e = NULL;
+  GStatBuf st;
+  if (strcmp (path, "-") != 0 && g_stat (path, &st) == 0 && S_ISREG (st.st_mode)
+      && (guint64) st.st_size > (guint64) max)
+    {
+      fprintf (stderr, "%s: error: input of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
+               "%zu (--max-input-bytes)\n", path, (guint64) st.st_size, max);
+      return FALSE;
+    }
   if (strcmp (path, "-") != 0)
     {
       if (!g_file_get_contents (path, data, len, &e))
@@ -89,8 +99,16 @@ cli_read_input (const char *path, char **data, gsize *len)
   GString *buf = g_string_new (NULL);
   char chunk[65536];
   size_t n;
-  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0 && buf->len <= max)
     g_string_append_len (buf, chunk, n);
+  if (buf->len > max)
+    {
+      /* Stop reading: the library would refuse it, and it may never end. */
+      fprintf (stderr, "<stdin>: error: input exceeds the limit of %zu bytes "
+               "(--max-input-bytes)\n", max);
+      g_string_free (buf, TRUE);
+      return FALSE;
+    }
   if (ferror (stdin))
     {
       fprintf (stderr, "embargo: error: cannot read standard input\n");
@@ -99,6 +117,62 @@ cli_read_input (const char *path, char **data, gsize *len)
     }
   *len = buf->len;
   *data = g_string_free (buf, FALSE);
+  return TRUE;
+}
+
+void
+cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
+{
+  *opts = (CliLimits) { -1, -1, -1, -1, -1, -1 };
+  /* GLib copies the entries; only the variables they point to must outlive parsing. */
+  GOptionEntry entries[] = {
+    { "max-input-bytes", 0, 0, G_OPTION_ARG_INT64, &opts->input_bytes,
+      "Refuse a rule file or transaction larger than N bytes (default 67108864)", "N" },
+    { "max-depth", 0, 0, G_OPTION_ARG_INT64, &opts->depth,
+      "Refuse mappings and lists nested deeper than N (default 64)", "N" },
+    { "max-string-bytes", 0, 0, G_OPTION_ARG_INT64, &opts->string_bytes,
+      "Refuse a value longer than N bytes (default 65536)", "N" },
+    { "max-rules", 0, 0, G_OPTION_ARG_INT64, &opts->rules,
+      "Refuse a rule set of more than N rules (default 1000000)", "N" },
+    { "max-items", 0, 0, G_OPTION_ARG_INT64, &opts->items,
+      "Refuse a transaction of more than N items (default 10000)", "N" },
+    { "max-parties", 0, 0, G_OPTION_ARG_INT64, &opts->parties,
+      "Refuse a transaction of more than N intermediaries (default 1000)", "N" },
+    { NULL },
+  };
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+gboolean
+cli_limits_apply (const CliLimits *opts, EmbargoLimits *out)
+{
+  *out = (EmbargoLimits) EMBARGO_LIMITS_INIT;
+  const struct {
+    const char *name;
+    gint64 value;
+  } given[] = {
+    { "max-input-bytes", opts->input_bytes }, { "max-depth", opts->depth },
+    { "max-string-bytes", opts->string_bytes }, { "max-rules", opts->rules },
+    { "max-items", opts->items }, { "max-parties", opts->parties },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (given); i++)
+    if (given[i].value != -1 && (given[i].value <= 0 || (i == 1 && given[i].value > G_MAXUINT)))
+      {
+        fprintf (stderr, "embargo: error: --%s must be a positive number\n", given[i].name);
+        return FALSE;
+      }
+  if (opts->input_bytes != -1)
+    out->max_input_bytes = (gsize) opts->input_bytes;
+  if (opts->depth != -1)
+    out->max_depth = (unsigned) opts->depth;
+  if (opts->string_bytes != -1)
+    out->max_string_bytes = (gsize) opts->string_bytes;
+  if (opts->rules != -1)
+    out->max_rules = (gsize) opts->rules;
+  if (opts->items != -1)
+    out->max_items = (gsize) opts->items;
+  if (opts->parties != -1)
+    out->max_parties = (gsize) opts->parties;
   return TRUE;
 }
 

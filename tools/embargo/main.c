@@ -9,7 +9,11 @@ static const struct {
   const char *summary;
 } commands[] = {
   { "check", cmd_check, "decide one transaction: embargo check order.yaml" },
+  { "eval", cmd_eval, "decide a stream of transactions (JSON Lines), one decision a line" },
   { "test", cmd_test, "run the test cases kept beside rule files: embargo test rules/" },
+  { "lint", cmd_lint, "find problems in rule files: embargo lint rules/" },
+  { "diff", cmd_diff, "decisions two rule sets make differently: embargo diff A B --corpus F" },
+  { "screen", cmd_screen, "screen a party name against sanctions lists: embargo screen NAME" },
 };
 
 static void

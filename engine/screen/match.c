@@ -1,0 +1,1134 @@
+/* match.c: the screening index and the name score.
+ *
+ * Score. Names are compared as bags of tokens after embargo_name_normalize().
+ * Two tokens score
+ *
+ *     tsim(a, b) = max(JW(a, b), 0.97 * JW(skel(a), skel(b)))
+ *
+ * where JW is Jaro-Winkler and skel() is a transliteration skeleton that maps
+ * spellings of one sound together ("ph"->f, "kh"->h, "dh"->d, c/q->k, x->ks, e->i,
+ * o->u, y->i, doubled letters once, a final h dropped), so Mohammed and Muhammad,
+ * Hussein and Husain, Qadhafi and Kaddafi come close. Token scores below
+ * TOKEN_FLOOR count as 0. The tokens of the query and of the listed name are
+ * aligned one to one, greedily by decreasing tsim, and
+ *
+ *     Sq = sum over aligned pairs of tsim * |q| / sum over query tokens of |q|
+ *     Sl = sum over aligned pairs of tsim * |l| / sum over listed tokens of |l|
+ *     score = a * Sq + (1 - a) * Sl          (a = query_weight, 0.75)
+ *
+ * with |t| the length of a token in characters. Word order does not matter,
+ * unmatched tokens cost their length, and a listed middle name missing from the
+ * query costs less than a query token missing from the list.
+ *
+ * Index. Built once per list:
+ *  - the vocabulary: every distinct token of every name and alias, with its
+ *    skeleton and a postings list of the names that contain it;
+ *  - for every vocabulary token its neighbours: the vocabulary tokens with
+ *    tsim >= TOKEN_FLOOR among those whose texts or skeletons are one edit apart
+ *    (found through a sorted table of the hashes of every text and skeleton with
+ *    at most one letter deleted: symmetric deletion, as in SymSpell);
+ *  - identifiers: "kind\x1Fvalue" -> entries.
+ * A query token in the vocabulary takes its precomputed neighbours; an unknown one
+ * (a typo, say) is searched through the deletion table like at build time. Then
+ * every token score the query can need is known, and scoring a candidate name is
+ * table lookups and the alignment.
+ *
+ * Candidates. A name that shares no similar token with a query token subset S has
+ * Sq <= 1 - w(S)/W, so it cannot reach the possible threshold t when
+ * w(S) > W * (1 - Sq_min), Sq_min = (t - (1 - a)) / a. The query tokens are taken
+ * from the cheapest (shortest neighbour postings) until they weigh that much; only
+ * names in their neighbours' postings are scored. This prunes without losing a
+ * single result above the threshold: frequent tokens such as "al" or "mohammed"
+ * are not used to find candidates when a rarer token of the query can.
+ */
+#include "screen-private.h"
+
+#include <string.h>
+
+#define MAX_NAME_TOKENS   32    /* tokens of one name beyond these are ignored */
+#define MAX_TOKEN_BYTES   64    /* compared prefix of very long tokens */
+#define TOKEN_FLOOR       0.80f /* token similarity below this counts as 0 */
+#define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
+#define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
+
+typedef struct {
+  guint32 token;
+  float   sim;
+} Neighbour;
+
+typedef struct {
+  guint64 hash;  /* of a skeleton deletion variant */
+  guint32 token;
+} Variant;
+
+typedef struct {
+  const char *text;       /* normalized token */
+  const char *skel;       /* its skeleton, padded: "^muhamid$" */
+  guint16     len, skel_len;
+  float       weight;     /* characters */
+  guint32     post_start, post_len; /* in ScreenIndex.postings */
+  guint32     nb_start, nb_len;     /* in ScreenIndex.neighbours */
+} Token;
+
+typedef struct {
+  guint32     entry;
+  guint32     tok_start;  /* in ScreenIndex.name_tokens */
+  guint32     n_toks;
+  float       weight;     /* sum of the token weights */
+  const char *text;       /* the name as printed */
+  gboolean    alias;
+} Name;
+
+struct _ScreenIndex {
+  ScreenList   *list;
+  GStringChunk *strings;     /* token texts and skeletons */
+  GHashTable   *token_ids;   /* text -> token id + 1 */
+  GArray       *tokens;      /* of Token */
+  GArray       *names;       /* of Name */
+  GArray       *name_tokens; /* of guint32 token ids, per name in sorted order */
+  GArray       *name_weights; /* of float: the weight of each name_tokens entry, so that
+                                 scoring a name never touches the Token table */
+  guint32      *postings;    /* name ids, grouped by token */
+  GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
+  GArray       *variants;    /* of Variant, sorted by hash */
+  GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
+};
+
+/* ------------------------------------------------------------------------------
+ * Token similarity
+ */
+
+double
+screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
+{
+  alen = MIN (alen, MAX_TOKEN_BYTES);
+  blen = MIN (blen, MAX_TOKEN_BYTES);
+  if (alen == 0 || blen == 0)
+    return alen == blen ? 1.0 : 0.0;
+
+  gsize range = MAX (alen, blen) / 2;
+  range = range > 0 ? range - 1 : 0;
+
+  guint64 amatched = 0, bmatched = 0;
+  guint matches = 0;
+  for (gsize i = 0; i < alen; i++)
+    {
+      gsize lo = i > range ? i - range : 0, hi = MIN (i + range + 1, blen);
+      for (gsize j = lo; j < hi; j++)
+        if (!(bmatched >> j & 1) && a[i] == b[j])
+          {
+            amatched |= G_GUINT64_CONSTANT (1) << i;
+            bmatched |= G_GUINT64_CONSTANT (1) << j;
+            matches++;
+            break;
+          }
+    }
+  if (matches == 0)
+    return 0.0;
+
+  guint half_transpositions = 0;
+  gsize k = 0;
+  for (gsize i = 0; i < alen; i++)
+    if (amatched >> i & 1)
+      {
+        while (!(bmatched >> k & 1))
+          k++;
+        if (a[i] != b[k])
+          half_transpositions++;
+        k++;
+      }
+
+  double m = matches;
+  double jaro = (m / alen + m / blen + (m - half_transpositions / 2) / m) / 3.0;
+  guint prefix = 0;
+  while (prefix < 4 && prefix < alen && prefix < blen && a[prefix] == b[prefix])
+    prefix++;
+  return jaro + prefix * 0.1 * (1.0 - jaro);
+}
+
+/* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
+ * room for SKELETON_SIZE (len) bytes; returns its length. Non-ASCII bytes are copied. */
+static gsize
+skeleton (const char *t, gsize len, char *out)
+{
+  gsize n = 0;
+  out[n++] = '^';
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = t[i], next = i + 1 < len ? t[i + 1] : '\0';
+      if (next == 'h' && strchr ("pkgdtz", c) != NULL)
+        {
+          c = c == 'p' ? 'f' : c == 'k' ? 'h' : c == 'z' ? 'j' : c;
+          i++;
+        }
+      else if ((c == 'o' && (next == 'u' || next == 'o')) || (c == 'e' && next == 'e'))
+        {
+          c = c == 'e' ? 'i' : 'u';
+          i++;
+        }
+      else if (c == 'd' && next == 'j')
+        {
+          c = 'j';
+          i++;
+        }
+      else if (c == 'c' && next == 'k')
+        {
+          c = 'k';
+          i++;
+        }
+      if (c == 'x')
+        {
+          if (out[n - 1] != 'k')
+            out[n++] = 'k';
+          c = 's';
+        }
+      switch (c)
+        {
+        case 'c': case 'q': c = 'k'; break;
+        case 'w':           c = 'v'; break;
+        case 'z':           c = 's'; break;
+        case 'y': case 'e': c = 'i'; break;
+        case 'o':           c = 'u'; break;
+        default:                     break;
+        }
+      if (out[n - 1] != c)
+        out[n++] = c;
+    }
+  if (n > 2 && out[n - 1] == 'h')
+    n--;
+  out[n++] = '$';
+  out[n] = '\0';
+  return n;
+}
+
+static float
+token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
+           const char *b, gsize blen, const char *bskel, gsize bskel_len)
+{
+  double raw = screen_jaro_winkler (a, alen, b, blen);
+  /* The '^' and '$' padding is not part of the skeleton compared. */
+  double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
+                                                       bskel + 1, bskel_len - 2);
+  float sim = (float) MAX (raw, sk);
+  return sim >= TOKEN_FLOOR ? sim : 0.0f;
+}
+
+/* ------------------------------------------------------------------------------
+ * Alignment and the name score
+ */
+
+/* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed). */
+static double
+align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
+             const float *wl, float wl_sum, double query_weight)
+{
+  double sq = 0, sl = 0;
+  for (guint step = 0; step < MIN (n, m); step++)
+    {
+      guint bi = 0, bj = 0;
+      float best = 0;
+      for (guint i = 0; i < n; i++)
+        for (guint j = 0; j < m; j++)
+          if (sim[i * m + j] > best)
+            best = sim[i * m + j], bi = i, bj = j;
+      if (best == 0)
+        break;
+      sq += best * wq[bi];
+      sl += best * wl[bj];
+      for (guint j = 0; j < m; j++)
+        sim[bi * m + j] = 0;
+      for (guint i = 0; i < n; i++)
+        sim[i * m + bj] = 0;
+    }
+  return query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+}
+
+/* Long legal-form words. embargo_name_normalize() drops them when spelled right;
+ * misspelt ("Compani", "Coropration") they would count as a missing word. */
+static const char *const legal_words[] = {
+  "company", "limited", "corporation", "incorporated", "gesellschaft",
+};
+
+/* Removes from @toks (n entries) the tokens within Jaro-Winkler 0.9 of a legal-form
+ * word, unless that would remove them all. Returns the new count. */
+static guint
+drop_misspelt_legal_forms (char **toks, guint n)
+{
+  gboolean legal[MAX_NAME_TOKENS] = { FALSE };
+  guint kept = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len = strlen (toks[i]);
+      for (gsize w = 0; w < G_N_ELEMENTS (legal_words) && len >= 5 && !legal[i]; w++)
+        legal[i] = screen_jaro_winkler (toks[i], len, legal_words[w],
+                                        strlen (legal_words[w])) >= 0.9;
+      kept += !legal[i];
+    }
+  if (kept == 0 || kept == n)
+    return n;
+  guint k = 0;
+  for (guint i = 0; i < n; i++)
+    if (!legal[i])
+      toks[k++] = toks[i];
+  return k;
+}
+
+/* Splits a normalized name (modified: spaces become NULs) into at most
+ * MAX_NAME_TOKENS tokens, without misspelt legal forms. Returns the count. */
+static guint
+split_tokens (char *norm, char **toks)
+{
+  guint n = 0;
+  for (char *p = norm; *p != '\0' && n < MAX_NAME_TOKENS;)
+    {
+      char *end = strchr (p, ' ');
+      toks[n++] = p;
+      if (end == NULL)
+        break;
+      *end = '\0';
+      p = end + 1;
+    }
+  return drop_misspelt_legal_forms (toks, n);
+}
+
+/* A name split into tokens with skeletons, for screen_name_similarity() and for
+ * queries. The strings point into @norm and @skels. */
+typedef struct {
+  char       *norm;
+  char       *skels;
+  guint       n;
+  const char *text[MAX_NAME_TOKENS];
+  const char *skel[MAX_NAME_TOKENS];
+  guint16     len[MAX_NAME_TOKENS], skel_len[MAX_NAME_TOKENS];
+  float       weight[MAX_NAME_TOKENS];
+  float       weight_sum;
+} Tokens;
+
+static void
+tokens_init (Tokens *t, const char *name)
+{
+  memset (t, 0, sizeof *t);
+  t->norm = embargo_name_normalize (name, -1);
+  t->skels = g_malloc (SKELETON_SIZE (strlen (t->norm)) + 3 * MAX_NAME_TOKENS);
+
+  char *toks[MAX_NAME_TOKENS];
+  char *s = t->skels;
+  t->n = split_tokens (t->norm, toks);
+  for (guint i = 0; i < t->n; i++)
+    {
+      gsize len = strlen (toks[i]);
+      t->text[i] = toks[i];
+      t->len[i] = (guint16) MIN (len, G_MAXUINT16);
+      t->skel[i] = s;
+      t->skel_len[i] = (guint16) skeleton (toks[i], MIN (len, MAX_TOKEN_BYTES), s);
+      s += t->skel_len[i] + 1;
+      t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len);
+      t->weight_sum += t->weight[i];
+    }
+}
+
+static void
+tokens_clear (Tokens *t)
+{
+  g_free (t->norm);
+  g_free (t->skels);
+}
+
+double
+screen_name_similarity (const char *query, const char *listed)
+{
+  g_return_val_if_fail (query != NULL && listed != NULL, 0.0);
+
+  Tokens q, l;
+  tokens_init (&q, query);
+  tokens_init (&l, listed);
+  double score = 0;
+  if (q.n > 0 && l.n > 0)
+    {
+      float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS];
+      for (guint i = 0; i < q.n; i++)
+        for (guint j = 0; j < l.n; j++)
+          sim[i * l.n + j] = token_sim (q.text[i], q.len[i], q.skel[i], q.skel_len[i],
+                                        l.text[j], l.len[j], l.skel[j], l.skel_len[j]);
+      ScreenOptions opts;
+      screen_options_init (&opts);
+      score = align_score (sim, q.n, l.n, q.weight, q.weight_sum, l.weight, l.weight_sum,
+                           opts.query_weight);
+    }
+  tokens_clear (&q);
+  tokens_clear (&l);
+  return score;
+}
+
+void
+screen_options_init (ScreenOptions *opts)
+{
+  g_return_if_fail (opts != NULL);
+  *opts = (ScreenOptions) {
+    .match_threshold = 0.92,
+    .possible_threshold = 0.80,
+    .query_weight = 0.75,
+    .country_penalty = 0.10,
+    .country_excludes = FALSE,
+    .max_results = 10,
+  };
+}
+
+/* ------------------------------------------------------------------------------
+ * Building the index
+ */
+
+/* FNV-1a, from @seed, of @s with the byte at @skip (or none, skip >= len) left out. */
+static guint64
+variant_hash (guint64 seed, const char *s, gsize len, gsize skip)
+{
+  guint64 h = seed;
+  for (gsize i = 0; i < len; i++)
+    if (i != skip)
+      h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return h;
+}
+
+/* Appends to @out the hashes of @s and of each string with one byte of @s deleted. */
+static guint
+deletions (guint64 seed, const char *s, gsize len, guint64 *out)
+{
+  guint n = 0;
+  out[n++] = variant_hash (seed, s, len, G_MAXSIZE);
+  for (gsize i = 0; i < len && len > 1; i++)
+    if (i == 0 || s[i] != s[i - 1])
+      out[n++] = variant_hash (seed, s, len, i);
+  return n;
+}
+
+/* The deletion variants of a token's text and of its skeleton (without '^' and
+ * '$'), hashed from different seeds so that they never meet: room for
+ * 2 * MAX_TOKEN_BYTES + 2 hashes in @out. */
+static guint
+variants (const char *text, gsize len, const char *skel, gsize skel_len, guint64 *out)
+{
+  len = MIN (len, MAX_TOKEN_BYTES);
+  guint n = deletions (G_GUINT64_CONSTANT (14695981039346656037), text, len, out);
+  return n + deletions (G_GUINT64_CONSTANT (1099511628211), skel + 1,
+                        MIN (skel_len - 2, MAX_TOKEN_BYTES), out + n);
+}
+
+static int
+cmp_neighbour (const void *a, const void *b)
+{
+  guint32 x = ((const Neighbour *) a)->token, y = ((const Neighbour *) b)->token;
+  return (x > y) - (x < y);
+}
+
+/* The first position in the sorted ScreenIndex.variants with hash >= @h. */
+static guint
+variant_lower_bound (const ScreenIndex *ix, guint64 h)
+{
+  const Variant *v = (const Variant *) ix->variants->data;
+  guint lo = 0, hi = ix->variants->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (v[mid].hash < h)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Appends to @out the vocabulary tokens similar to (text, skel), sorted by token id.
+ *
+ * Candidates are the tokens whose text or skeleton shares a deletion variant with
+ * this one's (symmetric deletion, as in SymSpell): texts or skeletons within one
+ * substitution, insertion, deletion or transposition of each other. Skeletons already map
+ * spelling variants together, so this reaches Mohammed/Muhammad and Gaddafi/Qadhafi
+ * as well as typos. Each candidate is then scored with token_sim().
+ * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return. */
+static void
+find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
+              gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
+{
+  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
+  guint nv = variants (text, len, skel, skel_len, hashes);
+  guint first = out->len;
+  const Variant *v = (const Variant *) ix->variants->data;
+
+  g_array_set_size (touched, 0);
+  for (guint i = 0; i < nv; i++)
+    for (guint k = variant_lower_bound (ix, hashes[i]);
+         k < ix->variants->len && v[k].hash == hashes[i]; k++)
+      if (!marks[v[k].token])
+        {
+          marks[v[k].token] = 1;
+          g_array_append_val (touched, v[k].token);
+        }
+
+  for (guint k = 0; k < touched->len; k++)
+    {
+      guint32 t = g_array_index (touched, guint32, k);
+      const Token *tok = &g_array_index (ix->tokens, Token, t);
+      marks[t] = 0;
+      float sim = token_sim (text, len, skel, skel_len,
+                             tok->text, tok->len, tok->skel, tok->skel_len);
+      if (sim > 0)
+        g_array_append_val (out, ((Neighbour) { t, sim }));
+    }
+  if (out->len > first)
+    qsort (&g_array_index (out, Neighbour, first), out->len - first, sizeof (Neighbour),
+           cmp_neighbour);
+}
+
+static guint32
+intern_token (ScreenIndex *ix, const char *text, gsize len)
+{
+  gpointer id = g_hash_table_lookup (ix->token_ids, text);
+  if (id != NULL)
+    return GPOINTER_TO_UINT (id) - 1;
+
+  char skel[SKELETON_SIZE (MAX_TOKEN_BYTES)];
+  gsize skel_len = skeleton (text, MIN (len, MAX_TOKEN_BYTES), skel);
+  Token t = {
+    .text = g_string_chunk_insert (ix->strings, text),
+    .skel = g_string_chunk_insert (ix->strings, skel),
+    .len = (guint16) MIN (len, G_MAXUINT16),
+    .skel_len = (guint16) skel_len,
+    .weight = (float) g_utf8_strlen (text, (gssize) len),
+  };
+  guint32 n = ix->tokens->len;
+  g_array_append_val (ix->tokens, t);
+  g_hash_table_insert (ix->token_ids, (gpointer) t.text, GUINT_TO_POINTER (n + 1));
+  return n;
+}
+
+/* Adds one name of entry @e unless it normalizes to "" or to a name of @e already
+ * indexed (@seen holds the normalized names of @e so far). */
+static void
+index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
+            GPtrArray *seen)
+{
+  char *norm = embargo_name_normalize (text, -1);
+  if (norm[0] == '\0' || g_ptr_array_find_with_equal_func (seen, norm, g_str_equal, NULL))
+    {
+      g_free (norm);
+      return;
+    }
+  g_ptr_array_add (seen, norm);
+
+  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias };
+  g_autofree char *split = g_strdup (norm);
+  char *toks[MAX_NAME_TOKENS];
+  guint n = split_tokens (split, toks);
+  for (guint i = 0; i < n; i++)
+    {
+      guint32 id = intern_token (ix, toks[i], strlen (toks[i]));
+      g_array_append_val (ix->name_tokens, id);
+      g_array_append_val (ix->name_weights, g_array_index (ix->tokens, Token, id).weight);
+      name.n_toks++;
+      name.weight += g_array_index (ix->tokens, Token, id).weight;
+    }
+  g_array_append_val (ix->names, name);
+}
+
+/* The distinct token ids of @name into @out; a name's tokens are sorted by text, so
+ * repeats ("abu abu") are adjacent. Returns how many. */
+static guint
+distinct_tokens (const ScreenIndex *ix, const Name *name, guint32 *out)
+{
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  guint n = 0;
+  for (guint k = 0; k < name->n_toks; k++)
+    if (n == 0 || out[n - 1] != toks[k])
+      out[n++] = toks[k];
+  return n;
+}
+
+static void
+build_postings (ScreenIndex *ix)
+{
+  Token *tokens = (Token *) ix->tokens->data;
+  guint32 toks[MAX_NAME_TOKENS];
+
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      guint n = distinct_tokens (ix, &g_array_index (ix->names, Name, i), toks);
+      for (guint k = 0; k < n; k++)
+        tokens[toks[k]].post_len++;
+    }
+  guint32 total = 0;
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      tokens[t].post_start = total;
+      total += tokens[t].post_len;
+      tokens[t].post_len = 0;
+    }
+  ix->postings = g_new (guint32, MAX (total, 1));
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      guint n = distinct_tokens (ix, &g_array_index (ix->names, Name, i), toks);
+      for (guint k = 0; k < n; k++)
+        ix->postings[tokens[toks[k]].post_start + tokens[toks[k]].post_len++] = i;
+    }
+}
+
+static int
+cmp_variant (const void *a, const void *b)
+{
+  const Variant *x = a, *y = b;
+  if (x->hash != y->hash)
+    return (x->hash > y->hash) - (x->hash < y->hash);
+  return (x->token > y->token) - (x->token < y->token);
+}
+
+static void
+build_variants (ScreenIndex *ix)
+{
+  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      const Token *tok = &g_array_index (ix->tokens, Token, t);
+      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, hashes);
+      for (guint i = 0; i < nv; i++)
+        g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
+    }
+  g_array_sort (ix->variants, cmp_variant);
+}
+
+static void
+build_neighbours (ScreenIndex *ix)
+{
+  guint n_tokens = ix->tokens->len;
+  g_autofree guint8 *marks = g_new0 (guint8, MAX (n_tokens, 1));
+  g_autoptr (GArray) touched = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      Token *tok = &g_array_index (ix->tokens, Token, t);
+      tok->nb_start = ix->neighbours->len;
+      find_similar (ix, tok->text, tok->len, tok->skel, tok->skel_len, marks, touched,
+                    ix->neighbours);
+      tok->nb_len = ix->neighbours->len - tok->nb_start;
+    }
+}
+
+static char *
+identifier_key (const char *kind, const char *value)
+{
+  return g_strconcat (kind, "\x1F", value, NULL);
+}
+
+static void
+build_identifiers (ScreenIndex *ix, const ScreenEntry *e)
+{
+  for (guint i = 0; i < e->identifiers->len; i++)
+    {
+      const ScreenIdentifier *id = &g_array_index (e->identifiers, ScreenIdentifier, i);
+      g_autofree char *key = identifier_key (id->kind, id->value);
+      GArray *entries = g_hash_table_lookup (ix->identifiers, key);
+      if (entries == NULL)
+        {
+          entries = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (ix->identifiers, g_steal_pointer (&key), entries);
+        }
+      if (entries->len == 0 || g_array_index (entries, guint, entries->len - 1) != e->index)
+        g_array_append_val (entries, e->index);
+    }
+}
+
+ScreenIndex *
+screen_index_new (ScreenList *list)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+
+  ScreenIndex *ix = g_new0 (ScreenIndex, 1);
+  ix->list = screen_list_ref (list);
+  screen_list_freeze (list);
+  ix->strings = g_string_chunk_new (64 * 1024);
+  ix->token_ids = g_hash_table_new (g_str_hash, g_str_equal);
+  ix->tokens = g_array_new (FALSE, FALSE, sizeof (Token));
+  ix->names = g_array_new (FALSE, FALSE, sizeof (Name));
+  ix->name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
+  ix->name_weights = g_array_new (FALSE, FALSE, sizeof (float));
+  ix->neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
+  ix->variants = g_array_new (FALSE, FALSE, sizeof (Variant));
+  ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_array_unref);
+
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
+    {
+      const ScreenEntry *e = screen_list_get_entry (list, i);
+      g_ptr_array_set_size (seen, 0);
+      index_name (ix, e, e->name, FALSE, seen);
+      for (guint a = 0; a < e->aliases->len; a++)
+        index_name (ix, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
+      build_identifiers (ix, e);
+    }
+  build_postings (ix);
+  build_variants (ix);
+  build_neighbours (ix);
+  return ix;
+}
+
+void
+screen_index_free (ScreenIndex *ix)
+{
+  if (ix == NULL)
+    return;
+  g_hash_table_unref (ix->identifiers);
+  g_array_unref (ix->variants);
+  g_array_unref (ix->neighbours);
+  g_free (ix->postings);
+  g_array_unref (ix->name_tokens);
+  g_array_unref (ix->name_weights);
+  g_array_unref (ix->names);
+  g_array_unref (ix->tokens);
+  g_hash_table_unref (ix->token_ids);
+  g_string_chunk_free (ix->strings);
+  screen_list_unref (ix->list);
+  g_free (ix);
+}
+
+ScreenList *
+screen_index_get_list (const ScreenIndex *ix)
+{
+  g_return_val_if_fail (ix != NULL, NULL);
+  return ix->list;
+}
+
+/* ------------------------------------------------------------------------------
+ * Screening
+ */
+
+/* The query name: its tokens, their vocabulary ids (G_MAXUINT32 when unknown) and
+ * their neighbours (pointers into the index, or into @own_neighbours). */
+typedef struct {
+  Tokens           t;
+  guint32          id[MAX_NAME_TOKENS];
+  const Neighbour *nb[MAX_NAME_TOKENS];
+  guint            n_nb[MAX_NAME_TOKENS];
+  GArray          *own_neighbours;
+  /* Every vocabulary token similar to some query token, in an open-addressing table
+   * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
+   * query token (rows): scoring a name is one probe per name token. */
+  guint32         *slot_token;
+  guint32         *slot_row;
+  guint            slot_mask;
+  float           *rows;
+} Query;
+
+/* Fills the token -> similarities table of @q from its neighbour lists. */
+static void
+query_build_rows (Query *q)
+{
+  guint total = 0;
+  for (guint i = 0; i < q->t.n; i++)
+    total += q->n_nb[i];
+  guint size = 16;
+  while (size < 2 * total)
+    size *= 2;
+  q->slot_mask = size - 1;
+  q->slot_token = g_new (guint32, 2 * size);
+  q->slot_row = q->slot_token + size;
+  memset (q->slot_token, 0xff, size * sizeof (guint32));
+  q->rows = g_new0 (float, (gsize) MAX (total, 1) * MAX (q->t.n, 1));
+  guint n_rows = 0;
+  for (guint i = 0; i < q->t.n; i++)
+    for (guint k = 0; k < q->n_nb[i]; k++)
+      {
+        guint32 t = q->nb[i][k].token;
+        guint h = (t * 2654435761u) & q->slot_mask;
+        while (q->slot_token[h] != G_MAXUINT32 && q->slot_token[h] != t)
+          h = (h + 1) & q->slot_mask;
+        if (q->slot_token[h] == G_MAXUINT32)
+          {
+            q->slot_token[h] = t;
+            q->slot_row[h] = n_rows++;
+          }
+        float *row = &q->rows[(gsize) q->slot_row[h] * q->t.n];
+        row[i] = MAX (row[i], q->nb[i][k].sim);
+      }
+}
+
+static void
+query_init (const ScreenIndex *ix, const char *name, Query *q)
+{
+  tokens_init (&q->t, name);
+  q->own_neighbours = NULL;
+
+  guint own_start[MAX_NAME_TOKENS] = { 0 };
+  g_autofree guint8 *marks = NULL;
+  g_autoptr (GArray) touched = NULL;
+  for (guint i = 0; i < q->t.n; i++)
+    {
+      gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
+      if (id != NULL)
+        {
+          const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
+          q->id[i] = GPOINTER_TO_UINT (id) - 1;
+          q->nb[i] = &g_array_index (ix->neighbours, Neighbour, tok->nb_start);
+          q->n_nb[i] = tok->nb_len;
+          continue;
+        }
+      if (q->own_neighbours == NULL)
+        {
+          q->own_neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
+          marks = g_new0 (guint8, MAX (ix->tokens->len, 1));
+          touched = g_array_new (FALSE, FALSE, sizeof (guint32));
+        }
+      q->id[i] = G_MAXUINT32;
+      own_start[i] = q->own_neighbours->len;
+      find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
+                    marks, touched, q->own_neighbours);
+      q->n_nb[i] = q->own_neighbours->len - own_start[i];
+    }
+  /* The array may have moved while growing: point into it only now. */
+  for (guint i = 0; i < q->t.n; i++)
+    if (q->id[i] == G_MAXUINT32)
+      q->nb[i] = &g_array_index (q->own_neighbours, Neighbour, own_start[i]);
+  query_build_rows (q);
+}
+
+static void
+query_clear (Query *q)
+{
+  tokens_clear (&q->t);
+  g_free (q->slot_token);
+  g_free (q->rows);
+  if (q->own_neighbours != NULL)
+    g_array_unref (q->own_neighbours);
+}
+
+/* The similarities of vocabulary token @token to each query token, or NULL when it
+ * is similar to none. */
+static inline const float *
+query_row (const Query *q, guint32 token)
+{
+  for (guint h = (token * 2654435761u) & q->slot_mask;; h = (h + 1) & q->slot_mask)
+    {
+      if (q->slot_token[h] == token)
+        return &q->rows[(gsize) q->slot_row[h] * q->t.n];
+      if (q->slot_token[h] == G_MAXUINT32)
+        return NULL;
+    }
+}
+
+/* The score of @name against the query, or, when a cheap upper bound already shows it
+ * is below @threshold, that bound (the caller only compares it with @threshold). The
+ * bound takes each query token's best similarity in the name, and each name token's
+ * best in the query: the one-to-one alignment can only do worse. */
+static double
+score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
+            double threshold, gboolean *exact)
+{
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  const float *wl = &g_array_index (ix->name_weights, float, name->tok_start);
+  float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS], qbest[MAX_NAME_TOKENS] = { 0 };
+  guint n = q->t.n, m = name->n_toks;
+
+  *exact = n == m;
+  double sl_bound = 0;
+  for (guint j = 0; j < m; j++)
+    {
+      *exact = *exact && q->id[j] == toks[j];
+      const float *row = query_row (q, toks[j]);
+      float lbest = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          float v = row != NULL ? row[i] : 0.0f;
+          sim[i * m + j] = v;
+          qbest[i] = MAX (qbest[i], v);
+          lbest = MAX (lbest, v);
+        }
+      sl_bound += lbest * wl[j];
+    }
+  double sq_bound = 0;
+  for (guint i = 0; i < n; i++)
+    sq_bound += qbest[i] * q->t.weight[i];
+  double bound = query_weight * sq_bound / q->t.weight_sum
+                 + (1 - query_weight) * sl_bound / name->weight;
+  if (bound < threshold - 1e-6)
+    return bound;
+  return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, query_weight);
+}
+
+/* The neighbour postings a query token brings: the cost of using it for candidates. */
+static guint64
+token_cost (const ScreenIndex *ix, const Query *q, guint i)
+{
+  guint64 cost = 0;
+  for (guint k = 0; k < q->n_nb[i]; k++)
+    cost += g_array_index (ix->tokens, Token, q->nb[i][k].token).post_len;
+  return cost;
+}
+
+typedef struct {
+  guint32 entry;
+  guint32 name;     /* G_MAXUINT32: found by identifier only */
+  float   score;
+  guint   flags;
+} Candidate;
+
+/* Appends every name scoring >= opts->possible_threshold to @out. */
+static void
+screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts, GArray *out)
+{
+  guint n = q->t.n;
+  double a = opts->query_weight;
+  double sq_min = a > 0 ? (opts->possible_threshold - (1 - a)) / a : 0;
+
+  /* The cover: query tokens by increasing cost until any name outside their
+   * postings is provably below the threshold. */
+  guint order[MAX_NAME_TOKENS];
+  guint64 cost[MAX_NAME_TOKENS];
+  for (guint i = 0; i < n; i++)
+    {
+      cost[i] = token_cost (ix, q, i);
+      guint k = i;
+      while (k > 0 && cost[order[k - 1]] > cost[i])
+        {
+          order[k] = order[k - 1];
+          k--;
+        }
+      order[k] = i;
+    }
+  float needed = (float) (q->t.weight_sum * (1 - MAX (sq_min, 0.0)));
+  float covered = 0;
+  guint n_cover = 0;
+  while (n_cover < n && (covered <= needed || sq_min <= 0))
+    covered += q->t.weight[order[n_cover++]];
+
+  g_autofree guint8 *seen = g_new0 (guint8, ix->names->len / 8 + 1);
+  for (guint c = 0; c < n_cover; c++)
+    {
+      guint i = order[c];
+      for (guint k = 0; k < q->n_nb[i]; k++)
+        {
+          const Token *tok = &g_array_index (ix->tokens, Token, q->nb[i][k].token);
+          for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
+            {
+              guint32 name_id = ix->postings[p];
+              if (seen[name_id / 8] & (1u << (name_id % 8)))
+                continue;
+              seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
+
+              const Name *name = &g_array_index (ix->names, Name, name_id);
+              gboolean exact;
+              double score = score_name (ix, q, name, a, opts->possible_threshold, &exact);
+              if (score >= opts->possible_threshold)
+                {
+                  Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0),
+                                     exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY };
+                  g_array_append_val (out, cand);
+                }
+            }
+        }
+    }
+}
+
+/* Appends the entries sharing an identifier with the query. */
+static void
+screen_identifiers (const ScreenIndex *ix, const ScreenQuery *query, GArray *out)
+{
+  for (gsize i = 0; i < query->n_identifiers; i++)
+    {
+      const ScreenIdentifier *id = &query->identifiers[i];
+      g_autofree char *key = identifier_key (id->kind, id->value);
+      GArray *entries = g_hash_table_lookup (ix->identifiers, key);
+      for (guint k = 0; entries != NULL && k < entries->len; k++)
+        {
+          Candidate cand = { g_array_index (entries, guint, k), G_MAXUINT32, 1.0f,
+                             SCREEN_HIT_IDENTIFIER };
+          g_array_append_val (out, cand);
+        }
+    }
+}
+
+/* TRUE when the query and @e both have identifiers of some kind and share none of
+ * that kind: the same kind with different numbers means different parties. */
+static gboolean
+identifiers_conflict (const ScreenQuery *query, const ScreenEntry *e)
+{
+  for (gsize i = 0; i < query->n_identifiers; i++)
+    {
+      const ScreenIdentifier *qid = &query->identifiers[i];
+      gboolean same_kind = FALSE;
+      for (guint k = 0; k < e->identifiers->len; k++)
+        {
+          const ScreenIdentifier *eid = &g_array_index (e->identifiers, ScreenIdentifier, k);
+          if (strcmp (eid->kind, qid->kind) == 0)
+            {
+              if (strcmp (eid->value, qid->value) == 0)
+                return FALSE;
+              same_kind = TRUE;
+            }
+        }
+      if (same_kind)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static int
+cmp_candidate (const void *a, const void *b)
+{
+  const Candidate *x = a, *y = b;
+  if (x->entry != y->entry)
+    return (x->entry > y->entry) - (x->entry < y->entry);
+  if (x->score != y->score)
+    return (x->score < y->score) - (x->score > y->score);
+  return (x->name > y->name) - (x->name < y->name);
+}
+
+static int
+cmp_hit (const void *a, const void *b)
+{
+  const ScreenHit *x = a, *y = b;
+  if (x->score != y->score)
+    return (x->score < y->score) - (x->score > y->score);
+  return (x->entry->index > y->entry->index) - (x->entry->index < y->entry->index);
+}
+
+/* Canonical copies of the query identifiers (so that "92/664" finds "92664"),
+ * without those whose value has no letter or digit. Strings go to @storage. */
+static ScreenIdentifier *
+canonical_identifiers (const ScreenQuery *query, GPtrArray *storage, gsize *n_out)
+{
+  ScreenIdentifier *ids = g_new0 (ScreenIdentifier, MAX (query->n_identifiers, 1));
+  gsize n = 0;
+  for (gsize i = 0; i < query->n_identifiers; i++)
+    {
+      const ScreenIdentifier *id = &query->identifiers[i];
+      if (id->kind == NULL || id->value == NULL)
+        continue;
+      const char *kind = screen_identifier_kind (id->kind);
+      if (kind == NULL)
+        kind = id->kind;
+      GString *v = g_string_new (NULL);
+      for (const char *p = id->value; *p; p++)
+        if (g_ascii_isalnum (*p))
+          g_string_append_c (v, g_ascii_toupper (*p));
+      if (strcmp (kind, "imo") == 0 && g_str_has_prefix (v->str, "IMO"))
+        g_string_erase (v, 0, 3);
+      if (v->len == 0)
+        {
+          g_string_free (v, TRUE);
+          continue;
+        }
+      ids[n].kind = kind;
+      ids[n].value = g_string_free (v, FALSE);
+      g_ptr_array_add (storage, (gpointer) ids[n++].value);
+    }
+  *n_out = n;
+  return ids;
+}
+
+GArray *
+screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
+                     const ScreenOptions *opts, GError **error)
+{
+  g_return_val_if_fail (ix != NULL && query != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ScreenOptions defaults;
+  if (opts == NULL)
+    {
+      screen_options_init (&defaults);
+      opts = &defaults;
+    }
+  if (!(opts->possible_threshold > 0 && opts->possible_threshold <= opts->match_threshold
+        && opts->match_threshold <= 1 && opts->query_weight >= 0 && opts->query_weight <= 1))
+    {
+      g_set_error_literal (error, SCREEN_ERROR, SCREEN_ERROR_INVALID,
+                           "thresholds must satisfy 0 < possible <= match <= 1, "
+                           "and query_weight lie in [0, 1]");
+      return NULL;
+    }
+  if ((query->name == NULL || query->name[0] == '\0') && query->n_identifiers == 0)
+    {
+      g_set_error_literal (error, SCREEN_ERROR, SCREEN_ERROR_INVALID,
+                           "the query has neither a name nor identifiers");
+      return NULL;
+    }
+  if (query->name != NULL && !g_utf8_validate (query->name, -1, NULL))
+    {
+      g_set_error_literal (error, SCREEN_ERROR, SCREEN_ERROR_INVALID,
+                           "the query name is not valid UTF-8");
+      return NULL;
+    }
+
+  g_autoptr (GPtrArray) id_storage = g_ptr_array_new_with_free_func (g_free);
+  ScreenQuery q = *query;
+  g_autofree ScreenIdentifier *ids = canonical_identifiers (query, id_storage,
+                                                            &q.n_identifiers);
+  q.identifiers = ids;
+
+  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  if (q.name != NULL)
+    {
+      Query qn;
+      query_init (ix, q.name, &qn);
+      if (qn.t.n > 0)
+        screen_name (ix, &qn, opts, cands);
+      query_clear (&qn);
+    }
+  screen_identifiers (ix, &q, cands);
+  g_array_sort (cands, cmp_candidate);
+
+  const char *country = q.country != NULL ? screen_country_code (q.country) : NULL;
+  GArray *hits = g_array_new (FALSE, FALSE, sizeof (ScreenHit));
+  for (guint i = 0; i < cands->len;)
+    {
+      /* Candidates of one entry are adjacent, best first: keep the best name and
+       * the union of the flags. */
+      guint32 entry = g_array_index (cands, Candidate, i).entry;
+      const Candidate *best = NULL;
+      guint flags = 0;
+      for (; i < cands->len && g_array_index (cands, Candidate, i).entry == entry; i++)
+        {
+          const Candidate *c = &g_array_index (cands, Candidate, i);
+          flags |= c->flags;
+          if (best == NULL && c->name != G_MAXUINT32)
+            best = c;
+        }
+
+      const ScreenEntry *e = screen_list_get_entry (ix->list, entry);
+      const Name *name = best != NULL ? &g_array_index (ix->names, Name, best->name) : NULL;
+      ScreenHit hit = {
+        .entry = e,
+        .matched_name = name != NULL ? name->text : e->name,
+        .matched_alias = name != NULL && name->alias,
+        .name_score = best != NULL ? best->score : 0.0,
+        .flags = flags,
+      };
+
+      if (flags & SCREEN_HIT_IDENTIFIER)
+        hit.score = 1.0;
+      else
+        {
+          if (identifiers_conflict (&q, e))
+            continue;
+          if (q.type != SCREEN_TYPE_UNKNOWN && e->type != SCREEN_TYPE_UNKNOWN && q.type != e->type)
+            continue;
+          hit.score = hit.name_score;
+          if (country != NULL && e->countries->len > 0
+              && !g_ptr_array_find_with_equal_func (e->countries, country, g_str_equal, NULL))
+            {
+              if (opts->country_excludes)
+                continue;
+              hit.score -= opts->country_penalty;
+              hit.flags |= SCREEN_HIT_COUNTRY_MISMATCH;
+            }
+          if (hit.score < opts->possible_threshold)
+            continue;
+        }
+      hit.verdict = hit.score >= opts->match_threshold ? SCREEN_VERDICT_MATCH
+                                                       : SCREEN_VERDICT_POSSIBLE;
+      g_array_append_val (hits, hit);
+    }
+
+  g_array_sort (hits, cmp_hit);
+  if (opts->max_results > 0 && hits->len > opts->max_results)
+    g_array_set_size (hits, opts->max_results);
+  return hits;
+}

@@ -1,0 +1,513 @@
+/* screening.c: names lists of a rule set, screened with engine/screen.
+ *
+ * A `kind: names` list keeps two views of its members. load.c fills the exact one
+ * (normalized name -> members), which `in_list` uses everywhere else; this file fills
+ * the fuzzy one: every member becomes a ScreenEntry (name, aliases, country, type,
+ * identifiers) of the list's ScreenList, and embargo_loader_finish() builds its
+ * ScreenIndex once. The rule set is immutable afterwards, so evaluation only reads.
+ *
+ * `in_list` on a party's name screens the name and every alias of the party, with the
+ * party's country and identifiers as secondary filters:
+ *   score >= the list's `match` threshold (or an exact normalized name)  -> TRUE
+ *   possible <= score < match                                           -> UNKNOWN
+ *   nothing, or only entries not in force on the date                   -> FALSE
+ * UNKNOWN is the engine's "cannot rule it out": a restriction that depends on it
+ * decides `review`. Exact normalized names stay matches whatever the country, as they
+ * were before screening existed; identifiers are decisive both ways (engine/screen).
+ *
+ * `owned_by_list` applies OFAC's 50% rule. The ownership graph is every party of the
+ * transaction and every owner named under one (owners may list their own `owners`),
+ * merged by normalized name, so an owner that is also a party brings that party's
+ * owners: that is how chains are written. Each node's name is screened against the
+ * list; screen_ownership_resolve() then runs twice, once counting matches only
+ * (certain) and once counting possible matches too (upper bound).
+ *
+ * Every hit seen while a decision's explanations are gathered (ctx->screening) becomes
+ * a ScreenRec: which party, which entry, which alias, what score.
+ */
+#include "embargo-private.h"
+
+#include <string.h>
+
+#define DEFAULT_MATCH      0.92
+#define DEFAULT_POSSIBLE   0.80
+#define DEFAULT_REVIEW_PCT 25.0
+
+void
+screen_rec_clear (ScreenRec *r)
+{
+  g_clear_pointer (&r->party, g_free);
+  g_clear_pointer (&r->name, g_free);
+}
+
+/* ---- loading ---- */
+
+static gboolean
+threshold_of (const DocNode *n, const char *key, double lo, double hi, double *out, char **why)
+{
+  const DocNode *v = doc_get (n, key);
+  if (v == NULL)
+    return TRUE;
+  if (v->kind != DOC_NUMBER || v->u.sc.num <= lo || v->u.sc.num > hi)
+    {
+      *why = g_strdup_printf ("'screening.%s' must be a number above %g and at most %g",
+                              key, lo, hi);
+      return FALSE;
+    }
+  *out = v->u.sc.num;
+  return TRUE;
+}
+
+gboolean
+elist_screening_options (EList *l, const DocNode *n, char **why)
+{
+  l->match = DEFAULT_MATCH;
+  l->possible = DEFAULT_POSSIBLE;
+  l->review_pct = DEFAULT_REVIEW_PCT;
+  if (n == NULL)
+    return TRUE;
+  if (n->kind != DOC_MAP)
+    {
+      *why = g_strdup ("'screening' must be a mapping (match, possible, review_pct)");
+      return FALSE;
+    }
+  for (guint32 i = 0; i < n->u.map.n; i++)
+    {
+      const char *k = n->u.map.v[i].key;
+      if (strcmp (k, "match") != 0 && strcmp (k, "possible") != 0
+          && strcmp (k, "review_pct") != 0)
+        {
+          *why = g_strdup_printf ("unknown key '%s' in 'screening' (match, possible, "
+                                  "review_pct)", k);
+          return FALSE;
+        }
+    }
+  if (!threshold_of (n, "match", 0, 1, &l->match, why)
+      || !threshold_of (n, "possible", 0, 1, &l->possible, why)
+      || !threshold_of (n, "review_pct", 0, 50, &l->review_pct, why))
+    return FALSE;
+  if (l->possible > l->match)
+    {
+      *why = g_strdup_printf ("'screening.possible' (%g) is above 'screening.match' (%g)",
+                              l->possible, l->match);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static ScreenEntryType
+entry_type (const char *s)
+{
+  static const char *const names[] = { "individual", "entity", "vessel", "aircraft" };
+  for (guint i = 0; s && i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (s, names[i]) == 0)
+      return SCREEN_TYPE_INDIVIDUAL + i;
+  return SCREEN_TYPE_UNKNOWN;
+}
+
+/* The identifiers of an `ids` mapping ({passport: X1, imo: [9123456, 9234567]}), as
+ * ScreenIdentifier borrowing the document's strings. */
+static GArray *
+identifiers_of (const DocNode *ids)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (ScreenIdentifier));
+  if (ids == NULL || ids->kind != DOC_MAP)
+    return out;
+  for (guint32 i = 0; i < ids->u.map.n; i++)
+    {
+      const DocNode *v = ids->u.map.v[i].val;
+      guint32 n = v->kind == DOC_LIST ? v->u.list.n : 1;
+      for (guint32 k = 0; k < n; k++)
+        {
+          const DocNode *e = v->kind == DOC_LIST ? v->u.list.v[k] : v;
+          if (!doc_is_scalar (e) || e->kind == DOC_NULL || e->u.sc.len == 0)
+            continue;
+          ScreenIdentifier id = { ids->u.map.v[i].key, e->u.sc.s, NULL };
+          g_array_append_val (out, id);
+        }
+    }
+  return out;
+}
+
+static const char *
+scalar_text (const DocNode *n)
+{
+  return n && doc_is_scalar (n) && n->kind != DOC_NULL ? n->u.sc.s : NULL;
+}
+
+gboolean
+elist_screen_add (EList *l, ListMember *m, const DocNode *e, const char *name,
+                  const char *const *aliases, char **why)
+{
+  if (l->screen_list == NULL)
+    {
+      l->screen_list = screen_list_new ();
+      l->screen_members = g_ptr_array_new ();
+    }
+  const DocNode *map = e->kind == DOC_MAP ? e : NULL;
+  const char *country = scalar_text (doc_get (map, "country"));
+  const char *countries[] = { country, NULL };
+  const char *type = scalar_text (doc_get (map, "type"));
+  if (type && entry_type (type) == SCREEN_TYPE_UNKNOWN)
+    {
+      *why = g_strdup_printf ("'type' is '%s': individual, entity, vessel or aircraft", type);
+      return FALSE;
+    }
+  const DocNode *ids = map ? doc_get (map, "ids") : NULL;
+  if (ids && ids->kind != DOC_MAP)
+    {
+      *why = g_strdup ("'ids' must be a mapping of kind to number ({passport: X123})");
+      return FALSE;
+    }
+  g_autoptr (GArray) idv = identifiers_of (ids);
+  ScreenEntrySpec spec = {
+    .source = l->id ? l->id : "names",
+    .name = name,
+    .type = entry_type (type),
+    .program = scalar_text (doc_get (map, "program")),
+    .aliases = aliases,
+    .countries = country ? countries : NULL,
+    .identifiers = (const ScreenIdentifier *) idv->data,
+    .n_identifiers = idv->len,
+  };
+  g_autoptr (GError) error = NULL;
+  if (screen_list_add (l->screen_list, &spec, &error) == NULL)
+    {
+      *why = g_strdup (error->message);
+      return FALSE;
+    }
+  g_ptr_array_add (l->screen_members, m);
+  return TRUE;
+}
+
+void
+elist_screen_build (EList *l)
+{
+  if (l->screen_list && l->screen == NULL)
+    l->screen = screen_index_new (l->screen_list);
+}
+
+void
+elist_screen_free (EList *l)
+{
+  g_clear_pointer (&l->screen, screen_index_free);
+  g_clear_pointer (&l->screen_list, screen_list_unref);
+  g_clear_pointer (&l->screen_members, g_ptr_array_unref);
+}
+
+/* ---- screening one party ---- */
+
+static gboolean
+in_force (const Interval *w, gint32 date)
+{
+  return (w->from == 0 || w->from <= date) && (w->until == 0 || date < w->until);
+}
+
+typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH } Verdict;
+
+static void
+record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
+        const ScreenHit *h, Verdict v, double owned_pct)
+{
+  if (ctx->screening == NULL)
+    return;
+  /* One record per (party, entry): the best name of the party wins. */
+  for (guint i = 0; i < ctx->screening->len; i++)
+    {
+      ScreenRec *r = &g_array_index (ctx->screening, ScreenRec, i);
+      if (r->list == l->id && r->entry == h->entry->name && strcmp (r->party, role) == 0)
+        {
+          if (h->score > r->score)
+            {
+              g_free (r->name);
+              r->name = g_strdup (name);
+              r->matched = h->matched_name;
+              r->score = h->score;
+              r->match = v == VERDICT_MATCH;
+            }
+          return;
+        }
+    }
+  ScreenRec r = { .party = g_strdup (role), .name = g_strdup (name), .list = l->id,
+                  .entry = h->entry->name, .matched = h->matched_name, .score = h->score,
+                  .match = v == VERDICT_MATCH, .owned_pct = owned_pct };
+  g_array_append_val (ctx->screening, r);
+}
+
+/* Screens NAME (with the party's country and ids) against L; returns the best
+ * verdict among entries in force, recording each hit under ROLE. */
+static Verdict
+screen_name (const EList *l, const char *name, const DocNode *party, const char *role,
+             EvalCtx *ctx, double owned_pct)
+{
+  if (l->screen == NULL || name == NULL || name[0] == '\0')
+    return VERDICT_NONE;
+  g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
+  ScreenQuery q = {
+    .name = name,
+    .type = entry_type (scalar_text (doc_get (party, "type"))),
+    .country = scalar_text (doc_get (party, "country")),
+    .identifiers = (const ScreenIdentifier *) ids->data,
+    .n_identifiers = ids->len,
+  };
+  ScreenOptions opts;
+  screen_options_init (&opts);
+  opts.match_threshold = l->match;
+  opts.possible_threshold = l->possible;
+  opts.max_results = 0;
+  g_autoptr (GArray) hits = screen_index_screen (l->screen, &q, &opts, NULL);
+  if (hits == NULL) /* not UTF-8: the exact path decides */
+    return VERDICT_NONE;
+  Verdict best = VERDICT_NONE;
+  for (guint i = 0; i < hits->len; i++)
+    {
+      const ScreenHit *h = &g_array_index (hits, ScreenHit, i);
+      const ListMember *m = g_ptr_array_index (l->screen_members, h->entry->index);
+      if (!in_force (&m->when, ctx->date))
+        continue;
+      Verdict v = h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
+                    ? VERDICT_MATCH : VERDICT_POSSIBLE;
+      record (ctx, l, role, name, h, v, owned_pct);
+      best = MAX (best, v);
+      if (best == VERDICT_MATCH && ctx->screening == NULL)
+        break;
+    }
+  return best;
+}
+
+/* The exact lookup in_list always had: a normalized name equal to a member's name or
+ * alias. Kept as the floor under the fuzzy score (legal forms the matcher treats
+ * differently cannot lose a match), unless the party's identifiers say otherwise. */
+static gboolean
+exact_in_force (const EList *l, const char *name, gint32 date)
+{
+  g_autofree char *key = embargo_name_normalize (name, -1);
+  for (const ListMember *m = g_hash_table_lookup (l->members, key); m; m = m->next)
+    if (in_force (&m->when, date))
+      return TRUE;
+  return FALSE;
+}
+
+static Verdict
+screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *ctx,
+              double owned_pct)
+{
+  Verdict best = VERDICT_NONE;
+  const char *name = scalar_text (doc_get (party, "name"));
+  const DocNode *aliases = doc_get (party, "aliases");
+  guint32 n = aliases && aliases->kind == DOC_LIST ? aliases->u.list.n : 0;
+  for (guint32 i = 0; i <= n && (best < VERDICT_MATCH || ctx->screening); i++)
+    {
+      const char *s = i == 0 ? name : scalar_text (aliases->u.list.v[i - 1]);
+      if (s == NULL)
+        continue;
+      Verdict v = screen_name (l, s, party, role, ctx, owned_pct);
+      if (v < VERDICT_MATCH && doc_get (party, "ids") == NULL && exact_in_force (l, s, ctx->date))
+        v = VERDICT_MATCH;
+      best = MAX (best, v);
+    }
+  return best;
+}
+
+Tri
+screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx)
+{
+  Verdict v = screen_party (l, party, ctx->party_role ? ctx->party_role : "party", ctx, -1);
+  return v == VERDICT_MATCH ? TRI_TRUE : v == VERDICT_POSSIBLE ? TRI_UNKNOWN : TRI_FALSE;
+}
+
+/* ---- ownership ---- */
+
+typedef struct {
+  char *key;            /* normalized name */
+  const char *name;     /* as written, first occurrence */
+  const DocNode *party; /* first occurrence (a party or an owner mapping) */
+  char *role;           /* where it was first seen: "buyer", "buyer.owners.0" */
+  GArray *owners;       /* ScreenOwner (owner = other node's key) */
+  Verdict verdict;
+} Node;
+
+typedef struct {
+  GPtrArray *nodes;     /* Node* */
+  GHashTable *by_key;   /* key -> Node* */
+} Graph;
+
+static void
+node_free (gpointer p)
+{
+  Node *n = p;
+  g_free (n->key);
+  g_free (n->role);
+  g_array_unref (n->owners);
+  g_free (n);
+}
+
+/* The node of PARTY: by normalized name, so that one company written twice (a party,
+ * and an owner of another) is one node; a nameless party is a node of its own. */
+static Node *
+graph_node (Graph *g, const DocNode *party, const char *role)
+{
+  const char *name = scalar_text (doc_get (party, "name"));
+  g_autofree char *key = name ? embargo_name_normalize (name, -1) : g_strdup ("");
+  if (key[0] == '\0')
+    {
+      g_free (key);
+      key = g_strdup_printf ("\x01%s", role); /* never a normalized name */
+    }
+  Node *n = g_hash_table_lookup (g->by_key, key);
+  if (n == NULL)
+    {
+      n = g_new0 (Node, 1);
+      n->key = g_steal_pointer (&key);
+      n->name = name;
+      n->party = party;
+      n->role = g_strdup (role);
+      n->owners = g_array_new (FALSE, FALSE, sizeof (ScreenOwner));
+      g_ptr_array_add (g->nodes, n);
+      g_hash_table_insert (g->by_key, n->key, n);
+    }
+  return n;
+}
+
+/* Adds PARTY (seen at ROLE) and, recursively, the owners it names. */
+static Node *
+graph_add (Graph *g, const DocNode *party, const char *role, guint depth)
+{
+  if (party == NULL || party->kind != DOC_MAP || depth > 16)
+    return NULL;
+  Node *n = graph_node (g, party, role);
+  const DocNode *owners = doc_get (party, "owners");
+  if (owners == NULL || owners->kind != DOC_LIST)
+    return n;
+  for (guint32 i = 0; i < owners->u.list.n; i++)
+    {
+      const DocNode *o = owners->u.list.v[i];
+      g_autofree char *orole = g_strdup_printf ("%s.owners.%u", role, i);
+      Node *on = graph_add (g, o, orole, depth + 1);
+      const DocNode *pct = doc_get (o, "share_pct");
+      if (on == NULL || on == n || pct == NULL || pct->kind != DOC_NUMBER)
+        continue;
+      /* The same stake written twice (under the party and under an owner entry that
+       * is the party) counts once. */
+      gboolean seen = FALSE;
+      for (guint k = 0; k < n->owners->len && !seen; k++)
+        {
+          ScreenOwner *so = &g_array_index (n->owners, ScreenOwner, k);
+          if (strcmp (so->owner, on->key) == 0)
+            {
+              so->share_pct = MAX (so->share_pct, pct->u.sc.num);
+              seen = TRUE;
+            }
+        }
+      if (!seen)
+        {
+          ScreenOwner so = { on->key, pct->u.sc.num };
+          g_array_append_val (n->owners, so);
+        }
+    }
+  return n;
+}
+
+static void
+graph_build (Graph *g, const DocNode *root)
+{
+  for (guint r = 0; r < ROLE_COUNT; r++)
+    {
+      const DocNode *p = doc_get (root, role_names[r]);
+      if (p == NULL)
+        continue;
+      if (p->kind != DOC_LIST)
+        {
+          graph_add (g, p, role_names[r], 0);
+          continue;
+        }
+      for (guint32 i = 0; i < p->u.list.n; i++)
+        {
+          g_autofree char *role = g_strdup_printf ("%s.%u", role_names[r], i);
+          graph_add (g, p->u.list.v[i], role, 0);
+        }
+    }
+}
+
+/* Marks every node reachable from N through owner edges. */
+static void
+reach (Graph *g, Node *n, GHashTable *seen)
+{
+  if (!g_hash_table_add (seen, n))
+    return;
+  for (guint k = 0; k < n->owners->len; k++)
+    reach (g, g_hash_table_lookup (g->by_key, g_array_index (n->owners, ScreenOwner, k).owner),
+           seen);
+}
+
+static gboolean
+resolve (Graph *g, const Node *self, gboolean count_possible, double review_pct,
+         ScreenOwnership *out)
+{
+  guint n = g->nodes->len;
+  g_autofree ScreenParty *parties = g_new0 (ScreenParty, n);
+  g_autofree ScreenOwnership *res = g_new0 (ScreenOwnership, n);
+  guint at = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const Node *x = g_ptr_array_index (g->nodes, i);
+      if (x == self)
+        at = i;
+      parties[i] = (ScreenParty) {
+        .name = x->key,
+        .listed = x != self && (x->verdict == VERDICT_MATCH
+                                || (count_possible && x->verdict == VERDICT_POSSIBLE)),
+        .owners = (const ScreenOwner *) x->owners->data,
+        .n_owners = x->owners->len,
+      };
+    }
+  if (!screen_ownership_resolve (parties, n, review_pct, res, NULL))
+    return FALSE;
+  *out = res[at];
+  return TRUE;
+}
+
+Tri
+screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
+{
+  const DocNode *owners = doc_get (party, "owners");
+  if (owners == NULL || owners->kind != DOC_LIST || owners->u.list.n == 0)
+    return TRI_FALSE;
+  Graph g = { g_ptr_array_new_with_free_func (node_free),
+              g_hash_table_new (g_str_hash, g_str_equal) };
+  graph_build (&g, ctx->root);
+  const char *role = ctx->party_role ? ctx->party_role : "party";
+  /* An owner evaluated through `party: owners` is not among the parties: add it. */
+  Node *self = graph_add (&g, party, role, 0);
+  Tri res = TRI_FALSE;
+
+  g_autoptr (GHashTable) closure = g_hash_table_new (NULL, NULL);
+  reach (&g, self, closure);
+  for (guint i = 0; i < g.nodes->len; i++)
+    {
+      Node *x = g_ptr_array_index (g.nodes, i);
+      if (x != self && g_hash_table_contains (closure, x))
+        x->verdict = screen_party (l, x->party, x->role, &(EvalCtx) { .date = ctx->date }, 0);
+    }
+  ScreenOwnership certain, upper;
+  if (!resolve (&g, self, FALSE, l->review_pct, &certain)
+      || !resolve (&g, self, TRUE, l->review_pct, &upper))
+    res = TRI_UNKNOWN; /* stakes summing to more than 100%: a person must look */
+  else if (certain.status == SCREEN_OWNERSHIP_BLOCKED)
+    res = TRI_TRUE;
+  else if (upper.status != SCREEN_OWNERSHIP_CLEAR || certain.status != SCREEN_OWNERSHIP_CLEAR)
+    res = TRI_UNKNOWN;
+
+  if (ctx->screening && res != TRI_FALSE)
+    for (guint i = 0; i < g.nodes->len; i++)
+      {
+        Node *x = g_ptr_array_index (g.nodes, i);
+        if (x != self && x->verdict != VERDICT_NONE && g_hash_table_contains (closure, x))
+          screen_party (l, x->party, x->role, ctx,
+                        certain.status == SCREEN_OWNERSHIP_BLOCKED ? certain.blocked_pct
+                                                                   : upper.blocked_pct);
+      }
+  g_hash_table_destroy (g.by_key);
+  g_ptr_array_unref (g.nodes);
+  return res;
+}

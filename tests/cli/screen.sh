@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `embargo screen`, end to end: list sources, decisions, exit codes, formats.
+# Usage: screen.sh EMBARGO_BINARY SOURCE_DIR
+# The SDN and CSL checks need ../shared/data beside the repository (read-only in CI);
+# without it they are skipped with a message, and the bundled-rules checks still run.
+set -u
+bin=$1
+src=$2
+pass=0
+fail=0
+skipped=0
+
+# expect NAME STATUS PATTERN-IN-OUTPUT -- COMMAND...
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 4
+  local out
+  out=$("$@" 2>&1)
+  local got=$?
+  if [[ $got -eq $want ]] && grep -qE -- "$pattern" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAIL $name: exit $got (want $want), output lacks /$pattern/:"
+    sed 's/^/    /' <<<"$out"
+  fi
+}
+
+cd "$src" || exit 2
+
+# Bundled rules: their names lists, each match with the effect of the rules using it.
+expect "bundled lists: entity list match" 1 '^license_required  Huawei Technologies' -- \
+  "$bin" screen "Huawei Technologies Co"
+expect "bundled lists: alias shown" 1 'us-entity-list .*\(alias: SMIC\)' -- \
+  "$bin" screen "SMIC"
+expect "bundled lists: nobody" 0 '^allow  Alpha Beta Gamma GmbH' -- \
+  "$bin" screen "Alpha Beta Gamma GmbH"
+# A list file alone: no rule uses the list, so a match denies.
+expect "a list file as --lists" 1 '"decision":"deny".*"list":"us-entity-list"' -- \
+  "$bin" screen --lists rules/lists/us-entity-list.yaml --format json "Yangtze Memory Technologies"
+expect "no name" 2 'give one NAME' -- "$bin" screen
+expect "bad format" 2 'text or json' -- "$bin" screen --format xml X
+expect "bad list path" 2 'error' -- "$bin" screen --lists /nonexistent/x.csv X
+expect "bad id" 2 'kind:value' -- "$bin" screen --id 1084010 X
+
+data="$src/../shared/data"
+if [[ -d $data/ofac-sdn-2021 && -f $data/csl-sample/csl.csv ]]; then
+  sdn=(--lists "$data/ofac-sdn-2021")
+  expect "SDN: alias match denies" 1 '^deny  National Bank of Cuba' -- \
+    "$bin" screen "${sdn[@]}" "National Bank of Cuba"
+  expect "SDN: entry, ref and alias" 1 'SDN .*BANCO NACIONAL DE CUBA \[306\]  \(alias: NATIONAL BANK OF CUBA\)' -- \
+    "$bin" screen "${sdn[@]}" "National Bank of Cuba"
+  expect "SDN: possible match reviews" 1 '^review  Manuel Noriega' -- \
+    "$bin" screen "${sdn[@]}" "Manuel Noriega"
+  expect "SDN: country mismatch lowers the score" 1 '"decision":"review".*"country_mismatch":true' -- \
+    "$bin" screen "${sdn[@]}" --country DE --format json "Manuel Antonio Noriega"
+  expect "SDN: identifier decides" 1 '"by_identifier":true' -- \
+    "$bin" screen "${sdn[@]}" --id passport:1084010 --format json "Someone Else"
+  expect "SDN: clean name allows" 0 '"decision":"allow","candidates":\[\]' -- \
+    "$bin" screen "${sdn[@]}" --format json "Siemens Healthineers"
+  expect "CSL file" 1 '^deny  7th of Tir' -- \
+    "$bin" screen --lists "$data/csl-sample/csl.csv" "7th of Tir"
+  expect "SDN and bundled rules together" 1 'us-entity-list' -- \
+    "$bin" screen "${sdn[@]}" --lists rules "Huawei Technologies"
+else
+  skipped=8
+  echo "skipped 8 checks: no SDN/CSL data in $data (clone shared/ beside the repository)"
+fi
+
+echo "cli-screen: $pass passed, $fail failed, $skipped skipped"
+[[ $fail -eq 0 ]]

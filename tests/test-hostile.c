@@ -1,0 +1,412 @@
+/* test-hostile.c: resource limits, I/O failures, fail-closed loading and the reload
+ * handle; what tests/cases/bad-*.case cannot say in a text file.
+ *
+ * Limits are tested with small values so that each input stays a few lines long and
+ * every expected position can be read off the input: in the comments, "^" marks the
+ * column the error must point at. The "threads" suite is what the ThreadSanitizer
+ * build runs (tools/test.sh) along with the "api" suite.
+ */
+#include "tests.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static EmbargoLimits
+small_limits (void)
+{
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  lim.max_input_bytes = 4096;
+  lim.max_depth = 3;
+  lim.max_string_bytes = 16;
+  lim.max_rules = 2;
+  lim.max_items = 2;
+  lim.max_parties = 1;
+  return lim;
+}
+
+/* Parses TEXT as a transaction under the small limits; it must be refused with
+ * ERROR_CODE and a message containing WANT. */
+static void
+txn_refused (const char *text, EmbargoLoadError error_code, const char *want)
+{
+  EmbargoLimits lim = small_limits ();
+  GError *e = NULL;
+  EmbargoTransaction *t = embargo_transaction_new_from_data (text, strlen (text), "t", &lim, &e);
+  CU_ASSERT_PTR_NULL (t);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, error_code));
+  if (strstr (e->message, want) == NULL)
+    fprintf (stderr, "\nwanted '%s' in:\n%s\n", want, e->message);
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, want));
+  g_error_free (e);
+  embargo_transaction_free (t);
+}
+
+static const char txn_head[] = "id: T\ndate: 2024-01-01\ndestination: {country: DE}\n";
+
+static void
+test_limit_depth (void)
+{
+  /* a: {b: {c: [1]}}: the list is the fourth level. */
+  txn_refused ("a:\n  b:\n    c: [1]\n", EMBARGO_LOAD_ERROR_LIMIT,
+               /*  "    c: [1]"
+                *          ^ 8 */
+               "t:3:8: error: nesting deeper than 3 levels");
+  txn_refused ("{\"a\": {\"b\": {\"c\": [1]}}}", EMBARGO_LOAD_ERROR_LIMIT,
+               /* {"a": {"b": {"c": [1]}}}
+                *                   ^ 19 */
+               "t:1:19: error: nesting deeper than 3 levels");
+}
+
+static void
+test_limit_string (void)
+{
+  txn_refused ("id: ok\nname: 123456789abcdefgh\n", EMBARGO_LOAD_ERROR_LIMIT,
+               "t:2:7: error: value of 17 bytes exceeds the limit of 16");
+  txn_refused ("{\"id\": \"ok\",\n \"name\": \"123456789abcdefgh\"}", EMBARGO_LOAD_ERROR_LIMIT,
+               /*  "name": "123456789abcdefgh"
+                *          ^ 10 (the opening quote) */
+               "t:2:10: error: value of 17 bytes exceeds the limit of 16");
+  txn_refused ("{\"id\": \"ok\", \"123456789abcdefgh\": 1}", EMBARGO_LOAD_ERROR_LIMIT,
+               /* {"id": "ok", "123456789abcdefgh": 1}
+                *              ^ 14: a key is a value too */
+               "t:1:14: error: value of 17 bytes exceeds the limit of 16");
+}
+
+static void
+test_limit_input_bytes (void)
+{
+  EmbargoLimits lim = small_limits ();
+  lim.max_input_bytes = 16;
+  GError *e = NULL;
+  const char text[] = "id: 0123456789abc"; /* 17 bytes */
+  CU_ASSERT_PTR_NULL (embargo_transaction_new_from_data (text, 17, "t", &lim, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT));
+  CU_ASSERT_STRING_EQUAL (e->message, "t: error: input of 17 bytes exceeds the limit of 16");
+  g_clear_error (&e);
+
+  /* In a rule set it is a whole-file diagnostic (no position). */
+  EmbargoLoader *ld = embargo_loader_new (&lim);
+  CU_ASSERT_FALSE (embargo_loader_add_data (ld, text, 17, "r.yaml", NULL));
+  const EmbargoDiagnostic *d = embargo_diagnostics_get (embargo_loader_get_diagnostics (ld), 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_STRING_EQUAL (d->code, "E-LIMIT");
+  CU_ASSERT_EQUAL (d->line, 0);
+  CU_ASSERT_STRING_EQUAL (d->message, "input of 17 bytes exceeds the limit of 16");
+  CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, NULL));
+  embargo_loader_free (ld);
+
+  /* A file on disk is refused before it is read. */
+  g_autofree char *dir = g_dir_make_tmp ("embargo-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "big.yaml", NULL);
+  g_file_set_contents (path, text, 17, NULL);
+  ld = embargo_loader_new (&lim);
+  CU_ASSERT_FALSE (embargo_loader_add_path (ld, path, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT));
+  g_clear_error (&e);
+  CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, NULL));
+  embargo_loader_free (ld);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_limit_items_parties (void)
+{
+  g_autofree char *items = g_strconcat (txn_head, "buyer: {name: B}\n",
+                                        "items: [{id: a}, {id: b}, {id: c}]\n", NULL);
+  /* "items: [{id: a}, ..." on line 5: the list starts at column 8. */
+  txn_refused (items, EMBARGO_LOAD_ERROR_INVALID, "t:5:8: error: 3 items exceed the limit of 2");
+  g_autofree char *parties = g_strconcat (txn_head, "buyer: {name: B}\n",
+                                          "intermediaries: [{name: X}, {name: Y}]\n",
+                                          "items: [{id: a}]\n", NULL);
+  txn_refused (parties, EMBARGO_LOAD_ERROR_INVALID,
+               "t:5:17: error: 2 intermediaries exceed the limit of 1");
+}
+
+static void
+test_limit_rules (void)
+{
+  static const char rules[] =
+    "defaults: {regime: EU, authority: A, citation: C, source_url: https://x.org,\n"
+    "           effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: a, title: A, effect: deny}\n"
+    "  - {id: b, title: B, effect: deny}\n"
+    "  - {id: c, title: C, effect: deny}\n"
+    "  - {id: d, title: D, effect: deny}\n";
+  EmbargoLimits lim = small_limits ();
+  lim.max_string_bytes = 64;
+  EmbargoLoader *ld = embargo_loader_new (&lim);
+  CU_ASSERT_FALSE (embargo_loader_add_data (ld, rules, strlen (rules), "r.yaml", NULL));
+  const EmbargoDiagnostics *ds = embargo_loader_get_diagnostics (ld);
+  /* One diagnostic, at the first rule too many (line 6, the '{' at column 5). */
+  CU_ASSERT_EQUAL (embargo_diagnostics_get_count (ds), 1);
+  const EmbargoDiagnostic *d = embargo_diagnostics_get (ds, 0);
+  CU_ASSERT_STRING_EQUAL (d->code, "E-LIMIT");
+  CU_ASSERT_EQUAL (d->line, 6);
+  CU_ASSERT_EQUAL (d->column, 5);
+  CU_ASSERT_STRING_EQUAL (d->message, "more than 2 rules");
+  CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, NULL));
+  embargo_loader_free (ld);
+}
+
+static void
+test_limit_keys (void)
+{
+  /* 4097 keys in one mapping: the error points at the key that is one too many. */
+  GString *s = g_string_new (NULL);
+  for (int i = 0; i <= 4096; i++)
+    g_string_append_printf (s, "k%d: 1\n", i);
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_transaction_new_from_data (s->str, s->len, "t", NULL, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT));
+  CU_ASSERT_STRING_EQUAL (e->message, "t:4097:1: error: more than 4096 keys in one mapping");
+  g_clear_error (&e);
+  g_string_free (s, TRUE);
+}
+
+/* ---- I/O: errors, never decisions ---- */
+
+static const char good_rules[] =
+  "rules:\n"
+  "  - id: ru\n"
+  "    title: Russia\n"
+  "    regime: EU\n"
+  "    authority: Council\n"
+  "    citation: Reg 833/2014\n"
+  "    source_url: https://eur-lex.europa.eu\n"
+  "    effective_from: 2014-07-31\n"
+  "    effect: deny\n"
+  "    when: {field: destination.country, equals: RU}\n";
+
+static char *
+write_file (const char *dir, const char *name, const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_assert (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static void
+test_io_errors (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("embargo-XXXXXX", NULL);
+  g_autofree char *good = write_file (dir, "good.yaml", good_rules);
+  g_autofree char *not_dir = g_build_filename (good, "x.yaml", NULL); /* ENOTDIR */
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  const char *bad_paths[] = { missing, not_dir, "/proc/self/mem" /* read: EIO */ };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_paths); i++)
+    {
+      /* The caller ignores the error of add_path: finish must fail all the same. */
+      EmbargoLoader *ld = embargo_loader_new (NULL);
+      CU_ASSERT_TRUE (embargo_loader_add_path (ld, good, NULL));
+      GError *e = NULL;
+      CU_ASSERT_FALSE (embargo_loader_add_path (ld, bad_paths[i], &e));
+      CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO));
+      g_clear_error (&e);
+      const EmbargoDiagnostics *ds = embargo_loader_get_diagnostics (ld);
+      CU_ASSERT_EQUAL (embargo_diagnostics_get_count (ds), 1);
+      CU_ASSERT_STRING_EQUAL (embargo_diagnostics_get (ds, 0)->code, "E-IO");
+      CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, &e));
+      CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+      g_clear_error (&e);
+      embargo_loader_free (ld);
+
+      const char *paths[] = { good, bad_paths[i], NULL };
+      CU_ASSERT_PTR_NULL (embargo_ruleset_new_from_paths (paths, &e));
+      CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO));
+      g_clear_error (&e);
+    }
+  g_unlink (good);
+  g_rmdir (dir);
+}
+
+/* ---- fail closed: a rule set with one bad file is not loaded at all ---- */
+
+static void
+test_never_partly_loaded (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("embargo-XXXXXX", NULL);
+  g_autofree char *a = write_file (dir, "a.yaml", good_rules);
+  g_autofree char *b = write_file (dir, "b.yaml", "rules:\n  - id: x\n    effect: allow\n");
+  g_autofree char *c = write_file (dir, "c.yaml", "rules: [\n");
+  const char *paths[] = { dir, NULL };
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_ruleset_new_from_paths (paths, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+  /* Every problem of every file is listed, and the message says nothing was loaded. */
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "b.yaml:2:5: error: rule 'x' has no 'title'"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "c.yaml:2:1: error:"));
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "the rule set was not loaded"));
+  g_clear_error (&e);
+  g_unlink (a);
+  g_unlink (b);
+  g_unlink (c);
+  g_rmdir (dir);
+}
+
+/* ---- the reload handle ---- */
+
+static const char other_rules[] =
+  "rules:\n"
+  "  - id: ir\n"
+  "    title: Iran\n"
+  "    regime: US-OFAC\n"
+  "    authority: OFAC\n"
+  "    citation: 31 CFR 560\n"
+  "    source_url: https://ofac.treasury.gov\n"
+  "    effective_from: 1995-01-01\n"
+  "    effect: deny\n"
+  "    when: {field: destination.country, equals: IR}\n";
+
+static EmbargoTransaction *
+txn_to (const char *country)
+{
+  g_autofree char *text = g_strdup_printf ("id: T\ndate: 2024-01-01\ndestination: {country: %s}\n"
+                                           "buyer: {name: B}\nitems: [{id: a}]\n", country);
+  EmbargoTransaction *t = embargo_transaction_new_from_data (text, strlen (text), "t", NULL,
+                                                             NULL);
+  g_assert (t != NULL);
+  return t;
+}
+
+static void
+test_handle_reload (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("embargo-XXXXXX", NULL);
+  g_autofree char *eu = write_file (dir, "eu.yaml", good_rules);
+  g_autofree char *us = write_file (dir, "us.yaml", other_rules);
+  g_autofree char *bad = write_file (dir, "bad.yaml", "rules: {\n");
+  const char *eu_paths[] = { eu, NULL }, *us_paths[] = { us, NULL };
+  const char *bad_paths[] = { bad, NULL }, *missing[] = { "/nonexistent/rules", NULL };
+
+  EmbargoRuleset *first = embargo_ruleset_new_from_paths (eu_paths, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (first);
+  EmbargoRulesetHandle *h = embargo_handle_new (first);
+  EmbargoRuleset *got = embargo_handle_get (h);
+  CU_ASSERT_PTR_EQUAL (got, first);
+  embargo_ruleset_unref (got);
+
+  GError *e = NULL;
+  CU_ASSERT_TRUE (embargo_handle_reload_paths (h, us_paths, &e));
+  CU_ASSERT_PTR_NULL (e);
+  got = embargo_handle_get (h);
+  CU_ASSERT_PTR_NOT_NULL (embargo_ruleset_lookup_rule (got, "ir"));
+  /* The old set is still valid for whoever holds it. */
+  CU_ASSERT_PTR_NOT_NULL (embargo_ruleset_lookup_rule (first, "ru"));
+  embargo_ruleset_unref (first);
+
+  /* A failed reload keeps the current set serving and says why. */
+  CU_ASSERT_FALSE (embargo_handle_reload_paths (h, bad_paths, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+  g_clear_error (&e);
+  CU_ASSERT_FALSE (embargo_handle_reload_paths (h, missing, &e));
+  CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO));
+  g_clear_error (&e);
+  EmbargoRuleset *still = embargo_handle_get (h);
+  CU_ASSERT_PTR_EQUAL (still, got);
+  embargo_ruleset_unref (still);
+  embargo_ruleset_unref (got);
+  embargo_handle_free (h);
+  g_unlink (eu);
+  g_unlink (us);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+typedef struct {
+  EmbargoRulesetHandle *h;
+  EmbargoTransaction *to_ru, *to_ir;
+  gint stop;
+  gint wrong; /* decisions that match neither rule set */
+} Readers;
+
+/* Decides both transactions with whatever set is current: under the EU set RU is
+ * denied and IR allowed, under the US set the other way round; never both or neither,
+ * which is what a torn or half-loaded set would show. */
+static gpointer
+reader (gpointer p)
+{
+  Readers *r = p;
+  int n = 0;
+  while (!g_atomic_int_get (&r->stop) || n < 50)
+    {
+      EmbargoRuleset *rs = embargo_handle_get (r->h);
+      EmbargoDecision *a = embargo_evaluate (rs, r->to_ru, NULL, NULL);
+      EmbargoDecision *b = embargo_evaluate (rs, r->to_ir, NULL, NULL);
+      gboolean ru = embargo_decision_get_outcome (a) == EMBARGO_OUTCOME_DENY;
+      gboolean ir = embargo_decision_get_outcome (b) == EMBARGO_OUTCOME_DENY;
+      if (ru == ir)
+        g_atomic_int_inc (&r->wrong);
+      embargo_decision_free (a);
+      embargo_decision_free (b);
+      embargo_ruleset_unref (rs);
+      n++;
+    }
+  return NULL;
+}
+
+static void
+test_handle_concurrent_readers (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("embargo-XXXXXX", NULL);
+  g_autofree char *eu = write_file (dir, "eu.yaml", good_rules);
+  g_autofree char *us = write_file (dir, "us.yaml", other_rules);
+  g_autofree char *bad = write_file (dir, "bad.yaml", "rules:\n  - id: ir\n");
+  const char *sets[3][2] = { { eu, NULL }, { us, NULL }, { bad, NULL } };
+
+  EmbargoRuleset *first = embargo_ruleset_new_from_paths (sets[0], NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (first);
+  Readers r = { embargo_handle_new (first), txn_to ("RU"), txn_to ("IR"), 0, 0 };
+  embargo_ruleset_unref (first);
+  GThread *th[4];
+  for (int i = 0; i < 4; i++)
+    th[i] = g_thread_new ("reader", reader, &r);
+  int ok = 0, refused = 0;
+  for (int i = 0; i < 60; i++)
+    {
+      GError *e = NULL;
+      if (embargo_handle_reload_paths (r.h, sets[i % 3], &e))
+        ok++;
+      else
+        refused++;
+      g_clear_error (&e);
+    }
+  g_atomic_int_set (&r.stop, 1);
+  for (int i = 0; i < 4; i++)
+    g_thread_join (th[i]);
+  CU_ASSERT_EQUAL (ok, 40);
+  CU_ASSERT_EQUAL (refused, 20);
+  CU_ASSERT_EQUAL (r.wrong, 0);
+  embargo_handle_free (r.h);
+  embargo_transaction_free (r.to_ru);
+  embargo_transaction_free (r.to_ir);
+  g_unlink (eu);
+  g_unlink (us);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+void
+register_hostile_tests (void)
+{
+  static const TestDef hostile[] = {
+    { "limit: nesting depth (YAML, JSON)", test_limit_depth },
+    { "limit: string length (values, keys)", test_limit_string },
+    { "limit: input size (data, files)", test_limit_input_bytes },
+    { "limit: items and intermediaries", test_limit_items_parties },
+    { "limit: rules", test_limit_rules },
+    { "limit: keys in one mapping", test_limit_keys },
+    { "I/O errors are errors, never a partial rule set", test_io_errors },
+    { "a rule set with one bad file is not loaded", test_never_partly_loaded },
+    { "reload handle: swap, keep on failure", test_handle_reload },
+    { NULL, NULL },
+  };
+  add_suite ("hostile", hostile);
+  static const TestDef threads[] = {
+    { "reload handle: 4 readers while reloading", test_handle_concurrent_readers },
+    { NULL, NULL },
+  };
+  add_suite ("threads", threads);
+}

@@ -1,0 +1,90 @@
+/* report.h: the machine-readable output formats shared by lint, test and diff.
+ *
+ * A command fills a Report: findings (a position, a severity, a code, a message) and,
+ * for commands that run tests, cases (passed or failed). The emitters turn it into
+ * the format CI wants:
+ *
+ *   text    file:line:col: severity: message [CODE], one a line (commands print their
+ *           own summary after it)
+ *   json    {"command":..., "findings":[...], "cases":[...], ...} on one line; the
+ *           command may add members of its own through a callback
+ *   junit   JUnit XML: a <testsuite> per group (file), a <testcase> per case, with
+ *           <failure> when it failed
+ *   sarif   SARIF 2.1.0: one run, tool.driver.rules for the codes used, a result per
+ *           finding
+ *   github  GitHub Actions workflow commands, ::error/::warning/::notice per finding
+ *
+ * Every emitter writes to a FILE and returns FALSE when the write failed. Strings in a
+ * Report are owned by it.
+ */
+#ifndef EMBARGO_REPORT_H
+#define EMBARGO_REPORT_H
+
+#include <embargo/embargo.h>
+#include <stdio.h>
+#include <yajl/yajl_gen.h>
+
+typedef enum { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_SARIF, REPORT_GITHUB } ReportFormat;
+
+/* Parses NAME ("text", "json", ...) into *OUT. ALLOWED is a bit set of (1 << format)
+ * the command supports; prints an error naming them and returns FALSE otherwise. */
+gboolean report_format_parse (const char *command, const char *name, unsigned allowed,
+                              ReportFormat *out);
+#define REPORT_ALL_FORMATS 0x1Fu
+
+/* Parses "error", "warning" or "note". */
+gboolean report_level_parse (const char *name, EmbargoSeverity *out);
+const char *report_severity_name (EmbargoSeverity sev);
+
+typedef struct {
+  EmbargoSeverity severity;
+  char *code;
+  char *file;         /* may be NULL: a finding about no file */
+  unsigned line, column;
+  char *message;      /* may hold newlines */
+} ReportFinding;
+
+typedef struct {
+  char *group;        /* JUnit testsuite: the file */
+  char *name;
+  char *file;
+  unsigned line;
+  char *failure;      /* NULL: passed; else why, possibly several lines */
+  double seconds;
+} ReportCase;
+
+typedef struct {
+  const char *command;  /* "lint", "test", "diff" (static) */
+  GArray *findings;     /* ReportFinding */
+  GArray *cases;        /* ReportCase */
+} Report;
+
+Report *report_new (const char *command);
+void report_free (Report *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Report, report_free)
+
+void report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const char *file,
+                         unsigned line, unsigned column, const char *fmt, ...)
+  G_GNUC_PRINTF (7, 8);
+void report_add_diagnostic (Report *r, const EmbargoDiagnostic *d);
+void report_add_case (Report *r, const char *group, const char *name, const char *file,
+                      unsigned line, const char *failure);
+
+/* Findings at SEV or above. */
+gsize report_count_at_least (const Report *r, EmbargoSeverity sev);
+
+/* Writes the findings at MIN or above in FORMAT to F. For REPORT_JSON, EXTRA (may be
+ * NULL) is called inside the top-level map to add the command's own members. Text
+ * prints only the finding lines. */
+typedef void (*ReportJsonExtra) (yajl_gen g, gpointer data);
+gboolean report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min,
+                       ReportJsonExtra extra, gpointer data);
+
+/* yajl helpers for the commands' own JSON members. */
+void report_json_str (yajl_gen g, const char *s);           /* NULL writes null */
+void report_json_key (yajl_gen g, const char *key);
+void report_json_kv_str (yajl_gen g, const char *key, const char *value);
+void report_json_kv_int (yajl_gen g, const char *key, long long value);
+void report_json_kv_double (yajl_gen g, const char *key, double value);
+
+#endif
