@@ -110,7 +110,7 @@ embargo_loader_add_path (EmbargoLoader *loader, const char *path, GError **error
       g_propagate_error (error, e);
       return FALSE;
     }
-  qsort (files->pdata, files->len, sizeof (char *), cmp_path);
+  g_ptr_array_sort (files, (GCompareFunc) cmp_path);
   gboolean ok = TRUE;
   for (guint i = 0; i < files->len; i++)
     {

@@ -605,7 +605,7 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
       if (g->fails)
         d.failing++;
     }
-  qsort (d.groups->pdata, d.groups->len, sizeof (gpointer), cmp_group);
+  g_ptr_array_sort (d.groups, (GCompareFunc) cmp_group);
 
   gboolean ok;
   if (format == REPORT_TEXT)

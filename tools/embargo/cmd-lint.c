@@ -186,7 +186,7 @@ cmd_lint (int argc, char **argv)
       g_clear_error (&le);
       g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
       collect_rule_files (argv[i], found, 0);
-      qsort (found->pdata, found->len, sizeof (char *), cmp_str);
+      g_ptr_array_sort (found, (GCompareFunc) cmp_str);
       for (guint k = 0; k < found->len; k++)
         g_ptr_array_add (files, g_strdup (g_ptr_array_index (found, k)));
     }

@@ -253,7 +253,7 @@ cmd_test (int argc, char **argv)
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
   for (int i = 1; i < argc; i++)
     collect_suites (argv[i], files);
-  qsort (files->pdata, files->len, sizeof (char *), cmp_str);
+  g_ptr_array_sort (files, (GCompareFunc) cmp_str);
 
   gsize nrules = embargo_ruleset_get_rule_count (rs);
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
