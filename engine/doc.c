@@ -323,11 +323,12 @@ doc_map_get (const DocNode *map, const char *key, gsize klen)
 {
   if (map == NULL || map->kind != DOC_MAP)
     return NULL;
-  guint32 kid = klen ? key_id (key, klen) : 0;
+  /* Lookups by name (the schema checks, a few per transaction) compare lengths first;
+   * evaluation's hot lookups go through path_resolve() and key ids instead. */
   for (guint32 i = 0; i < map->u.map.n; i++)
     {
       const DocPair *p = &map->u.map.v[i];
-      if (p->kid == kid && (kid || (p->klen == klen && memcmp (p->key, key, klen) == 0)))
+      if (p->klen == klen && memcmp (p->key, key, klen) == 0)
         return p->val;
     }
   return NULL;

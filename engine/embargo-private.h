@@ -346,6 +346,16 @@ struct EvalCtx {
    * value is there; item_seen is cleared for each item */
   const DocNode **txn_vals, **item_vals;
   guint8 *txn_seen, *item_seen;
+  /* Screening results of this evaluation, so that a party is screened once per list
+   * however many items and rules ask (screening.c); zeroed with the context. */
+  struct {
+    const EList *list;
+    const DocNode *party;
+    guint8 owned, tri;
+  } screened[32];
+  guint32 n_screened;
+  GHashTable *prepared;   /* name text -> ScreenName*, each party name prepared once for
+                             every list; freed by screen_ctx_clear() */
 };
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
@@ -364,7 +374,8 @@ struct ScreenRec {
   gboolean match;          /* TRUE: match; FALSE: possible match */
   double owned_pct;        /* owned_by_list: the listed share the party holds; else -1 */
 };
-void screen_rec_clear (ScreenRec *r);
+/* Frees what screening kept in CTX (its prepared names); call before CTX goes. */
+void screen_ctx_clear (EvalCtx *ctx);
 
 /* The `screening` options of a names list (thresholds), from its YAML mapping N; FALSE
  * with the message in *WHY (g_free) when they are out of range. */

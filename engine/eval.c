@@ -693,6 +693,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
         outcome = ir->outcome;
     }
 
+  screen_ctx_clear (&ctx);
   EmbargoDecision *d = decision_build (rs, doc_get (root, "id")->u.sc.s, date, irec, nitems,
                                        m.v, m.n, regime_sev, outcome, deciding);
 
@@ -706,6 +707,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       EvalCtx mctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
                        .missing = missing };
       cond_eval (e->rule->when, &mctx);
+      screen_ctx_clear (&mctx);
       for (guint i = 0; i < missing->len; i++)
         decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
       g_ptr_array_free (missing, TRUE);
@@ -720,6 +722,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
                        .screening = hits };
       cond_eval (e->rule->when, &sctx);
+      screen_ctx_clear (&sctx);
       for (guint i = 0; i < hits->len; i++)
         {
           ScreenRec *r = &g_array_index (hits, ScreenRec, i);

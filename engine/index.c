@@ -1,23 +1,33 @@
 /* index.c: which rules could apply to this item, without looking at every rule.
  *
- * Each rule is filed under ONE of its top-level conditions (a conjunct of `when`):
- * one that must hold for the rule to apply and that names the values it accepts
- * (equals, in, in_list of countries or values, prefix) on a transaction or item
- * field. Looking up the transaction's value at that field then yields a superset of
- * the rules that can apply; each candidate is still evaluated in full, so the index
- * only has to be complete, never exact. Rules with no such conjunct are always
- * candidates.
+ * Each rule is filed under one or two of its top-level conditions (conjuncts of
+ * `when`): conditions that must hold for the rule to apply and that name the values
+ * they accept (equals, in, in_list of countries or values, prefix) on a transaction or
+ * item field. Looking up the transaction's values then yields a superset of the rules
+ * that can apply; each candidate is still evaluated in full, so the index only has to
+ * be complete, never exact. Rules with no such conjunct are always candidates.
  *
- * Which conjunct: the one whose values are rarest among all rules' indexable
- * conditions (fewest rules share its bucket), so that cost grows with the rules that
- * could apply rather than with the rule set. Country fields get a 4x bonus: sanctions
- * rules cluster on a few high-risk countries while most trade is with others, so a
- * country bucket is usually empty for the transaction at hand. Prefixes are charged
- * more the shorter they are, since a short prefix matches many items.
+ * One key or two. A rule filed under one conjunct (buyer.country in {CN, RU}) is a
+ * candidate for every transaction with that value. A rule filed under two (buyer.country
+ * in {CN, RU} and item.eccn prefix "3A") is a candidate only when both match: its
+ * bucket is keyed by the pair of values, and each item looks up the pairs it has. At
+ * 10,000 rules this is the difference between ~90 candidates per item, nearly all
+ * failing on the buyer's country, and a handful.
+ *
+ * Which conjuncts: the choice that leaves the rule in the smallest buckets, estimated
+ * from how many rules share each value (a conjunct's cost is the number of rules filed
+ * under its values; a pair's is the product over the rule count, as if independent).
+ * Country fields get a 4x bonus: sanctions rules cluster on a few high-risk countries
+ * while most trade is with others, so a country bucket is usually empty for the
+ * transaction at hand. Prefixes are charged more the shorter they are, since a short
+ * prefix matches many items.
  *
  * A fact that is absent can still make a rule apply (if_missing: true) or leave it
- * unknown (the default: review). Each indexed field therefore also keeps the rules
- * to add when the transaction lacks it.
+ * unknown (the default: review). Each index entry therefore also keeps the rules to add
+ * when the transaction lacks one of its fields.
+ *
+ * Lookups hash nothing: documents keep each scalar's FNV-1a hash, the hash of a prefix
+ * is the running hash of the value's first bytes, and a pair's hash combines the two.
  */
 #include "embargo-private.h"
 
@@ -26,12 +36,10 @@
 
 #define MAX_PREFIX 32 /* longer prefixes are not indexed (the rule is always a candidate) */
 
-/* A bucket's key: its text with the same FNV-1a hash (str_hash) that documents keep for
- * every scalar, so a lookup hashes nothing: the value's hash is already there, and a
- * prefix's hash is the running hash of the value's first bytes. */
+/* A bucket's key: one value, or a pair of values (b == NULL for one). */
 typedef struct {
-  const char *s;
-  guint32 len;
+  const char *a, *b;
+  guint32 alen, blen;
   guint32 hash;
 } Key;
 
@@ -41,6 +49,12 @@ typedef struct {
   Key key;
 } Bucket;
 
+static guint32
+pair_hash (guint32 ha, guint32 hb)
+{
+  return (ha * 0x9E3779B1u) ^ hb;
+}
+
 static guint
 key_hash (gconstpointer k)
 {
@@ -48,25 +62,27 @@ key_hash (gconstpointer k)
 }
 
 static gboolean
-key_equal (gconstpointer a, gconstpointer b)
+key_equal (gconstpointer x, gconstpointer y)
 {
-  const Key *x = a, *y = b;
-  return x->len == y->len && memcmp (x->s, y->s, x->len) == 0;
+  const Key *p = x, *q = y;
+  return p->alen == q->alen && p->blen == q->blen && memcmp (p->a, q->a, p->alen) == 0
+         && (p->blen == 0 || memcmp (p->b, q->b, p->blen) == 0);
 }
 
+/* One entry of the index: rules filed under the values of A, or of the pair (A, B). */
 typedef struct {
-  const Path *path;
-  GHashTable *eq;     /* value text -> Bucket* */
-  GHashTable *prefix; /* prefix text -> Bucket* */
+  const Path *a, *b;   /* b is NULL for a single field */
+  GHashTable *eq;      /* Key -> Bucket: the last field's value in full */
+  GHashTable *prefix;  /* Key -> Bucket: a prefix of the last field's value */
   guint64 prefix_lens; /* bit L set: some prefix of length L is indexed */
-  Bucket missing;
-} IndexField;
+  Bucket missing;      /* rules to add when a field is absent */
+} Entry;
 
 struct Index {
-  GPtrArray *txn_fields;  /* IndexField*, transaction scope */
-  GPtrArray *item_fields; /* IndexField*, item scope */
+  GPtrArray *txn_entries;  /* Entry*: only transaction-level fields */
+  GPtrArray *item_entries; /* Entry*: at least one item-level field */
   Bucket always;
-  guint32 nrules;
+  guint32 nrules, npairs;
 };
 
 static void
@@ -93,13 +109,18 @@ bucket_free (gpointer p)
 static gboolean
 same_path (const Path *a, const Path *b)
 {
+  if (a == NULL || b == NULL)
+    return a == b;
   return a->scope == b->scope && strcmp (a->text, b->text) == 0;
 }
 
-/* The keys of an indexable test, or FALSE when it has no indexable operator. */
+/* An indexable conjunct: its test, the operator whose values it is filed under, and
+ * its estimated cost. */
 typedef struct {
-  const Op *op;         /* the operator indexed */
+  const Cond *c;
+  const Op *op;
   gboolean is_prefix;
+  double cost;
 } Indexable;
 
 static gboolean
@@ -141,17 +162,20 @@ indexable (const Cond *c, Indexable *out)
         default:
           continue;
         }
+      out->c = c;
       out->op = op;
       out->is_prefix = op->kind == OP_PREFIX;
+      out->cost = 0;
       return TRUE;
     }
   return FALSE;
 }
 
-/* Calls FN for every key of an indexable operator. */
+typedef void (*KeyFn) (const char *key, guint32 len, gpointer data);
+
+/* Calls FN for every value an indexable operator accepts. */
 static void
-for_each_key (const Op *op, void (*fn) (const char *key, guint32 len, gpointer data),
-              gpointer data)
+for_each_key (const Op *op, KeyFn fn, gpointer data)
 {
   switch (op->kind)
     {
@@ -177,10 +201,27 @@ for_each_key (const Op *op, void (*fn) (const char *key, guint32 len, gpointer d
     }
 }
 
-/* ---- pass 1: how many rules share each key ---- */
+/* The top-level conjuncts of WHEN: its kids for `all`, else WHEN itself (in *ONE). */
+static void
+conjuncts (const Cond *when, const Cond **one, const Cond *const **v, guint32 *n)
+{
+  if (when->kind == C_ALL)
+    {
+      *v = (const Cond *const *) when->kids;
+      *n = when->nkids;
+    }
+  else
+    {
+      *one = when;
+      *v = one;
+      *n = 1;
+    }
+}
+
+/* ---- pass 1: how many rules share each value ---- */
 
 typedef struct {
-  GHashTable *freq; /* "scope|path|p|key" -> count */
+  GHashTable *freq; /* "scope|path|p|value" -> count */
   const Cond *cond;
   gboolean is_prefix;
   double cost;
@@ -212,67 +253,6 @@ cost_key (const char *key, guint32 len, gpointer data)
   k->cost += n;
 }
 
-/* The top-level conjuncts of WHEN: its kids for `all`, else WHEN itself (in *ONE). */
-static void
-conjuncts (const Cond *when, const Cond **one, const Cond *const **v, guint32 *n)
-{
-  if (when->kind == C_ALL)
-    {
-      *v = (const Cond *const *) when->kids;
-      *n = when->nkids;
-    }
-  else
-    {
-      *one = when;
-      *v = one;
-      *n = 1;
-    }
-}
-
-/* ---- pass 2: filing ---- */
-
-typedef struct {
-  IndexField *f;
-  guint32 rule;
-  gboolean is_prefix;
-} Filing;
-
-static void
-file_key (const char *key, guint32 len, gpointer data)
-{
-  Filing *fl = data;
-  GHashTable *ht = fl->is_prefix ? fl->f->prefix : fl->f->eq;
-  Key k = { key, len, str_hash (key, len) };
-  Bucket *b = g_hash_table_lookup (ht, &k);
-  if (b == NULL)
-    {
-      b = g_new0 (Bucket, 1);
-      b->key = k;
-      g_hash_table_insert (ht, &b->key, b);
-    }
-  bucket_add (b, fl->rule);
-  if (fl->is_prefix)
-    fl->f->prefix_lens |= G_GUINT64_CONSTANT (1) << len;
-}
-
-static IndexField *
-field_for (Index *ix, const Path *p)
-{
-  GPtrArray *arr = p->scope == SCOPE_ITEM ? ix->item_fields : ix->txn_fields;
-  for (guint i = 0; i < arr->len; i++)
-    {
-      IndexField *f = g_ptr_array_index (arr, i);
-      if (same_path (f->path, p))
-        return f;
-    }
-  IndexField *f = g_new0 (IndexField, 1);
-  f->path = p;
-  f->eq = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
-  f->prefix = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
-  g_ptr_array_add (arr, f);
-  return f;
-}
-
 static gboolean
 is_country_path (const Path *p)
 {
@@ -280,12 +260,105 @@ is_country_path (const Path *p)
   return strcmp (last, "country") == 0 || strcmp (last, "region") == 0;
 }
 
+/* ---- pass 2: filing ---- */
+
+static Entry *
+entry_for (Index *ix, const Path *a, const Path *b)
+{
+  gboolean item = a->scope == SCOPE_ITEM || (b && b->scope == SCOPE_ITEM);
+  GPtrArray *arr = item ? ix->item_entries : ix->txn_entries;
+  for (guint i = 0; i < arr->len; i++)
+    {
+      Entry *e = g_ptr_array_index (arr, i);
+      if (same_path (e->a, a) && same_path (e->b, b))
+        return e;
+    }
+  Entry *e = g_new0 (Entry, 1);
+  e->a = a;
+  e->b = b;
+  e->eq = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
+  e->prefix = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
+  g_ptr_array_add (arr, e);
+  if (b)
+    ix->npairs++;
+  return e;
+}
+
+typedef struct {
+  Entry *e;
+  guint32 rule;
+  gboolean last_prefix;      /* the last field's values are prefixes */
+  const Op *second;          /* pairs: the second field's operator */
+  const char *first;         /* pairs: the first field's value, while filing the second */
+  guint32 first_len;
+} Filing;
+
+static void
+file_bucket (Filing *fl, const char *a, guint32 alen, const char *b, guint32 blen)
+{
+  GHashTable *ht = fl->last_prefix ? fl->e->prefix : fl->e->eq;
+  Key k = { a, b, alen, blen, 0 };
+  k.hash = b ? pair_hash (str_hash (a, alen), str_hash (b, blen)) : str_hash (a, alen);
+  Bucket *bk = g_hash_table_lookup (ht, &k);
+  if (bk == NULL)
+    {
+      bk = g_new0 (Bucket, 1);
+      bk->key = k;
+      g_hash_table_insert (ht, &bk->key, bk);
+    }
+  bucket_add (bk, fl->rule);
+  if (fl->last_prefix)
+    fl->e->prefix_lens |= G_GUINT64_CONSTANT (1) << (b ? blen : alen);
+}
+
+static void
+file_second (const char *key, guint32 len, gpointer data)
+{
+  Filing *fl = data;
+  file_bucket (fl, fl->first, fl->first_len, key, len);
+}
+
+static void
+file_first (const char *key, guint32 len, gpointer data)
+{
+  Filing *fl = data;
+  if (fl->second == NULL)
+    {
+      file_bucket (fl, key, len, NULL, 0);
+      return;
+    }
+  fl->first = key;
+  fl->first_len = len;
+  for_each_key (fl->second, file_second, fl);
+}
+
+/* The indexable conjuncts of a rule, with their costs. At most 16 are considered. */
+static guint32
+rule_indexables (const Cond *when, Counting *k, Indexable *out)
+{
+  const Cond *one, *const *v;
+  guint32 n, m = 0;
+  conjuncts (when, &one, &v, &n);
+  for (guint32 i = 0; i < n && m < 16; i++)
+    {
+      if (!indexable (v[i], &out[m]))
+        continue;
+      k->cond = v[i];
+      k->is_prefix = out[m].is_prefix;
+      k->cost = 0;
+      for_each_key (out[m].op, cost_key, k);
+      out[m].cost = k->cost * (is_country_path (&v[i]->path) ? 0.25 : 1.0);
+      m++;
+    }
+  return m;
+}
+
 Index *
 index_build (EmbargoRuleset *rs)
 {
   Index *ix = g_new0 (Index, 1);
-  ix->txn_fields = g_ptr_array_new ();
-  ix->item_fields = g_ptr_array_new ();
+  ix->txn_entries = g_ptr_array_new ();
+  ix->item_entries = g_ptr_array_new ();
   ix->nrules = rs->nrules;
 
   Counting k = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, FALSE, 0 };
@@ -308,55 +381,54 @@ index_build (EmbargoRuleset *rs)
         }
     }
 
+  double nr = MAX (rs->nrules, 1);
   for (guint32 r = 0; r < rs->nrules; r++)
     {
       const Cond *when = rs->rules[r]->when;
-      const Cond *best = NULL;
-      Indexable best_ia = { 0 };
-      double best_cost = 0;
-      if (when)
-        {
-          const Cond *one, *const *v;
-          guint32 n;
-          conjuncts (when, &one, &v, &n);
-          for (guint32 i = 0; i < n; i++)
-            {
-              Indexable ia;
-              if (!indexable (v[i], &ia))
-                continue;
-              k.cond = v[i];
-              k.is_prefix = ia.is_prefix;
-              k.cost = 0;
-              for_each_key (ia.op, cost_key, &k);
-              if (is_country_path (&v[i]->path))
-                k.cost /= 4;
-              if (best == NULL || k.cost < best_cost)
-                best = v[i], best_ia = ia, best_cost = k.cost;
-            }
-        }
-      if (best == NULL)
+      Indexable cand[16];
+      guint32 m = when ? rule_indexables (when, &k, cand) : 0;
+      if (m == 0)
         {
           bucket_add (&ix->always, r);
           continue;
         }
-      IndexField *f = field_for (ix, &best->path);
-      Filing fl = { f, r, best_ia.is_prefix };
-      for_each_key (best_ia.op, file_key, &fl);
-      if (best->if_missing != MISS_FALSE)
-        bucket_add (&f->missing, r);
+      /* The best single conjunct... */
+      const Indexable *a = &cand[0], *b = NULL;
+      for (guint32 i = 1; i < m; i++)
+        if (cand[i].cost < a->cost)
+          a = &cand[i];
+      double best = a->cost;
+      /* ...or the best pair: the first field exact values, the second exact or prefix;
+       * a pair costs a second lookup, hence the +1. */
+      for (guint32 i = 0; i < m; i++)
+        for (guint32 j = 0; j < m; j++)
+          {
+            if (i == j || cand[i].is_prefix || same_path (&cand[i].c->path, &cand[j].c->path))
+              continue;
+            if (!cand[j].is_prefix && j < i)
+              continue; /* two exact fields: consider each pair once */
+            double cost = cand[i].cost * cand[j].cost / nr + 1;
+            if (cost < best)
+              best = cost, a = &cand[i], b = &cand[j];
+          }
+      Entry *e = entry_for (ix, &a->c->path, b ? &b->c->path : NULL);
+      Filing fl = { e, r, b ? b->is_prefix : a->is_prefix, b ? b->op : NULL, NULL, 0 };
+      for_each_key (a->op, file_first, &fl);
+      if (a->c->if_missing != MISS_FALSE || (b && b->c->if_missing != MISS_FALSE))
+        bucket_add (&e->missing, r);
     }
   g_hash_table_destroy (k.freq);
   return ix;
 }
 
 static void
-field_free (gpointer p)
+entry_free (gpointer p)
 {
-  IndexField *f = p;
-  g_hash_table_destroy (f->eq);
-  g_hash_table_destroy (f->prefix);
-  g_free (f->missing.v);
-  g_free (f);
+  Entry *e = p;
+  g_hash_table_destroy (e->eq);
+  g_hash_table_destroy (e->prefix);
+  g_free (e->missing.v);
+  g_free (e);
 }
 
 void
@@ -364,13 +436,15 @@ index_free (Index *ix)
 {
   if (ix == NULL)
     return;
-  g_ptr_array_set_free_func (ix->txn_fields, field_free);
-  g_ptr_array_set_free_func (ix->item_fields, field_free);
-  g_ptr_array_free (ix->txn_fields, TRUE);
-  g_ptr_array_free (ix->item_fields, TRUE);
+  g_ptr_array_set_free_func (ix->txn_entries, entry_free);
+  g_ptr_array_set_free_func (ix->item_entries, entry_free);
+  g_ptr_array_free (ix->txn_entries, TRUE);
+  g_ptr_array_free (ix->item_entries, TRUE);
   g_free (ix->always.v);
   g_free (ix);
 }
+
+/* ---- lookups ---- */
 
 void
 vec32_append (Vec32 *b, const guint32 *v, guint32 n)
@@ -397,15 +471,28 @@ append_bucket (Vec32 *out, const Bucket *b)
     vec32_append (out, b->v, b->n);
 }
 
-static void
-lookup_value (const IndexField *f, const DocNode *v, Vec32 *out)
+static inline gboolean
+is_value (const DocNode *v)
 {
-  if (v->kind == DOC_LIST || v->kind == DOC_MAP || v->kind == DOC_NULL)
+  return v->kind != DOC_LIST && v->kind != DOC_MAP && v->kind != DOC_NULL;
+}
+
+/* Looks up the last field's value V, with FIRST the first field's value for a pair. */
+static void
+lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
+{
+  if (!is_value (v))
     return;
-  Key k = { v->u.sc.s, v->u.sc.len, v->u.sc.hash };
-  if (g_hash_table_size (f->eq))
-    append_bucket (out, g_hash_table_lookup (f->eq, &k));
-  guint64 lens = f->prefix_lens;
+  const char *a = first ? first->u.sc.s : v->u.sc.s;
+  guint32 alen = first ? first->u.sc.len : v->u.sc.len;
+  guint32 ha = first ? first->u.sc.hash : 0;
+  if (g_hash_table_size (e->eq))
+    {
+      Key k = { a, first ? v->u.sc.s : NULL, alen, first ? v->u.sc.len : 0,
+                first ? pair_hash (ha, v->u.sc.hash) : v->u.sc.hash };
+      append_bucket (out, g_hash_table_lookup (e->eq, &k));
+    }
+  guint64 lens = e->prefix_lens;
   if (lens == 0)
     return;
   /* FNV-1a, one byte at a time: after LEN bytes, h is str_hash (s, LEN). */
@@ -415,26 +502,50 @@ lookup_value (const IndexField *f, const DocNode *v, Vec32 *out)
       h = (h ^ (guint8) v->u.sc.s[len - 1]) * 16777619u;
       if (lens & (G_GUINT64_CONSTANT (1) << len))
         {
-          Key p = { v->u.sc.s, len, h };
-          append_bucket (out, g_hash_table_lookup (f->prefix, &p));
+          Key p = first ? (Key) { a, v->u.sc.s, alen, len, pair_hash (ha, h) }
+                        : (Key) { v->u.sc.s, NULL, len, 0, h };
+          append_bucket (out, g_hash_table_lookup (e->prefix, &p));
         }
     }
 }
 
+/* Calls lookup_last for every value of B (a list is each of its elements). */
 static void
-lookup_fields (const GPtrArray *fields, EvalCtx *ctx, Vec32 *out)
+lookup_b (const Entry *e, const DocNode *first, const DocNode *bv, Vec32 *out)
 {
-  for (guint i = 0; i < fields->len; i++)
+  if (bv->kind == DOC_LIST)
+    for (guint32 k = 0; k < bv->u.list.n; k++)
+      lookup_last (e, first, bv->u.list.v[k], out);
+  else
+    lookup_last (e, first, bv, out);
+}
+
+static void
+lookup_entries (const GPtrArray *entries, EvalCtx *ctx, Vec32 *out)
+{
+  for (guint i = 0; i < entries->len; i++)
     {
-      const IndexField *f = g_ptr_array_index (fields, i);
-      const DocNode *v = path_value (f->path, ctx);
-      if (v == NULL)
-        append_bucket (out, &f->missing);
-      else if (v->kind == DOC_LIST)
-        for (guint32 k = 0; k < v->u.list.n; k++)
-          lookup_value (f, v->u.list.v[k], out);
-      else
-        lookup_value (f, v, out);
+      const Entry *e = g_ptr_array_index (entries, i);
+      const DocNode *av = path_value (e->a, ctx);
+      const DocNode *bv = e->b ? path_value (e->b, ctx) : NULL;
+      if (av == NULL || (e->b && bv == NULL))
+        {
+          append_bucket (out, &e->missing);
+          continue;
+        }
+      if (e->b == NULL)
+        {
+          lookup_b (e, NULL, av, out);
+          continue;
+        }
+      if (av->kind == DOC_LIST)
+        {
+          for (guint32 k = 0; k < av->u.list.n; k++)
+            if (is_value (av->u.list.v[k]))
+              lookup_b (e, av->u.list.v[k], bv, out);
+        }
+      else if (is_value (av))
+        lookup_b (e, av, bv, out);
     }
 }
 
@@ -442,28 +553,30 @@ void
 index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out)
 {
   append_bucket (out, &ix->always);
-  lookup_fields (ix->txn_fields, ctx, out);
+  lookup_entries (ix->txn_entries, ctx, out);
 }
 
 void
 index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out)
 {
-  lookup_fields (ix->item_fields, ctx, out);
+  lookup_entries (ix->item_entries, ctx, out);
 }
 
 void
 index_describe (const Index *ix, GString *out)
 {
-  g_string_append_printf (out, "%u rules, %u always evaluated\n", ix->nrules, ix->always.n);
+  g_string_append_printf (out, "%u rules, %u always evaluated, %u paired entries\n", ix->nrules,
+                          ix->always.n, ix->npairs);
   for (int s = 0; s < 2; s++)
     {
-      const GPtrArray *arr = s ? ix->item_fields : ix->txn_fields;
+      const GPtrArray *arr = s ? ix->item_entries : ix->txn_entries;
       for (guint i = 0; i < arr->len; i++)
         {
-          const IndexField *f = g_ptr_array_index (arr, i);
-          g_string_append_printf (out, "%s: %u values, %u prefixes, %u if missing\n",
-                                  f->path->text, g_hash_table_size (f->eq),
-                                  g_hash_table_size (f->prefix), f->missing.n);
+          const Entry *e = g_ptr_array_index (arr, i);
+          g_string_append_printf (out, "%s%s%s: %u values, %u prefixes, %u if missing\n",
+                                  e->a->text, e->b ? " + " : "", e->b ? e->b->text : "",
+                                  g_hash_table_size (e->eq), g_hash_table_size (e->prefix),
+                                  e->missing.n);
         }
     }
 }

@@ -205,9 +205,16 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
   k->col = b->col;
   if (!scalar_ok (b, k, (const char *) s, len))
     return 0;
-  g_string_assign (b->key_text, "");
-  g_string_append_len (b->key_text, (const char *) s, len);
-  k->u.sc.s = b->key_text->str;
+  /* yajl hands over a pointer into the input when the key has no escapes: keep that;
+   * otherwise its decode buffer, which the value may overwrite: copy it. */
+  const char *key = (const char *) s;
+  if (!(key >= b->data && key + len <= b->data + b->len))
+    {
+      g_string_truncate (b->key_text, 0);
+      g_string_append_len (b->key_text, key, len);
+      key = b->key_text->str;
+    }
+  k->u.sc.s = key;
   k->u.sc.len = (guint32) len;
   b->keys->pdata[b->stack->len - 1] = k;
   return 1;

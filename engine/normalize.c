@@ -48,7 +48,13 @@ embargo_name_normalize (const char *name, gssize len)
   if (!g_utf8_validate (name, len, NULL))
     return g_strdup ("");
 
-  g_autofree char *nfkd = g_utf8_normalize (name, len, G_NORMALIZE_NFKD);
+  /* NFKD leaves ASCII as it is: most names skip it (and its allocation). */
+  gsize n_bytes = len < 0 ? strlen (name) : (gsize) len;
+  gboolean ascii = TRUE;
+  for (gsize i = 0; i < n_bytes && ascii; i++)
+    ascii = (guchar) name[i] < 0x80 && name[i] != '\0';
+  g_autofree char *nfkd = ascii ? g_strndup (name, n_bytes)
+                                : g_utf8_normalize (name, len, G_NORMALIZE_NFKD);
   if (nfkd == NULL)
     return g_strdup ("");
 
@@ -56,6 +62,17 @@ embargo_name_normalize (const char *name, gssize len)
   GString *flat = g_string_sized_new (strlen (nfkd));
   for (const char *p = nfkd; *p; p = g_utf8_next_char (p))
     {
+      if ((guchar) *p < 0x80)
+        {
+          /* ASCII: folding is lower-casing, and there are no marks. */
+          if (*p == '.' || *p == '\'')
+            continue;
+          if (g_ascii_isalnum (*p))
+            g_string_append_c (flat, g_ascii_tolower (*p));
+          else if (flat->len > 0 && flat->str[flat->len - 1] != ' ')
+            g_string_append_c (flat, ' ');
+          continue;
+        }
       gunichar c = g_utf8_get_char (p);
       GUnicodeType t = g_unichar_type (c);
       if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK

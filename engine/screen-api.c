@@ -2,9 +2,10 @@
  *
  * An EmbargoScreener is one ScreenList (entries of every list added: SDN, CSL
  * sources, names lists of rule sets) and, once the first query comes, its
- * ScreenIndex. The index is built under g_once, so the first screenings may race
- * from several threads and still build it once; after that the screener is frozen
- * and read-only. Per-list settings (thresholds, the effect of a match) are looked up
+ * ScreenIndex. The index is built under a lock and published with an atomic store
+ * (release; readers load it with acquire), so the first screenings may race from
+ * several threads and still build it once; after that the screener is frozen and
+ * read-only. Per-list settings (thresholds, the effect of a match) are looked up
  * by the entry's source; lists without settings get the defaults and DENY.
  *
  * Queries are screened with the lowest possible threshold of any list (or the
@@ -28,7 +29,8 @@ struct _EmbargoScreener {
   gint refcount;
   ScreenList *list;
   GHashTable *settings; /* source -> ListSettings* (both owned) */
-  gsize index_once;     /* ScreenIndex *, set once by g_once_init_leave() */
+  GMutex lock;          /* serializes building the index */
+  ScreenIndex *index;   /* NULL until the first query; atomic */
 };
 
 struct _EmbargoScreenResult {
@@ -46,6 +48,7 @@ embargo_screener_new (void)
   s->refcount = 1;
   s->list = screen_list_new ();
   s->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&s->lock);
   return s;
 }
 
@@ -62,7 +65,8 @@ embargo_screener_unref (EmbargoScreener *s)
 {
   if (s == NULL || !g_atomic_int_dec_and_test (&s->refcount))
     return;
-  screen_index_free ((ScreenIndex *) s->index_once);
+  screen_index_free (s->index);
+  g_mutex_clear (&s->lock);
   screen_list_unref (s->list);
   g_hash_table_destroy (s->settings);
   g_free (s);
@@ -94,7 +98,7 @@ set_load_error (GError **error, GError *local)
 static gboolean
 frozen (const EmbargoScreener *s, GError **error)
 {
-  if (g_atomic_pointer_get (&s->index_once) == 0)
+  if (g_atomic_pointer_get (&s->index) == NULL)
     return FALSE;
   g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_FAILED,
                "the screener has screened already: add every list before the first query");
@@ -253,9 +257,18 @@ embargo_screener_add_ruleset (EmbargoScreener *s, EmbargoRuleset *rs, const char
 static const ScreenIndex *
 screener_index (EmbargoScreener *s)
 {
-  if (g_once_init_enter (&s->index_once))
-    g_once_init_leave (&s->index_once, (gsize) screen_index_new (s->list));
-  return (const ScreenIndex *) s->index_once;
+  ScreenIndex *ix = g_atomic_pointer_get (&s->index);
+  if (ix != NULL)
+    return ix;
+  g_mutex_lock (&s->lock);
+  ix = g_atomic_pointer_get (&s->index);
+  if (ix == NULL)
+    {
+      ix = screen_index_new (s->list);
+      g_atomic_pointer_set (&s->index, ix);
+    }
+  g_mutex_unlock (&s->lock);
+  return ix;
 }
 
 static const char *const type_names[] = {

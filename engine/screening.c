@@ -14,6 +14,8 @@
  * UNKNOWN is the engine's "cannot rule it out": a restriction that depends on it
  * decides `review`. Exact normalized names stay matches whatever the country, as they
  * were before screening existed; identifiers are decisive both ways (engine/screen).
+ * A party's result is kept in the evaluation context (EvalCtx.screened), so the party
+ * is screened once per list however many items and rules ask.
  *
  * `owned_by_list` applies OFAC's 50% rule. The ownership graph is every party of the
  * transaction and every owner named under one (owners may list their own `owners`),
@@ -34,10 +36,26 @@
 #define DEFAULT_REVIEW_PCT 25.0
 
 void
-screen_rec_clear (ScreenRec *r)
+screen_ctx_clear (EvalCtx *ctx)
 {
-  g_clear_pointer (&r->party, g_free);
-  g_clear_pointer (&r->name, g_free);
+  g_clear_pointer (&ctx->prepared, g_hash_table_destroy);
+}
+
+/* NAME normalized and split once per evaluation, whatever the lists it is screened
+ * against; NULL when it is not UTF-8. Keyed by the document's string, which outlives
+ * the evaluation. */
+static const ScreenName *
+prepared_name (EvalCtx *ctx, const char *name)
+{
+  if (ctx->prepared == NULL)
+    ctx->prepared = g_hash_table_new_full (NULL, NULL, NULL,
+                                           (GDestroyNotify) screen_name_free);
+  gpointer p;
+  if (g_hash_table_lookup_extended (ctx->prepared, name, NULL, &p))
+    return p;
+  ScreenName *n = screen_name_new (name);
+  g_hash_table_insert (ctx->prepared, (gpointer) name, n);
+  return n;
 }
 
 /* ---- loading ---- */
@@ -242,6 +260,9 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
 {
   if (l->screen == NULL || name == NULL || name[0] == '\0')
     return VERDICT_NONE;
+  const ScreenName *prepared = prepared_name (ctx, name);
+  if (prepared == NULL) /* not UTF-8: nothing to screen */
+    return VERDICT_NONE;
   g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
   ScreenQuery q = {
     .name = name,
@@ -249,6 +270,7 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
     .country = scalar_text (doc_get (party, "country")),
     .identifiers = (const ScreenIdentifier *) ids->data,
     .n_identifiers = ids->len,
+    .prepared = prepared,
   };
   ScreenOptions opts;
   screen_options_init (&opts);
@@ -256,7 +278,7 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
   opts.possible_threshold = l->possible;
   opts.max_results = 0;
   g_autoptr (GArray) hits = screen_index_screen (l->screen, &q, &opts, NULL);
-  if (hits == NULL) /* not UTF-8: the exact path decides */
+  if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
     return VERDICT_NONE;
   Verdict best = VERDICT_NONE;
   for (guint i = 0; i < hits->len; i++)
@@ -275,19 +297,6 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
   return best;
 }
 
-/* The exact lookup in_list always had: a normalized name equal to a member's name or
- * alias. Kept as the floor under the fuzzy score (legal forms the matcher treats
- * differently cannot lose a match), unless the party's identifiers say otherwise. */
-static gboolean
-exact_in_force (const EList *l, const char *name, gint32 date)
-{
-  g_autofree char *key = embargo_name_normalize (name, -1);
-  for (const ListMember *m = g_hash_table_lookup (l->members, key); m; m = m->next)
-    if (in_force (&m->when, date))
-      return TRUE;
-  return FALSE;
-}
-
 static Verdict
 screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *ctx,
               double owned_pct)
@@ -301,26 +310,50 @@ screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *c
       const char *s = i == 0 ? name : scalar_text (aliases->u.list.v[i - 1]);
       if (s == NULL)
         continue;
-      Verdict v = screen_name (l, s, party, role, ctx, owned_pct);
-      if (v < VERDICT_MATCH && doc_get (party, "ids") == NULL && exact_in_force (l, s, ctx->date))
-        v = VERDICT_MATCH;
-      best = MAX (best, v);
+      best = MAX (best, screen_name (l, s, party, role, ctx, owned_pct));
     }
   return best;
+}
+
+/* The result of screening PARTY against L (OWNED: the 50% rule) earlier in this
+ * evaluation, or -1. Results depend on the party only, not on the item. */
+static int
+cache_get (const EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned)
+{
+  guint32 n = MIN (ctx->n_screened, G_N_ELEMENTS (ctx->screened));
+  for (guint32 i = 0; i < n; i++)
+    if (ctx->screened[i].list == l && ctx->screened[i].party == party
+        && ctx->screened[i].owned == owned)
+      return ctx->screened[i].tri;
+  return -1;
+}
+
+static Tri
+cache_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, Tri t)
+{
+  guint32 at = ctx->n_screened++ % G_N_ELEMENTS (ctx->screened); /* oldest out */
+  ctx->screened[at].list = l;
+  ctx->screened[at].party = party;
+  ctx->screened[at].owned = (guint8) owned;
+  ctx->screened[at].tri = (guint8) t;
+  return t;
 }
 
 Tri
 screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx)
 {
+  int hit = ctx->screening ? -1 : cache_get (ctx, l, party, FALSE);
+  if (hit >= 0)
+    return (Tri) hit;
   Verdict v = screen_party (l, party, ctx->party_role ? ctx->party_role : "party", ctx, -1);
-  return v == VERDICT_MATCH ? TRI_TRUE : v == VERDICT_POSSIBLE ? TRI_UNKNOWN : TRI_FALSE;
+  return cache_put (ctx, l, party, FALSE,
+                    v == VERDICT_MATCH ? TRI_TRUE : v == VERDICT_POSSIBLE ? TRI_UNKNOWN : TRI_FALSE);
 }
 
 /* ---- ownership ---- */
 
 typedef struct {
   char *key;            /* normalized name */
-  const char *name;     /* as written, first occurrence */
   const DocNode *party; /* first occurrence (a party or an owner mapping) */
   char *role;           /* where it was first seen: "buyer", "buyer.owners.0" */
   GArray *owners;       /* ScreenOwner (owner = other node's key) */
@@ -359,7 +392,6 @@ graph_node (Graph *g, const DocNode *party, const char *role)
     {
       n = g_new0 (Node, 1);
       n->key = g_steal_pointer (&key);
-      n->name = name;
       n->party = party;
       n->role = g_strdup (role);
       n->owners = g_array_new (FALSE, FALSE, sizeof (ScreenOwner));
@@ -473,6 +505,9 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
   const DocNode *owners = doc_get (party, "owners");
   if (owners == NULL || owners->kind != DOC_LIST || owners->u.list.n == 0)
     return TRI_FALSE;
+  int hit = ctx->screening ? -1 : cache_get (ctx, l, party, TRUE);
+  if (hit >= 0)
+    return (Tri) hit;
   Graph g = { g_ptr_array_new_with_free_func (node_free),
               g_hash_table_new (g_str_hash, g_str_equal) };
   graph_build (&g, ctx->root);
@@ -487,9 +522,14 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
     {
       Node *x = g_ptr_array_index (g.nodes, i);
       if (x != self && g_hash_table_contains (closure, x))
-        x->verdict = screen_party (l, x->party, x->role, &(EvalCtx) { .date = ctx->date }, 0);
+        {
+          /* Not recorded yet (the result is not known), but prepared names are shared. */
+          EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared };
+          x->verdict = screen_party (l, x->party, x->role, &quiet, 0);
+          ctx->prepared = quiet.prepared;
+        }
     }
-  ScreenOwnership certain, upper;
+  ScreenOwnership certain = { 0 }, upper = { 0 };
   if (!resolve (&g, self, FALSE, l->review_pct, &certain)
       || !resolve (&g, self, TRUE, l->review_pct, &upper))
     res = TRI_UNKNOWN; /* stakes summing to more than 100%: a person must look */
@@ -509,5 +549,5 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
       }
   g_hash_table_destroy (g.by_key);
   g_ptr_array_unref (g.nodes);
-  return res;
+  return ctx->screening ? res : cache_put (ctx, l, party, TRUE, res);
 }

@@ -29,17 +29,19 @@ echo "== valgrind"
 vg=(valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect)
 "${vg[@]}" build/tests/embargo-tests >/dev/null
 "${vg[@]}" build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
+"${vg[@]}" build/tests/screen/test-screen >/dev/null
 echo "valgrind: no errors, no leaks"
 
 echo "== ThreadSanitizer: concurrent evaluation and the reload handle"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DEMBARGO_TSAN=ON >/dev/null
-cmake --build build-tsan -j"$jobs" --target embargo-tests
+cmake --build build-tsan -j"$jobs" --target embargo-tests test-screen
 # G_SLICE=always-malloc: GSlice's per-thread magazines hand memory between threads
 # in ways TSan reports as races (tests/tsan.supp).
 G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
   build-tsan/tests/embargo-tests api threads >/dev/null
+G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+  build-tsan/tests/screen/test-screen >/dev/null
 echo "tsan: no data races"
 
 echo "== fuzzing: each target for 20 s on its corpus (tools/fuzz.sh; docs/reliability.md)"
-# fuzz-csv is left out until tests/fuzz/pending/csv/ is fixed in engine/screen/ (docs/reliability.md).
-tools/fuzz.sh 20 rules txn suite
+tools/fuzz.sh 20

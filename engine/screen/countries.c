@@ -795,6 +795,14 @@ screen_country_code (const char *country)
   g_return_val_if_fail (country != NULL, NULL);
 
   country_table_init ();
+  /* Codes ("CN", "cn"), by far the most common spelling, need no normalization. */
+  if (g_ascii_isalpha (country[0]) && g_ascii_isalpha (country[1]) && country[2] == '\0')
+    {
+      CountryKey probe = { .key = { g_ascii_tolower (country[0]), g_ascii_tolower (country[1]) } };
+      const CountryKey *hit = bsearch (&probe, country_keys, n_country_keys,
+                                       sizeof *country_keys, cmp_country_key);
+      return hit != NULL ? hit->alpha2 : NULL;
+    }
   g_autofree char *key = embargo_name_normalize (country, -1);
   if (strlen (key) >= COUNTRY_KEY_BYTES)
     return NULL;

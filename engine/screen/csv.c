@@ -94,6 +94,8 @@ screen_csv_parse (const char *data, gsize len, const char *filename,
   g_return_val_if_fail (filename != NULL && func != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (data == NULL) /* an empty GBytes has no data: no records, and no NULL + 0 below */
+    data = "", len = 0;
   if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     data += 3, len -= 3;
   while (len > 0 && (data[len - 1] == '\x1A' || data[len - 1] == '\r' || data[len - 1] == '\n'))

@@ -50,6 +50,7 @@
 #define TOKEN_FLOOR       0.80f /* token similarity below this counts as 0 */
 #define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
+#define MAX_BUCKET_BITS   16    /* the variant table's bucket index: at most 256 KiB */
 
 typedef struct {
   guint32 token;
@@ -91,6 +92,9 @@ struct _ScreenIndex {
   guint32      *postings;    /* name ids, grouped by token */
   GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
   GArray       *variants;    /* of Variant, sorted by hash */
+  guint32      *variant_buckets; /* 2^bucket_bits + 1 offsets into variants: bucket b
+                                    (the top bucket_bits of the hash) starts at [b] */
+  guint         bucket_bits;     /* about 4 variants a bucket */
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -334,6 +338,30 @@ tokens_clear (Tokens *t)
   g_free (t->skels);
 }
 
+struct _ScreenName {
+  Tokens t;
+};
+
+ScreenName *
+screen_name_new (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+  if (!g_utf8_validate (name, -1, NULL))
+    return NULL;
+  ScreenName *n = g_new (ScreenName, 1);
+  tokens_init (&n->t, name);
+  return n;
+}
+
+void
+screen_name_free (ScreenName *name)
+{
+  if (name == NULL)
+    return;
+  tokens_clear (&name->t);
+  g_free (name);
+}
+
 double
 screen_name_similarity (const char *query, const char *listed)
 {
@@ -425,7 +453,8 @@ static guint
 variant_lower_bound (const ScreenIndex *ix, guint64 h)
 {
   const Variant *v = (const Variant *) ix->variants->data;
-  guint lo = 0, hi = ix->variants->len;
+  guint32 b = (guint32) (h >> (64 - ix->bucket_bits));
+  guint lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
   while (lo < hi)
     {
       guint mid = lo + (hi - lo) / 2;
@@ -592,6 +621,23 @@ build_variants (ScreenIndex *ix)
         g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
     }
   g_array_sort (ix->variants, cmp_variant);
+
+  /* Bucket offsets by the top bits of the hash: a lookup bisects a handful of
+   * entries instead of the whole table. */
+  const Variant *v = (const Variant *) ix->variants->data;
+  ix->bucket_bits = 4;
+  while (ix->bucket_bits < MAX_BUCKET_BITS && (4u << ix->bucket_bits) < ix->variants->len)
+    ix->bucket_bits++;
+  guint32 n_buckets = 1u << ix->bucket_bits;
+  ix->variant_buckets = g_new (guint32, n_buckets + 1);
+  guint k = 0;
+  for (guint32 b = 0; b < n_buckets; b++)
+    {
+      while (k < ix->variants->len && (guint32) (v[k].hash >> (64 - ix->bucket_bits)) < b)
+        k++;
+      ix->variant_buckets[b] = k;
+    }
+  ix->variant_buckets[n_buckets] = ix->variants->len;
 }
 
 static void
@@ -677,6 +723,7 @@ screen_index_free (ScreenIndex *ix)
     return;
   g_hash_table_unref (ix->identifiers);
   g_array_unref (ix->variants);
+  g_free (ix->variant_buckets);
   g_array_unref (ix->neighbours);
   g_free (ix->postings);
   g_array_unref (ix->name_tokens);
@@ -704,6 +751,7 @@ screen_index_get_list (const ScreenIndex *ix)
  * their neighbours (pointers into the index, or into @own_neighbours). */
 typedef struct {
   Tokens           t;
+  gboolean         borrowed;   /* t belongs to a ScreenName */
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
@@ -751,9 +799,18 @@ query_build_rows (Query *q)
 }
 
 static void
-query_init (const ScreenIndex *ix, const char *name, Query *q)
+query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared, Query *q)
 {
-  tokens_init (&q->t, name);
+  if (prepared != NULL)
+    {
+      q->t = prepared->t; /* borrowed: query_clear() leaves its strings alone */
+      q->borrowed = TRUE;
+    }
+  else
+    {
+      tokens_init (&q->t, name);
+      q->borrowed = FALSE;
+    }
   q->own_neighbours = NULL;
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
@@ -792,7 +849,8 @@ query_init (const ScreenIndex *ix, const char *name, Query *q)
 static void
 query_clear (Query *q)
 {
-  tokens_clear (&q->t);
+  if (!q->borrowed)
+    tokens_clear (&q->t);
   g_free (q->slot_token);
   g_free (q->rows);
   if (q->own_neighbours != NULL)
@@ -1064,10 +1122,10 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
   q.identifiers = ids;
 
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
-  if (q.name != NULL)
+  if (q.name != NULL || q.prepared != NULL)
     {
       Query qn;
-      query_init (ix, q.name, &qn);
+      query_init (ix, q.name, q.prepared, &qn);
       if (qn.t.n > 0)
         screen_name (ix, &qn, opts, cands);
       query_clear (&qn);

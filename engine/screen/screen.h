@@ -235,6 +235,17 @@ typedef struct {
 /* screen_options_init: fills @opts with the defaults above. */
 void screen_options_init (ScreenOptions *opts);
 
+typedef struct _ScreenName ScreenName;
+
+/* screen_name_new:
+ * A name normalized, split and transliterated once, to screen against several
+ * indexes without redoing that work (ScreenQuery.prepared).
+ * Returns: (transfer full) (nullable) the prepared name; NULL when @name is not UTF-8.
+ * Immutable: usable from several threads at once. */
+ScreenName *screen_name_new (const char *name);
+void        screen_name_free (ScreenName *name);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ScreenName, screen_name_free)
+
 /* A party to screen. name may be NULL when identifiers are given. */
 typedef struct {
   const char             *name;
@@ -242,6 +253,7 @@ typedef struct {
   const char             *country;       /* name or code; NULL or unknown: no filter */
   const ScreenIdentifier *identifiers;   /* kind and value are canonicalized */
   gsize                   n_identifiers;
+  const ScreenName       *prepared;      /* (nullable) @name, from screen_name_new() */
 } ScreenQuery;
 
 typedef enum {

@@ -48,6 +48,7 @@
  *   safe to modify (the transaction builder functions) while another thread reads.
  *   EmbargoLoader: one thread at a time.
  *   EmbargoRulesetHandle: safe from any thread, to read and to reload.
+ *   EmbargoScreener: add lists from one thread; screen from any number at once.
  */
 #ifndef EMBARGO_H
 #define EMBARGO_H

@@ -236,6 +236,68 @@ test_decision_hits (void)
   embargo_ruleset_unref (rs);
 }
 
+/* Threads: the first queries race to build the index (built once), then screen and
+ * evaluate concurrently against one screener and one rule set. */
+typedef struct {
+  EmbargoScreener *s;
+  EmbargoRuleset *rs;
+  gint failures;
+} Shared;
+
+static gpointer
+worker (gpointer data)
+{
+  Shared *sh = data;
+  static const char *const names[] = { "Rosoboronexprt", "Manuel Noriega", "Nobody", NULL };
+  for (int round = 0; round < 50; round++)
+    for (const char *const *n = names; *n; n++)
+      {
+        EmbargoScreenQuery q = EMBARGO_SCREEN_QUERY_INIT;
+        q.name = *n;
+        /* The country table, built on first use; Rosoboronexport's country. */
+        const char *country = *n[0] == 'R' ? (round % 2 ? "Russia" : "RU") : NULL;
+        q.country = country;
+        EmbargoScreenResult *r = embargo_screener_screen (sh->s, &q, NULL);
+        gsize want = strcmp (*n, "Nobody") == 0 ? 0 : 1;
+        if (r == NULL || embargo_screen_result_get_count (r) != want)
+          g_atomic_int_inc (&sh->failures);
+        embargo_screen_result_free (r);
+
+        EmbargoTransaction *t = embargo_transaction_new ("T", "2024-01-01");
+        embargo_transaction_set_string (t, "destination.country", "DE", NULL);
+        embargo_transaction_set_string (t, "buyer.name", *n, NULL);
+        if (country)
+          embargo_transaction_set_string (t, "buyer.country", "RU", NULL);
+        embargo_transaction_add_item (t, "1");
+        EmbargoDecision *d = embargo_evaluate (sh->rs, t, NULL, NULL);
+        EmbargoOutcome o = d ? embargo_decision_get_outcome (d) : EMBARGO_OUTCOME_ALLOW;
+        EmbargoOutcome want_o = *n[0] == 'R' ? EMBARGO_OUTCOME_LICENSE_REQUIRED
+                                : *n[0] == 'M' ? EMBARGO_OUTCOME_REVIEW
+                                               : EMBARGO_OUTCOME_ALLOW;
+        if (d == NULL || o != want_o)
+          g_atomic_int_inc (&sh->failures);
+        embargo_decision_free (d);
+        embargo_transaction_free (t);
+      }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  Shared sh = { embargo_screener_new (), load_rules (), 0 };
+  CU_ASSERT_PTR_NOT_NULL_FATAL (sh.rs);
+  CU_ASSERT (embargo_screener_add_ruleset (sh.s, sh.rs, NULL, NULL));
+  GThread *t[4];
+  for (int i = 0; i < 4; i++)
+    t[i] = g_thread_new ("screen", worker, &sh);
+  for (int i = 0; i < 4; i++)
+    g_thread_join (t[i]);
+  CU_ASSERT_EQUAL (sh.failures, 0);
+  embargo_screener_unref (sh.s);
+  embargo_ruleset_unref (sh.rs);
+}
+
 void
 register_screen_api_tests (const char *dir)
 {
@@ -245,4 +307,5 @@ register_screen_api_tests (const char *dir)
   CU_add_test (suite, "bad queries, empty screener", test_query_errors);
   CU_add_test (suite, "SDN directory and CSL file", test_sdn_and_csl);
   CU_add_test (suite, "screening hits in decisions", test_decision_hits);
+  CU_add_test (suite, "4 threads: first queries, screening, evaluation", test_threads);
 }

@@ -83,6 +83,19 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
       fprintf (f, "  missing: '%s' (item %s) is needed by %s\n", m->field,
                embargo_decision_get_item_id (d, m->item), embargo_rule_get_id (m->rule));
     }
+  for (gsize i = 0; i < embargo_decision_get_screening_count (d); i++)
+    {
+      const EmbargoScreeningHit *h = embargo_decision_get_screening (d, i);
+      fprintf (f, "  screening: %s '%s': %s with %s", h->party, h->name,
+               h->verdict == EMBARGO_SCREEN_MATCH ? "match" : "possible match", h->entry);
+      if (strcmp (h->matched, h->entry) != 0)
+        fprintf (f, " (as %s)", h->matched);
+      fprintf (f, " on %s, score %.3f", h->list, h->score);
+      if (h->owned_pct >= 0)
+        fprintf (f, ", listed owners hold %.1f%%", h->owned_pct);
+      fprintf (f, " (%s, item %s)\n", embargo_rule_get_id (h->rule),
+               embargo_decision_get_item_id (d, h->item));
+    }
   gsize lifted = 0;
   for (gsize i = 0; i < embargo_decision_get_match_count (d); i++)
     {
