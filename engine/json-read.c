@@ -118,8 +118,8 @@ attach (JsonBuilder *b, DocNode *n)
   if (!doc_map_add (b->doc, top, key->u.sc.s, key->u.sc.len, key->line, key->col, n))
     {
       g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: duplicate key '%s'", b->source, key->line, key->col,
-                   key->u.sc.s);
+                   "%s:%u:%u: error: duplicate key '%.*s'", b->source, key->line, key->col,
+                   (int) key->u.sc.len, key->u.sc.s);
       return 0;
     }
   return 1;
@@ -214,7 +214,7 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
       g_string_append_len (b->key_text, key, len);
       key = b->key_text->str;
     }
-  k->u.sc.s = key;
+  k->u.sc.s = key; /* not NUL-terminated: use with u.sc.len */
   k->u.sc.len = (guint32) len;
   b->keys->pdata[b->stack->len - 1] = k;
   return 1;
