@@ -98,7 +98,8 @@ set_load_error (GError **error, GError *local)
 static gboolean
 frozen (const EmbargoScreener *s, GError **error)
 {
-  if (g_atomic_pointer_get (&s->index) == NULL)
+  /* GLib's atomic load takes a non-const pointer; reading does not modify S. */
+  if (g_atomic_pointer_get ((ScreenIndex **) &s->index) == NULL)
     return FALSE;
   g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_FAILED,
                "the screener has screened already: add every list before the first query");

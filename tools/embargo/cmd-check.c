@@ -133,7 +133,7 @@ cmd_check (int argc, char **argv)
       "text|json" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default), always, never",
       "WHEN" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|- — decide one transaction");
   g_option_context_add_main_entries (ctx, entries, NULL);

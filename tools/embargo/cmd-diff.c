@@ -647,7 +647,7 @@ cmd_diff (int argc, char **argv)
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "Output: text (default), json, sarif or github", "FORMAT" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx =
     g_option_context_new ("BASE HEAD — decisions two rule sets make differently");

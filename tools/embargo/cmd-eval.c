@@ -137,7 +137,7 @@ cmd_eval (int argc, char **argv)
       "Print counts per outcome and per deciding rule to standard error at the end", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
       "No progress line, even on a terminal", NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx =
     g_option_context_new ("[FILE|-] — decide a stream of transactions, one decision a line");

@@ -128,7 +128,7 @@ cmd_lint (int argc, char **argv)
       "Output: text (default), json, junit, sarif or github", "FORMAT" },
     { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ignore,
       "Leave out findings with this code (repeatable, or comma-separated)", "CODE" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — find problems in rule files");
   g_option_context_add_main_entries (ctx, entries, NULL);

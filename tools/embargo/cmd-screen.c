@@ -180,7 +180,7 @@ cmd_screen (int argc, char **argv)
     { "max", 'n', 0, G_OPTION_ARG_INT, &max, "Candidates shown (default 10)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default) or json",
       "text|json" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME — screen a party name");
   g_option_context_add_main_entries (ctx, entries, NULL);

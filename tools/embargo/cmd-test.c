@@ -207,7 +207,7 @@ cmd_test (int argc, char **argv)
       NULL },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "Output: text (default), json, junit, sarif or github", "FORMAT" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — run the rules' test cases");
   g_option_context_add_main_entries (ctx, entries, NULL);

@@ -138,7 +138,7 @@ cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
       "Refuse a transaction of more than N items (default 10000)", "N" },
     { "max-parties", 0, 0, G_OPTION_ARG_INT64, &opts->parties,
       "Refuse a transaction of more than N intermediaries (default 1000)", "N" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_option_context_add_main_entries (ctx, entries, NULL);
 }
