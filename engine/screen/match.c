@@ -842,7 +842,8 @@ query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared,
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
     if (q->id[i] == G_MAXUINT32)
-      q->nb[i] = &g_array_index (q->own_neighbours, Neighbour, own_start[i]);
+      q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
+                            : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
 }
 
