@@ -6,6 +6,8 @@
 # under build-fuzz/artifacts/TARGET/ and fails the run: copy it to
 # tests/fuzz/regressions/TARGET/ with the fix (docs/reliability.md).
 # Usage: tools/fuzz.sh [SECONDS] [TARGET...]     TARGET: rules txn suite (default: all)
+# FUZZ_SEED=N and FUZZ_RUNS=N make a run repeatable (the test command sets them, so that
+# a red CI means a real finding that reproduces, not the luck of a random seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -29,6 +31,7 @@ for t in "${targets[@]}"; do
   if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      "build-fuzz/tests/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+       -seed="${FUZZ_SEED:-0}" -runs="${FUZZ_RUNS:--1}" \
        -print_final_stats=1 "${dict[@]}" -artifact_prefix="build-fuzz/artifacts/$t/" \
        "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" >"$log" 2>&1
   then

@@ -43,5 +43,5 @@ G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan
   build-tsan/tests/screen/test-screen >/dev/null
 echo "tsan: no data races"
 
-echo "== fuzzing: each target for 20 s on its corpus (tools/fuzz.sh; docs/reliability.md)"
-tools/fuzz.sh 20
+echo "== fuzzing: each target for 150,000 inputs (30 s at most) from a fixed seed (tools/fuzz.sh; docs/reliability.md)"
+FUZZ_SEED=20261128 FUZZ_RUNS=150000 tools/fuzz.sh 30
