@@ -9,10 +9,9 @@ static const char *const severity_names[] = { "note", "warning", "error" };
 EmbargoDiagnostics *
 diags_new (void)
 {
-  EmbargoDiagnostics *d = g_new0 (EmbargoDiagnostics, 1);
-  d->items = g_array_new (FALSE, TRUE, sizeof (EmbargoDiagnostic));
-  d->strings = g_string_chunk_new (1024);
-  return d;
+  /* The containers come with the first diagnostic: checking a valid transaction (the
+   * common case, millions of times in a batch) allocates only this. */
+  return g_new0 (EmbargoDiagnostics, 1);
 }
 
 void
@@ -20,8 +19,10 @@ diags_free (EmbargoDiagnostics *d)
 {
   if (d == NULL)
     return;
-  g_array_free (d->items, TRUE);
-  g_string_chunk_free (d->strings);
+  if (d->items)
+    g_array_free (d->items, TRUE);
+  if (d->strings)
+    g_string_chunk_free (d->strings);
   g_free (d);
 }
 
@@ -33,6 +34,11 @@ diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const c
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  if (d->items == NULL)
+    {
+      d->items = g_array_new (FALSE, TRUE, sizeof (EmbargoDiagnostic));
+      d->strings = g_string_chunk_new (1024);
+    }
   EmbargoDiagnostic diag = {
     .severity = sev,
     .code = g_string_chunk_insert_const (d->strings, code),
@@ -48,7 +54,7 @@ char *
 diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev)
 {
   GString *s = g_string_new (NULL);
-  for (guint i = 0; i < d->items->len; i++)
+  for (guint i = 0; i < embargo_diagnostics_get_count (d); i++)
     {
       const EmbargoDiagnostic *x = &g_array_index (d->items, EmbargoDiagnostic, i);
       if (x->severity < sev)
@@ -64,13 +70,13 @@ diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev)
 gsize
 embargo_diagnostics_get_count (const EmbargoDiagnostics *diags)
 {
-  return diags ? diags->items->len : 0;
+  return diags && diags->items ? diags->items->len : 0;
 }
 
 const EmbargoDiagnostic *
 embargo_diagnostics_get (const EmbargoDiagnostics *diags, gsize index)
 {
-  if (diags == NULL || index >= diags->items->len)
+  if (index >= embargo_diagnostics_get_count (diags))
     return NULL;
   return &g_array_index (diags->items, EmbargoDiagnostic, index);
 }

@@ -832,7 +832,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
     }
   g_free (cj);
   g_free (lf.by_rule);
-  g_array_sort (l.out->items, cmp_diag);
+  if (l.out->items)
+    g_array_sort (l.out->items, cmp_diag);
   return l.out;
 }
 

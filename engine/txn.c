@@ -133,11 +133,38 @@ check_party (Check *c, const DocNode *p, const char *role)
 #undef F
 }
 
-static void
-check_item (Check *c, const DocNode *it, guint32 i, GHashTable *ids)
+/* Few items (the common case): compare with the ids before, no table to build. */
+#define FEW_ITEMS 16
+
+static gboolean
+id_seen_before (const DocNode *items, guint32 i, const DocNode *id)
 {
-  char f[64];
-  g_snprintf (f, sizeof f, "items[%u]", i);
+  for (guint32 k = 0; k < i; k++)
+    {
+      const DocNode *other = doc_get (items->u.list.v[k], "id");
+      if (other && doc_is_scalar (other) && other->u.sc.len == id->u.sc.len
+          && memcmp (other->u.sc.s, id->u.sc.s, id->u.sc.len) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashTable *ids)
+{
+  /* "items[i]", without printf's machinery: this runs for every item of every
+   * transaction, and the name is needed only when something is wrong. */
+  char f[32] = "items[", digits[12];
+  int nd = 0;
+  guint32 rest = i;
+  do
+    digits[nd++] = (char) ('0' + rest % 10);
+  while ((rest /= 10) && nd < 11);
+  int at = 6;
+  while (nd)
+    f[at++] = digits[--nd];
+  f[at++] = ']';
+  f[at] = '\0';
   if (it->kind != DOC_MAP)
     {
       bad (c, it, "'%s' must be a mapping (id, eccn, ...), not %s", f, doc_kind_name (it));
@@ -146,7 +173,7 @@ check_item (Check *c, const DocNode *it, guint32 i, GHashTable *ids)
   const DocNode *v = doc_get (it, "id");
   if (!is_text (v))
     bad (c, v ? v : it, "'%s.id' is required: a string unique within the transaction", f);
-  else if (!g_hash_table_add (ids, (gpointer) v->u.sc.s))
+  else if (ids ? !g_hash_table_add (ids, (gpointer) v->u.sc.s) : id_seen_before (items, i, v))
     bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
   char g[96];
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
@@ -239,10 +266,12 @@ txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *
     bad (&c, v, "%u items exceed the limit of %zu", v->u.list.n, lim->max_items);
   else
     {
-      GHashTable *ids = g_hash_table_new (g_str_hash, g_str_equal);
+      GHashTable *ids = v->u.list.n > FEW_ITEMS ? g_hash_table_new (g_str_hash, g_str_equal)
+                                                : NULL;
       for (guint32 i = 0; i < v->u.list.n; i++)
-        check_item (&c, v->u.list.v[i], i, ids);
-      g_hash_table_destroy (ids);
+        check_item (&c, v->u.list.v[i], i, v, ids);
+      if (ids)
+        g_hash_table_destroy (ids);
     }
   return embargo_diagnostics_get_count (diags) == before;
 }
