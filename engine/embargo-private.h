@@ -303,7 +303,10 @@ vec32_clear (Vec32 *b)
 }
 
 struct _EmbargoRuleset {
+  /* Every decision takes and drops a reference, from every thread: the padding keeps
+   * the counter's cache line from holding the fields evaluation reads. */
   gint refcount;
+  char refcount_pad[64 - sizeof (gint)];
   Arena arena;
   GStringChunk *strings; /* interned strings */
   EmbargoRule **rules;   /* load order */
