@@ -28,6 +28,7 @@ struct _EmbargoBatch {
   EmbargoBatchOptions opts;
   char *as_of;
   char *source;
+  EmbargoLimits limits;
   GThreadPool *pool;
   GMutex lock;
   GCond cond;
@@ -68,7 +69,6 @@ append_error (GString *out, yajl_gen g, guint64 line, const char *message)
 static void
 decide_one (EmbargoBatch *b, Chunk *c, yajl_gen g, const char *text, gsize len, guint64 line)
 {
-  static const EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   c->counts.lines++;
   GError *e = NULL;
   EmbargoTransaction *txn = NULL;
@@ -80,7 +80,7 @@ decide_one (EmbargoBatch *b, Chunk *c, yajl_gen g, const char *text, gsize len, 
                  "%s:%" G_GUINT64_FORMAT ":1: error: empty line: a transaction was expected",
                  b->source, line);
   else
-    txn = txn_parse (text, len, b->source, (guint32) MIN (line, G_MAXUINT32), &lim, &e);
+    txn = txn_parse (text, len, b->source, (guint32) MIN (line, G_MAXUINT32), &b->limits, &e);
   EmbargoEvalOptions eo = EMBARGO_EVAL_OPTIONS_INIT;
   eo.as_of = b->as_of;
   EmbargoDecision *d = txn ? embargo_evaluate (b->rs, txn, &eo, &e) : NULL;
@@ -202,6 +202,9 @@ embargo_batch_new (EmbargoRuleset *rs, const EmbargoBatchOptions *options, GErro
   b->opts = *o;
   b->as_of = g_strdup (o->as_of);
   b->source = g_strdup (o->source ? o->source : "<input>");
+  EmbargoLimits def_limits = EMBARGO_LIMITS_INIT;
+  b->limits = o->limits ? *o->limits : def_limits;
+  b->opts.limits = NULL; /* the copy above is what counts */
   g_mutex_init (&b->lock);
   g_cond_init (&b->cond);
   g_queue_init (&b->chunks);

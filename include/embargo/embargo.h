@@ -503,10 +503,11 @@ typedef struct {
   const char *as_of;     /* as in EmbargoEvalOptions; NULL: each transaction's date */
   const char *source;    /* the input's name in error objects, such as "orders.jsonl" */
   gboolean yaml_stream;  /* chunks hold YAML documents separated by "---" lines, not JSON Lines */
+  const EmbargoLimits *limits; /* for each transaction; NULL for the defaults (copied) */
 } EmbargoBatchOptions;
 
 #define EMBARGO_BATCH_OPTIONS_VERSION 1
-#define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE }
+#define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE, NULL }
 
 /* Running totals of a batch. */
 typedef struct {

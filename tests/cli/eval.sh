@@ -75,5 +75,11 @@ check "bad --as-of exits 2" $([[ $? -eq 2 ]]; echo $?)
 "$bin" eval --rules "$tmp/nope" "$tmp/allow.jsonl" >/dev/null 2>&1
 check "missing rules exit 2" $([[ $? -eq 2 ]]; echo $?)
 
+# Limits apply to every line, with the line's own position.
+printf '{"id":"a","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B"},"items":[{"id":"1"},{"id":"2"},{"id":"3"}]}\n' >"$tmp/three.jsonl"
+"$bin" eval --rules rules/cn --max-items 2 "$tmp/three.jsonl" >"$tmp/lim.out" 2>/dev/null
+check "--max-items: an error object with the position, exit 2" \
+  $([[ $? -eq 2 ]] && grep -q '^{"line":1,"error":".*three.jsonl:1:91: error: 3 items exceed the limit of 2' "$tmp/lim.out"; echo $?)
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

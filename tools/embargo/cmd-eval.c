@@ -142,6 +142,8 @@ cmd_eval (int argc, char **argv)
   g_autoptr (GOptionContext) ctx =
     g_option_context_new ("[FILE|-] — decide a stream of transactions, one decision a line");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  CliLimits limit_opts;
+  cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
     ctx, "Reads JSON Lines (one transaction a line) from FILE or standard input and writes\n"
          "one decision JSON a line to standard output, in input order. A line that cannot\n"
@@ -159,6 +161,9 @@ cmd_eval (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  EmbargoLimits limits;
+  if (!cli_limits_apply (&limit_opts, &limits))
+    return EXIT_NO_DECISION;
   if (argc > 2 || threads < 0 || threads > 1024)
     {
       fprintf (stderr, "embargo eval: error: give at most one input, and --threads from 1 to "
@@ -172,7 +177,7 @@ cmd_eval (int argc, char **argv)
       fprintf (stderr, "embargo eval: error: %s: %s\n", input, g_strerror (errno));
       return EXIT_NO_DECISION;
     }
-  EmbargoRuleset *rs = cli_load_rules (rules);
+  EmbargoRuleset *rs = cli_load_rules_limited (rules, &limits);
   if (rs == NULL)
     {
       if (in != stdin)
@@ -184,6 +189,7 @@ cmd_eval (int argc, char **argv)
   bo.as_of = as_of;
   bo.source = strcmp (input, "-") == 0 ? "<stdin>" : input;
   bo.yaml_stream = yaml;
+  bo.limits = &limits;
   EmbargoBatch *batch = embargo_batch_new (rs, &bo, &e);
   if (batch == NULL)
     {
