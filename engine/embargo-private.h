@@ -422,6 +422,9 @@ EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
 const EmbargoLimits *loader_get_limits (const EmbargoLoader *ld);
 void loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message);
 
+/* Checks DOC (taken over: freed on failure) and wraps it as a transaction. */
+EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,
+                                  GError **error);
 gboolean txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
                            EmbargoDiagnostics *diags);
 

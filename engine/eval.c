@@ -299,6 +299,13 @@ test_eval (const Cond *c, EvalCtx *ctx)
   return TRI_TRUE;
 }
 
+/* Kleene "any": TRUE wins, then UNKNOWN, then FALSE. */
+static inline Tri
+tri_any (Tri acc, Tri t)
+{
+  return t == TRI_TRUE || (t == TRI_UNKNOWN && acc == TRI_FALSE) ? t : acc;
+}
+
 /* `party: owners`: C's condition on every owner named under PARTY (at ROLE), and
  * under those owners, depth first. */
 static Tri
@@ -324,20 +331,26 @@ owners_of_eval (const Cond *c, const DocNode *party, const char *role, guint dep
           Tri deeper = owners_of_eval (c, o, orole, depth + 1, ctx);
           t = deeper == TRI_TRUE || t == TRI_FALSE ? deeper : t;
         }
-      if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
-        res = t;
+      res = tri_any (res, t);
     }
   return res;
 }
 
+typedef Tri (*PartyFn) (const Cond *c, const DocNode *party, const char *role, EvalCtx *ctx);
+
+/* FN over every party of the roles in ROLES ("buyer", "intermediaries.1", ...), combined
+ * with tri_any. It stops at the first TRUE, unless the decision gathers screening
+ * explanations: then every party is visited, not just the first hit. */
 static Tri
-owners_eval (const Cond *c, EvalCtx *ctx)
+any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
 {
   Tri res = TRI_FALSE;
   char role[48];
   gboolean all = ctx->screening != NULL;
   for (guint r = 0; r < ROLE_COUNT && (res != TRI_TRUE || all); r++)
     {
+      if (!(roles & (1u << r)))
+        continue;
       const DocNode *p = doc_get (ctx->root, role_names[r]);
       if (p == NULL)
         continue;
@@ -351,51 +364,32 @@ owners_eval (const Cond *c, EvalCtx *ctx)
             g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
           else
             g_strlcpy (role, role_names[r], sizeof role);
-          Tri t = owners_of_eval (c, party, role, 0, ctx);
-          if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
-            res = t;
+          res = tri_any (res, fn (c, party, role, ctx));
         }
     }
   return res;
+}
+
+static Tri
+party_owners (const Cond *c, const DocNode *party, const char *role, EvalCtx *ctx)
+{
+  return owners_of_eval (c, party, role, 0, ctx);
+}
+
+static Tri
+party_when (const Cond *c, const DocNode *party, const char *role, EvalCtx *ctx)
+{
+  ctx->party = party;
+  ctx->party_role = role;
+  return cond_eval (c->kids[0], ctx);
 }
 
 static Tri
 party_eval (const Cond *c, EvalCtx *ctx)
 {
-  Tri res = TRI_FALSE;
-  char role[48];
-  /* Gathering screening explanations, every party is screened, not just the first hit. */
-  gboolean all = ctx->screening != NULL;
-  for (guint r = 0; r < ROLE_COUNT && (res != TRI_TRUE || all); r++)
-    {
-      if (!(c->roles & (1u << r)))
-        continue;
-      const DocNode *p = doc_get (ctx->root, role_names[r]);
-      if (p == NULL)
-        continue;
-      guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
-      for (guint32 i = 0; i < n && (res != TRI_TRUE || all); i++)
-        {
-          const DocNode *party = p->kind == DOC_LIST ? p->u.list.v[i] : p;
-          if (party->kind != DOC_MAP)
-            continue;
-          if (p->kind == DOC_LIST)
-            g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
-          else
-            g_strlcpy (role, role_names[r], sizeof role);
-          ctx->party = party;
-          ctx->party_role = role;
-          Tri t = cond_eval (c->kids[0], ctx);
-          if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
-            res = t;
-        }
-    }
-  if ((c->roles & ROLE_OWNERS) && (res != TRI_TRUE || all))
-    {
-      Tri t = owners_eval (c, ctx);
-      if (t == TRI_TRUE || (t == TRI_UNKNOWN && res == TRI_FALSE))
-        res = t;
-    }
+  Tri res = any_party (c, c->roles, party_when, ctx);
+  if ((c->roles & ROLE_OWNERS) && (res != TRI_TRUE || ctx->screening != NULL))
+    res = tri_any (res, any_party (c, (1u << ROLE_COUNT) - 1, party_owners, ctx));
   ctx->party = NULL;
   ctx->party_role = NULL;
   return res;

@@ -53,22 +53,9 @@ static EmbargoTransaction *
 txn_from_node (const DocNode *n, const char *source, GError **error)
 {
   EmbargoLimits lim = EMBARGO_LIMITS_INIT;
-  EmbargoDiagnostics *diags = diags_new ();
   Doc *doc = doc_new ();
   doc->root = copy_node (doc, n);
-  if (!txn_validate_doc (doc->root, source, &lim, diags))
-    {
-      g_autofree char *all = diags_join (diags, EMBARGO_SEVERITY_ERROR);
-      g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, all);
-      diags_free (diags);
-      doc_free (doc);
-      return NULL;
-    }
-  diags_free (diags);
-  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
-  txn->doc = doc;
-  txn->validated = TRUE;
-  return txn;
+  return txn_from_doc (doc, source, &lim, error);
 }
 
 static void

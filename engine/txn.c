@@ -308,8 +308,12 @@ txn_parse (const char *data, gsize len, const char *source, guint32 first_line,
       return NULL;
     }
   Doc *doc = doc_parse_auto (data, len, source, first_line, lim, error);
-  if (doc == NULL)
-    return NULL;
+  return doc ? txn_from_doc (doc, source, lim, error) : NULL;
+}
+
+EmbargoTransaction *
+txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim, GError **error)
+{
   EmbargoDiagnostics *diags = diags_new ();
   if (!txn_validate_doc (doc->root, source, lim, diags))
     {
