@@ -376,6 +376,7 @@ struct ScreenRec {
   double score;
   gboolean match;          /* TRUE: match; FALSE: possible match */
   double owned_pct;        /* owned_by_list: the listed share the party holds; else -1 */
+  const ListMember *member; /* the list member hit (for {match.*} in messages) */
 };
 /* Frees what screening kept in CTX (its prepared names); call before CTX goes. */
 void screen_ctx_clear (EvalCtx *ctx);
@@ -402,7 +403,11 @@ const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
 const DocNode *path_value (const Path *p, EvalCtx *ctx);
 
 /* Renders a rule message template against a transaction. */
-char *render_message (const char *tmpl, const DocNode *root, const DocNode *item);
+/* Renders a rule message: {path} is the transaction's value ({item.path} the item's);
+ * {match.FIELD} describes the list entry the deciding rule matched (MATCH, NULL when
+ * none): entry, list, party, matched, score, license_policy, citation. */
+char *render_message (const char *tmpl, const DocNode *root, const DocNode *item,
+                      const ScreenRec *match);
 
 /* Interning in a rule set's string chunk. */
 Str rs_intern (EmbargoRuleset *rs, const char *s, gsize len);

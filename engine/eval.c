@@ -453,8 +453,32 @@ cond_eval (const Cond *c, EvalCtx *ctx)
 
 /* ---- messages ---- */
 
+/* The value of {match.FIELD}, or NULL. */
+static char *
+match_field (const ScreenRec *m, const char *field)
+{
+  if (m == NULL)
+    return NULL;
+  if (strcmp (field, "entry") == 0)
+    return g_strdup (m->entry);
+  if (strcmp (field, "list") == 0)
+    return g_strdup (m->list);
+  if (strcmp (field, "party") == 0)
+    return g_strdup (m->party);
+  if (strcmp (field, "matched") == 0)
+    return g_strdup (m->matched);
+  if (strcmp (field, "score") == 0)
+    return g_strdup_printf ("%.2f", m->score);
+  if (strcmp (field, "license_policy") == 0 && m->member)
+    return g_strdup (m->member->license_policy);
+  if (strcmp (field, "citation") == 0 && m->member)
+    return g_strdup (m->member->citation);
+  return NULL;
+}
+
 char *
-render_message (const char *tmpl, const DocNode *root, const DocNode *item)
+render_message (const char *tmpl, const DocNode *root, const DocNode *item,
+                const ScreenRec *match)
 {
   GString *out = g_string_sized_new (strlen (tmpl) + 32);
   for (const char *p = tmpl; *p;)
@@ -463,6 +487,13 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item)
       if (*p == '{' && (close = strchr (p, '}')) && close - p > 1 && close - p < 128)
         {
           g_autofree char *path = g_strndup (p + 1, close - p - 1);
+          if (g_str_has_prefix (path, "match."))
+            {
+              g_autofree char *v = match_field (match, path + 6);
+              g_string_append (out, v ? v : "?");
+              p = close + 1;
+              continue;
+            }
           const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
           const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
           g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
@@ -706,7 +737,10 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
         decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
       g_ptr_array_free (missing, TRUE);
     }
-  /* Rare path: the screening hits behind the rules that applied, for the explanation. */
+  /* Rare path: the screening hits behind the rules that applied, for the explanation;
+   * the deciding rule's best match on its deciding item fills {match.*} in its message. */
+  ScreenRec best_match = { 0 };
+  g_autofree char *best_party = NULL;
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
@@ -722,12 +756,23 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
           ScreenRec *r = &g_array_index (hits, ScreenRec, i);
           r->rule = e->rule;
           r->item = e->item;
+          if (r->rule == deciding && r->item == deciding_item
+              && (best_party == NULL || (r->match && !best_match.match)
+                  || (r->match == best_match.match && r->score > best_match.score)))
+            {
+              g_free (best_party);
+              best_party = g_strdup (r->party);
+              best_match = *r;
+              best_match.party = best_party;
+              best_match.name = NULL;
+            }
           decision_add_screening (d, r);
         }
     }
   if (deciding && deciding->message)
     decision_set_message (d, render_message (deciding->message, root,
-                                             items->u.list.v[deciding_item]));
+                                             items->u.list.v[deciding_item],
+                                             best_party ? &best_match : NULL));
 
   if (m.heap)
     g_free (m.v);

@@ -225,7 +225,7 @@ typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH } Verdict;
 
 static void
 record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
-        const ScreenHit *h, Verdict v, double owned_pct)
+        const ScreenHit *h, const ListMember *m, Verdict v, double owned_pct)
 {
   if (ctx->screening == NULL)
     return;
@@ -242,13 +242,14 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
               r->matched = h->matched_name;
               r->score = h->score;
               r->match = v == VERDICT_MATCH;
+              r->member = m;
             }
           return;
         }
     }
   ScreenRec r = { .party = g_strdup (role), .name = g_strdup (name), .list = l->id,
                   .entry = h->entry->name, .matched = h->matched_name, .score = h->score,
-                  .match = v == VERDICT_MATCH, .owned_pct = owned_pct };
+                  .match = v == VERDICT_MATCH, .owned_pct = owned_pct, .member = m };
   g_array_append_val (ctx->screening, r);
 }
 
@@ -289,7 +290,7 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
         continue;
       Verdict v = h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
                     ? VERDICT_MATCH : VERDICT_POSSIBLE;
-      record (ctx, l, role, name, h, v, owned_pct);
+      record (ctx, l, role, name, h, m, v, owned_pct);
       best = MAX (best, v);
       if (best == VERDICT_MATCH && ctx->screening == NULL)
         break;

@@ -119,7 +119,8 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
                                            "expect", NULL };
   static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
-                                             "missing", "matched", "screening", NULL };
+                                             "missing", "matched", "screening", "message",
+                                             NULL };
   if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
     problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
   else
@@ -390,6 +391,16 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
   const DocNode *e = k->expect;
   expect_outcome (f, "decision", doc_get (e, "decision"), embargo_decision_get_outcome (d));
   expect_rule (f, "rule", doc_get (e, "rule"), embargo_decision_get_rule (d));
+  const DocNode *msg = doc_get (e, "message");
+  if (msg && doc_is_scalar (msg))
+    {
+      /* the text given must appear in the rendered message */
+      const char *got = embargo_decision_get_message (d);
+      if (got == NULL || strstr (got, msg->u.sc.s) == NULL)
+        g_string_append_printf (f, "%smessage: expected to contain \"%s\", got %s%s%s",
+                                f->len ? "\n" : "", msg->u.sc.s, got ? "\"" : "",
+                                got ? got : "none", got ? "\"" : "");
+    }
   const DocNode *items = doc_get (e, "items");
   if (items && items->kind == DOC_MAP)
     for (guint32 i = 0; i < items->u.map.n; i++)
