@@ -79,6 +79,11 @@ struct DocNode {
 typedef struct {
   Arena arena;
   DocNode *root;
+  /* JSON documents only, while the caller still holds the text (not owned): nodes keep
+   * byte offsets, and json_position() needs the text to turn them into lines. */
+  const char *text;
+  gsize text_len;
+  guint32 first_line;
 } Doc;
 
 guint32 str_hash (const char *s, gsize len);
@@ -430,7 +435,12 @@ void loader_report (EmbargoLoader *ld, const char *code, const char *source, con
 /* Checks DOC (taken over: freed on failure) and wraps it as a transaction. */
 EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,
                                   GError **error);
-gboolean txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
+/* The line and column of node N of a document parsed from JSON DATA (LEN bytes, first line
+ * FIRST_LINE). Nodes parsed from JSON keep the offset just past their token, marked by a
+ * column of 0; any other node's own position is returned as it is. */
+void json_position (const char *data, gsize len, guint32 first_line, const DocNode *n,
+                    guint32 *line, guint32 *col);
+gboolean txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
                            EmbargoDiagnostics *diags);
 
 /* The decision object is defined in decision.c; eval.c builds it through these. */

@@ -1,9 +1,12 @@
 /* json-read.c: JSON text -> DocNode tree, with yajl's event (SAX) parser.
  *
- * Events build the tree directly, with no intermediate DOM to convert. yajl reports
- * how many bytes it has consumed when each event fires; a forward-only scan turns that
- * offset into the line and column of the token's start, so schema errors in JSON input
- * point at the right place just as YAML ones do. The same limits as for YAML apply.
+ * Events build the tree directly, with no intermediate DOM to convert. Positions are
+ * worked out only when something is wrong: a node keeps the byte offset just past its
+ * token (yajl reports how far it has read when each event fires), marked by a column of
+ * 0, and json_position() turns that into the line and column of the token's start when
+ * an error needs it. Schema errors in JSON input thus point at the right place just as
+ * YAML ones do, and a valid transaction pays nothing for it. The same limits as for
+ * YAML apply.
  */
 #include "embargo-private.h"
 
@@ -18,9 +21,7 @@ typedef struct {
   yajl_handle h;
   const char *data;
   gsize len;
-  /* position tracking: line/col at byte offset `pos` */
-  gsize pos;
-  guint32 line, col;
+  guint32 first_line;
   GPtrArray *stack;
   GPtrArray *keys; /* pending key (&key, or NULL) per open map */
   DocNode key;      /* the one key that can be pending at a time */
@@ -29,23 +30,27 @@ typedef struct {
   GError *err;     /* a limit or duplicate-key error raised from a callback */
 } JsonBuilder;
 
-/* Advances the line/column counter to byte offset OFF. */
+/* The line and column of byte offset OFF of DATA, whose first line is FIRST_LINE;
+ * columns count characters, not UTF-8 continuation bytes. */
 static void
-advance (JsonBuilder *b, gsize off)
+offset_position (const char *data, gsize len, guint32 first_line, gsize off, guint32 *line,
+                 guint32 *col)
 {
-  for (; b->pos < off && b->pos < b->len; b->pos++)
+  *line = first_line;
+  *col = 1;
+  for (gsize i = 0; i < off && i < len; i++)
     {
-      unsigned char c = (unsigned char) b->data[b->pos];
+      unsigned char c = (unsigned char) data[i];
       if (c == '\n')
-        b->line++, b->col = 1;
-      else if ((c & 0xC0) != 0x80) /* count characters, not UTF-8 continuation bytes */
-        b->col++;
+        (*line)++, *col = 1;
+      else if ((c & 0xC0) != 0x80)
+        (*col)++;
     }
 }
 
 /* The offset where the token that ends at END starts: yajl tells us the end. */
 static gsize
-token_start (JsonBuilder *b, gsize end, gboolean is_string)
+token_start (const char *data, gsize end, gboolean is_string)
 {
   gsize i = end;
   if (is_string)
@@ -57,10 +62,10 @@ token_start (JsonBuilder *b, gsize end, gboolean is_string)
       while (i > 0)
         {
           i--;
-          if (b->data[i] == '"')
+          if (data[i] == '"')
             {
               gsize bs = 0;
-              while (i >= bs + 1 && b->data[i - bs - 1] == '\\')
+              while (i >= bs + 1 && data[i - bs - 1] == '\\')
                 bs++;
               if (bs % 2 == 0)
                 break;
@@ -68,27 +73,52 @@ token_start (JsonBuilder *b, gsize end, gboolean is_string)
         }
       return i;
     }
-  while (i > 0 && !strchr (" \t\r\n,:[{", b->data[i - 1]))
+  while (i > 0 && !strchr (" \t\r\n,:[{", data[i - 1]))
     i--;
   return i;
 }
 
-/* Moves the position to the start of the token yajl has just read. */
-static void
-to_token (JsonBuilder *b, gboolean is_string, gboolean is_container)
+void
+json_position (const char *data, gsize len, guint32 first_line, const DocNode *n,
+               guint32 *line, guint32 *col)
 {
-  gsize end = yajl_get_bytes_consumed (b->h);
-  gsize start = is_container ? (end ? end - 1 : 0) : token_start (b, end, is_string);
-  if (start < b->pos)
-    start = b->pos;
-  advance (b, start);
+  if (n->col != 0 || data == NULL)
+    {
+      *line = n->line;
+      *col = n->col;
+      return;
+    }
+  gsize end = MIN ((gsize) n->line, len);
+  gsize start = n->kind == DOC_MAP || n->kind == DOC_LIST ? (end ? end - 1 : 0)
+                                                          : token_start (data, end, n->quoted);
+  offset_position (data, len, first_line, start, line, col);
 }
 
 static DocNode *
-new_node (JsonBuilder *b, DocKind kind, gboolean is_string, gboolean is_container)
+new_node (JsonBuilder *b, DocKind kind, gboolean is_string)
 {
-  to_token (b, is_string, is_container);
-  return doc_new_node (b->doc, kind, b->line, b->col);
+  gsize end = yajl_get_bytes_consumed (b->h);
+  DocNode *n = doc_new_node (b->doc, kind, (guint32) MIN (end, G_MAXUINT32), 0);
+  n->quoted = is_string;
+  return n;
+}
+
+/* Sets an error at node N: "source:line:col: error: ...". */
+static void
+fail_at (JsonBuilder *b, EmbargoLoadError code, const DocNode *n, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static void
+fail_at (JsonBuilder *b, EmbargoLoadError code, const DocNode *n, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  guint32 line, col;
+  json_position (b->data, b->len, b->first_line, n, &line, &col);
+  g_set_error (&b->err, EMBARGO_LOAD_ERROR, code, "%s:%u:%u: error: %s", b->source, line, col,
+               msg);
 }
 
 static int
@@ -110,37 +140,32 @@ attach (JsonBuilder *b, DocNode *n)
   *pending = NULL;
   if (top->u.map.n >= MAX_MAP_KEYS)
     {
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
-                   "%s:%u:%u: error: more than %d keys in one object", b->source, key->line,
-                   key->col, MAX_MAP_KEYS);
+      fail_at (b, EMBARGO_LOAD_ERROR_LIMIT, key, "more than %d keys in one object",
+               MAX_MAP_KEYS);
       return 0;
     }
   if (!doc_map_add (b->doc, top, key->u.sc.s, key->u.sc.len, key->line, key->col, n))
     {
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: duplicate key '%.*s'", b->source, key->line, key->col,
-                   (int) key->u.sc.len, key->u.sc.s);
+      fail_at (b, EMBARGO_LOAD_ERROR_SYNTAX, key, "duplicate key '%.*s'", (int) key->u.sc.len,
+               key->u.sc.s);
       return 0;
     }
   return 1;
 }
 
-/* Checks a string's length and content once N, its node, has its position (not
- * before: b->line/b->col are still where an earlier token started). */
+/* Checks a string's length and content; errors point at N, its node. */
 static gboolean
 scalar_ok (JsonBuilder *b, const DocNode *n, const char *s, gsize len)
 {
   if (len > b->lim->max_string_bytes)
     {
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
-                   "%s:%u:%u: error: value of %zu bytes exceeds the limit of %zu", b->source,
-                   n->line, n->col, len, b->lim->max_string_bytes);
+      fail_at (b, EMBARGO_LOAD_ERROR_LIMIT, n, "value of %zu bytes exceeds the limit of %zu",
+               len, b->lim->max_string_bytes);
       return FALSE;
     }
   if (memchr (s, '\0', len))
     {
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: NUL character in a string", b->source, n->line, n->col);
+      fail_at (b, EMBARGO_LOAD_ERROR_SYNTAX, n, "NUL character in a string");
       return FALSE;
     }
   return TRUE;
@@ -149,16 +174,14 @@ scalar_ok (JsonBuilder *b, const DocNode *n, const char *s, gsize len)
 static int
 scalar (JsonBuilder *b, const char *s, gsize len, gboolean is_string, DocKind kind)
 {
-  DocNode *n = new_node (b, kind, is_string, FALSE);
+  DocNode *n = new_node (b, kind, is_string);
   if (!scalar_ok (b, n, s, len))
     return 0;
   doc_set_scalar (b->doc, n, s, len, is_string);
   if (kind == DOC_NUMBER && n->kind != DOC_NUMBER)
     {
       /* 1e400: valid JSON, but no double holds it; taken as a number it would read 0. */
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: number %s is out of range", b->source, n->line, n->col,
-                   n->u.sc.s);
+      fail_at (b, EMBARGO_LOAD_ERROR_SYNTAX, n, "number %s is out of range", n->u.sc.s);
       return 0;
     }
   if (!is_string)
@@ -200,9 +223,10 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
   /* A key lives only until its value arrives (the very next event), so it is kept in
    * the builder, not the document: doc_map_add() copies what the map keeps. */
   DocNode *k = &b->key;
-  to_token (b, TRUE, FALSE);
-  k->line = b->line;
-  k->col = b->col;
+  k->kind = DOC_STRING;
+  k->quoted = TRUE;
+  k->line = (guint32) MIN (yajl_get_bytes_consumed (b->h), G_MAXUINT32);
+  k->col = 0;
   if (!scalar_ok (b, k, (const char *) s, len))
     return 0;
   /* yajl hands over a pointer into the input when the key has no escapes: keep that;
@@ -223,12 +247,11 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
 static int
 open_collection (JsonBuilder *b, DocKind kind)
 {
-  DocNode *n = new_node (b, kind, FALSE, TRUE);
+  DocNode *n = new_node (b, kind, FALSE);
   if (b->stack->len >= b->lim->max_depth)
     {
-      g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_LIMIT,
-                   "%s:%u:%u: error: nesting deeper than %u levels", b->source, n->line, n->col,
-                   b->lim->max_depth);
+      fail_at (b, EMBARGO_LOAD_ERROR_LIMIT, n, "nesting deeper than %u levels",
+               b->lim->max_depth);
       return 0;
     }
   if (!attach (b, n))
@@ -281,8 +304,8 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
    * doubling blocks would leave up to half of the last one unused. */
   doc->arena.first = CLAMP (len * 10, 512, (gsize) 1 << 20);
   JsonBuilder b = { .doc = doc, .source = source, .lim = lim, .data = data, .len = len,
-                    .line = first_line, .col = 1, .stack = g_ptr_array_new (), .keys = g_ptr_array_new (),
-                    .key_text = g_string_sized_new (64) };
+                    .first_line = first_line, .stack = g_ptr_array_new (),
+                    .keys = g_ptr_array_new (), .key_text = g_string_sized_new (64) };
   b.h = yajl_alloc (&callbacks, NULL, &b);
   yajl_config (b.h, yajl_dont_validate_strings, 0);
 
@@ -309,11 +332,10 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
           if (!at_end && !strstr ((const char *) msg, "inside string"))
             while (off > 0 && off <= len && !strchr (" \t\r\n,:[{", data[off - 1]))
               off--;
-          if (b.pos > off)
-            off = b.pos;
-          advance (&b, off);
+          guint32 line, col;
+          offset_position (data, len, first_line, off, &line, &col);
           g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                       "%s:%u:%u: error: malformed JSON: %s", source, b.line, b.col,
+                       "%s:%u:%u: error: malformed JSON: %s", source, line, col,
                        g_strstrip ((char *) msg));
           yajl_free_error (b.h, msg);
         }
@@ -325,5 +347,8 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
   if (!ok)
     return NULL;
   doc->root = b.root ? b.root : doc_new_node (doc, DOC_NULL, 1, 1);
+  doc->text = data;
+  doc->text_len = len;
+  doc->first_line = first_line;
   return g_steal_pointer (&doc);
 }

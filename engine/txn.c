@@ -15,6 +15,7 @@ typedef struct {
   EmbargoDiagnostics *diags;
   const char *source;
   const EmbargoLimits *lim;
+  const Doc *doc; /* for positions of nodes parsed from JSON */
 } Check;
 
 static void
@@ -27,8 +28,11 @@ bad (Check *c, const DocNode *at, const char *fmt, ...)
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, at ? at->line : 0,
-             at ? at->col : 0, "%s", msg);
+  guint32 line = 0, col = 0;
+  if (at)
+    json_position (c->doc->text, c->doc->text_len, c->doc->first_line, at, &line, &col);
+  diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, line, col, "%s",
+             msg);
 }
 
 static gboolean
@@ -198,10 +202,11 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
 }
 
 gboolean
-txn_validate_doc (const DocNode *root, const char *source, const EmbargoLimits *lim,
+txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
                   EmbargoDiagnostics *diags)
 {
-  Check c = { diags, source, lim };
+  const DocNode *root = doc->root;
+  Check c = { diags, source, lim, doc };
   gsize before = embargo_diagnostics_get_count (diags);
   if (root == NULL || root->kind != DOC_MAP)
     {
@@ -315,7 +320,9 @@ EmbargoTransaction *
 txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim, GError **error)
 {
   EmbargoDiagnostics *diags = diags_new ();
-  if (!txn_validate_doc (doc->root, source, lim, diags))
+  gboolean valid = txn_validate_doc (doc, source, lim, diags);
+  doc->text = NULL; /* the caller's text: no longer needed, soon no longer there */
+  if (!valid)
     {
       g_autofree char *all = diags_join (diags, EMBARGO_SEVERITY_ERROR);
       g_set_error_literal (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, all);
@@ -357,7 +364,7 @@ embargo_transaction_validate (const EmbargoTransaction *txn, GError **error)
     return TRUE;
   EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   EmbargoDiagnostics *diags = diags_new ();
-  gboolean ok = txn_validate_doc (txn->doc->root, "<transaction>", &lim, diags);
+  gboolean ok = txn_validate_doc (txn->doc, "<transaction>", &lim, diags);
   if (!ok)
     {
       /* Built by hand: positions mean nothing, so only the messages are given. */
