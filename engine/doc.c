@@ -105,9 +105,12 @@ static const char *const well_known_keys[] = {
   "contract", "signed", "no_russia_clause", "type", "program", "lei",
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (well_known_keys) == KEY_COUNT - 1);
+
 /* A 256-slot open-addressed table over the keys above, filled once. */
 #define KEY_SLOTS 256
 static guint8 key_table[KEY_SLOTS];
+static guint8 key_lens[G_N_ELEMENTS (well_known_keys)];
 
 static guint32
 key_slot (const char *s, gsize len)
@@ -121,7 +124,8 @@ fill_key_table (gpointer unused)
   for (guint32 i = 0; i < G_N_ELEMENTS (well_known_keys); i++)
     {
       const char *k = well_known_keys[i];
-      guint32 h = key_slot (k, strlen (k));
+      key_lens[i] = (guint8) strlen (k);
+      guint32 h = key_slot (k, key_lens[i]);
       while (key_table[h])
         h = (h + 1) % KEY_SLOTS;
       key_table[h] = (guint8) (i + 1);
@@ -141,8 +145,7 @@ key_id (const char *s, gsize len)
       guint8 id = key_table[h];
       if (id == 0)
         return 0;
-      const char *k = well_known_keys[id - 1];
-      if (k[0] == s[0] && strncmp (k, s, len) == 0 && k[len] == '\0')
+      if (key_lens[id - 1] == len && memcmp (well_known_keys[id - 1], s, len) == 0)
         return id;
     }
 }
@@ -297,8 +300,15 @@ gboolean
 doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, guint32 col,
              DocNode *val)
 {
-  if (doc_map_get (map, key, klen))
-    return FALSE;
+  /* The duplicate check compares key ids where both keys are well known, and text
+   * only where neither is: a transaction's keys are nearly all well known. */
+  guint32 kid = klen ? key_id (key, klen) : 0;
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    {
+      const DocPair *q = &map->u.map.v[i];
+      if (q->kid == kid && (kid || (q->klen == klen && memcmp (q->key, key, klen) == 0)))
+        return FALSE;
+    }
   if (map->u.map.n == map->u.map.cap)
     {
       guint32 cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
@@ -311,7 +321,7 @@ doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, 
   DocPair *p = &map->u.map.v[map->u.map.n++];
   p->key = arena_strndup (&doc->arena, key, klen);
   p->klen = (guint32) klen;
-  p->kid = klen ? key_id (key, klen) : 0;
+  p->kid = kid;
   p->line = line;
   p->col = col;
   p->val = val;

@@ -91,6 +91,73 @@ guint32 str_hash (const char *s, gsize len);
  * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare
  * integers instead of strings. */
 guint32 key_id (const char *s, gsize len);
+/* The well-known keys by id, in the order of doc.c's table (checked there at compile
+ * time): lookups by a constant id compare integers, not strings. */
+typedef enum {
+  KEY_OTHER = 0,
+  KEY_ID,
+  KEY_DATE,
+  KEY_DESTINATION,
+  KEY_COUNTRY,
+  KEY_REGION,
+  KEY_CITY,
+  KEY_END_USE,
+  KEY_BUYER,
+  KEY_SELLER,
+  KEY_CONSIGNEE,
+  KEY_END_USER,
+  KEY_INTERMEDIARIES,
+  KEY_NAME,
+  KEY_ALIASES,
+  KEY_CIIO,
+  KEY_SECTOR,
+  KEY_HEADQUARTERS_COUNTRY,
+  KEY_OWNERS,
+  KEY_SHARE_PCT,
+  KEY_IDS,
+  KEY_TAGS,
+  KEY_FACILITY,
+  KEY_KIND,
+  KEY_LOGIC_NODE_NM,
+  KEY_NAND_LAYERS,
+  KEY_DRAM_HALF_PITCH_NM,
+  KEY_ITEMS,
+  KEY_PART_NUMBER,
+  KEY_DESCRIPTION,
+  KEY_MANUFACTURER,
+  KEY_ECCN,
+  KEY_HS_CODE,
+  KEY_ORIGIN,
+  KEY_US_CONTENT_PCT,
+  KEY_QUANTITY,
+  KEY_UNIT_VALUE,
+  KEY_CURRENCY,
+  KEY_ATTRIBUTES,
+  KEY_TPP,
+  KEY_PERFORMANCE_DENSITY,
+  KEY_IO_BANDWIDTH_GBPS,
+  KEY_CONTRACT,
+  KEY_SIGNED,
+  KEY_NO_RUSSIA_CLAUSE,
+  KEY_TYPE,
+  KEY_PROGRAM,
+  KEY_LEI,
+  KEY_COUNT
+} KeyId;
+/* The key of each party role, in the order of role_names. */
+#define ROLE_KEYS { KEY_BUYER, KEY_SELLER, KEY_CONSIGNEE, KEY_END_USER, KEY_INTERMEDIARIES }
+
+/* The value of well-known key KID in MAP, or NULL (not a mapping, or no such key). */
+static inline const DocNode *
+doc_key (const DocNode *map, KeyId kid)
+{
+  if (map == NULL || map->kind != DOC_MAP)
+    return NULL;
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    if (map->u.map.v[i].kid == (guint32) kid)
+      return map->u.map.v[i].val;
+  return NULL;
+}
 gint32 date_parse (const char *s, gsize len); /* yyyymmdd, or 0 when not a valid date */
 void date_format (gint32 ymd, char buf[11]);
 
@@ -261,6 +328,8 @@ struct _EmbargoRule {
   const char *id, *title, *regime, *authority, *citation, *source_url, *unverified;
   const char *message, *notes, *superseded_by, *from_text, *until_text, *source_name;
   const char *source_ref; /* "source_name:line", for decisions */
+  /* the rule as decisions render it, encoded once by yajl (decision_encode_ruleset) */
+  const char *json_full, *json_ref, *json_id;
   gint32 from, until;
   EmbargoOutcome effect;
   gint priority;
@@ -323,6 +392,7 @@ struct _EmbargoRuleset {
   guint32 npath_slots;   /* slots given to transaction and item paths (<= PATH_SLOTS) */
   char digest[7 + 64 + 1];
   Index *index;
+  const char *json_ruleset; /* {"digest": ..., "rules": N}, encoded once */
   GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
 };
 
@@ -464,6 +534,9 @@ EmbargoDecision *decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 
                                  const ItemRec *items, guint32 nitems, const MatchRec *matches,
                                  guint32 nmatches, const guint8 *regime_outcomes,
                                  EmbargoOutcome outcome, const EmbargoRule *rule);
+/* Encodes, once per rule set, the parts of the decision JSON that do not change between
+ * decisions: each rule's object, reference and id, and the rule set's own object. */
+void decision_encode_ruleset (EmbargoRuleset *rs);
 /* Writes the decision JSON into GEN, a yajl_gen ready for a new value. */
 void decision_write_json (const EmbargoDecision *d, void *gen);
 void decision_set_message (EmbargoDecision *d, char *message);          /* takes ownership */

@@ -167,7 +167,7 @@ alias_holds (const Op *op, const Cond *c, const EvalCtx *ctx)
                          : c->path.scope == SCOPE_PARTY ? ctx->party
                          : c->path.scope == SCOPE_ITEM  ? ctx->item
                                                         : ctx->root;
-  const DocNode *aliases = doc_get (owner, "aliases");
+  const DocNode *aliases = doc_key (owner, KEY_ALIASES);
   if (aliases == NULL || aliases->kind != DOC_LIST)
     return FALSE;
   for (guint32 i = 0; i < aliases->u.list.n; i++)
@@ -258,8 +258,8 @@ test_eval (const Cond *c, EvalCtx *ctx)
   if (screens_party (c))
     {
       /* Without a name, aliases or owners there is nothing to screen: a missing fact. */
-      const DocNode *aliases = doc_get (ctx->party, "aliases");
-      const DocNode *owners = doc_get (ctx->party, "owners");
+      const DocNode *aliases = doc_key (ctx->party, KEY_ALIASES);
+      const DocNode *owners = doc_key (ctx->party, KEY_OWNERS);
       if (v || (aliases && aliases->kind == DOC_LIST && aliases->u.list.n)
           || (owners && owners->kind == DOC_LIST && owners->u.list.n))
         return screen_test_eval (c, v, ctx);
@@ -312,7 +312,7 @@ static Tri
 owners_of_eval (const Cond *c, const DocNode *party, const char *role, guint depth,
                 EvalCtx *ctx)
 {
-  const DocNode *owners = doc_get (party, "owners");
+  const DocNode *owners = doc_key (party, KEY_OWNERS);
   if (owners == NULL || owners->kind != DOC_LIST || depth > 16)
     return TRI_FALSE;
   Tri res = TRI_FALSE;
@@ -351,7 +351,8 @@ any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
     {
       if (!(roles & (1u << r)))
         continue;
-      const DocNode *p = doc_get (ctx->root, role_names[r]);
+      static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
+      const DocNode *p = doc_key (ctx->root, role_keys[r]);
       if (p == NULL)
         continue;
       guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
@@ -592,7 +593,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
   if (!txn->validated && !embargo_transaction_validate (txn, error))
     return NULL;
   const DocNode *root = txn->doc->root;
-  gint32 date = doc_get (root, "date")->u.sc.date;
+  gint32 date = doc_key (root, KEY_DATE)->u.sc.date;
   if (options && options->as_of)
     {
       date = date_parse (options->as_of, strlen (options->as_of));
@@ -603,7 +604,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
           return NULL;
         }
     }
-  const DocNode *items = doc_get (root, "items");
+  const DocNode *items = doc_key (root, KEY_ITEMS);
   guint32 nitems = items->u.list.n;
 
   guint32 txn_store[64], cand_store[256];
@@ -705,7 +706,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
         best->status = EMBARGO_MATCH_DECISIVE;
 
       ItemRec *ir = &irec[it];
-      const DocNode *idn = doc_get (item, "id");
+      const DocNode *idn = doc_key (item, KEY_ID);
       ir->id = idn->u.sc.s;
       ir->id_len = idn->u.sc.len;
       ir->outcome = best ? best->effect : EMBARGO_OUTCOME_ALLOW;
@@ -719,7 +720,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
     }
 
   screen_ctx_clear (&ctx);
-  EmbargoDecision *d = decision_build (rs, doc_get (root, "id")->u.sc.s, date, irec, nitems,
+  EmbargoDecision *d = decision_build (rs, doc_key (root, KEY_ID)->u.sc.s, date, irec, nitems,
                                        m.v, m.n, regime_sev, outcome, deciding);
 
   /* Rare paths: facts that were missing, and the message. */

@@ -55,12 +55,6 @@ pair_hash (guint32 ha, guint32 hb)
   return (ha * 0x9E3779B1u) ^ hb;
 }
 
-static guint
-key_hash (gconstpointer k)
-{
-  return ((const Key *) k)->hash;
-}
-
 static gboolean
 key_equal (gconstpointer x, gconstpointer y)
 {
@@ -68,22 +62,6 @@ key_equal (gconstpointer x, gconstpointer y)
   return p->alen == q->alen && p->blen == q->blen && memcmp (p->a, q->a, p->alen) == 0
          && (p->blen == 0 || memcmp (p->b, q->b, p->blen) == 0);
 }
-
-/* One entry of the index: rules filed under the values of A, or of the pair (A, B). */
-typedef struct {
-  const Path *a, *b;   /* b is NULL for a single field */
-  GHashTable *eq;      /* Key -> Bucket: the last field's value in full */
-  GHashTable *prefix;  /* Key -> Bucket: a prefix of the last field's value */
-  guint64 prefix_lens; /* bit L set: some prefix of length L is indexed */
-  Bucket missing;      /* rules to add when a field is absent */
-} Entry;
-
-struct Index {
-  GPtrArray *txn_entries;  /* Entry*: only transaction-level fields */
-  GPtrArray *item_entries; /* Entry*: at least one item-level field */
-  Bucket always;
-  guint32 nrules, npairs;
-};
 
 static void
 bucket_add (Bucket *b, guint32 v)
@@ -99,12 +77,89 @@ bucket_add (Bucket *b, guint32 v)
 }
 
 static void
-bucket_free (gpointer p)
+bucket_free (Bucket *b)
 {
-  Bucket *b = p;
   g_free (b->v);
   g_free (b);
 }
+
+/* Buckets by key: open addressing with linear probing over (hash, bucket) slots, kept
+ * at most half full. A lookup touches one slot array and, on a matching hash, one
+ * bucket; GLib's GHashTable cost twice as much here (two calls through function
+ * pointers, three arrays). */
+typedef struct {
+  guint32 hash;
+  Bucket *b;
+} Slot;
+
+typedef struct {
+  Slot *slots;
+  guint32 mask; /* capacity - 1, a power of two minus one */
+  guint32 n;
+} Table;
+
+static Bucket *
+table_lookup (const Table *t, const Key *k)
+{
+  if (t->n == 0)
+    return NULL;
+  for (guint32 i = k->hash & t->mask;; i = (i + 1) & t->mask)
+    {
+      const Slot *s = &t->slots[i];
+      if (s->b == NULL)
+        return NULL;
+      if (s->hash == k->hash && key_equal (&s->b->key, k))
+        return s->b;
+    }
+}
+
+static void
+table_put (Table *t, Bucket *b)
+{
+  if (2 * (t->n + 1) > t->mask + 1)
+    {
+      guint32 cap = t->slots ? 2 * (t->mask + 1) : 16;
+      Slot *old = t->slots;
+      guint32 old_cap = t->slots ? t->mask + 1 : 0;
+      t->slots = g_new0 (Slot, cap);
+      t->mask = cap - 1;
+      t->n = 0;
+      for (guint32 i = 0; i < old_cap; i++)
+        if (old[i].b)
+          table_put (t, old[i].b);
+      g_free (old);
+    }
+  guint32 i = b->key.hash & t->mask;
+  while (t->slots[i].b)
+    i = (i + 1) & t->mask;
+  t->slots[i] = (Slot) { b->key.hash, b };
+  t->n++;
+}
+
+static void
+table_clear (Table *t)
+{
+  for (guint32 i = 0; t->slots && i <= t->mask; i++)
+    if (t->slots[i].b)
+      bucket_free (t->slots[i].b);
+  g_free (t->slots);
+}
+
+/* One entry of the index: rules filed under the values of A, or of the pair (A, B). */
+typedef struct {
+  const Path *a, *b;   /* b is NULL for a single field */
+  Table eq;            /* the last field's value in full */
+  Table prefix;        /* a prefix of the last field's value */
+  guint64 prefix_lens; /* bit L set: some prefix of length L is indexed */
+  Bucket missing;      /* rules to add when a field is absent */
+} Entry;
+
+struct Index {
+  GPtrArray *txn_entries;  /* Entry*: only transaction-level fields */
+  GPtrArray *item_entries; /* Entry*: at least one item-level field */
+  Bucket always;
+  guint32 nrules, npairs;
+};
 
 static gboolean
 same_path (const Path *a, const Path *b)
@@ -276,8 +331,6 @@ entry_for (Index *ix, const Path *a, const Path *b)
   Entry *e = g_new0 (Entry, 1);
   e->a = a;
   e->b = b;
-  e->eq = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
-  e->prefix = g_hash_table_new_full (key_hash, key_equal, NULL, bucket_free);
   g_ptr_array_add (arr, e);
   if (b)
     ix->npairs++;
@@ -296,15 +349,15 @@ typedef struct {
 static void
 file_bucket (Filing *fl, const char *a, guint32 alen, const char *b, guint32 blen)
 {
-  GHashTable *ht = fl->last_prefix ? fl->e->prefix : fl->e->eq;
+  Table *ht = fl->last_prefix ? &fl->e->prefix : &fl->e->eq;
   Key k = { a, b, alen, blen, 0 };
   k.hash = b ? pair_hash (str_hash (a, alen), str_hash (b, blen)) : str_hash (a, alen);
-  Bucket *bk = g_hash_table_lookup (ht, &k);
+  Bucket *bk = table_lookup (ht, &k);
   if (bk == NULL)
     {
       bk = g_new0 (Bucket, 1);
       bk->key = k;
-      g_hash_table_insert (ht, &bk->key, bk);
+      table_put (ht, bk);
     }
   bucket_add (bk, fl->rule);
   if (fl->last_prefix)
@@ -425,8 +478,8 @@ static void
 entry_free (gpointer p)
 {
   Entry *e = p;
-  g_hash_table_destroy (e->eq);
-  g_hash_table_destroy (e->prefix);
+  table_clear (&e->eq);
+  table_clear (&e->prefix);
   g_free (e->missing.v);
   g_free (e);
 }
@@ -486,11 +539,11 @@ lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
   const char *a = first ? first->u.sc.s : v->u.sc.s;
   guint32 alen = first ? first->u.sc.len : v->u.sc.len;
   guint32 ha = first ? first->u.sc.hash : 0;
-  if (g_hash_table_size (e->eq))
+  if (e->eq.n)
     {
       Key k = { a, first ? v->u.sc.s : NULL, alen, first ? v->u.sc.len : 0,
                 first ? pair_hash (ha, v->u.sc.hash) : v->u.sc.hash };
-      append_bucket (out, g_hash_table_lookup (e->eq, &k));
+      append_bucket (out, table_lookup (&e->eq, &k));
     }
   guint64 lens = e->prefix_lens;
   if (lens == 0)
@@ -504,7 +557,7 @@ lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
         {
           Key p = first ? (Key) { a, v->u.sc.s, alen, len, pair_hash (ha, h) }
                         : (Key) { v->u.sc.s, NULL, len, 0, h };
-          append_bucket (out, g_hash_table_lookup (e->prefix, &p));
+          append_bucket (out, table_lookup (&e->prefix, &p));
         }
     }
 }
@@ -575,7 +628,7 @@ index_describe (const Index *ix, GString *out)
           const Entry *e = g_ptr_array_index (arr, i);
           g_string_append_printf (out, "%s%s%s: %u values, %u prefixes, %u if missing\n",
                                   e->a->text, e->b ? " + " : "", e->b ? e->b->text : "",
-                                  g_hash_table_size (e->eq), g_hash_table_size (e->prefix),
+                                  e->eq.n, e->prefix.n,
                                   e->missing.n);
         }
     }

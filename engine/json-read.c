@@ -22,10 +22,13 @@ typedef struct {
   const char *data;
   gsize len;
   guint32 first_line;
-  GPtrArray *stack;
-  GPtrArray *keys; /* pending key (&key, or NULL) per open map */
+  /* Open collections and, for each, its pending key (&key, or NULL): the default depth
+   * limit fits in the builder itself, so parsing a transaction allocates nothing here. */
+  DocNode **stack, **keys;
+  guint32 depth, cap;
+  DocNode *stack_store[65], *keys_store[65];
   DocNode key;      /* the one key that can be pending at a time */
-  GString *key_text;
+  GString *key_text; /* an escaped key's decoded text; created when first needed */
   DocNode *root;
   GError *err;     /* a limit or duplicate-key error raised from a callback */
 } JsonBuilder;
@@ -124,18 +127,18 @@ fail_at (JsonBuilder *b, EmbargoLoadError code, const DocNode *n, const char *fm
 static int
 attach (JsonBuilder *b, DocNode *n)
 {
-  if (b->stack->len == 0)
+  if (b->depth == 0)
     {
       b->root = n;
       return 1;
     }
-  DocNode *top = g_ptr_array_index (b->stack, b->stack->len - 1);
+  DocNode *top = b->stack[b->depth - 1];
   if (top->kind == DOC_LIST)
     {
       doc_list_append (b->doc, top, n);
       return 1;
     }
-  DocNode **pending = (DocNode **) &b->keys->pdata[b->stack->len - 1];
+  DocNode **pending = &b->keys[b->depth - 1];
   DocNode *key = *pending;
   *pending = NULL;
   if (top->u.map.n >= MAX_MAP_KEYS)
@@ -234,13 +237,15 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
   const char *key = (const char *) s;
   if (!(key >= b->data && key + len <= b->data + b->len))
     {
+      if (b->key_text == NULL)
+        b->key_text = g_string_sized_new (64);
       g_string_truncate (b->key_text, 0);
       g_string_append_len (b->key_text, key, len);
       key = b->key_text->str;
     }
   k->u.sc.s = key; /* not NUL-terminated: use with u.sc.len */
   k->u.sc.len = (guint32) len;
-  b->keys->pdata[b->stack->len - 1] = k;
+  b->keys[b->depth - 1] = k;
   return 1;
 }
 
@@ -248,7 +253,7 @@ static int
 open_collection (JsonBuilder *b, DocKind kind)
 {
   DocNode *n = new_node (b, kind, FALSE);
-  if (b->stack->len >= b->lim->max_depth)
+  if (b->depth >= b->lim->max_depth)
     {
       fail_at (b, EMBARGO_LOAD_ERROR_LIMIT, n, "nesting deeper than %u levels",
                b->lim->max_depth);
@@ -256,8 +261,20 @@ open_collection (JsonBuilder *b, DocKind kind)
     }
   if (!attach (b, n))
     return 0;
-  g_ptr_array_add (b->stack, n);
-  g_ptr_array_add (b->keys, NULL);
+  if (b->depth == b->cap)
+    {
+      /* Deeper than the built-in room (a raised depth limit): grow on the heap. */
+      guint32 cap = b->cap * 2;
+      DocNode **s = g_new (DocNode *, cap), **k = g_new (DocNode *, cap);
+      memcpy (s, b->stack, b->depth * sizeof *s);
+      memcpy (k, b->keys, b->depth * sizeof *k);
+      if (b->stack != b->stack_store)
+        g_free (b->stack), g_free (b->keys);
+      b->stack = s, b->keys = k, b->cap = cap;
+    }
+  b->stack[b->depth] = n;
+  b->keys[b->depth] = NULL;
+  b->depth++;
   return 1;
 }
 
@@ -277,8 +294,7 @@ static int
 on_end (void *ctx)
 {
   JsonBuilder *b = ctx;
-  g_ptr_array_set_size (b->stack, b->stack->len - 1);
-  g_ptr_array_set_size (b->keys, b->keys->len - 1);
+  b->depth--;
   return 1;
 }
 
@@ -304,8 +320,8 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
    * doubling blocks would leave up to half of the last one unused. */
   doc->arena.first = CLAMP (len * 10, 512, (gsize) 1 << 20);
   JsonBuilder b = { .doc = doc, .source = source, .lim = lim, .data = data, .len = len,
-                    .first_line = first_line, .stack = g_ptr_array_new (),
-                    .keys = g_ptr_array_new (), .key_text = g_string_sized_new (64) };
+                    .first_line = first_line };
+  b.stack = b.stack_store, b.keys = b.keys_store, b.cap = G_N_ELEMENTS (b.stack_store);
   b.h = yajl_alloc (&callbacks, NULL, &b);
   yajl_config (b.h, yajl_dont_validate_strings, 0);
 
@@ -341,9 +357,10 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
         }
     }
   yajl_free (b.h);
-  g_ptr_array_free (b.stack, TRUE);
-  g_ptr_array_free (b.keys, TRUE);
-  g_string_free (b.key_text, TRUE);
+  if (b.stack != b.stack_store)
+    g_free (b.stack), g_free (b.keys);
+  if (b.key_text)
+    g_string_free (b.key_text, TRUE);
   if (!ok)
     return NULL;
   doc->root = b.root ? b.root : doc_new_node (doc, DOC_NULL, 1, 1);

@@ -1353,6 +1353,7 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
 
   g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
   assign_path_slots (rs);
+  decision_encode_ruleset (rs);
   rs->index = index_build (rs);
   /* Screening indexes of the names lists, once: evaluation only reads them. */
   GHashTableIter lit;

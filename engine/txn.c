@@ -105,17 +105,17 @@ check_party (Check *c, const DocNode *p, const char *role)
   char f[96];
 #define F(key) (g_snprintf (f, sizeof f, "%s.%s", role, key), f)
   const DocNode *v;
-  if ((v = doc_get (p, "name")) && v->kind != DOC_NULL && !is_text (v))
+  if ((v = doc_key (p, KEY_NAME)) && v->kind != DOC_NULL && !is_text (v))
     bad (c, v, "'%s' must be text, not %s", F ("name"), doc_kind_name (v));
-  check_country (c, doc_get (p, "country"), role, "country", FALSE);
-  check_country (c, doc_get (p, "region"), role, "region", TRUE);
-  check_country (c, doc_get (p, "headquarters_country"), role, "headquarters_country", FALSE);
-  check_string_list (c, doc_get (p, "aliases"), role, "aliases");
-  check_string_list (c, doc_get (p, "tags"), role, "tags");
-  if ((v = doc_get (p, "ciio")) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
+  check_country (c, doc_key (p, KEY_COUNTRY), role, "country", FALSE);
+  check_country (c, doc_key (p, KEY_REGION), role, "region", TRUE);
+  check_country (c, doc_key (p, KEY_HEADQUARTERS_COUNTRY), role, "headquarters_country", FALSE);
+  check_string_list (c, doc_key (p, KEY_ALIASES), role, "aliases");
+  check_string_list (c, doc_key (p, KEY_TAGS), role, "tags");
+  if ((v = doc_key (p, KEY_CIIO)) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
     bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
          doc_kind_name (v));
-  if ((v = doc_get (p, "owners")) && v->kind != DOC_NULL)
+  if ((v = doc_key (p, KEY_OWNERS)) && v->kind != DOC_NULL)
     {
       if (v->kind != DOC_LIST)
         bad (c, v, "'%s' must be a list, not %s", F ("owners"), doc_kind_name (v));
@@ -128,11 +128,11 @@ check_party (Check *c, const DocNode *p, const char *role)
               bad (c, o, "'%s' must be a mapping (name, share_pct)", f);
             else
               {
-                check_number (c, doc_get (o, "share_pct"), f, "share_pct", 0, 100);
+                check_number (c, doc_key (o, KEY_SHARE_PCT), f, "share_pct", 0, 100);
               }
           }
     }
-  if ((v = doc_get (p, "facility")) && v->kind != DOC_NULL && v->kind != DOC_MAP)
+  if ((v = doc_key (p, KEY_FACILITY)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
     bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
 #undef F
 }
@@ -145,7 +145,7 @@ id_seen_before (const DocNode *items, guint32 i, const DocNode *id)
 {
   for (guint32 k = 0; k < i; k++)
     {
-      const DocNode *other = doc_get (items->u.list.v[k], "id");
+      const DocNode *other = doc_key (items->u.list.v[k], KEY_ID);
       if (other && doc_is_scalar (other) && other->u.sc.len == id->u.sc.len
           && memcmp (other->u.sc.s, id->u.sc.s, id->u.sc.len) == 0)
         return TRUE;
@@ -174,16 +174,16 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
       bad (c, it, "'%s' must be a mapping (id, eccn, ...), not %s", f, doc_kind_name (it));
       return;
     }
-  const DocNode *v = doc_get (it, "id");
+  const DocNode *v = doc_key (it, KEY_ID);
   if (!is_text (v))
     bad (c, v ? v : it, "'%s.id' is required: a string unique within the transaction", f);
   else if (ids ? !g_hash_table_add (ids, (gpointer) v->u.sc.s) : id_seen_before (items, i, v))
     bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
   char g[96];
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
-  if ((v = doc_get (it, "eccn")) && v->kind != DOC_NULL && !is_text (v))
+  if ((v = doc_key (it, KEY_ECCN)) && v->kind != DOC_NULL && !is_text (v))
     bad (c, v, "'%s' must be text, not %s", G ("eccn"), doc_kind_name (v));
-  if ((v = doc_get (it, "hs_code")) && v->kind != DOC_NULL)
+  if ((v = doc_key (it, KEY_HS_CODE)) && v->kind != DOC_NULL)
     {
       gboolean ok = is_text (v) && v->u.sc.len >= 6 && v->u.sc.len <= 10;
       for (guint32 k = 0; ok && k < v->u.sc.len; k++)
@@ -192,11 +192,11 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
         bad (c, v, "'%s' must be 6 to 10 digits, not '%s'", G ("hs_code"),
              doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
     }
-  check_country (c, doc_get (it, "origin"), f, "origin", FALSE);
-  check_number (c, doc_get (it, "us_content_pct"), f, "us_content_pct", 0, 100);
-  check_number (c, doc_get (it, "quantity"), f, "quantity", 0, 1e15);
-  check_number (c, doc_get (it, "unit_value"), f, "unit_value", 0, 1e15);
-  if ((v = doc_get (it, "attributes")) && v->kind != DOC_NULL && v->kind != DOC_MAP)
+  check_country (c, doc_key (it, KEY_ORIGIN), f, "origin", FALSE);
+  check_number (c, doc_key (it, KEY_US_CONTENT_PCT), f, "us_content_pct", 0, 100);
+  check_number (c, doc_key (it, KEY_QUANTITY), f, "quantity", 0, 1e15);
+  check_number (c, doc_key (it, KEY_UNIT_VALUE), f, "unit_value", 0, 1e15);
+  if ((v = doc_key (it, KEY_ATTRIBUTES)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
     bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
 #undef G
 }
@@ -214,34 +214,35 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
            "not %s", doc_kind_name (root));
       return FALSE;
     }
-  const DocNode *v = doc_get (root, "id");
+  const DocNode *v = doc_key (root, KEY_ID);
   if (!is_text (v))
     bad (&c, v ? v : root, "'id' is required: the transaction's identifier, as text");
-  v = doc_get (root, "date");
+  v = doc_key (root, KEY_DATE);
   if (v == NULL)
     bad (&c, root, "'date' is required: when the transaction takes place (YYYY-MM-DD)");
   else if (!v->is_date)
     bad (&c, v, "'date': '%s' is not a valid date (YYYY-MM-DD)",
          doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
-  v = doc_get (root, "destination");
+  v = doc_key (root, KEY_DESTINATION);
   if (v == NULL)
     bad (&c, root, "'destination' is required, with at least 'country'");
   else if (v->kind != DOC_MAP)
     bad (&c, v, "'destination' must be a mapping (country, region, city), not %s",
          doc_kind_name (v));
-  else if (doc_get (v, "country") == NULL)
+  else if (doc_key (v, KEY_COUNTRY) == NULL)
     bad (&c, v, "'destination.country' is required (ISO 3166-1 alpha-2)");
   else
     {
-      check_country (&c, doc_get (v, "country"), "destination", "country", FALSE);
-      check_country (&c, doc_get (v, "region"), "destination", "region", TRUE);
+      check_country (&c, doc_key (v, KEY_COUNTRY), "destination", "country", FALSE);
+      check_country (&c, doc_key (v, KEY_REGION), "destination", "region", TRUE);
     }
-  check_string_list (&c, doc_get (root, "end_use"), NULL, "end_use");
-  if (doc_get (root, "buyer") == NULL)
+  check_string_list (&c, doc_key (root, KEY_END_USE), NULL, "end_use");
+  if (doc_key (root, KEY_BUYER) == NULL)
     bad (&c, root, "'buyer' is required");
   for (guint r = 0; r < ROLE_COUNT; r++)
     {
-      const DocNode *p = doc_get (root, role_names[r]);
+      static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
+      const DocNode *p = doc_key (root, role_keys[r]);
       if (p == NULL || p->kind == DOC_NULL)
         continue;
       if (r == 4) /* intermediaries: a list of parties */
@@ -262,7 +263,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
       else
         check_party (&c, p, role_names[r]);
     }
-  v = doc_get (root, "items");
+  v = doc_key (root, KEY_ITEMS);
   if (v == NULL)
     bad (&c, root, "'items' is required: a list of at least one item");
   else if (v->kind != DOC_LIST || v->u.list.n == 0)
@@ -383,7 +384,7 @@ const char *
 embargo_transaction_get_id (const EmbargoTransaction *txn)
 {
   g_return_val_if_fail (txn != NULL, NULL);
-  const DocNode *v = doc_get (txn->doc->root, "id");
+  const DocNode *v = doc_key (txn->doc->root, KEY_ID);
   return is_text (v) ? v->u.sc.s : NULL;
 }
 
@@ -391,7 +392,7 @@ const char *
 embargo_transaction_get_date (const EmbargoTransaction *txn)
 {
   g_return_val_if_fail (txn != NULL, NULL);
-  const DocNode *v = doc_get (txn->doc->root, "date");
+  const DocNode *v = doc_key (txn->doc->root, KEY_DATE);
   return doc_is_scalar (v) && v->kind != DOC_NULL ? v->u.sc.s : NULL;
 }
 
@@ -558,7 +559,7 @@ embargo_transaction_add_item (EmbargoTransaction *txn, const char *item_id)
 {
   g_return_val_if_fail (txn != NULL, 0);
   g_return_val_if_fail (item_id != NULL, 0);
-  const DocNode *items = doc_get (txn->doc->root, "items");
+  const DocNode *items = doc_key (txn->doc->root, KEY_ITEMS);
   guint32 n = items && items->kind == DOC_LIST ? items->u.list.n : 0;
   g_autofree char *path = g_strdup_printf ("items.%u.id", n);
   embargo_transaction_set_string (txn, path, item_id, NULL);
