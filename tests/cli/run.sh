@@ -123,5 +123,11 @@ expect "a limit must be positive" 2 "--max-depth must be a positive number" -- \
 expect "an unreadable rule file is no decision" 2 "Input/output error \[E-IO\]" -- \
   "$bin" check --rules /proc/self/mem "$tmp/two-items.yaml"
 
+# Limits apply to every command that loads rules.
+expect "lint --max-rules" 1 'more than 3 rules \[E-LIMIT\]' -- "$bin" lint --max-rules 3 rules
+expect "test --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- "$bin" test --max-rules 3 rules
+expect "diff --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- \
+  "$bin" diff --max-rules 3 rules rules --corpus examples/micron-ciio.yaml
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

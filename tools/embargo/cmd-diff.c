@@ -179,6 +179,7 @@ typedef struct {
   EmbargoRuleset *rs[2];
   const char *as_of;
   LineResult *out;
+  const EmbargoLimits *limits; /* for each transaction of the corpus */
 } Work;
 
 static gboolean
@@ -211,7 +212,8 @@ replay (gpointer data)
         }
       g_snprintf (source, sizeof source, "%s (line %zu)", w->corpus_name, i + 1);
       GError *e = NULL;
-      EmbargoTransaction *txn = embargo_transaction_new_from_data (line, len, source, NULL, &e);
+      EmbargoTransaction *txn = embargo_transaction_new_from_data (line, len, source, w->limits,
+                                                                   &e);
       for (int side = 0; side < 2 && txn; side++)
         {
           EmbargoDecision *d = embargo_evaluate (w->rs[side], txn, &opts, &e);
@@ -525,7 +527,8 @@ free_results (LineResult *res, gsize n)
  * exit status. */
 static int
 replay_and_report (Side sides[2], const char *corpus, const char *as_of, int threads,
-                   const FailOn *fail_on_p, const char *fail_on_spec, ReportFormat format)
+                   const FailOn *fail_on_p, const char *fail_on_spec, ReportFormat format,
+                   const EmbargoLimits *limits)
 {
   const FailOn fail_on = *fail_on_p;
   g_autofree char *data = NULL;
@@ -552,7 +555,8 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   for (int t = 0; t < threads; t++)
     {
       work[t] = (Work) { corpus, data, (const gsize *) (void *) starts->data, nlines * t / threads,
-                         nlines * (t + 1) / threads, { sides[0].rs, sides[1].rs }, as_of, res };
+                         nlines * (t + 1) / threads, { sides[0].rs, sides[1].rs }, as_of, res,
+                         limits };
       pool[t] = t ? g_thread_new ("diff", replay, &work[t]) : NULL;
     }
   replay (&work[0]);
@@ -652,6 +656,8 @@ cmd_diff (int argc, char **argv)
   g_autoptr (GOptionContext) ctx =
     g_option_context_new ("BASE HEAD — decisions two rule sets make differently");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  CliLimits limit_opts;
+  cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
     ctx, "BASE and HEAD are rule files or directories, or git revisions of one:\n"
          "git:REV:PATH (or REV:PATH when no such file exists), written out with git archive.\n"
@@ -670,6 +676,9 @@ cmd_diff (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  EmbargoLimits limits;
+  if (!cli_limits_apply (&limit_opts, &limits))
+    return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
   unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB;
   if (format_name && !report_format_parse ("diff", format_name, allowed, &format))
@@ -694,10 +703,11 @@ cmd_diff (int argc, char **argv)
       if (!side_open (&sides[s], argv[1 + s]))
         goto out;
       char *paths[] = { sides[s].path, NULL };
-      if ((sides[s].rs = cli_load_rules (paths)) == NULL)
+      if ((sides[s].rs = cli_load_rules_limited (paths, &limits)) == NULL)
         goto out;
     }
-  status = replay_and_report (sides, corpus, as_of, threads, &fail_on, fail_on_spec, format);
+  status = replay_and_report (sides, corpus, as_of, threads, &fail_on, fail_on_spec, format,
+                              &limits);
 
 out:
   side_clear (&sides[0]);

@@ -132,6 +132,8 @@ cmd_lint (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — find problems in rule files");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  CliLimits limit_opts;
+  cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
     ctx, "Reports what the loader rejects (E- codes) and, when the rules load, what is\n"
          "well-formed but probably wrong (W- and N- codes): shadowed rules, exceptions\n"
@@ -150,6 +152,9 @@ cmd_lint (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  EmbargoLimits limits;
+  if (!cli_limits_apply (&limit_opts, &limits))
+    return EXIT_NO_DECISION;
   EmbargoSeverity level = EMBARGO_SEVERITY_WARNING;
   if (level_name && !report_level_parse (level_name, &level))
     {
@@ -171,7 +176,7 @@ cmd_lint (int argc, char **argv)
     }
 
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  EmbargoLoader *ld = embargo_loader_new (NULL);
+  EmbargoLoader *ld = embargo_loader_new (&limits);
   for (int i = 1; i < argc; i++)
     {
       GError *le = NULL;

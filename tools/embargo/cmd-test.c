@@ -211,6 +211,8 @@ cmd_test (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — run the rules' test cases");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  CliLimits limit_opts;
+  cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
     ctx, "Runs every *.tests.yaml file under each PATH against the rules under the same\n"
          "PATHs (or --rules), and reports each failing case with expected vs got.\n\n"
@@ -226,6 +228,9 @@ cmd_test (int argc, char **argv)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  EmbargoLimits limits;
+  if (!cli_limits_apply (&limit_opts, &limits))
+    return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
   if (format_name && !report_format_parse ("test", format_name, REPORT_ALL_FORMATS, &format))
     return EXIT_NO_DECISION;
@@ -246,7 +251,8 @@ cmd_test (int argc, char **argv)
       fprintf (stderr, "embargo test: error: no rules to test: give a rule PATH or --rules\n");
       return EXIT_NO_DECISION;
     }
-  EmbargoRuleset *rs = cli_load_rules (rules ? rules : (char **) rule_paths->pdata);
+  EmbargoRuleset *rs = cli_load_rules_limited (rules ? rules : (char **) rule_paths->pdata,
+                                               &limits);
   if (rs == NULL)
     return EXIT_NO_DECISION;
 
