@@ -592,6 +592,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
 
   if (!txn->validated && !embargo_transaction_validate (txn, error))
     return NULL;
+  arena_prefetch (&txn->doc->arena);
   const DocNode *root = txn->doc->root;
   gint32 date = doc_key (root, KEY_DATE)->u.sc.date;
   if (options && options->as_of)
