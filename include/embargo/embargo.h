@@ -467,6 +467,8 @@ typedef struct {
   const EmbargoRule *lifted_by;
 } EmbargoMatch;
 
+/* Number of matches, and match INDEX (borrowed; NULL when out of range), grouped by item
+ * in item order, and within an item in rule load order. */
 EMBARGO_API gsize embargo_decision_get_match_count (const EmbargoDecision *decision);
 EMBARGO_API const EmbargoMatch *embargo_decision_get_match (const EmbargoDecision *decision,
                                                             gsize index);
@@ -479,6 +481,8 @@ typedef struct {
   const char *field;
 } EmbargoMissing;
 
+/* Number of missing facts, and fact INDEX (borrowed; NULL when out of range). Lifted
+ * rules report none. */
 EMBARGO_API gsize embargo_decision_get_missing_count (const EmbargoDecision *decision);
 EMBARGO_API const EmbargoMissing *embargo_decision_get_missing (const EmbargoDecision *decision,
                                                                 gsize index);
@@ -780,6 +784,7 @@ EMBARGO_API EmbargoScreenResult *embargo_screener_screen (EmbargoScreener *s,
                                                           const EmbargoScreenQuery *query,
                                                           GError **error);
 
+/* Number of candidates (0 for none). */
 EMBARGO_API gsize embargo_screen_result_get_count (const EmbargoScreenResult *r);
 /* Candidate INDEX (borrowed), or NULL when out of range. */
 EMBARGO_API const EmbargoScreenCandidate *embargo_screen_result_get (const EmbargoScreenResult *r,
