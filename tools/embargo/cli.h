@@ -50,6 +50,12 @@ void cli_add_limit_options (GOptionContext *ctx, CliLimits *opts);
  * is not a positive number. */
 gboolean cli_limits_apply (const CliLimits *opts, EmbargoLimits *out);
 
+/* Parses the options of COMMAND ("check", ...) and, when LIMIT_OPTS is not NULL, turns
+ * the --max-* options into *LIMITS. Prints what is wrong and returns FALSE when the
+ * command cannot run (exit status 2). */
+gboolean cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *command,
+                            const CliLimits *limit_opts, EmbargoLimits *limits);
+
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
 

@@ -147,14 +147,8 @@ cmd_check (int argc, char **argv)
          "  cat order.yaml | embargo check -\n\n"
          "Exit status: 0 allow, 1 review/license_required/deny, 2 no decision.");
   GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo check: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
   EmbargoLimits limits;
-  if (!cli_limits_apply (&limit_opts, &limits))
+  if (!cli_parse_options (ctx, &argc, &argv, "check", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   gboolean json = FALSE;
   if (format && strcmp (format, "json") == 0)

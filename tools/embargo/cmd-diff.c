@@ -669,15 +669,8 @@ cmd_diff (int argc, char **argv)
          "  embargo diff old-rules/ rules/ --corpus orders.jsonl --fail-on any --format json\n\n"
          "Exit status: 0 no change that --fail-on names, 1 such changes, 2 the diff could not\n"
          "run (rules that do not load, a corpus line that cannot be decided).");
-  GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo diff: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
   EmbargoLimits limits;
-  if (!cli_limits_apply (&limit_opts, &limits))
+  if (!cli_parse_options (ctx, &argc, &argv, "diff", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
   unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB;

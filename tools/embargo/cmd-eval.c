@@ -155,14 +155,8 @@ cmd_eval (int argc, char **argv)
          "Exit status: 0 every transaction allowed, 1 some were not (review,\n"
          "license_required, deny), 2 a line or the input could not be decided.");
   GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo eval: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
   EmbargoLimits limits;
-  if (!cli_limits_apply (&limit_opts, &limits))
+  if (!cli_parse_options (ctx, &argc, &argv, "eval", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   if (argc > 2 || threads < 0 || threads > 1024)
     {

@@ -146,14 +146,8 @@ cmd_lint (int argc, char **argv)
          "Exit status: 0 no finding at --level or above, 1 findings, 2 lint could not run\n"
          "(a path that does not exist, a bad option).");
   GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo lint: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
   EmbargoLimits limits;
-  if (!cli_limits_apply (&limit_opts, &limits))
+  if (!cli_parse_options (ctx, &argc, &argv, "lint", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   EmbargoSeverity level = EMBARGO_SEVERITY_WARNING;
   if (level_name && !report_level_parse (level_name, &level))

@@ -194,12 +194,8 @@ cmd_screen (int argc, char **argv)
          "of the matches: the rules using a rule-file list decide it, SDN and CSL entries\n"
          "deny. Exit status: 0 allow, 1 review or worse, 2 no decision.");
   GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo screen: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
+  if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL))
+    return EXIT_NO_DECISION;
   if (argc != 2)
     {
       fprintf (stderr, "embargo screen: error: give one NAME (quote names with spaces)\n");

@@ -222,14 +222,8 @@ cmd_test (int argc, char **argv)
          "Exit status: 0 every case passed, 1 a case failed or coverage is too low,\n"
          "2 the tests could not run (rules or cases that do not load).");
   GError *e = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &e))
-    {
-      fprintf (stderr, "embargo test: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
   EmbargoLimits limits;
-  if (!cli_limits_apply (&limit_opts, &limits))
+  if (!cli_parse_options (ctx, &argc, &argv, "test", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
   if (format_name && !report_format_parse ("test", format_name, REPORT_ALL_FORMATS, &format))

@@ -189,3 +189,17 @@ cli_use_color (FILE *f, const char *mode)
   const char *term = g_getenv ("TERM");
   return isatty (fileno (f)) && !(term && strcmp (term, "dumb") == 0);
 }
+
+gboolean
+cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *command,
+                   const CliLimits *limit_opts, EmbargoLimits *limits)
+{
+  GError *e = NULL;
+  if (!g_option_context_parse (ctx, argc, argv, &e))
+    {
+      fprintf (stderr, "embargo %s: error: %s\n", command, e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+  return limit_opts == NULL || cli_limits_apply (limit_opts, limits);
+}
