@@ -6,25 +6,9 @@
 set -u
 bin=$1
 src=$2
-pass=0
-fail=0
 skipped=0
-
-# expect NAME STATUS PATTERN-IN-OUTPUT -- COMMAND...
-expect() {
-  local name=$1 want=$2 pattern=$3
-  shift 4
-  local out
-  out=$("$@" 2>&1)
-  local got=$?
-  if [[ $got -eq $want ]] && grep -qE -- "$pattern" <<<"$out"; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    echo "FAIL $name: exit $got (want $want), output lacks /$pattern/:"
-    sed 's/^/    /' <<<"$out"
-  fi
-}
+# shellcheck source=expect.sh
+source "$(dirname "$0")/expect.sh"
 
 cd "$src" || exit 2
 
