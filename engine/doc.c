@@ -85,12 +85,6 @@ arena_strndup (Arena *a, const char *s, gsize len)
   return p;
 }
 
-char *
-arena_strdup (Arena *a, const char *s)
-{
-  return s ? arena_strndup (a, s, strlen (s)) : NULL;
-}
-
 /* FNV-1a: short keys, no seed needed (no hash flooding concern: keys come from the
  * rule set, and a transaction only looks them up). */
 guint32

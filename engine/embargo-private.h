@@ -37,7 +37,6 @@ char *arena_strndup (Arena *a, const char *s, gsize len);
  * are read by chasing pointers, and fetching its lines in parallel first turns a chain
  * of cache misses into one wait. */
 void arena_prefetch (const Arena *a);
-char *arena_strdup (Arena *a, const char *s);
 
 /* ---- documents ---- */
 
@@ -408,8 +407,6 @@ void index_free (Index *ix);
  * candidates hold for every item; each item adds its own. */
 void index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 void index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
-/* statistics for docs and benchmarks */
-void index_describe (const Index *ix, GString *out);
 
 /* eval.c: three-valued evaluation of one condition */
 typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;

@@ -158,7 +158,6 @@ struct Index {
   GPtrArray *txn_entries;  /* Entry*: only transaction-level fields */
   GPtrArray *item_entries; /* Entry*: at least one item-level field */
   Bucket always;
-  guint32 nrules, npairs;
 };
 
 static gboolean
@@ -332,8 +331,6 @@ entry_for (Index *ix, const Path *a, const Path *b)
   e->a = a;
   e->b = b;
   g_ptr_array_add (arr, e);
-  if (b)
-    ix->npairs++;
   return e;
 }
 
@@ -412,7 +409,6 @@ index_build (EmbargoRuleset *rs)
   Index *ix = g_new0 (Index, 1);
   ix->txn_entries = g_ptr_array_new ();
   ix->item_entries = g_ptr_array_new ();
-  ix->nrules = rs->nrules;
 
   Counting k = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, FALSE, 0 };
   for (guint32 r = 0; r < rs->nrules; r++)
@@ -613,23 +609,4 @@ void
 index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out)
 {
   lookup_entries (ix->item_entries, ctx, out);
-}
-
-void
-index_describe (const Index *ix, GString *out)
-{
-  g_string_append_printf (out, "%u rules, %u always evaluated, %u paired entries\n", ix->nrules,
-                          ix->always.n, ix->npairs);
-  for (int s = 0; s < 2; s++)
-    {
-      const GPtrArray *arr = s ? ix->item_entries : ix->txn_entries;
-      for (guint i = 0; i < arr->len; i++)
-        {
-          const Entry *e = g_ptr_array_index (arr, i);
-          g_string_append_printf (out, "%s%s%s: %u values, %u prefixes, %u if missing\n",
-                                  e->a->text, e->b ? " + " : "", e->b ? e->b->text : "",
-                                  e->eq.n, e->prefix.n,
-                                  e->missing.n);
-        }
-    }
 }
