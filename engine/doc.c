@@ -85,6 +85,19 @@ arena_strndup (Arena *a, const char *s, gsize len)
   return p;
 }
 
+int
+cmp_strp (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+cmp_u32 (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return x < y ? -1 : x > y;
+}
+
 /* FNV-1a: short keys, no seed needed (no hash flooding concern: keys come from the
  * rule set, and a transaction only looks them up). */
 guint32

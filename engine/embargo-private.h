@@ -89,6 +89,11 @@ typedef struct {
   guint32 first_line;
 } Doc;
 
+/* Comparators for qsort() and g_ptr_array_sort(): strings through a pointer to them,
+ * and guint32 values. */
+int cmp_strp (const void *a, const void *b);
+int cmp_u32 (const void *a, const void *b);
+
 guint32 str_hash (const char *s, gsize len);
 /* A small non-zero number for each key the transaction contract names ("buyer",
  * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare

@@ -521,13 +521,6 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item,
 
 /* ---- evaluation ---- */
 
-static int
-cmp_u32 (const void *a, const void *b)
-{
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-  return x < y ? -1 : x > y;
-}
-
 /* Candidates are few (a handful to a few dozen): insertion sort beats qsort's calls
  * through a function pointer and its scratch allocation; qsort for the rare long list. */
 static void

@@ -50,12 +50,6 @@ collect (const char *dir, const char *rel, GPtrArray *out, guint depth, GError *
   return ok;
 }
 
-static int
-cmp_path (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* Every failure here is also recorded in the loader (loader_report), so that
  * embargo_loader_finish() fails even for a caller that ignores this error. */
 static gboolean
@@ -110,7 +104,7 @@ embargo_loader_add_path (EmbargoLoader *loader, const char *path, GError **error
       g_propagate_error (error, e);
       return FALSE;
     }
-  g_ptr_array_sort (files, (GCompareFunc) cmp_path);
+  g_ptr_array_sort (files, (GCompareFunc) cmp_strp);
   gboolean ok = TRUE;
   for (guint i = 0; i < files->len; i++)
     {

@@ -1135,13 +1135,6 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
 
 /* ---- the whole rule set ---- */
 
-static gint
-cmp_u32 (gconstpointer a, gconstpointer b)
-{
-  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
-  return x < y ? -1 : x > y;
-}
-
 static void
 resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
 {
@@ -1245,12 +1238,6 @@ cmp_rank (gconstpointer a, gconstpointer b)
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static gint
-cmp_str (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 EmbargoRuleset *
 embargo_loader_finish (EmbargoLoader *loader, GError **error)
 {
@@ -1344,7 +1331,7 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
   g_hash_table_iter_init (&it, seen);
   while (g_hash_table_iter_next (&it, &key, NULL))
     rs->regimes[k++] = key;
-  qsort (rs->regimes, rs->nregimes, sizeof *rs->regimes, cmp_str);
+  qsort (rs->regimes, rs->nregimes, sizeof *rs->regimes, cmp_strp);
   g_hash_table_destroy (seen);
   for (guint32 i = 0; i < rs->nrules; i++)
     for (guint32 j = 0; j < rs->nregimes; j++)

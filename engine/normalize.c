@@ -34,12 +34,6 @@ is_legal_form (const char *tok)
   return FALSE;
 }
 
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 char *
 embargo_name_normalize (const char *name, gssize len)
 {
@@ -111,6 +105,6 @@ embargo_name_normalize (const char *name, gssize len)
     if (toks[i][0] != '\0' && (kept == 0 || !is_legal_form (toks[i])))
       out[k++] = toks[i];
   out[k] = NULL;
-  qsort (out, k, sizeof *out, cmp_str);
+  qsort (out, k, sizeof *out, cmp_strp);
   return g_strjoinv (" ", (char **) out);
 }

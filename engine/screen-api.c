@@ -215,12 +215,6 @@ add_names_list (EmbargoScreener *s, const EmbargoRuleset *rs, const EList *l)
     }
 }
 
-static int
-cmp_str_ptr (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 gboolean
 embargo_screener_add_ruleset (EmbargoScreener *s, EmbargoRuleset *rs, const char *list_id,
                               GError **error)
@@ -243,7 +237,7 @@ embargo_screener_add_ruleset (EmbargoScreener *s, EmbargoRuleset *rs, const char
   /* Every names list, in id order so that entry order (and ties) are stable. */
   g_autofree gpointer *ids = g_hash_table_get_keys_as_array (rs->lists, NULL);
   guint n = g_hash_table_size (rs->lists);
-  qsort (ids, n, sizeof *ids, cmp_str_ptr);
+  qsort (ids, n, sizeof *ids, cmp_strp);
   for (guint i = 0; i < n; i++)
     {
       const EList *l = g_hash_table_lookup (rs->lists, ids[i]);

@@ -329,12 +329,6 @@ expect_outcome (GString *f, const char *what, const DocNode *want, EmbargoOutcom
                             embargo_outcome_to_string (got));
 }
 
-static gint
-cmp_pstr (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 static const char *
 scalar_text (const DocNode *n)
 {
@@ -349,7 +343,7 @@ expect_set (GString *f, const char *what, GPtrArray *want, GPtrArray *got)
   GPtrArray *arrs[2] = { want, got };
   for (int k = 0; k < 2; k++)
     {
-      g_ptr_array_sort (arrs[k], cmp_pstr);
+      g_ptr_array_sort (arrs[k], cmp_strp);
       for (guint q = 0; q < arrs[k]->len; q++)
         {
           const char *v = g_ptr_array_index (arrs[k], q);
