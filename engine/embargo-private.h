@@ -400,6 +400,7 @@ struct _EmbargoRuleset {
   guint32 npath_slots;   /* slots given to transaction and item paths (<= PATH_SLOTS) */
   char digest[7 + 64 + 1];
   Index *index;
+  const struct Program **programs; /* by rule index (program.c) */
   const char *json_ruleset; /* {"digest": ..., "rules": N}, encoded once */
   GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
 };
@@ -415,6 +416,20 @@ void index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 
 /* eval.c: three-valued evaluation of one condition */
 typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;
+
+/* program.c: a rule compiled into one block for the evaluation loop. The header is
+ * here so that the loop can test the dates inline; the tests follow it. */
+typedef struct Program {
+  gint32 from, until; /* in force: from <= date < until; until 0: open */
+  guint16 ntests;     /* flat tests of top-level conjuncts */
+  guint16 ncomplex;   /* top-level conjuncts left as trees, for cond_eval() */
+  guint32 pad;
+} Program;
+/* Compiles every rule of RS into rs->programs (embargo_loader_finish()). */
+void programs_build (EmbargoRuleset *rs);
+/* The rule's `when` on CTX, exactly as cond_eval() would answer; CTX must have its
+ * slot caches (txn_vals...) and no missing or screening collectors. */
+Tri program_eval (const Program *p, EvalCtx *ctx);
 
 typedef struct ScreenRec ScreenRec;
 
@@ -443,6 +458,8 @@ struct EvalCtx {
 };
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
+/* Is TEXT a member of list L on DATE (names lists: by normalized name)? */
+gboolean list_has (const EList *l, const char *text, gsize len, gint32 date);
 
 /* screening.c: names lists screened with engine/screen.
  * One hit of a party name on a names list, for the decision's `screening` array. */
@@ -489,6 +506,9 @@ const DocNode *path_value (const Path *p, EvalCtx *ctx);
  * none): entry, list, party, matched, score, license_policy, citation. */
 char *render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                       const ScreenRec *match);
+
+/* suite.c: case INDEX's transaction, or NULL when it was not supplied (white-box tests). */
+const EmbargoTransaction *suite_get_transaction (const EmbargoSuite *suite, gsize index);
 
 /* Interning in a rule set's string chunk. */
 Str rs_intern (EmbargoRuleset *rs, const char *s, gsize len);

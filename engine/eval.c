@@ -86,7 +86,7 @@ in_force (const Interval *w, gint32 date)
   return (w->from == 0 || w->from <= date) && (w->until == 0 || date < w->until);
 }
 
-static gboolean
+gboolean
 list_has (const EList *l, const char *text, gsize len, gint32 date)
 {
   g_autofree char *norm = NULL;
@@ -635,6 +635,14 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       index_item_candidates (rs->index, &ctx, &cands);
       sort_u32 (cands.v, cands.n);
 
+      /* Every candidate's program is fetched at once, before the first is needed. */
+      for (guint32 k = 0; k < cands.n; k++)
+        {
+          const char *p = (const char *) rs->programs[cands.v[k]];
+          __builtin_prefetch (p);
+          __builtin_prefetch (p + 64);
+        }
+
       guint32 first = m.n;
       guint32 prev = G_MAXUINT32;
       for (guint32 k = 0; k < cands.n; k++)
@@ -643,11 +651,14 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
           if (ri == prev)
             continue;
           prev = ri;
-          const EmbargoRule *r = rs->rules[ri];
-          if (r->from > date || (r->until && date >= r->until))
+          const Program *p = rs->programs[ri];
+          if (p->from > date || (p->until && date >= p->until))
             continue;
-          Tri t = r->when ? cond_eval (r->when, &ctx) : TRI_TRUE;
-          if (t == TRI_FALSE || (t == TRI_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW))
+          Tri t = program_eval (p, &ctx);
+          if (t == TRI_FALSE)
+            continue;
+          const EmbargoRule *r = rs->rules[ri];
+          if (t == TRI_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW)
             continue;
           MatchRec *mr = match_push (&m);
           mr->rule = r;

@@ -1342,6 +1342,7 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
   assign_path_slots (rs);
   decision_encode_ruleset (rs);
   rs->index = index_build (rs);
+  programs_build (rs);
   /* Screening indexes of the names lists, once: evaluation only reads them. */
   GHashTableIter lit;
   gpointer lval;

@@ -241,6 +241,13 @@ embargo_suite_get_transaction_file (const EmbargoSuite *suite, gsize index)
   return CASE (suite, index)->txn_file;
 }
 
+const EmbargoTransaction *
+suite_get_transaction (const EmbargoSuite *suite, gsize index)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, NULL);
+  return CASE (suite, index)->txn;
+}
+
 gboolean
 embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char *data,
                                     gsize len, const char *source_name, GError **error)

@@ -1,7 +1,8 @@
 /* runner.c: the CUnit registry and main() shared by every test file.
  *
  * Usage: embargo-tests [SUITE...]   with no argument every suite runs; otherwise only
- * the suites named ("api", "cases", "hostile", "threads", "lint"), as the ThreadSanitizer run
+ * the suites named ("api", "cases", "hostile", "threads", "lint",
+ * "program"), as the ThreadSanitizer run
  * in tools/test.sh does. An unknown name is an error, not an empty pass. */
 #include "tests.h"
 
@@ -19,6 +20,7 @@ main (int argc, char **argv)
   register_api_tests ();
   register_hostile_tests ();
   register_lint_tests ();
+  register_program_tests ();
   for (int i = 1; i < argc; i++)
     if (CU_get_suite (argv[i]) == NULL)
       {
