@@ -83,10 +83,8 @@ bucket_free (Bucket *b)
   g_free (b);
 }
 
-/* Buckets by key: open addressing with linear probing over (hash, bucket) slots, kept
- * at most half full. A lookup touches one slot array and, on a matching hash, one
- * bucket; GLib's GHashTable cost twice as much here (two calls through function
- * pointers, three arrays). */
+/* Buckets by key while the index is built: open addressing with linear probing over
+ * (hash, bucket) slots, kept at most half full. */
 typedef struct {
   guint32 hash;
   Bucket *b;
@@ -143,13 +141,114 @@ table_clear (Table *t)
     if (t->slots[i].b)
       bucket_free (t->slots[i].b);
   g_free (t->slots);
+  memset (t, 0, sizeof *t);
+}
+
+/* The same buckets as evaluation reads them: by hash alone. Keys whose hashes collide
+ * share one slot holding the rules of both, which is still a superset of the rules
+ * that can apply (every candidate is evaluated in full), so a lookup compares no text
+ * and reads one slot, plus the rule list when it holds more than two rules. */
+typedef struct {
+  guint32 hash;
+  guint32 n; /* rules; 0: an empty slot */
+  union {
+    guint32 inl[2];  /* n <= 2 */
+    guint32 *v;      /* n > 2 */
+  } u;
+} HSlot;
+
+typedef struct {
+  HSlot *slots;
+  guint32 mask;
+  guint32 n;
+} HTable;
+
+static inline const guint32 *
+hslot_rules (const HSlot *s)
+{
+  return s->n <= G_N_ELEMENTS (s->u.inl) ? s->u.inl : s->u.v;
+}
+
+static const HSlot *
+htable_lookup (const HTable *t, guint32 hash)
+{
+  if (t->n == 0)
+    return NULL;
+  for (guint32 i = hash & t->mask;; i = (i + 1) & t->mask)
+    {
+      const HSlot *s = &t->slots[i];
+      if (s->n == 0)
+        return NULL;
+      if (s->hash == hash)
+        return s;
+    }
+}
+
+/* Adds the rules of B to slot S, keeping them ascending and distinct. */
+static void
+hslot_merge (HSlot *s, const Bucket *b)
+{
+  const guint32 *a = s->n ? hslot_rules (s) : NULL;
+  guint32 *out = g_new (guint32, s->n + b->n), n = 0, i = 0, j = 0;
+  while (i < s->n || j < b->n)
+    {
+      guint32 x = j == b->n || (i < s->n && a[i] < b->v[j]) ? a[i++] : b->v[j++];
+      if (n == 0 || out[n - 1] != x)
+        out[n++] = x;
+    }
+  if (s->n > G_N_ELEMENTS (s->u.inl))
+    g_free (s->u.v);
+  if (n <= G_N_ELEMENTS (s->u.inl))
+    {
+      memcpy (s->u.inl, out, n * sizeof *out);
+      g_free (out);
+    }
+  else
+    s->u.v = out;
+  s->n = n;
+}
+
+/* Freezes T into H and frees T. */
+static void
+htable_from (HTable *h, Table *t)
+{
+  memset (h, 0, sizeof *h);
+  if (t->n)
+    {
+      h->mask = t->mask;
+      h->slots = g_new0 (HSlot, t->mask + 1);
+      for (guint32 k = 0; k <= t->mask; k++)
+        {
+          const Bucket *b = t->slots[k].b;
+          if (b == NULL)
+            continue;
+          guint32 i = b->key.hash & h->mask;
+          while (h->slots[i].n && h->slots[i].hash != b->key.hash)
+            i = (i + 1) & h->mask;
+          if (h->slots[i].n == 0)
+            h->n++;
+          h->slots[i].hash = b->key.hash;
+          hslot_merge (&h->slots[i], b);
+        }
+    }
+  table_clear (t);
+}
+
+static void
+htable_clear (HTable *h)
+{
+  for (guint32 i = 0; h->slots && i <= h->mask; i++)
+    if (h->slots[i].n > G_N_ELEMENTS (h->slots[i].u.inl))
+      g_free (h->slots[i].u.v);
+  g_free (h->slots);
 }
 
 /* One entry of the index: rules filed under the values of A, or of the pair (A, B). */
 typedef struct {
   const Path *a, *b;   /* b is NULL for a single field */
-  Table eq;            /* the last field's value in full */
-  Table prefix;        /* a prefix of the last field's value */
+  Table eq;            /* the last field's value in full (while building) */
+  Table prefix;        /* a prefix of the last field's value (while building) */
+  HTable heq, hprefix; /* the same, by hash (index_build() freezes them) */
   guint64 prefix_lens; /* bit L set: some prefix of length L is indexed */
   Bucket missing;      /* rules to add when a field is absent */
 } Entry;
@@ -467,6 +566,14 @@ index_build (EmbargoRuleset *rs)
         bucket_add (&e->missing, r);
     }
   g_hash_table_destroy (k.freq);
+  GPtrArray *all[] = { ix->txn_entries, ix->item_entries };
+  for (guint a = 0; a < G_N_ELEMENTS (all); a++)
+    for (guint i = 0; i < all[a]->len; i++)
+      {
+        Entry *e = g_ptr_array_index (all[a], i);
+        htable_from (&e->heq, &e->eq);
+        htable_from (&e->hprefix, &e->prefix);
+      }
   return ix;
 }
 
@@ -476,6 +583,8 @@ entry_free (gpointer p)
   Entry *e = p;
   table_clear (&e->eq);
   table_clear (&e->prefix);
+  htable_clear (&e->heq);
+  htable_clear (&e->hprefix);
   g_free (e->missing.v);
   g_free (e);
 }
@@ -516,8 +625,15 @@ vec32_append (Vec32 *b, const guint32 *v, guint32 n)
 static inline void
 append_bucket (Vec32 *out, const Bucket *b)
 {
-  if (b && b->n)
+  if (b->n)
     vec32_append (out, b->v, b->n);
+}
+
+static inline void
+append_slot (Vec32 *out, const HSlot *s)
+{
+  if (s)
+    vec32_append (out, hslot_rules (s), s->n);
 }
 
 static inline gboolean
@@ -532,15 +648,10 @@ lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
 {
   if (!is_value (v))
     return;
-  const char *a = first ? first->u.sc.s : v->u.sc.s;
-  guint32 alen = first ? first->u.sc.len : v->u.sc.len;
   guint32 ha = first ? first->u.sc.hash : 0;
-  if (e->eq.n)
-    {
-      Key k = { a, first ? v->u.sc.s : NULL, alen, first ? v->u.sc.len : 0,
-                first ? pair_hash (ha, v->u.sc.hash) : v->u.sc.hash };
-      append_bucket (out, table_lookup (&e->eq, &k));
-    }
+  if (e->heq.n)
+    append_slot (out, htable_lookup (&e->heq, first ? pair_hash (ha, v->u.sc.hash)
+                                                    : v->u.sc.hash));
   guint64 lens = e->prefix_lens;
   if (lens == 0)
     return;
@@ -550,11 +661,7 @@ lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
     {
       h = (h ^ (guint8) v->u.sc.s[len - 1]) * 16777619u;
       if (lens & (G_GUINT64_CONSTANT (1) << len))
-        {
-          Key p = first ? (Key) { a, v->u.sc.s, alen, len, pair_hash (ha, h) }
-                        : (Key) { v->u.sc.s, NULL, len, 0, h };
-          append_bucket (out, table_lookup (&e->prefix, &p));
-        }
+        append_slot (out, htable_lookup (&e->hprefix, first ? pair_hash (ha, h) : h));
     }
 }
 
