@@ -420,10 +420,16 @@ typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;
 /* program.c: a rule compiled into one block for the evaluation loop. The header is
  * here so that the loop can test the dates inline; the tests follow it. */
 typedef struct Program {
+  const EmbargoRule *rule;
   gint32 from, until; /* in force: from <= date < until; until 0: open */
+  guint32 rank;       /* the rule's tie-break rank (EmbargoRule.rank) */
+  guint32 regime;     /* the rule's regime_index */
   guint16 ntests;     /* flat tests of top-level conjuncts */
   guint16 ncomplex;   /* top-level conjuncts left as trees, for cond_eval() */
-  guint32 pad;
+  guint8 effect;      /* EmbargoOutcome */
+  guint8 exception;   /* an allow rule that lifts others */
+  guint8 screens;     /* `when` screens a party name (cond_screens()) */
+  guint8 pad[5];
 } Program;
 /* Compiles every rule of RS into rs->programs (embargo_loader_finish()). */
 void programs_build (EmbargoRuleset *rs);
@@ -458,6 +464,8 @@ struct EvalCtx {
 };
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
+/* Does C screen a party name against a names list anywhere? */
+gboolean cond_screens (const Cond *c);
 /* Is TEXT a member of list L on DATE (names lists: by normalized name)? */
 gboolean list_has (const EList *l, const char *text, gsize len, gint32 date);
 
@@ -542,6 +550,7 @@ gboolean txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimi
 /* The decision object is defined in decision.c; eval.c builds it through these. */
 typedef struct {
   const EmbargoRule *rule;
+  const Program *prog; /* the rule's: its rank, regime and flags, already in cache */
   guint32 item;
   EmbargoOutcome effect;
   EmbargoMatchStatus status;

@@ -396,8 +396,7 @@ party_eval (const Cond *c, EvalCtx *ctx)
   return res;
 }
 
-/* Does C screen a party name anywhere? */
-static gboolean
+gboolean
 cond_screens (const Cond *c)
 {
   if (c->kind == C_TEST)
@@ -522,13 +521,32 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item,
 /* ---- evaluation ---- */
 
 /* Candidates are few (a handful to a few dozen): insertion sort beats qsort's calls
- * through a function pointer and its scratch allocation; qsort for the rare long list. */
+ * through a function pointer. Longer lists (a value many rules name) go through a
+ * radix sort, a byte at a time, as many passes as the largest rule index needs. */
 static void
-sort_u32 (guint32 *v, guint32 n)
+sort_u32 (guint32 *v, guint32 n, guint32 max)
 {
   if (n > 48)
     {
-      qsort (v, n, sizeof *v, cmp_u32);
+      guint32 tmp_store[512];
+      guint32 *tmp = n <= G_N_ELEMENTS (tmp_store) ? tmp_store : g_new (guint32, n);
+      guint32 *src = v, *dst = tmp;
+      for (guint32 shift = 0; shift < 32 && (max >> shift) != 0; shift += 8)
+        {
+          guint32 count[256 + 1] = { 0 };
+          for (guint32 i = 0; i < n; i++)
+            count[((src[i] >> shift) & 255) + 1]++;
+          for (guint32 d = 1; d <= 256; d++)
+            count[d] += count[d - 1];
+          for (guint32 i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & 255]++] = src[i];
+          guint32 *t = src;
+          src = dst, dst = t;
+        }
+      if (src != v)
+        memcpy (v, src, n * sizeof *v);
+      if (tmp != tmp_store)
+        g_free (tmp);
       return;
     }
   for (guint32 i = 1; i < n; i++)
@@ -565,15 +583,13 @@ match_push (MatchVec *m)
   return r;
 }
 
+/* Is A more decisive than B: more severe, or as severe and better ranked? */
 static gboolean
-better (EmbargoOutcome sev_a, const EmbargoRule *a, EmbargoOutcome sev_b, const EmbargoRule *b)
+better (const MatchRec *a, const MatchRec *b)
 {
-  /* Is (sev_a, a) more decisive than (sev_b, b)? */
-  if (b == NULL)
-    return TRUE;
-  if (sev_a != sev_b)
-    return sev_a > sev_b;
-  return a->rank < b->rank;
+  if (a->effect != b->effect)
+    return a->effect > b->effect;
+  return a->prog->rank < b->prog->rank;
 }
 
 EmbargoDecision *
@@ -623,7 +639,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
 
   EmbargoOutcome outcome = EMBARGO_OUTCOME_ALLOW;
   const EmbargoRule *deciding = NULL;
-  guint32 deciding_item = 0;
+  guint32 deciding_item = 0, deciding_rank = 0;
 
   for (guint32 it = 0; it < nitems; it++)
     {
@@ -633,7 +649,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       cands.n = 0;
       vec32_append (&cands, txn_cands.v, txn_cands.n);
       index_item_candidates (rs->index, &ctx, &cands);
-      sort_u32 (cands.v, cands.n);
+      sort_u32 (cands.v, cands.n, rs->nrules);
 
       /* Every candidate's program is fetched at once, before the first is needed. */
       for (guint32 k = 0; k < cands.n; k++)
@@ -655,25 +671,23 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
           if (p->from > date || (p->until && date >= p->until))
             continue;
           Tri t = program_eval (p, &ctx);
-          if (t == TRI_FALSE)
-            continue;
-          const EmbargoRule *r = rs->rules[ri];
-          if (t == TRI_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW)
+          if (t == TRI_FALSE || (t == TRI_UNKNOWN && p->effect == EMBARGO_OUTCOME_ALLOW))
             continue;
           MatchRec *mr = match_push (&m);
-          mr->rule = r;
+          mr->rule = p->rule;
+          mr->prog = p;
           mr->item = it;
           mr->unknown = t == TRI_UNKNOWN;
-          mr->effect = mr->unknown ? EMBARGO_OUTCOME_REVIEW : r->effect;
+          mr->effect = mr->unknown ? EMBARGO_OUTCOME_REVIEW : p->effect;
         }
       guint32 last = m.n;
 
       /* Exceptions lift what they name, among this item's entries (in rule order). */
       for (guint32 k = first; k < last; k++)
         {
-          const EmbargoRule *x = m.v[k].rule;
-          if (!x->is_exception)
+          if (!m.v[k].prog->exception)
             continue;
+          const EmbargoRule *x = m.v[k].rule;
           for (guint32 j = 0; j < x->nlifts; j++)
             {
               guint32 lo = first, hi = last;
@@ -701,9 +715,9 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
               continue;
             }
           e->status = EMBARGO_MATCH_OUTWEIGHED;
-          if (best == NULL || better (e->effect, e->rule, best->effect, best->rule))
+          if (best == NULL || better (e, best))
             best = e;
-          guint8 *rsev = &regime_sev[e->rule->regime_index];
+          guint8 *rsev = &regime_sev[e->prog->regime];
           if (e->effect > *rsev)
             *rsev = e->effect;
         }
@@ -716,10 +730,10 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
       ir->id_len = idn->u.sc.len;
       ir->outcome = best ? best->effect : EMBARGO_OUTCOME_ALLOW;
       ir->rule = best ? best->rule : NULL;
-      if (ir->rule && (ir->outcome > outcome
-                       || (ir->outcome == outcome
-                           && (deciding == NULL || ir->rule->rank < deciding->rank))))
-        deciding = ir->rule, deciding_item = it;
+      if (best && (ir->outcome > outcome
+                   || (ir->outcome == outcome
+                       && (deciding == NULL || best->prog->rank < deciding_rank))))
+        deciding = ir->rule, deciding_rank = best->prog->rank, deciding_item = it;
       if (ir->outcome > outcome)
         outcome = ir->outcome;
     }
@@ -750,7 +764,7 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
-      if (e->lifted_by || e->rule->when == NULL || !cond_screens (e->rule->when))
+      if (e->lifted_by || !e->prog->screens)
         continue;
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,

@@ -223,8 +223,14 @@ compile_rule (EmbargoRuleset *rs, const EmbargoRule *r)
   gsize size = sizeof (Program) + ntests * sizeof (Test) + ncomplex * sizeof (Cond *)
                + nkeys * sizeof (Key);
   Program *p = arena_alloc (&rs->arena, size);
+  p->rule = r;
   p->from = r->from;
   p->until = r->until;
+  p->rank = r->rank;
+  p->regime = r->regime_index;
+  p->effect = (guint8) r->effect;
+  p->exception = r->is_exception != 0;
+  p->screens = r->when && cond_screens (r->when);
   Test *tests = TESTS (p);
   const Cond **complex = (const Cond **) (tests + ntests);
   Key *keys = (Key *) (complex + ncomplex);

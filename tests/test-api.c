@@ -316,6 +316,45 @@ test_threads_share_ruleset (void)
   embargo_transaction_free (w.allow);
 }
 
+/* An item with hundreds of candidate rules from several index buckets, some found
+ * twice: they are evaluated once each, in load order (the long-list sort), and the
+ * first loaded of the most severe decides. */
+static void
+test_many_candidates (void)
+{
+  GString *y = g_string_new ("defaults: {regime: T, authority: T, citation: t, "
+                             "source_url: https://example.org, effective_from: 2020-01-01}\n"
+                             "rules:\n");
+  for (int k = 0; k < 300; k++)
+    g_string_append_printf (y, "  - {id: r%03d, title: r, effect: %s, when: %s}\n", k,
+                            k % 7 == 3 ? "deny" : "review",
+                            k % 3 == 0   ? "{field: buyer.country, equals: RU}"
+                            : k % 3 == 1 ? "{field: item.eccn, equals: 3A001}"
+                                         : "{field: item.eccn, prefix: [\"3\", \"3A\"]}");
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (y->str, y->len, "many.yaml", &e);
+  g_string_free (y, TRUE);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const char txn[] = "{\"id\": \"T\", \"date\": \"2024-01-01\", "
+                            "\"destination\": {\"country\": \"RU\"}, "
+                            "\"buyer\": {\"name\": \"B\", \"country\": \"RU\"}, "
+                            "\"items\": [{\"id\": \"1\", \"eccn\": \"3A001\"}]}";
+  EmbargoTransaction *t = embargo_transaction_new_from_data (txn, strlen (txn), "t.json", NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_STRING_EQUAL (embargo_rule_get_id (embargo_decision_get_rule (d)), "r003");
+  CU_ASSERT_EQUAL (embargo_decision_get_match_count (d), 300);
+  gsize in_order = 0;
+  for (gsize i = 0; i < embargo_decision_get_match_count (d); i++)
+    in_order += embargo_rule_get_index (embargo_decision_get_match (d, i)->rule) == i;
+  CU_ASSERT_EQUAL (in_order, 300);
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -329,6 +368,7 @@ register_api_tests (void)
     { "loader diagnostics API", test_loader_diagnostics_api },
     { "versions, outcomes, names", test_version_and_names },
     { "8 threads on one rule set", test_threads_share_ruleset },
+    { "hundreds of candidates for one item", test_many_candidates },
     { NULL, NULL },
   };
   add_suite ("api", tests);
