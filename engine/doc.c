@@ -315,18 +315,32 @@ doc_list_append (Doc *doc, DocNode *list, DocNode *item)
 }
 
 gboolean
-doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, guint32 col,
-             DocNode *val)
+doc_pair_set (Doc *doc, DocPair *p, const DocPair *v, guint32 n, const char *key, gsize klen,
+              guint32 line, guint32 col, DocNode *val)
 {
   /* The duplicate check compares key ids where both keys are well known, and text
    * only where neither is: a transaction's keys are nearly all well known. */
   guint32 kid = klen ? key_id (key, klen) : 0;
-  for (guint32 i = 0; i < map->u.map.n; i++)
+  for (guint32 i = 0; i < n; i++)
     {
-      const DocPair *q = &map->u.map.v[i];
+      const DocPair *q = &v[i];
       if (q->kid == kid && (kid || (q->klen == klen && memcmp (q->key, key, klen) == 0)))
         return FALSE;
     }
+  /* A well-known key's text is the table's: no copy (smaller documents, fewer lines). */
+  p->key = kid ? well_known_keys[kid - 1] : arena_strndup (&doc->arena, key, klen);
+  p->klen = (guint32) klen;
+  p->kid = kid;
+  p->line = line;
+  p->col = col;
+  p->val = val;
+  return TRUE;
+}
+
+gboolean
+doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, guint32 col,
+             DocNode *val)
+{
   if (map->u.map.n == map->u.map.cap)
     {
       guint32 cap = map->u.map.cap ? map->u.map.cap * 2 : 4;
@@ -336,14 +350,10 @@ doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line, 
       map->u.map.v = v;
       map->u.map.cap = cap;
     }
-  DocPair *p = &map->u.map.v[map->u.map.n++];
-  /* A well-known key's text is the table's: no copy (smaller documents, fewer lines). */
-  p->key = kid ? well_known_keys[kid - 1] : arena_strndup (&doc->arena, key, klen);
-  p->klen = (guint32) klen;
-  p->kid = kid;
-  p->line = line;
-  p->col = col;
-  p->val = val;
+  if (!doc_pair_set (doc, &map->u.map.v[map->u.map.n], map->u.map.v, map->u.map.n, key, klen,
+                     line, col, val))
+    return FALSE;
+  map->u.map.n++;
   return TRUE;
 }
 

@@ -65,8 +65,10 @@ struct DocNode {
       const char *s; /* NUL-terminated */
       guint32 len;
       guint32 hash;  /* str_hash (s, len) */
-      double num;    /* DOC_NUMBER value */
-      gint32 date;   /* yyyymmdd when is_date */
+      union {
+        double num;  /* DOC_NUMBER value */
+        gint32 date; /* yyyymmdd when is_date (a date is never a number) */
+      };
     } sc;
     struct {
       DocNode **v;
@@ -175,6 +177,11 @@ void doc_list_append (Doc *doc, DocNode *list, DocNode *item);
 /* Appends KEY -> VAL; FALSE when KEY is already present (duplicate key). */
 gboolean doc_map_add (Doc *doc, DocNode *map, const char *key, gsize klen, guint32 line,
                       guint32 col, DocNode *val);
+/* Fills *P with KEY -> VAL as doc_map_add() fills a map's next pair, for a builder that
+ * collects a map's pairs before the map has them; FALSE when KEY is already among the
+ * N pairs at V. */
+gboolean doc_pair_set (Doc *doc, DocPair *p, const DocPair *v, guint32 n, const char *key,
+                       gsize klen, guint32 line, guint32 col, DocNode *val);
 const DocNode *doc_map_get (const DocNode *map, const char *key, gsize klen);
 static inline const DocNode *
 doc_get (const DocNode *map, const char *key)

@@ -388,6 +388,65 @@ test_handle_concurrent_readers (void)
   g_rmdir (dir);
 }
 
+/* Big JSON collections are read whole: 300 keys in one object, 1,000 list elements,
+ * 100 items and nesting 200 deep (limits raised), each read back by a rule. The
+ * parser gathers a collection's children apart and hands them over when it closes, so
+ * this holds it to collections larger and deeper than its built-in room. */
+static void
+test_big_collections (void)
+{
+  GString *t = g_string_new ("{\"id\": \"T\", \"date\": \"2024-01-01\", "
+                             "\"destination\": {\"country\": \"DE\"}, "
+                             "\"buyer\": {\"name\": \"B\", \"country\": \"DE\"}, \"contract\": {");
+  for (int k = 0; k < 300; k++)
+    g_string_append_printf (t, "%s\"k%d\": %d", k ? ", " : "", k, k);
+  g_string_append (t, ", \"deep\": ");
+  for (int k = 0; k < 200; k++)
+    g_string_append (t, "{\"d\": [");
+  g_string_append (t, "\"bottom\"");
+  for (int k = 0; k < 200; k++)
+    g_string_append (t, "]}");
+  g_string_append (t, "}, \"end_use\": [");
+  for (int k = 0; k < 1000; k++)
+    g_string_append_printf (t, "%s\"u%d\"", k ? ", " : "", k);
+  g_string_append (t, "], \"items\": [");
+  for (int k = 0; k < 100; k++)
+    g_string_append_printf (t, "%s{\"id\": \"%d\", \"eccn\": \"%s\"}", k ? ", " : "", k + 1,
+                            k == 99 ? "3A001" : "EAR99");
+  g_string_append (t, "]}");
+
+  static const char rules[]
+      = "defaults: {regime: T, authority: T, citation: t, source_url: https://example.org, "
+        "effective_from: 2020-01-01}\n"
+        "rules:\n"
+        "  - {id: last-key, title: t, effect: review, when: {field: contract.k299, equals: 299}}\n"
+        "  - {id: last-use, title: t, effect: review, when: {field: end_use, equals: u999}}\n"
+        "  - {id: last-item, title: t, effect: deny, when: [{field: item.eccn, equals: 3A001},"
+        " {field: contract.k0, equals: 0}, {field: contract.k150, equals: 150}]}\n";
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  lim.max_depth = 500;
+  lim.max_items = 100;
+  EmbargoTransaction *txn = embargo_transaction_new_from_data (t->str, t->len, "t", &lim, &e);
+  if (e)
+    fprintf (stderr, "%s\n", e->message);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (txn);
+  EmbargoDecision *d = embargo_evaluate (rs, txn, NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_item_count (d), 100);
+  CU_ASSERT_STRING_EQUAL (embargo_decision_get_item_id (d, 99), "100");
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_STRING_EQUAL (embargo_rule_get_id (embargo_decision_get_rule (d)), "last-item");
+  /* Both review rules hold on each of the 100 items, the deny rule on the last. */
+  CU_ASSERT_EQUAL (embargo_decision_get_match_count (d), 201);
+  embargo_decision_free (d);
+  embargo_transaction_free (txn);
+  embargo_ruleset_unref (rs);
+  g_string_free (t, TRUE);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -398,6 +457,7 @@ register_hostile_tests (void)
     { "limit: items and intermediaries", test_limit_items_parties },
     { "limit: rules", test_limit_rules },
     { "limit: keys in one mapping", test_limit_keys },
+    { "big JSON collections are read whole", test_big_collections },
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },
