@@ -17,6 +17,8 @@
  *      over the parsed transactions, repeated for at least S seconds (default 1); then
  *      the same over the first 1,000 transactions only (their documents stay in the
  *      caches);
+ *   4c. the same through embargo_evaluate_all, 1,024 transactions a call (it fetches
+ *      the next documents while it decides one); its decisions are checked first;
  *   5. end-to-end throughput on one thread: parse + evaluate + embargo_decision_to_json
  *      + free, over the raw lines, for at least S seconds;
  *   6. with --threads N: evaluation throughput with N GLib threads sharing the rule set
@@ -434,7 +436,8 @@ main (int argc, char **argv)
   EmbargoRuleset *rs;
   EmbargoTransaction **txns;
   long rss_base_kb, rss_load_kb, rss_parsed_kb;
-  double t0, t1, load_s, parse_s, parse_free_rate, eval_rate, hot_rate, e2e_rate, mt_rate = 0.0;
+  double t0, t1, load_s, parse_s, parse_free_rate, eval_rate, hot_rate, all_rate, e2e_rate;
+  double mt_rate = 0.0;
   gsize n, n_items = 0, n_rules;
   guint64 mismatches = 0, eval_errors = 0, evals;
   int status;
@@ -705,6 +708,54 @@ main (int argc, char **argv)
             hot_rate, el / (double) evals * 1e6, nh, passes);
   }
 
+  /* 4c. embargo_evaluate_all over the parsed transactions, checked, then timed ------- */
+  {
+    enum { SLICE = 1024 };
+    EmbargoDecision **ds = g_new (EmbargoDecision *, SLICE);
+    guint64 all_mismatch = 0;
+    for (gsize i = 0; i < n; i += SLICE)
+      {
+        gsize m = MIN ((gsize) SLICE, n - i);
+        gsize ok = embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns + i, m, NULL,
+                                         ds, NULL);
+        all_mismatch += m - ok;
+        for (gsize k = 0; k < m; k++)
+          {
+            const ExpTxn *e = &exp.txns[i + k];
+            if (ds[k] && (embargo_decision_get_outcome (ds[k]) != e->outcome
+                          || embargo_decision_get_rule (ds[k]) != e->rs_rule))
+              all_mismatch++;
+            embargo_decision_free (ds[k]);
+          }
+      }
+    mismatches += all_mismatch;
+    guint passes = 0;
+    double el;
+    evals = 0;
+    t0 = now_s ();
+    do
+      {
+        for (gsize i = 0; i < n; i += SLICE)
+          {
+            gsize m = MIN ((gsize) SLICE, n - i);
+            embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns + i, m, NULL, ds,
+                                  NULL);
+            for (gsize k = 0; k < m; k++)
+              embargo_decision_free (ds[k]);
+          }
+        evals += n;
+        passes++;
+        el = now_s () - t0;
+      }
+    while (el < seconds);
+    all_rate = (double) evals / el;
+    printf ("eval_all: %" G_GUINT64_FORMAT " evaluations (%u passes) in %.3f s: %.0f eval/s, "
+            "%.2f us each (1 thread, parsed transactions, embargo_evaluate_all, %d a call; "
+            "%" G_GUINT64_FORMAT " mismatches)\n",
+            evals, passes, el, all_rate, el / (double) evals * 1e6, SLICE, all_mismatch);
+    g_free (ds);
+  }
+
   /* 5. end to end, one thread -------------------------------------------------------- */
   {
     guint passes = 0;
@@ -801,10 +852,10 @@ main (int argc, char **argv)
 
   printf ("RESULT rules=%" G_GSIZE_FORMAT " txns=%" G_GSIZE_FORMAT " load_ms=%.1f "
           "parse_per_s=%.0f parse_free_per_s=%.0f eval_per_s=%.0f eval_hot_per_s=%.0f "
-          "e2e_per_s=%.0f threads=%" G_GSIZE_FORMAT " mt_eval_per_s=%.0f rss_load_mb=%.1f rules_mb=%.1f peak_mb=%.1f mismatches=%"
+          "eval_all_per_s=%.0f e2e_per_s=%.0f threads=%" G_GSIZE_FORMAT " mt_eval_per_s=%.0f rss_load_mb=%.1f rules_mb=%.1f peak_mb=%.1f mismatches=%"
           G_GUINT64_FORMAT "\n",
           n_rules, n, load_s * 1e3, (double) n / parse_s, parse_free_rate, eval_rate, hot_rate,
-          e2e_rate, n_threads,
+          all_rate, e2e_rate, n_threads,
           mt_rate, mb (rss_load_kb), mb (rss_load_kb - rss_base_kb),
           mb (proc_status_kb ("VmHWM")), mismatches);
 

@@ -592,28 +592,95 @@ better (const MatchRec *a, const MatchRec *b)
   return a->prog->rank < b->prog->rank;
 }
 
+/* The date OPTIONS decide as of: 0 for each transaction's own, -1 (ERROR set) when
+ * as_of is not a date. */
+static gint32
+as_of_date (const EmbargoEvalOptions *options, GError **error)
+{
+  if (options == NULL || options->as_of == NULL)
+    return 0;
+  gint32 date = date_parse (options->as_of, strlen (options->as_of));
+  if (date == 0)
+    {
+      g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE,
+                   "as-of date '%s' is not a valid date (YYYY-MM-DD)", options->as_of);
+      return -1;
+    }
+  return date;
+}
+
+static EmbargoDecision *evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
+                                  gint32 as_of, GError **error);
+
 EmbargoDecision *
 embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
                   const EmbargoEvalOptions *options, GError **error)
 {
   g_return_val_if_fail (rs != NULL, NULL);
   g_return_val_if_fail (txn != NULL, NULL);
-
   if (!txn->validated && !embargo_transaction_validate (txn, error))
     return NULL;
+  gint32 as_of = as_of_date (options, error);
+  if (as_of < 0)
+    return NULL;
   arena_prefetch (&txn->doc->arena);
-  const DocNode *root = txn->doc->root;
-  gint32 date = doc_key (root, KEY_DATE)->u.sc.date;
-  if (options && options->as_of)
+  return evaluate (rs, txn, as_of, error);
+}
+
+/* Asks the CPU to start fetching what evaluating TXNS[I] will read, in three steps
+ * taken on successive transactions: each step needs a pointer the previous step
+ * fetched. By the time a transaction is evaluated its document is in cache. */
+static void
+prefetch_ahead (const EmbargoTransaction *const *txns, gsize n, gsize i)
+{
+  if (i + 4 < n)
+    __builtin_prefetch (txns[i + 4]);
+  if (i + 2 < n)
+    __builtin_prefetch (txns[i + 2]->doc);
+  if (i + 1 < n)
+    arena_prefetch (&txns[i + 1]->doc->arena);
+}
+
+gsize
+embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns, gsize n,
+                      const EmbargoEvalOptions *options, EmbargoDecision **decisions,
+                      GError **error)
+{
+  g_return_val_if_fail (rs != NULL, 0);
+  g_return_val_if_fail (txns != NULL || n == 0, 0);
+  g_return_val_if_fail (decisions != NULL || n == 0, 0);
+  GError *first = NULL;
+  gint32 as_of = as_of_date (options, &first);
+  gsize decided = 0;
+  if (n)
+    arena_prefetch (&txns[0]->doc->arena);
+  for (gsize i = 0; i < n; i++)
     {
-      date = date_parse (options->as_of, strlen (options->as_of));
-      if (date == 0)
-        {
-          g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE,
-                       "as-of date '%s' is not a valid date (YYYY-MM-DD)", options->as_of);
-          return NULL;
-        }
+      decisions[i] = NULL;
+      if (as_of < 0)
+        continue;
+      prefetch_ahead (txns, n, i);
+      const EmbargoTransaction *txn = txns[i];
+      GError *e = NULL;
+      if (txn->validated || embargo_transaction_validate (txn, &e))
+        decisions[i] = evaluate (rs, txn, as_of, &e);
+      if (decisions[i])
+        decided++;
+      else if (first == NULL)
+        first = e;
+      else
+        g_clear_error (&e);
     }
+  if (first)
+    g_propagate_error (error, first);
+  return decided;
+}
+
+static EmbargoDecision *
+evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GError **error)
+{
+  const DocNode *root = txn->doc->root;
+  gint32 date = as_of ? as_of : doc_key (root, KEY_DATE)->u.sc.date;
   const DocNode *items = doc_key (root, KEY_ITEMS);
   guint32 nitems = items->u.list.n;
 

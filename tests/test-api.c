@@ -355,6 +355,80 @@ test_many_candidates (void)
   embargo_ruleset_unref (rs);
 }
 
+/* embargo_evaluate_all decides as a loop of embargo_evaluate does, entry for entry:
+ * the same JSON for each transaction, parsed and built, with and without as_of; NULL
+ * for the one that breaks the schema, with its error; nothing at all for a bad as_of. */
+static void
+test_evaluate_all (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  EmbargoTransaction *txns[12];
+  for (int i = 0; i < 12; i++)
+    {
+      if (i == 7)
+        txns[i] = embargo_transaction_new ("PO-bad", "2023-13-01"); /* breaks the schema */
+      else if (i % 3 == 0)
+        txns[i] = build_txn (i % 2 == 0);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (
+              "{\"id\": \"P%d\", \"date\": \"2023-0%d-01\", \"destination\": {\"country\": \"CN\"},"
+              " \"buyer\": {\"name\": \"B\", \"country\": \"CN\"%s},"
+              " \"items\": [{\"id\": \"1\", \"manufacturer\": \"%s\"}]}",
+              i, 1 + i % 9, i % 2 ? ", \"ciio\": true" : "", i % 4 ? "Micron Technology" : "Acme");
+          txns[i] = embargo_transaction_new_from_data (text, strlen (text), "t.json", NULL, NULL);
+        }
+      CU_ASSERT_PTR_NOT_NULL_FATAL (txns[i]);
+    }
+  const char *as_ofs[] = { NULL, "2023-05-20", "2024-01-01" };
+  for (guint a = 0; a < G_N_ELEMENTS (as_ofs); a++)
+    {
+      EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
+      opts.as_of = as_ofs[a];
+      EmbargoDecision *all[12];
+      GError *e = NULL;
+      gsize decided = embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns, 12,
+                                            &opts, all, &e);
+      CU_ASSERT_EQUAL (decided, 11);
+      CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+      g_clear_error (&e);
+      gsize denied = 0;
+      for (int i = 0; i < 12; i++)
+        {
+          EmbargoDecision *one = embargo_evaluate (rs, txns[i], &opts, NULL);
+          CU_ASSERT_EQUAL (all[i] == NULL, i == 7);
+          if (one && all[i])
+            {
+              g_autofree char *j1 = embargo_decision_to_json (one);
+              g_autofree char *j2 = embargo_decision_to_json (all[i]);
+              CU_ASSERT_STRING_EQUAL (j1, j2);
+              denied += embargo_decision_get_outcome (all[i]) == EMBARGO_OUTCOME_DENY;
+            }
+          embargo_decision_free (one);
+          embargo_decision_free (all[i]);
+        }
+      /* CIIOs buying Micron are denied from the rule's day, 2023-05-21: three on their
+       * own dates (PO-1 twice, P5), none as of the day before, five as of 2024. */
+      CU_ASSERT_EQUAL (denied, a == 0 ? 3 : a == 1 ? 0 : 5);
+    }
+  EmbargoEvalOptions bad = EMBARGO_EVAL_OPTIONS_INIT;
+  bad.as_of = "2023-02-30";
+  EmbargoDecision *none[12];
+  GError *e = NULL;
+  CU_ASSERT_EQUAL (embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns, 12, &bad,
+                                         none, &e),
+                   0);
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE));
+  g_clear_error (&e);
+  for (int i = 0; i < 12; i++)
+    CU_ASSERT_PTR_NULL (none[i]);
+  CU_ASSERT_EQUAL (embargo_evaluate_all (rs, NULL, 0, NULL, NULL, NULL), 0);
+  for (int i = 0; i < 12; i++)
+    embargo_transaction_free (txns[i]);
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -369,6 +443,7 @@ register_api_tests (void)
     { "versions, outcomes, names", test_version_and_names },
     { "8 threads on one rule set", test_threads_share_ruleset },
     { "hundreds of candidates for one item", test_many_candidates },
+    { "embargo_evaluate_all decides as embargo_evaluate", test_evaluate_all },
     { NULL, NULL },
   };
   add_suite ("api", tests);

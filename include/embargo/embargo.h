@@ -418,6 +418,21 @@ typedef struct {
 EMBARGO_API EmbargoDecision *embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
                                                const EmbargoEvalOptions *options, GError **error);
 
+/* Decides the N transactions TXNS[0..N-1] under RS, as N calls of embargo_evaluate()
+ * would, and stores each decision in DECISIONS[i] (transfer full; free each with
+ * embargo_decision_free()). Where a transaction cannot be decided DECISIONS[i] is NULL;
+ * ERROR gets the first such error (the others are dropped), and an as_of that is not a
+ * date leaves every entry NULL. Returns the number of decisions made: N when none
+ * failed. TXNS and DECISIONS may be NULL only when N is 0.
+ *
+ * For transactions parsed some time before (re-screening stored orders after a rule
+ * change), this is faster than a loop of embargo_evaluate(): while one transaction is
+ * decided, the documents of the next ones are fetched from memory. Pure and
+ * thread-safe, as embargo_evaluate(): threads may each decide a part of one array. */
+EMBARGO_API gsize embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
+                                        gsize n, const EmbargoEvalOptions *options,
+                                        EmbargoDecision **decisions, GError **error);
+
 /* Frees the decision. NULL is a no-op. */
 EMBARGO_API void embargo_decision_free (EmbargoDecision *decision);
 
