@@ -521,41 +521,57 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item,
 /* ---- evaluation ---- */
 
 /* Candidates are few (a handful to a few dozen): insertion sort beats qsort's calls
- * through a function pointer. Longer lists (a value many rules name) go through a
- * radix sort, a byte at a time, as many passes as the largest rule index needs. */
+ * through a function pointer. Longer lists are a handful of runs already in order,
+ * one per index bucket (an item can have a hundred candidates from a bucket that a
+ * country and an ECCN prefix share): they are merged, runs pairwise, O(n log runs). */
 static void
-sort_u32 (guint32 *v, guint32 n, guint32 max)
+sort_u32 (guint32 *v, guint32 n)
 {
-  if (n > 48)
+  if (n <= 48)
     {
-      guint32 tmp_store[512];
-      guint32 *tmp = n <= G_N_ELEMENTS (tmp_store) ? tmp_store : g_new (guint32, n);
-      guint32 *src = v, *dst = tmp;
-      for (guint32 shift = 0; shift < 32 && (max >> shift) != 0; shift += 8)
+      for (guint32 i = 1; i < n; i++)
         {
-          guint32 count[256 + 1] = { 0 };
-          for (guint32 i = 0; i < n; i++)
-            count[((src[i] >> shift) & 255) + 1]++;
-          for (guint32 d = 1; d <= 256; d++)
-            count[d] += count[d - 1];
-          for (guint32 i = 0; i < n; i++)
-            dst[count[(src[i] >> shift) & 255]++] = src[i];
-          guint32 *t = src;
-          src = dst, dst = t;
+          guint32 x = v[i], j = i;
+          for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+          v[j] = x;
         }
-      if (src != v)
-        memcpy (v, src, n * sizeof *v);
-      if (tmp != tmp_store)
-        g_free (tmp);
       return;
     }
-  for (guint32 i = 1; i < n; i++)
+  guint32 tmp_store[512];
+  guint32 *tmp = n <= G_N_ELEMENTS (tmp_store) ? tmp_store : g_new (guint32, n);
+  guint32 *src = v, *dst = tmp;
+  for (;;)
     {
-      guint32 x = v[i], j = i;
-      for (; j > 0 && v[j - 1] > x; j--)
-        v[j] = v[j - 1];
-      v[j] = x;
+      /* One pass: merge each pair of neighbouring runs of SRC into DST. */
+      guint32 runs = 0, i = 0;
+      while (i < n)
+        {
+          guint32 a = i, am = i + 1;
+          while (am < n && src[am - 1] <= src[am])
+            am++;
+          guint32 b = am, bm = am < n ? am + 1 : am;
+          while (bm < n && src[bm - 1] <= src[bm])
+            bm++;
+          guint32 o = a;
+          while (a < am && b < bm)
+            dst[o++] = src[a] <= src[b] ? src[a++] : src[b++];
+          while (a < am)
+            dst[o++] = src[a++];
+          while (b < bm)
+            dst[o++] = src[b++];
+          i = bm;
+          runs++;
+        }
+      guint32 *t = src;
+      src = dst, dst = t;
+      if (runs == 1)
+        break;
     }
+  if (src != v)
+    memcpy (v, src, n * sizeof *v);
+  if (tmp != tmp_store)
+    g_free (tmp);
 }
 
 typedef struct {
@@ -716,7 +732,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
       cands.n = 0;
       vec32_append (&cands, txn_cands.v, txn_cands.n);
       index_item_candidates (rs->index, &ctx, &cands);
-      sort_u32 (cands.v, cands.n, rs->nrules);
+      sort_u32 (cands.v, cands.n);
 
       /* Every candidate's program is fetched at once, before the first is needed. */
       for (guint32 k = 0; k < cands.n; k++)
