@@ -419,6 +419,9 @@ void index_free (Index *ix);
  * superset, each still evaluated in full; duplicates are possible. The transaction-level
  * candidates hold for every item; each item adds its own. */
 void index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
+/* Is C a conjunct that rule RULE is filed under (so that, for the rules the index
+ * finds by it, C nearly always holds)? */
+gboolean index_is_filed_under (const Index *ix, guint32 rule, const Cond *c);
 void index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 
 /* eval.c: three-valued evaluation of one condition */

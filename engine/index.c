@@ -288,6 +288,7 @@ struct Index {
   GPtrArray *txn_entries;  /* Entry*: only transaction-level fields */
   GPtrArray *item_entries; /* Entry*: at least one item-level field */
   Bucket always;
+  const Cond **filed;      /* per rule, the conjuncts it is filed under: 2 each, or NULL */
 };
 
 static gboolean
@@ -539,6 +540,7 @@ index_build (EmbargoRuleset *rs)
   Index *ix = g_new0 (Index, 1);
   ix->txn_entries = g_ptr_array_new ();
   ix->item_entries = g_ptr_array_new ();
+  ix->filed = g_new0 (const Cond *, 2 * MAX (rs->nrules, 1));
 
   Counting k = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), NULL, FALSE, 0 };
   for (guint32 r = 0; r < rs->nrules; r++)
@@ -590,6 +592,8 @@ index_build (EmbargoRuleset *rs)
             if (cost < best)
               best = cost, a = &cand[i], b = &cand[j];
           }
+      ix->filed[2 * r] = a->c;
+      ix->filed[2 * r + 1] = b ? b->c : NULL;
       Entry *e = entry_for (ix, &a->c->path, b ? &b->c->path : NULL);
       Filing fl = { e, r, b ? b->is_prefix : a->is_prefix, b ? b->op : NULL, NULL, 0 };
       for_each_key (a->op, file_first, &fl);
@@ -630,6 +634,7 @@ index_free (Index *ix)
   g_ptr_array_free (ix->txn_entries, TRUE);
   g_ptr_array_free (ix->item_entries, TRUE);
   g_free (ix->always.v);
+  g_free (ix->filed);
   g_free (ix);
 }
 
@@ -734,6 +739,12 @@ lookup_entries (const GPtrArray *entries, EvalCtx *ctx, Vec32 *out)
       else if (is_value (av))
         lookup_b (e, av, bv, out);
     }
+}
+
+gboolean
+index_is_filed_under (const Index *ix, guint32 rule, const Cond *c)
+{
+  return c != NULL && (ix->filed[2 * rule] == c || ix->filed[2 * rule + 1] == c);
 }
 
 void
