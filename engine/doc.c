@@ -204,11 +204,20 @@ date_format (gint32 ymd, char buf[11])
 }
 
 Doc *
+doc_new_sized (gsize first)
+{
+  Arena a;
+  arena_init (&a);
+  a.first = first;
+  Doc *doc = arena_alloc (&a, sizeof *doc);
+  doc->arena = a; /* from here on the arena's state is the document's own */
+  return doc;
+}
+
+Doc *
 doc_new (void)
 {
-  Doc *doc = g_new0 (Doc, 1);
-  arena_init (&doc->arena);
-  return doc;
+  return doc_new_sized (0);
 }
 
 void
@@ -216,8 +225,8 @@ doc_free (Doc *doc)
 {
   if (doc == NULL)
     return;
-  arena_clear (&doc->arena);
-  g_free (doc);
+  Arena a = doc->arena; /* the document is in the arena it frees */
+  arena_clear (&a);
 }
 
 DocNode *

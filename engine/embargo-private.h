@@ -81,6 +81,10 @@ struct DocNode {
   } u;
 };
 
+/* A document lives at the start of its own arena's first block, followed by its root:
+ * whoever holds the document reaches its nodes without another pointer to chase (a
+ * transaction is its document, and evaluating one that is no longer in cache starts
+ * with one miss, not three). */
 typedef struct {
   Arena arena;
   DocNode *root;
@@ -89,6 +93,7 @@ typedef struct {
   const char *text;
   gsize text_len;
   guint32 first_line;
+  gboolean validated; /* transactions: parsed from text and checked against the schema */
 } Doc;
 
 /* Comparators for qsort() and g_ptr_array_sort(): strings through a pointer to them,
@@ -205,6 +210,8 @@ Doc *doc_parse_json (const char *data, gsize len, const char *source, guint32 fi
 Doc *doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
                      const EmbargoLimits *lim, GError **error);
 Doc *doc_new (void);
+/* A new document whose arena's first block holds FIRST bytes (0: the default). */
+Doc *doc_new_sized (gsize first);
 void doc_free (Doc *doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Doc, doc_free)
 
@@ -532,9 +539,10 @@ const EmbargoTransaction *suite_get_transaction (const EmbargoSuite *suite, gsiz
 Str rs_intern (EmbargoRuleset *rs, const char *s, gsize len);
 
 /* The transaction object. */
+/* A transaction is its document (doc.validated says it was checked): the pointer the
+ * caller holds is the document's, in the first line of its arena. */
 struct _EmbargoTransaction {
-  Doc *doc;
-  gboolean validated; /* parsed from text and checked */
+  Doc doc;
 };
 
 /* Parses and checks one transaction whose text starts at line FIRST_LINE of SOURCE. */

@@ -634,12 +634,12 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
 {
   g_return_val_if_fail (rs != NULL, NULL);
   g_return_val_if_fail (txn != NULL, NULL);
-  if (!txn->validated && !embargo_transaction_validate (txn, error))
+  if (!txn->doc.validated && !embargo_transaction_validate (txn, error))
     return NULL;
   gint32 as_of = as_of_date (options, error);
   if (as_of < 0)
     return NULL;
-  arena_prefetch (&txn->doc->arena);
+  arena_prefetch (&txn->doc.arena);
   return evaluate (rs, txn, as_of, error);
 }
 
@@ -652,9 +652,9 @@ prefetch_ahead (const EmbargoTransaction *const *txns, gsize n, gsize i)
   if (i + 4 < n)
     __builtin_prefetch (txns[i + 4]);
   if (i + 2 < n)
-    __builtin_prefetch (txns[i + 2]->doc);
+    __builtin_prefetch (txns[i + 2]);
   if (i + 1 < n)
-    arena_prefetch (&txns[i + 1]->doc->arena);
+    arena_prefetch (&txns[i + 1]->doc.arena);
 }
 
 gsize
@@ -669,7 +669,7 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
   gint32 as_of = as_of_date (options, &first);
   gsize decided = 0;
   if (n)
-    arena_prefetch (&txns[0]->doc->arena);
+    arena_prefetch (&txns[0]->doc.arena);
   for (gsize i = 0; i < n; i++)
     {
       decisions[i] = NULL;
@@ -678,7 +678,7 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
       prefetch_ahead (txns, n, i);
       const EmbargoTransaction *txn = txns[i];
       GError *e = NULL;
-      if (txn->validated || embargo_transaction_validate (txn, &e))
+      if (txn->doc.validated || embargo_transaction_validate (txn, &e))
         decisions[i] = evaluate (rs, txn, as_of, &e);
       if (decisions[i])
         decided++;
@@ -695,7 +695,7 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
 static EmbargoDecision *
 evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GError **error)
 {
-  const DocNode *root = txn->doc->root;
+  const DocNode *root = txn->doc.root;
   gint32 date = as_of ? as_of : doc_key (root, KEY_DATE)->u.sc.date;
   const DocNode *items = doc_key (root, KEY_ITEMS);
   guint32 nitems = items->u.list.n;

@@ -332,10 +332,8 @@ txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim, GError **e
       return NULL;
     }
   diags_free (diags);
-  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
-  txn->doc = doc;
-  txn->validated = TRUE;
-  return txn;
+  doc->validated = TRUE;
+  return (EmbargoTransaction *) doc;
 }
 
 EmbargoTransaction *
@@ -353,19 +351,18 @@ embargo_transaction_free (EmbargoTransaction *txn)
 {
   if (txn == NULL)
     return;
-  doc_free (txn->doc);
-  g_free (txn);
+  doc_free (&txn->doc);
 }
 
 gboolean
 embargo_transaction_validate (const EmbargoTransaction *txn, GError **error)
 {
   g_return_val_if_fail (txn != NULL, FALSE);
-  if (txn->validated)
+  if (txn->doc.validated)
     return TRUE;
   EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   EmbargoDiagnostics *diags = diags_new ();
-  gboolean ok = txn_validate_doc (txn->doc, "<transaction>", &lim, diags);
+  gboolean ok = txn_validate_doc (&txn->doc, "<transaction>", &lim, diags);
   if (!ok)
     {
       /* Built by hand: positions mean nothing, so only the messages are given. */
@@ -384,7 +381,7 @@ const char *
 embargo_transaction_get_id (const EmbargoTransaction *txn)
 {
   g_return_val_if_fail (txn != NULL, NULL);
-  const DocNode *v = doc_key (txn->doc->root, KEY_ID);
+  const DocNode *v = doc_key (txn->doc.root, KEY_ID);
   return is_text (v) ? v->u.sc.s : NULL;
 }
 
@@ -392,7 +389,7 @@ const char *
 embargo_transaction_get_date (const EmbargoTransaction *txn)
 {
   g_return_val_if_fail (txn != NULL, NULL);
-  const DocNode *v = doc_key (txn->doc->root, KEY_DATE);
+  const DocNode *v = doc_key (txn->doc.root, KEY_DATE);
   return doc_is_scalar (v) && v->kind != DOC_NULL ? v->u.sc.s : NULL;
 }
 
@@ -403,9 +400,8 @@ embargo_transaction_new (const char *id, const char *date)
 {
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (date != NULL, NULL);
-  EmbargoTransaction *txn = g_new0 (EmbargoTransaction, 1);
-  txn->doc = doc_new ();
-  txn->doc->root = doc_new_node (txn->doc, DOC_MAP, 0, 0);
+  EmbargoTransaction *txn = (EmbargoTransaction *) doc_new ();
+  txn->doc.root = doc_new_node (&txn->doc, DOC_MAP, 0, 0);
   embargo_transaction_set_string (txn, "id", id, NULL);
   embargo_transaction_set_string (txn, "date", date, NULL);
   return txn;
@@ -431,7 +427,7 @@ is_index (const char *seg, guint32 *out)
 static DocNode *
 make_path (EmbargoTransaction *txn, const char *path, DocKind kind, GError **error)
 {
-  Doc *doc = txn->doc;
+  Doc *doc = &txn->doc;
   g_auto (GStrv) segs = g_strsplit (path, ".", -1);
   DocNode *n = doc->root;
   for (guint i = 0; segs[i]; i++)
@@ -505,10 +501,10 @@ set_scalar (EmbargoTransaction *txn, const char *path, const char *text, gboolea
   DocNode *n = make_path (txn, path, DOC_STRING, error);
   if (n == NULL)
     return FALSE;
-  doc_set_scalar (txn->doc, n, text, strlen (text), quoted);
+  doc_set_scalar (&txn->doc, n, text, strlen (text), quoted);
   if (!quoted)
     n->kind = kind;
-  txn->validated = FALSE;
+  txn->doc.validated = FALSE;
   return TRUE;
 }
 
@@ -547,10 +543,10 @@ embargo_transaction_append_string (EmbargoTransaction *txn, const char *path, co
   DocNode *list = make_path (txn, path, DOC_LIST, error);
   if (list == NULL)
     return FALSE;
-  DocNode *n = doc_new_node (txn->doc, DOC_STRING, 0, 0);
-  doc_set_scalar (txn->doc, n, value, strlen (value), TRUE);
-  doc_list_append (txn->doc, list, n);
-  txn->validated = FALSE;
+  DocNode *n = doc_new_node (&txn->doc, DOC_STRING, 0, 0);
+  doc_set_scalar (&txn->doc, n, value, strlen (value), TRUE);
+  doc_list_append (&txn->doc, list, n);
+  txn->doc.validated = FALSE;
   return TRUE;
 }
 
@@ -559,7 +555,7 @@ embargo_transaction_add_item (EmbargoTransaction *txn, const char *item_id)
 {
   g_return_val_if_fail (txn != NULL, 0);
   g_return_val_if_fail (item_id != NULL, 0);
-  const DocNode *items = doc_key (txn->doc->root, KEY_ITEMS);
+  const DocNode *items = doc_key (txn->doc.root, KEY_ITEMS);
   guint32 n = items && items->kind == DOC_LIST ? items->u.list.n : 0;
   g_autofree char *path = g_strdup_printf ("items.%u.id", n);
   embargo_transaction_set_string (txn, path, item_id, NULL);

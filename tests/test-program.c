@@ -24,7 +24,7 @@ tri_name (Tri t)
 static guint
 compare_all (EmbargoRuleset *rs, const EmbargoTransaction *txn, const char *as_of)
 {
-  const DocNode *root = txn->doc->root;
+  const DocNode *root = txn->doc.root;
   gint32 date = as_of ? date_parse (as_of, strlen (as_of)) : doc_key (root, KEY_DATE)->u.sc.date;
   const DocNode *items = doc_key (root, KEY_ITEMS);
   const DocNode *txn_vals[PATH_SLOTS], *item_vals[PATH_SLOTS];
