@@ -468,17 +468,28 @@ struct EvalCtx {
    * value is there; item_seen is cleared for each item */
   const DocNode **txn_vals, **item_vals;
   guint8 *txn_seen, *item_seen;
+  GHashTable *prepared;   /* name text -> ScreenName*, each party name prepared once for
+                             every list; freed by screen_ctx_clear() */
   /* Screening results of this evaluation, so that a party is screened once per list
-   * however many items and rules ask (screening.c); zeroed with the context. */
+   * however many items and rules ask (screening.c). Only the first n_screened entries
+   * mean anything: eval_ctx_init() leaves the array itself as it finds it. */
+  guint32 n_screened;
   struct {
     const EList *list;
     const DocNode *party;
     guint8 owned, tri;
   } screened[32];
-  guint32 n_screened;
-  GHashTable *prepared;   /* name text -> ScreenName*, each party name prepared once for
-                             every list; freed by screen_ctx_clear() */
 };
+
+/* Zeroes every field of CTX but the screening cache's entries (768 bytes that a typical
+ * evaluation never reads), then sets the root and the date. */
+static inline void
+eval_ctx_init (EvalCtx *ctx, const DocNode *root, gint32 date)
+{
+  memset (ctx, 0, G_STRUCT_OFFSET (EvalCtx, screened));
+  ctx->root = root;
+  ctx->date = date;
+}
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
 /* Does C screen a party name against a names list anywhere? */

@@ -707,8 +707,10 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   const DocNode *txn_vals[PATH_SLOTS], *item_vals[PATH_SLOTS];
   guint8 txn_seen[PATH_SLOTS], item_seen[PATH_SLOTS];
   memset (txn_seen, 0, rs->npath_slots);
-  EvalCtx ctx = { .root = root, .date = date, .txn_vals = txn_vals, .item_vals = item_vals,
-                  .txn_seen = txn_seen, .item_seen = item_seen };
+  EvalCtx ctx;
+  eval_ctx_init (&ctx, root, date);
+  ctx.txn_vals = txn_vals, ctx.item_vals = item_vals;
+  ctx.txn_seen = txn_seen, ctx.item_seen = item_seen;
   index_txn_candidates (rs->index, &ctx, &txn_cands);
 
   MatchRec match_store[64];
