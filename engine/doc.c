@@ -124,6 +124,8 @@ static const char *const well_known_keys[] = {
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (well_known_keys) == KEY_COUNT - 1);
+G_STATIC_ASSERT (KEY_COUNT <= G_MAXUINT8); /* DocPair.kid */
+G_STATIC_ASSERT (sizeof (DocNode) == 32 && sizeof (DocPair) == 24);
 
 /* A 256-slot open-addressed table over the keys above, filled once. */
 #define KEY_SLOTS 256
@@ -235,7 +237,7 @@ doc_new_node (Doc *doc, DocKind kind, guint32 line, guint32 col)
   DocNode *n = arena_alloc (&doc->arena, sizeof *n);
   n->kind = kind;
   n->line = line;
-  n->col = col;
+  n->col = (guint16) MIN (col, DOC_COL_MAX);
   return n;
 }
 
@@ -333,15 +335,14 @@ doc_pair_set (Doc *doc, DocPair *p, const DocPair *v, guint32 n, const char *key
   for (guint32 i = 0; i < n; i++)
     {
       const DocPair *q = &v[i];
-      if (q->kid == kid && (kid || (q->klen == klen && memcmp (q->key, key, klen) == 0)))
+      if (q->kid == kid && (kid || (strncmp (q->key, key, klen) == 0 && q->key[klen] == '\0')))
         return FALSE;
     }
   /* A well-known key's text is the table's: no copy (smaller documents, fewer lines). */
   p->key = kid ? well_known_keys[kid - 1] : arena_strndup (&doc->arena, key, klen);
-  p->klen = (guint32) klen;
-  p->kid = kid;
+  p->kid = (guint8) kid;
   p->line = line;
-  p->col = col;
+  p->col = (guint16) MIN (col, DOC_COL_MAX);
   p->val = val;
   return TRUE;
 }
@@ -376,7 +377,7 @@ doc_map_get (const DocNode *map, const char *key, gsize klen)
   for (guint32 i = 0; i < map->u.map.n; i++)
     {
       const DocPair *p = &map->u.map.v[i];
-      if (p->klen == klen && memcmp (p->key, key, klen) == 0)
+      if (strncmp (p->key, key, klen) == 0 && p->key[klen] == '\0')
         return p->val;
     }
   return NULL;

@@ -44,22 +44,31 @@ typedef enum { DOC_NULL, DOC_BOOL, DOC_NUMBER, DOC_STRING, DOC_LIST, DOC_MAP } D
 
 typedef struct DocNode DocNode;
 
+/* Nodes and pairs are small (32 and 24 bytes): a parsed transaction is read from
+ * memory that no cache holds, and evaluation waits on every cache line of it. So
+ * columns are 16 bits (a column past 65,535 on one line is reported as 65,535; JSON
+ * positions are byte offsets in `line`, exact whatever the line's length), and a key
+ * has no length field: keys never hold a NUL (the parsers refuse one), so it is
+ * strlen (key). */
 typedef struct {
-  const char *key;
-  guint32 klen;
-  guint32 kid;       /* key_id (key): non-zero for the contract's well-known keys */
-  guint32 line, col; /* of the key */
+  const char *key;   /* NUL-terminated */
   DocNode *val;
+  guint32 line;      /* of the key */
+  guint16 col;
+  guint8 kid;        /* key_id (key): non-zero for the contract's well-known keys */
 } DocPair;
+
+#define DOC_COL_MAX G_MAXUINT16
 
 /* Every scalar keeps its text, so "854232" and 854232 compare equal as text, and a
  * number keeps the spelling it was written with. */
 struct DocNode {
-  guint8 kind;     /* DocKind */
-  guint8 is_date;  /* scalar text is a valid YYYY-MM-DD date (sc.date) */
-  guint8 quoted;   /* YAML quoted scalar or JSON string */
-  guint8 boolean;  /* DOC_BOOL value */
-  guint32 line, col; /* 1-based */
+  guint8 kind;          /* DocKind */
+  guint8 is_date : 1;   /* scalar text is a valid YYYY-MM-DD date (sc.date) */
+  guint8 quoted : 1;    /* YAML quoted scalar or JSON string */
+  guint8 boolean : 1;   /* DOC_BOOL value */
+  guint16 col;          /* 1-based; 0 for JSON, whose line is a byte offset */
+  guint32 line;         /* 1-based */
   union {
     struct {
       const char *s; /* NUL-terminated */

@@ -36,7 +36,7 @@ path_resolve (const Path *p, const EvalCtx *ctx)
         {
           const DocPair *pr = &n->u.map.v[k];
           if (pr->kid == seg->kid
-              && (seg->kid || (pr->klen == seg->len && memcmp (pr->key, seg->s, seg->len) == 0)))
+              && (seg->kid || strcmp (pr->key, seg->s) == 0))
             {
               next = pr->val;
               break;

@@ -26,8 +26,7 @@ static int
 cmp_pair (const void *a, const void *b)
 {
   const DocPair *x = *(const DocPair *const *) a, *y = *(const DocPair *const *) b;
-  int c = memcmp (x->key, y->key, MIN (x->klen, y->klen));
-  return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+  return strcmp (x->key, y->key);
 }
 
 void
@@ -66,7 +65,7 @@ doc_hash (GChecksum *ck, const DocNode *n)
         put (ck, 'm', NULL, n->u.map.n);
         for (guint32 i = 0; i < n->u.map.n; i++)
           {
-            put (ck, 'k', pairs[i]->key, pairs[i]->klen);
+            put (ck, 'k', pairs[i]->key, strlen (pairs[i]->key));
             doc_hash (ck, pairs[i]->val);
           }
         return;

@@ -38,7 +38,7 @@ copy_node (Doc *dst, const DocNode *n)
       for (guint32 i = 0; i < n->u.map.n; i++)
         {
           const DocPair *p = &n->u.map.v[i];
-          doc_map_add (dst, c, p->key, p->klen, p->line, p->col, copy_node (dst, p->val));
+          doc_map_add (dst, c, p->key, strlen (p->key), p->line, p->col, copy_node (dst, p->val));
         }
       break;
     default:

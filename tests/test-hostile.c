@@ -447,6 +447,41 @@ test_big_collections (void)
   g_string_free (t, TRUE);
 }
 
+/* Positions on very long lines: JSON's are byte offsets, exact however long the line;
+ * YAML's columns are kept in 16 bits and a column past 65,535 is reported as 65,535
+ * (the line stays exact). */
+static void
+test_long_line_positions (void)
+{
+  GString *y = g_string_new ("rules: [");
+  for (int i = 0; i < 70000; i++)
+    g_string_append_c (y, ' ');
+  g_string_append (y, "{id: a, bogus: 1}]\n");
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (y->str, y->len, "long.yaml", &e);
+  CU_ASSERT_PTR_NULL (rs);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "long.yaml:1:65535: error: unknown key 'bogus'"));
+  g_clear_error (&e);
+  g_string_free (y, TRUE);
+
+  GString *j = g_string_new ("{\"id\": \"T\", \"date\": \"2024-01-01\", \"x\": \"");
+  for (int i = 0; i < 70000; i++)
+    g_string_append_c (j, 'a');
+  /* the second "date" starts at column 40 + 70,000 + 3 + 1 = 70,044 */
+  g_string_append (j, "\", \"date\": \"2024-13-01\"}");
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  lim.max_string_bytes = 100000;
+  EmbargoTransaction *t = embargo_transaction_new_from_data (j->str, j->len, "long.json", &lim, &e);
+  CU_ASSERT_PTR_NULL (t);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  if (strstr (e->message, "long.json:1:70044:") == NULL)
+    fprintf (stderr, "\n%s\n", e->message);
+  CU_ASSERT_PTR_NOT_NULL (strstr (e->message, "long.json:1:70044: error: duplicate key 'date'"));
+  g_clear_error (&e);
+  g_string_free (j, TRUE);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -458,6 +493,7 @@ register_hostile_tests (void)
     { "limit: rules", test_limit_rules },
     { "limit: keys in one mapping", test_limit_keys },
     { "big JSON collections are read whole", test_big_collections },
+    { "positions on lines longer than 65,535 columns", test_long_line_positions },
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },
