@@ -79,23 +79,25 @@ field() { # field KEY "RESULT k=v ..."
 }
 echo
 echo "== summary ($(nproc) CPUs; $(uname -m); rates per second, memory in MB)"
-printf '%7s %6s %9s %10s %12s %10s %10s %10s %10s %8s %9s %8s %10s\n' \
-  rules txns load_ms parse/s parse+free/s eval/s eval/s:hot e2e/s "eval/s:T" rss_load rules_mb peak_mb mismatches
+printf '%7s %6s %9s %10s %12s %10s %10s %10s %10s %10s %8s %9s %8s %10s\n' \
+  rules txns load_ms parse/s parse+free/s eval/s eval/s:all eval/s:hot e2e/s "eval/s:T" rss_load rules_mb peak_mb mismatches
 for r in "${results[@]}"; do
   n=${r%%|*}; rest=${r#*|}; rc=${rest%%|*}; line=${rest#*|}
   if [ -z "$line" ]; then
     printf '%7s  failed (exit %s), no result\n' "$n" "$rc"
     continue
   fi
-  printf '%7s %6s %9s %10s %12s %10s %10s %10s %10s %8s %9s %8s %10s\n' \
+  printf '%7s %6s %9s %10s %12s %10s %10s %10s %10s %10s %8s %9s %8s %10s\n' \
     "$(field rules "$line")" "$(field txns "$line")" "$(field load_ms "$line")" \
-    "$(field parse_per_s "$line")" "$(field parse_free_per_s "$line")" "$(field eval_per_s "$line")" "$(field eval_hot_per_s "$line")" "$(field e2e_per_s "$line")" \
+    "$(field parse_per_s "$line")" "$(field parse_free_per_s "$line")" "$(field eval_per_s "$line")" \
+    "$(field eval_all_per_s "$line")" "$(field eval_hot_per_s "$line")" "$(field e2e_per_s "$line")" \
     "$(field mt_eval_per_s "$line")" "$(field rss_load_mb "$line")" "$(field rules_mb "$line")" \
     "$(field peak_mb "$line")" "$(field mismatches "$line")"
 done
 echo "(parse/s: parsing all transactions and keeping them; parse+free/s: parsing each and"
 echo " freeing it at once; eval/s: embargo_evaluate + embargo_decision_free on parsed"
-echo " transactions, 1 thread; eval/s:hot: the same over the first 1,000 transactions"
+echo " transactions, 1 thread; eval/s:all: the same through embargo_evaluate_all, 1,024"
+echo " a call; eval/s:hot: the loop over the first 1,000 transactions"
 echo " only (cache-resident); e2e/s: parse + evaluate + to_json + free, 1 thread;"
 [ "$THREADS" -gt 0 ] && echo " eval/s:T: evaluations per second with $THREADS threads sharing the rule set;"
 echo " rss_load: RSS after loading the rules; rules_mb: what loading added; peak_mb: VmHWM,"
