@@ -665,6 +665,8 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
   g_return_val_if_fail (rs != NULL, 0);
   g_return_val_if_fail (txns != NULL || n == 0, 0);
   g_return_val_if_fail (decisions != NULL || n == 0, 0);
+  for (gsize i = 0; i < n; i++)
+    g_return_val_if_fail (txns[i] != NULL, 0);
   GError *first = NULL;
   gint32 as_of = as_of_date (options, &first);
   gsize decided = 0;

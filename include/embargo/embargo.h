@@ -423,7 +423,8 @@ EMBARGO_API EmbargoDecision *embargo_evaluate (EmbargoRuleset *rs, const Embargo
  * embargo_decision_free()). Where a transaction cannot be decided DECISIONS[i] is NULL;
  * ERROR gets the first such error (the others are dropped), and an as_of that is not a
  * date leaves every entry NULL. Returns the number of decisions made: N when none
- * failed. TXNS and DECISIONS may be NULL only when N is 0.
+ * failed. TXNS and DECISIONS may be NULL only when N is 0; no TXNS[i] may be NULL (a
+ * programming error: reported as GLib criticals are, returning 0 with nothing set).
  *
  * For transactions parsed some time before (re-screening stored orders after a rule
  * change), this is faster than a loop of embargo_evaluate(): while one transaction is
