@@ -3,7 +3,8 @@
  * For each item:
  *   1. candidates: the index's transaction-level candidates (computed once) plus the
  *      item's, sorted and deduplicated, so rules come in load order;
- *   2. each candidate in force on the date is evaluated in three-valued logic: TRUE
+ *   2. each candidate in force on the date is evaluated in three-valued logic, through
+ *      its program (program.c; all candidates' programs are prefetched first): TRUE
  *      applies; UNKNOWN (a needed fact is absent) counts as `review` for a restriction
  *      and as not applying for an allow rule (fail closed);
  *   3. every exception that applies lifts the rules it names that also apply to this
@@ -13,7 +14,9 @@
  * The transaction's outcome is the most severe item outcome; its rule, the best-ranked
  * deciding rule among those items. Per-regime outcomes fall out of the same entries.
  * Scratch space lives on the stack and spills to the heap only for unusual sizes, so a
- * typical evaluation allocates only the decision it returns.
+ * typical evaluation allocates only the decision it returns. The condition tree itself
+ * (cond_eval) serves the conjuncts programs leave to it and the rare second passes:
+ * naming missing facts, gathering screening hits.
  */
 #include "embargo-private.h"
 
