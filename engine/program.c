@@ -15,8 +15,10 @@
  * comparison or presence. Anything else (`any`, `not`, `party`, a names list, whose
  * aliases and screening need the tree) stays a pointer to its Cond, evaluated by
  * cond_eval() after the flat tests. Three-valued AND does not depend on the order of
- * its operands, so the result is cond_eval()'s on the whole `when`; the evaluation tests
- * (tests/test-api.c) hold the two to that on every bundled rule.
+ * its operands, so the result is cond_eval()'s on the whole `when`, whatever order the
+ * tests are in: the conjuncts the index filed the rule under go last (a candidate found
+ * through them nearly always passes them). tests/test-program.c holds the two to the
+ * same answers on every bundled rule and on every operator over values of every type.
  */
 #include "embargo-private.h"
 
