@@ -440,6 +440,21 @@ void index_txn_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 gboolean index_is_filed_under (const Index *ix, guint32 rule, const Cond *c);
 void index_item_candidates (const Index *ix, EvalCtx *ctx, Vec32 *out);
 
+/* Does A (op) B hold, for OP one of OP_GT, OP_GTE, OP_LT, OP_LTE (FALSE for any other)?
+ * Shared by the tree (eval.c), programs (program.c) and lint's reasoning (lint.c). */
+static inline gboolean
+op_compare (OpKind op, double a, double b)
+{
+  switch (op)
+    {
+    case OP_GT: return a > b;
+    case OP_GTE: return a >= b;
+    case OP_LT: return a < b;
+    case OP_LTE: return a <= b;
+    default: return FALSE;
+    }
+}
+
 /* eval.c: three-valued evaluation of one condition */
 typedef enum { TRI_FALSE = 0, TRI_TRUE = 1, TRI_UNKNOWN = 2 } Tri;
 

@@ -144,13 +144,7 @@ scalar_holds (const Op *op, const DocNode *v, gint32 date)
               return FALSE;
             a = v->u.sc.num, b = op->val.num;
           }
-        switch (op->kind)
-          {
-          case OP_GT: return a > b;
-          case OP_GTE: return a >= b;
-          case OP_LT: return a < b;
-          default: return a <= b;
-          }
+        return op_compare (op->kind, a, b);
       }
     case OP_PRESENT:
       return op->present;

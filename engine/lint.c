@@ -140,19 +140,6 @@ bound (const Operand *o)
 }
 
 static gboolean
-cmp_holds (OpKind k, double v, double b)
-{
-  switch (k)
-    {
-    case OP_GT: return v > b;
-    case OP_GTE: return v >= b;
-    case OP_LT: return v < b;
-    case OP_LTE: return v <= b;
-    default: return FALSE;
-    }
-}
-
-static gboolean
 is_cmp (OpKind k)
 {
   return k == OP_GT || k == OP_GTE || k == OP_LT || k == OP_LTE;
@@ -212,7 +199,7 @@ value_implies (const Operand *v, const Op *w)
       {
         if (v->type != w->val.type)
           return FALSE;
-        return cmp_holds (w->kind, bound (v), bound (&w->val));
+        return op_compare (w->kind, bound (v), bound (&w->val));
       }
     default:
       return FALSE;
@@ -453,7 +440,7 @@ ops_disjoint (const Op *a, const Op *b, gboolean scalar)
           else if (is_cmp (b->kind))
             {
               double x;
-              if (scale_of (&v[i], &b->val, &x) && cmp_holds (b->kind, x, bound (&b->val)))
+              if (scale_of (&v[i], &b->val, &x) && op_compare (b->kind, x, bound (&b->val)))
                 return FALSE;
             }
           else

@@ -272,18 +272,6 @@ key_is (const Key *k, const DocNode *v)
          && memcmp (v->u.sc.s, k->u.s, k->len) == 0;
 }
 
-static inline gboolean
-cmp_holds (guint8 cmp, double a, double b)
-{
-  switch (cmp)
-    {
-    case OP_GT: return a > b;
-    case OP_GTE: return a >= b;
-    case OP_LT: return a < b;
-    default: return a <= b;
-    }
-}
-
 /* Does test T hold on the scalar V? The same answers as scalar_holds() (eval.c). */
 static gboolean
 test_scalar (const Test *t, const DocNode *v, gint32 date)
@@ -320,9 +308,9 @@ test_scalar (const Test *t, const DocNode *v, gint32 date)
         }
       return FALSE;
     case T_CMP_NUM:
-      return v->kind == DOC_NUMBER && cmp_holds (t->cmp, v->u.sc.num, t->u.num);
+      return v->kind == DOC_NUMBER && op_compare ((OpKind) t->cmp, v->u.sc.num, t->u.num);
     case T_CMP_DATE:
-      return v->is_date && cmp_holds (t->cmp, v->u.sc.date, t->u.date);
+      return v->is_date && op_compare ((OpKind) t->cmp, v->u.sc.date, t->u.date);
     case T_PRESENT:
       return t->cmp; /* program_eval() answers it before looking at the value */
     }
