@@ -516,6 +516,10 @@ eval_ctx_init (EvalCtx *ctx, const DocNode *root, gint32 date)
 }
 
 Tri cond_eval (const Cond *c, EvalCtx *ctx);
+/* The top-level conjuncts of WHEN as *N conditions at *V: its kids for `all`, WHEN
+ * itself (stored in *ONE) for any other condition, none for NULL (a rule with no
+ * `when`). Nested `all`s are not flattened. Used by the index and the programs. */
+void cond_conjuncts (const Cond *when, const Cond **one, const Cond *const **v, guint32 *n);
 /* Does C screen a party name against a names list anywhere? */
 gboolean cond_screens (const Cond *c);
 /* Is TEXT a member of list L on DATE (names lists: by normalized name)? */

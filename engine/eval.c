@@ -393,6 +393,17 @@ party_eval (const Cond *c, EvalCtx *ctx)
   return res;
 }
 
+void
+cond_conjuncts (const Cond *when, const Cond **one, const Cond *const **v, guint32 *n)
+{
+  if (when == NULL)
+    *v = NULL, *n = 0;
+  else if (when->kind == C_ALL)
+    *v = (const Cond *const *) when->kids, *n = when->nkids;
+  else
+    *one = when, *v = one, *n = 1;
+}
+
 gboolean
 cond_screens (const Cond *c)
 {

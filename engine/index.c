@@ -386,23 +386,6 @@ for_each_key (const Op *op, KeyFn fn, gpointer data)
     }
 }
 
-/* The top-level conjuncts of WHEN: its kids for `all`, else WHEN itself (in *ONE). */
-static void
-conjuncts (const Cond *when, const Cond **one, const Cond *const **v, guint32 *n)
-{
-  if (when->kind == C_ALL)
-    {
-      *v = (const Cond *const *) when->kids;
-      *n = when->nkids;
-    }
-  else
-    {
-      *one = when;
-      *v = one;
-      *n = 1;
-    }
-}
-
 /* ---- pass 1: how many rules share each value ---- */
 
 typedef struct {
@@ -519,7 +502,7 @@ rule_indexables (const Cond *when, Counting *k, Indexable *out)
 {
   const Cond *one, *const *v;
   guint32 n, m = 0;
-  conjuncts (when, &one, &v, &n);
+  cond_conjuncts (when, &one, &v, &n);
   for (guint32 i = 0; i < n && m < 16; i++)
     {
       if (!indexable (v[i], &out[m]))
@@ -550,7 +533,7 @@ index_build (EmbargoRuleset *rs)
         continue;
       const Cond *one, *const *v;
       guint32 n;
-      conjuncts (when, &one, &v, &n);
+      cond_conjuncts (when, &one, &v, &n);
       for (guint32 i = 0; i < n; i++)
         {
           Indexable ia;

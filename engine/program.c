@@ -191,24 +191,12 @@ compile_test (Test *t, const Cond *c, const Op *op, Key **keys)
     }
 }
 
-/* The top-level conjuncts of *WHEN: its kids for `all`, else *WHEN itself. */
-static void
-conjuncts (Cond *const *when, const Cond *const **v, guint32 *n)
-{
-  if (*when == NULL)
-    *v = NULL, *n = 0;
-  else if ((*when)->kind == C_ALL)
-    *v = (const Cond *const *) (*when)->kids, *n = (*when)->nkids;
-  else
-    *v = (const Cond *const *) when, *n = 1;
-}
-
 static Program *
 compile_rule (EmbargoRuleset *rs, const EmbargoRule *r)
 {
-  const Cond *const *v;
+  const Cond *one, *const *v;
   guint32 n, ntests = 0, ncomplex = 0, nkeys = 0;
-  conjuncts (&r->when, &v, &n);
+  cond_conjuncts (r->when, &one, &v, &n);
   for (guint32 i = 0; i < n; i++)
     {
       if (!cond_is_flat (v[i]) || ntests + v[i]->nops > G_MAXUINT16)
