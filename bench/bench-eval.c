@@ -421,6 +421,90 @@ parse_count (const char *s, gsize *out)
   return TRUE;
 }
 
+/* ---- timed passes ---------------------------------------------------------------- */
+
+/* What a timed pass works on. */
+typedef struct {
+  EmbargoRuleset *rs;
+  EmbargoTransaction **txns; /* parsed */
+  GArray *lines;             /* Line: the same transactions as text, for passes that parse */
+  gsize n;                   /* transactions one pass covers */
+  EmbargoDecision **ds;      /* embargo_evaluate_all's output: ALL_SLICE entries */
+  gsize json_bytes;          /* decision JSON written, by the end-to-end pass */
+} Pass;
+
+typedef void (*PassFn) (Pass *p);
+
+#define ALL_SLICE 1024 /* transactions per embargo_evaluate_all call */
+
+static void
+pass_parse_free (Pass *p)
+{
+  for (gsize i = 0; i < p->n; i++)
+    {
+      const Line *l = &g_array_index (p->lines, Line, i);
+      embargo_transaction_free (embargo_transaction_new_from_data (l->data, l->len, "txns.jsonl",
+                                                                   NULL, NULL));
+    }
+}
+
+static void
+pass_eval (Pass *p)
+{
+  for (gsize i = 0; i < p->n; i++)
+    embargo_decision_free (embargo_evaluate (p->rs, p->txns[i], NULL, NULL));
+}
+
+static void
+pass_eval_all (Pass *p)
+{
+  for (gsize i = 0; i < p->n; i += ALL_SLICE)
+    {
+      gsize m = MIN ((gsize) ALL_SLICE, p->n - i);
+      embargo_evaluate_all (p->rs, (const EmbargoTransaction *const *) p->txns + i, m, NULL, p->ds,
+                            NULL);
+      for (gsize k = 0; k < m; k++)
+        embargo_decision_free (p->ds[k]);
+    }
+}
+
+static void
+pass_e2e (Pass *p)
+{
+  for (gsize i = 0; i < p->n; i++)
+    {
+      const Line *l = &g_array_index (p->lines, Line, i);
+      EmbargoTransaction *t = embargo_transaction_new_from_data (l->data, l->len, "txns.jsonl",
+                                                                 NULL, NULL);
+      EmbargoDecision *d = embargo_evaluate (p->rs, t, NULL, NULL);
+      char *json = embargo_decision_to_json (d);
+      if (json != NULL)
+        p->json_bytes += strlen (json);
+      g_free (json);
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+}
+
+/* Repeats FN on P, in whole passes, for at least SECONDS. Returns transactions per
+ * second, with the number of passes and the time they took. */
+static double
+timed (PassFn fn, Pass *p, double seconds, guint *passes, double *elapsed)
+{
+  double t0 = now_s (), el;
+  guint k = 0;
+  do
+    {
+      fn (p);
+      k++;
+      el = now_s () - t0;
+    }
+  while (el < seconds);
+  *passes = k;
+  *elapsed = el;
+  return (double) p->n * k / el;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -587,26 +671,11 @@ main (int argc, char **argv)
 
   /* parsing again, steady state: each transaction freed right after it is parsed, so
    * the heap is reused (the pass above also pays for fresh memory for all of them) */
+  Pass pass = { rs, txns, txn_lines, n, NULL, 0 };
   {
-    guint passes = 0;
+    guint passes;
     double el;
-    guint64 parsed = 0;
-    t0 = now_s ();
-    do
-      {
-        for (gsize i = 0; i < n; i++)
-          {
-            const Line *l = &g_array_index (txn_lines, Line, i);
-            embargo_transaction_free (embargo_transaction_new_from_data (l->data, l->len,
-                                                                         "txns.jsonl", NULL,
-                                                                         NULL));
-          }
-        parsed += n;
-        passes++;
-        el = now_s () - t0;
-      }
-    while (el < seconds);
-    parse_free_rate = (double) parsed / el;
+    parse_free_rate = timed (pass_parse_free, &pass, seconds, &passes, &el);
     printf ("parse:    %.0f txn/s, %.1f MB/s parsing and freeing each at once (%u passes)\n",
             parse_free_rate, parse_free_rate * ((double) txn_bytes / (double) n) / 1e6, passes);
   }
@@ -659,135 +728,69 @@ main (int argc, char **argv)
 
   /* 4. evaluation, one thread -------------------------------------------------------- */
   {
-    guint passes = 0;
+    guint passes;
     double el;
-    evals = 0;
-    t0 = now_s ();
-    do
-      {
-        for (gsize i = 0; i < n; i++)
-          {
-            EmbargoDecision *d = embargo_evaluate (rs, txns[i], NULL, NULL);
-            embargo_decision_free (d);
-          }
-        evals += n;
-        passes++;
-        el = now_s () - t0;
-      }
-    while (el < seconds);
-    eval_rate = (double) evals / el;
+    eval_rate = timed (pass_eval, &pass, seconds, &passes, &el);
+    evals = (guint64) passes * n;
     printf ("eval:     %" G_GUINT64_FORMAT " evaluations (%u passes) in %.3f s: %.0f eval/s, "
             "%.2f us each (1 thread, parsed transactions)\n",
-            evals, passes, el, eval_rate, el / (double) evals * 1e6);
+            evals, passes, el, eval_rate, 1e6 / eval_rate);
   }
 
   /* 4b. the same on the first HOT_TXNS transactions only: their parsed documents
-   * (about 9 KB each) stay in the caches, as a transaction evaluated right after it
+   * (about 2 KB each) stay in the caches, as a transaction evaluated right after it
    * is parsed does; over all of them, evaluation also waits for memory */
   {
-    gsize nh = MIN (n, (gsize) HOT_TXNS);
-    guint passes = 0;
+    Pass hot = pass;
+    hot.n = MIN (n, (gsize) HOT_TXNS);
+    guint passes;
     double el;
-    evals = 0;
-    t0 = now_s ();
-    do
-      {
-        for (gsize i = 0; i < nh; i++)
-          {
-            EmbargoDecision *d = embargo_evaluate (rs, txns[i], NULL, NULL);
-            embargo_decision_free (d);
-          }
-        evals += nh;
-        passes++;
-        el = now_s () - t0;
-      }
-    while (el < seconds);
-    hot_rate = (double) evals / el;
+    hot_rate = timed (pass_eval, &hot, seconds, &passes, &el);
     printf ("eval:     %.0f eval/s, %.2f us each over the first %" G_GSIZE_FORMAT
             " transactions only (cache-resident; %u passes)\n",
-            hot_rate, el / (double) evals * 1e6, nh, passes);
+            hot_rate, 1e6 / hot_rate, hot.n, passes);
   }
 
   /* 4c. embargo_evaluate_all over the parsed transactions, checked, then timed ------- */
   {
-    enum { SLICE = 1024 };
-    EmbargoDecision **ds = g_new (EmbargoDecision *, SLICE);
+    pass.ds = g_new (EmbargoDecision *, ALL_SLICE);
     guint64 all_mismatch = 0;
-    for (gsize i = 0; i < n; i += SLICE)
+    for (gsize i = 0; i < n; i += ALL_SLICE)
       {
-        gsize m = MIN ((gsize) SLICE, n - i);
+        gsize m = MIN ((gsize) ALL_SLICE, n - i);
         gsize ok = embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns + i, m, NULL,
-                                         ds, NULL);
+                                         pass.ds, NULL);
         all_mismatch += m - ok;
         for (gsize k = 0; k < m; k++)
           {
             const ExpTxn *e = &exp.txns[i + k];
-            if (ds[k] && (embargo_decision_get_outcome (ds[k]) != e->outcome
-                          || embargo_decision_get_rule (ds[k]) != e->rs_rule))
+            if (pass.ds[k] && (embargo_decision_get_outcome (pass.ds[k]) != e->outcome
+                               || embargo_decision_get_rule (pass.ds[k]) != e->rs_rule))
               all_mismatch++;
-            embargo_decision_free (ds[k]);
+            embargo_decision_free (pass.ds[k]);
           }
       }
     mismatches += all_mismatch;
-    guint passes = 0;
+    guint passes;
     double el;
-    evals = 0;
-    t0 = now_s ();
-    do
-      {
-        for (gsize i = 0; i < n; i += SLICE)
-          {
-            gsize m = MIN ((gsize) SLICE, n - i);
-            embargo_evaluate_all (rs, (const EmbargoTransaction *const *) txns + i, m, NULL, ds,
-                                  NULL);
-            for (gsize k = 0; k < m; k++)
-              embargo_decision_free (ds[k]);
-          }
-        evals += n;
-        passes++;
-        el = now_s () - t0;
-      }
-    while (el < seconds);
-    all_rate = (double) evals / el;
+    all_rate = timed (pass_eval_all, &pass, seconds, &passes, &el);
+    evals = (guint64) passes * n;
     printf ("eval_all: %" G_GUINT64_FORMAT " evaluations (%u passes) in %.3f s: %.0f eval/s, "
             "%.2f us each (1 thread, parsed transactions, embargo_evaluate_all, %d a call; "
             "%" G_GUINT64_FORMAT " mismatches)\n",
-            evals, passes, el, all_rate, el / (double) evals * 1e6, SLICE, all_mismatch);
-    g_free (ds);
+            evals, passes, el, all_rate, 1e6 / all_rate, ALL_SLICE, all_mismatch);
+    g_clear_pointer (&pass.ds, g_free);
   }
 
   /* 5. end to end, one thread -------------------------------------------------------- */
   {
-    guint passes = 0;
+    guint passes;
     double el;
-    gsize json_bytes = 0;
-    evals = 0;
-    t0 = now_s ();
-    do
-      {
-        for (gsize i = 0; i < n; i++)
-          {
-            const Line *l = &g_array_index (txn_lines, Line, i);
-            EmbargoTransaction *t = embargo_transaction_new_from_data (l->data, l->len,
-                                                                       "txns.jsonl", NULL,
-                                                                       NULL);
-            EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
-            char *json = embargo_decision_to_json (d);
-            if (json != NULL)
-              json_bytes += strlen (json);
-            g_free (json);
-            embargo_decision_free (d);
-            embargo_transaction_free (t);
-          }
-        evals += n;
-        passes++;
-        el = now_s () - t0;
-      }
-    while (el < seconds);
-    e2e_rate = (double) evals / el;
+    e2e_rate = timed (pass_e2e, &pass, seconds, &passes, &el);
+    evals = (guint64) passes * n;
     printf ("e2e:      %" G_GUINT64_FORMAT " transactions (%u passes) in %.3f s: %.0f txn/s "
             "(parse + evaluate + to_json + free, 1 thread; %.0f bytes of JSON per decision)\n",
-            evals, passes, el, e2e_rate, (double) json_bytes / (double) evals);
+            evals, passes, el, e2e_rate, (double) pass.json_bytes / (double) evals);
   }
 
   /* 6. threads ------------------------------------------------------------------------ */
