@@ -75,13 +75,14 @@ for lib in libglib2.0-0 libyaml-0-2 libyajl2 libcsv3 libc6; do
 done
 dpkg-deb -c "$deb" >"$tmp/contents"
 grep -q './usr/share/embargo/rules/cn/cac-micron.yaml' "$tmp/contents" || fail "the package lacks the bundled rules"
+grep -q './usr/share/embargo/schemas/rules.schema.json' "$tmp/contents" || fail "the package lacks the schemas"
 echo "package-test: $(basename "$deb"): Depends: $depends"
-if [[ $(id -u) -eq 0 && ${CI:-} == true ]] && ! dpkg-query -W embargo >/dev/null 2>&1; then
+if [[ $(id -u) -eq 0 && ${CI:-} == true ]] && ! dpkg-query -W -f='${Status}' embargo 2>/dev/null | grep -q 'install ok installed'; then
   dpkg -i "$deb" >/dev/null
   set +e
   /usr/bin/embargo check "$order" >"$tmp/out" 2>&1; rc=$?
   set -e
-  dpkg -r embargo >/dev/null
+  dpkg -P embargo >/dev/null
   [[ $rc -eq 1 ]] && grep -q 'cn-cac-micron-ciio' "$tmp/out" \
     || fail "embargo check from the installed package exited $rc: $(cat "$tmp/out")"
   echo "package-test: installed the package, /usr/bin/embargo check decided deny, removed it"
