@@ -646,4 +646,6 @@ void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 
                            char *field);                                  /* takes ownership */
 void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */
 
+#include "no-io.h"
+
 #endif /* EMBARGO_PRIVATE_H */
