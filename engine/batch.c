@@ -201,7 +201,8 @@ embargo_batch_new (EmbargoRuleset *rs, const EmbargoBatchOptions *options, GErro
   b->rs = embargo_ruleset_ref (rs);
   b->opts = *o;
   b->as_of = g_strdup (o->as_of);
-  b->source = g_strdup (o->source ? o->source : "<input>");
+  /* Error objects quote it: JSON output must be valid UTF-8 whatever the name. */
+  b->source = g_utf8_make_valid (o->source ? o->source : "<input>", -1);
   EmbargoLimits def_limits = EMBARGO_LIMITS_INIT;
   b->limits = o->limits ? *o->limits : def_limits;
   b->opts.limits = NULL; /* the copy above is what counts */

@@ -404,6 +404,35 @@ doc_kind_name (const DocNode *n)
   return "?";
 }
 
+gboolean
+text_utf8_check (const char *data, gsize len, const char *source, guint32 first_line,
+                 const char *what, guint32 *line, guint32 *col, GError **error)
+{
+  /* g_utf8_validate() is strict, and stops at a NUL: carry on past one. */
+  const char *p = data, *end = data + len, *bad;
+  while (!g_utf8_validate (p, end - p, &bad))
+    {
+      if (*bad != '\0')
+        {
+          guint32 l = first_line, c = 1;
+          for (const char *q = data; q < bad; q++)
+            if (*q == '\n')
+              l++, c = 1;
+            else if ((*q & 0xC0) != 0x80)
+              c++;
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                       "%s:%u:%u: error: invalid UTF-8 (%s are UTF-8 text)", source, l, c, what);
+          if (line)
+            *line = l;
+          if (col)
+            *col = c;
+          return FALSE;
+        }
+      p = bad + 1;
+    }
+  return TRUE;
+}
+
 Doc *
 doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
                 const EmbargoLimits *lim, GError **error)

@@ -218,6 +218,13 @@ Doc *doc_parse_json (const char *data, gsize len, const char *source, guint32 fi
                      const EmbargoLimits *lim, GError **error);
 Doc *doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
                      const EmbargoLimits *lim, GError **error);
+/* Checks that DATA is strict UTF-8 (no overlong form, no encoded surrogate, nothing
+ * past U+10FFFF, no truncated sequence; a NUL byte is left to the readers, which name
+ * it). TRUE when it is; otherwise FALSE with ERROR set to "SOURCE:LINE:COL: error:
+ * invalid UTF-8 (WHAT are UTF-8 text)" at the first bad byte, and, when LINE and COL
+ * are not NULL, that position there. */
+gboolean text_utf8_check (const char *data, gsize len, const char *source, guint32 first_line,
+                          const char *what, guint32 *line, guint32 *col, GError **error);
 Doc *doc_new (void);
 /* A new document whose arena's first block holds FIRST bytes (0: the default). */
 Doc *doc_new_sized (gsize first);

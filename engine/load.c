@@ -1066,7 +1066,12 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
   g_return_val_if_fail (!ld->finished, FALSE);
   if (data == NULL)
     data = "";
-  const char *src = g_string_chunk_insert_const (ld->rs->strings, source);
+  /* The name goes into decisions' JSON ("source"), which must be valid UTF-8 whatever
+   * the file system's names are. */
+  g_autofree char *valid_name = g_utf8_validate (source, -1, NULL) ? NULL
+                                : g_utf8_make_valid (source, -1);
+  const char *src = g_string_chunk_insert_const (ld->rs->strings,
+                                                 valid_name ? valid_name : source);
 
   /* The digest covers what decides: each file's bytes, framed by their length, in load
    * order. Names are left out so that the same rules hash alike wherever they are
@@ -1075,23 +1080,12 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
   g_checksum_update (ld->digest, (const guchar *) &n64, sizeof n64);
   g_checksum_update (ld->digest, (const guchar *) data, len);
 
-  const char *bad;
-  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
-  if (!g_utf8_validate (data, len, &bad) && *bad != '\0')
+  guint32 bad_line, bad_col;
+  if (!text_utf8_check (data, len, src, 1, "rule files", &bad_line, &bad_col, error))
     {
-      const char *end;
-      g_utf8_validate (data, len, &end);
-      unsigned line = 1, col = 1;
-      for (const char *p = data; p < end; p++)
-        if (*p == '\n')
-          line++, col = 1;
-        else if ((*p & 0xC0) != 0x80)
-          col++;
-      diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, "E-ENCODING", src, line, col,
+      diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, "E-ENCODING", src, bad_line, bad_col,
                  "invalid UTF-8 (rule files are UTF-8 text)");
       ld->failed = TRUE;
-      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: invalid UTF-8 (rule files are UTF-8 text)", src, line, col);
       return FALSE;
     }
 

@@ -286,33 +286,10 @@ EmbargoTransaction *
 txn_parse (const char *data, gsize len, const char *source, guint32 first_line,
            const EmbargoLimits *lim, GError **error)
 {
-  /* JSON strings are checked by the JSON parser as it goes, and bytes outside strings
-   * must be JSON syntax; YAML text is checked here, whole. */
-  gboolean json = FALSE;
-  for (gsize i = 0; i < len && !json; i++)
-    {
-      if (data[i] == '{')
-        json = TRUE;
-      else if (!g_ascii_isspace (data[i]))
-        break;
-    }
-  const char *bad;
-  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
-  if (!json && !g_utf8_validate (data, len, &bad) && *bad != '\0')
-    {
-      const char *end;
-      g_utf8_validate (data, len, &end);
-      unsigned line = first_line, col = 1;
-      for (const char *p = data; p < end; p++)
-        if (*p == '\n')
-          line++, col = 1;
-        else if ((*p & 0xC0) != 0x80)
-          col++;
-      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: invalid UTF-8 (transactions are UTF-8 text)", source, line,
-                   col);
-      return NULL;
-    }
+  /* JSON and YAML alike: the whole text, strictly, before either reader sees it
+   * (yajl's own check lets overlong forms and encoded surrogates through). */
+  if (!text_utf8_check (data, len, source, first_line, "transactions", NULL, NULL, error))
+    return NULL;
   Doc *doc = doc_parse_auto (data, len, source, first_line, lim, error);
   return doc ? txn_from_doc (doc, source, lim, error) : NULL;
 }

@@ -482,6 +482,65 @@ test_long_line_positions (void)
   g_string_free (j, TRUE);
 }
 
+/* JSON text is strict UTF-8, as YAML is: the library refuses invalid bytes and lone
+ * surrogate escapes with a positioned GError, and every decision JSON it writes is valid
+ * UTF-8, whatever the input held (escapes of astral and line-breaking characters) and
+ * whatever the rule file's name. */
+static void
+test_json_utf8 (void)
+{
+  static const struct {
+    const char *name, *want;
+  } bad[] = {
+    { "B\xC0\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xED\xA0\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xF4\x90\x80\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xE4\xB8", "t:1:80: error: invalid UTF-8" },
+    { "B\\ud800", "t:1:80: error: the escape \\ud800 is a lone high surrogate" },
+    { "B\\udfff", "t:1:80: error: the escape \\udfff is a lone low surrogate" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *t = g_strdup_printf (
+        "{\"id\":\"T\",\"date\":\"2024-01-01\",\"destination\":{\"country\":\"DE\"},"
+        "\"buyer\":{\"name\":\"%s\"},\"items\":[{\"id\":\"1\"}]}", bad[i].name);
+      GError *e = NULL;
+      EmbargoTransaction *txn = embargo_transaction_new_from_data (t, strlen (t), "t", NULL, &e);
+      CU_ASSERT_PTR_NULL (txn);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+      CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX));
+      if (!g_str_has_prefix (e->message, bad[i].want))
+        fprintf (stderr, "\nwanted '%s' in:\n%s\n", bad[i].want, e->message);
+      CU_ASSERT (g_str_has_prefix (e->message, bad[i].want));
+      g_error_free (e);
+      embargo_transaction_free (txn);
+    }
+
+  static const char rules[] =
+    "rules:\n"
+    "  - {id: r1, title: T, regime: EU, authority: A, citation: C, source_url: https://x.org,\n"
+    "     effective_from: 2020-01-01, effect: deny, when: {field: destination.country, equals: RU}}\n";
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r\xFF.yaml", &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const char txn_text[] =
+    "{\"id\":\"T\\ud83d\\ude00\\u2028\\u00e9\\u001b\",\"date\":\"2024-01-01\","
+    "\"destination\":{\"country\":\"RU\"},\"buyer\":{\"name\":\"\xE2\x80\xAE\\udbff\\udfff\"},"
+    "\"items\":[{\"id\":\"\\ud800\\udc00\"}]}";
+  EmbargoTransaction *txn = embargo_transaction_new_from_data (txn_text, strlen (txn_text), "t",
+                                                               NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (txn);
+  EmbargoDecision *d = embargo_evaluate (rs, txn, NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_DENY);
+  g_autofree char *json = embargo_decision_to_json (d);
+  CU_ASSERT (g_utf8_validate (json, -1, NULL));
+  CU_ASSERT_PTR_NOT_NULL (strstr (json, "\"source\":\"r\xEF\xBF\xBD.yaml:2\""));
+  embargo_decision_free (d);
+  embargo_transaction_free (txn);
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -494,6 +553,7 @@ register_hostile_tests (void)
     { "limit: keys in one mapping", test_limit_keys },
     { "big JSON collections are read whole", test_big_collections },
     { "positions on lines longer than 65,535 columns", test_long_line_positions },
+    { "JSON is strict UTF-8; decision JSON is valid UTF-8", test_json_utf8 },
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },
