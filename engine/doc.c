@@ -153,6 +153,12 @@ fill_key_table (gpointer unused)
   return NULL;
 }
 
+const char *
+key_name (guint32 kid)
+{
+  return kid && kid < KEY_COUNT ? well_known_keys[kid - 1] : NULL;
+}
+
 guint32
 key_id (const char *s, gsize len)
 {

@@ -168,6 +168,8 @@ typedef enum {
   KEY_LEI,
   KEY_COUNT
 } KeyId;
+/* The text of well-known key KID, or NULL for KEY_OTHER. */
+const char *key_name (guint32 kid);
 /* The key of each party role, in the order of role_names. */
 #define ROLE_KEYS { KEY_BUYER, KEY_SELLER, KEY_CONSIGNEE, KEY_END_USER, KEY_INTERMEDIARIES }
 

@@ -8,6 +8,7 @@
  */
 #include "embargo-private.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,11 +88,39 @@ check_number (Check *c, const DocNode *n, const char *prefix, const char *key, d
   if (n == NULL || n->kind == DOC_NULL)
     return;
   if (n->kind != DOC_NUMBER)
-    bad (c, n, "'" FIELD "' must be a number, not %s", FIELD_ARGS (prefix, key),
-         doc_kind_name (n));
+    bad (c, n, "'" FIELD "' must be a number, not %s%s%s%s", FIELD_ARGS (prefix, key),
+         doc_kind_name (n), n->kind == DOC_STRING ? " ('" : "",
+         n->kind == DOC_STRING ? n->u.sc.s : "", n->kind == DOC_STRING ? "')" : "");
+  else if (!isfinite (n->u.sc.num))
+    bad (c, n, "'" FIELD "' is %s: it must be a finite number", FIELD_ARGS (prefix, key),
+         n->u.sc.s);
   else if (n->u.sc.num < lo || n->u.sc.num > hi)
     bad (c, n, "'" FIELD "' is %s: it must be between %g and %g", FIELD_ARGS (prefix, key),
          n->u.sc.s, lo, hi);
+}
+
+/* A field the contract says is text: a string, or a number read as its text (an id or
+ * a part number written without quotes). */
+static void
+check_text (Check *c, const DocNode *n, const char *prefix, const char *key)
+{
+  if (n != NULL && n->kind != DOC_NULL && !is_text (n))
+    bad (c, n, "'" FIELD "' must be text, not %s", FIELD_ARGS (prefix, key),
+         n->kind == DOC_STRING ? "empty text" : doc_kind_name (n));
+}
+
+/* The numbers of the contract under MAP (a facility, an item's attributes): KEYS, each
+ * from 0 to HI. */
+static void
+check_numbers (Check *c, const DocNode *map, const char *prefix, const KeyId *keys, guint nkeys,
+               double hi)
+{
+  for (guint i = 0; i < nkeys; i++)
+    {
+      const DocNode *v = doc_key (map, keys[i]);
+      if (v)
+        check_number (c, v, prefix, key_name (keys[i]), 0, hi);
+    }
 }
 
 static void
@@ -105,8 +134,9 @@ check_party (Check *c, const DocNode *p, const char *role)
   char f[96];
 #define F(key) (g_snprintf (f, sizeof f, "%s.%s", role, key), f)
   const DocNode *v;
-  if ((v = doc_key (p, KEY_NAME)) && v->kind != DOC_NULL && !is_text (v))
-    bad (c, v, "'%s' must be text, not %s", F ("name"), doc_kind_name (v));
+  check_text (c, doc_key (p, KEY_NAME), role, "name");
+  check_text (c, doc_key (p, KEY_SECTOR), role, "sector");
+  check_text (c, doc_key (p, KEY_TYPE), role, "type");
   check_country (c, doc_key (p, KEY_COUNTRY), role, "country", FALSE);
   check_country (c, doc_key (p, KEY_REGION), role, "region", TRUE);
   check_country (c, doc_key (p, KEY_HEADQUARTERS_COUNTRY), role, "headquarters_country", FALSE);
@@ -115,6 +145,14 @@ check_party (Check *c, const DocNode *p, const char *role)
   if ((v = doc_key (p, KEY_CIIO)) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
     bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
          doc_kind_name (v));
+  if ((v = doc_key (p, KEY_IDS)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping (kind: number), not %s", F ("ids"), doc_kind_name (v));
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          check_text (c, v->u.map.v[i].val, F ("ids"), v->u.map.v[i].key);
+    }
   if ((v = doc_key (p, KEY_OWNERS)) && v->kind != DOC_NULL)
     {
       if (v->kind != DOC_LIST)
@@ -122,6 +160,7 @@ check_party (Check *c, const DocNode *p, const char *role)
       else
         for (guint32 i = 0; i < v->u.list.n; i++)
           {
+            /* An owner is a party with a share, and may name its own owners. */
             const DocNode *o = v->u.list.v[i];
             g_snprintf (f, sizeof f, "%s.owners[%u]", role, i);
             if (o->kind != DOC_MAP)
@@ -129,11 +168,22 @@ check_party (Check *c, const DocNode *p, const char *role)
             else
               {
                 check_number (c, doc_key (o, KEY_SHARE_PCT), f, "share_pct", 0, 100);
+                check_party (c, o, f);
               }
           }
     }
-  if ((v = doc_key (p, KEY_FACILITY)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
-    bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
+  if ((v = doc_key (p, KEY_FACILITY)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
+      else
+        {
+          static const KeyId numbers[] = { KEY_LOGIC_NODE_NM, KEY_NAND_LAYERS,
+                                           KEY_DRAM_HALF_PITCH_NM };
+          check_text (c, doc_key (v, KEY_KIND), F ("facility"), "kind");
+          check_numbers (c, v, f, numbers, G_N_ELEMENTS (numbers), 1e6);
+        }
+    }
 #undef F
 }
 
@@ -181,8 +231,11 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
     bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
   char g[96];
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
-  if ((v = doc_key (it, KEY_ECCN)) && v->kind != DOC_NULL && !is_text (v))
-    bad (c, v, "'%s' must be text, not %s", G ("eccn"), doc_kind_name (v));
+  check_text (c, doc_key (it, KEY_ECCN), f, "eccn");
+  check_text (c, doc_key (it, KEY_PART_NUMBER), f, "part_number");
+  check_text (c, doc_key (it, KEY_DESCRIPTION), f, "description");
+  check_text (c, doc_key (it, KEY_MANUFACTURER), f, "manufacturer");
+  check_text (c, doc_key (it, KEY_CURRENCY), f, "currency");
   if ((v = doc_key (it, KEY_HS_CODE)) && v->kind != DOC_NULL)
     {
       gboolean ok = is_text (v) && v->u.sc.len >= 6 && v->u.sc.len <= 10;
@@ -196,8 +249,17 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
   check_number (c, doc_key (it, KEY_US_CONTENT_PCT), f, "us_content_pct", 0, 100);
   check_number (c, doc_key (it, KEY_QUANTITY), f, "quantity", 0, 1e15);
   check_number (c, doc_key (it, KEY_UNIT_VALUE), f, "unit_value", 0, 1e15);
-  if ((v = doc_key (it, KEY_ATTRIBUTES)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
-    bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
+  if ((v = doc_key (it, KEY_ATTRIBUTES)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
+      else
+        {
+          static const KeyId numbers[] = { KEY_TPP, KEY_PERFORMANCE_DENSITY,
+                                           KEY_IO_BANDWIDTH_GBPS };
+          check_numbers (c, v, G ("attributes"), numbers, G_N_ELEMENTS (numbers), 1e15);
+        }
+    }
 #undef G
 }
 
@@ -235,6 +297,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
     {
       check_country (&c, doc_key (v, KEY_COUNTRY), "destination", "country", FALSE);
       check_country (&c, doc_key (v, KEY_REGION), "destination", "region", TRUE);
+      check_text (&c, doc_key (v, KEY_CITY), "destination", "city");
     }
   check_string_list (&c, doc_key (root, KEY_END_USE), NULL, "end_use");
   if (doc_key (root, KEY_BUYER) == NULL)
