@@ -123,6 +123,151 @@ check_numbers (Check *c, const DocNode *map, const char *prefix, const KeyId *ke
     }
 }
 
+/* ---- keys: near misses of the contract's (docs/transactions.md, "Keys") ---- */
+
+/* The contract's keys at each level of the document, NULL-terminated. */
+static const char *const top_keys[] = { "id", "date", "destination", "end_use", "buyer", "seller",
+                                        "consignee", "end_user", "intermediaries", "items", NULL };
+static const char *const destination_keys[] = { "country", "region", "city", NULL };
+static const char *const party_keys[] = { "name", "country", "region", "aliases", "ciio",
+                                          "sector", "headquarters_country", "owners", "ids",
+                                          "tags", "facility", "type", "share_pct", NULL };
+static const char *const facility_keys[] = { "kind", "logic_node_nm", "nand_layers",
+                                             "dram_half_pitch_nm", NULL };
+static const char *const item_keys[] = { "id", "part_number", "description", "manufacturer",
+                                         "eccn", "hs_code", "origin", "us_content_pct",
+                                         "quantity", "unit_value", "currency", "attributes",
+                                         NULL };
+static const char *const attribute_keys[] = { "tpp", "performance_density", "io_bandwidth_gbps",
+                                              NULL };
+/* Top-level keys that say a role with a qualifier ("ultimate_consignee"). */
+static const char *const role_words[] = { "consignee", "enduser", "buyer", "seller", NULL };
+
+/* KEY folded for comparison: lower case, '-' and ' ' read as '_'; with SQUASH, no '_'
+ * at all. Into BUF of SIZE bytes; FALSE when it does not fit (no contract key is that
+ * long). */
+static gboolean
+fold_key (const char *key, gboolean squash, char *buf, gsize size)
+{
+  gsize n = 0;
+  for (const char *p = key; *p; p++)
+    {
+      char ch = g_ascii_tolower (*p);
+      if (ch == '-' || ch == ' ')
+        ch = '_';
+      if (squash && ch == '_')
+        continue;
+      if (n + 1 >= size)
+        return FALSE;
+      buf[n++] = ch;
+    }
+  buf[n] = '\0';
+  return TRUE;
+}
+
+/* The optimal string alignment distance between A and B, or MAX + 1 when it is more
+ * than MAX. Both are short (they fit fold_key()'s buffer). */
+static guint
+edit_distance (const char *a, const char *b, guint max)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if ((la > lb ? la - lb : lb - la) > max)
+    return max + 1;
+  guint d[33][33];
+  for (gsize i = 0; i <= la; i++)
+    d[i][0] = (guint) i;
+  for (gsize j = 0; j <= lb; j++)
+    d[0][j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint cost = a[i - 1] != b[j - 1];
+        guint v = MIN (MIN (d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          v = MIN (v, d[i - 2][j - 2] + 1);
+        d[i][j] = v;
+      }
+  return MIN (d[la][lb], max + 1);
+}
+
+/* TRUE when A is B with a plural (or singular) ending: -s, -es, -y/-ies. */
+static gboolean
+plural_of (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if (la < lb)
+    {
+      const char *t = a;
+      a = b, b = t;
+      gsize tl = la;
+      la = lb, lb = tl;
+    }
+  if (strncmp (a, b, lb) == 0)
+    return (la == lb + 1 && a[lb] == 's') || (la == lb + 2 && strcmp (a + lb, "es") == 0);
+  return lb >= 2 && b[lb - 1] == 'y' && la == lb + 2 && strncmp (a, b, lb - 1) == 0
+         && strcmp (a + lb - 1, "ies") == 0;
+}
+
+static const char *
+txn_key_near_miss (const char *key, const char *const *keys, gboolean top)
+{
+  char folded[32], squashed[32];
+  if (!fold_key (key, FALSE, folded, sizeof folded) || !fold_key (key, TRUE, squashed, sizeof squashed))
+    return NULL;
+  for (guint i = 0; keys[i]; i++)
+    if (strcmp (key, keys[i]) == 0)
+      return NULL; /* the key itself */
+  /* The closest kind of miss first: case and separators, then spelling. */
+  for (guint i = 0; keys[i]; i++)
+    {
+      char ks[32];
+      fold_key (keys[i], TRUE, ks, sizeof ks);
+      if (strcmp (folded, keys[i]) == 0 || strcmp (squashed, ks) == 0)
+        return keys[i]; /* End_User, end-user, enduser */
+    }
+  for (guint i = 0; keys[i]; i++)
+    {
+      const char *k = keys[i];
+      char ks[32];
+      fold_key (k, TRUE, ks, sizeof ks);
+      gsize kl = strlen (k);
+      guint max = kl >= 8 ? 2 : 1;
+      if (kl < 4)
+        continue; /* "ids" is not a misspelt "id" */
+      if (plural_of (squashed, ks) || edit_distance (folded, k, max) <= max)
+        return k;
+    }
+  if (top)
+    for (guint i = 0; role_words[i]; i++)
+      if (g_str_has_suffix (squashed, role_words[i]))
+        return strcmp (role_words[i], "enduser") == 0 ? "end_user" : role_words[i];
+  return NULL;
+}
+
+/* Every key of MAP that is not one of KEYS but is a near miss of one is an error:
+ * "unknown key 'enduser'; did you mean 'end_user'?". */
+static void
+check_keys (Check *c, const DocNode *map, const char *prefix, const char *const *keys)
+{
+  if (map == NULL || map->kind != DOC_MAP)
+    return;
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      const char *near = txn_key_near_miss (p->key, keys, keys == top_keys);
+      if (near)
+        {
+          /* A JSON key's position is a byte offset, as a string node's is. */
+          DocNode k = { .kind = DOC_STRING, .quoted = TRUE, .line = p->line, .col = p->col };
+          guint32 line, col;
+          json_position (c->doc->text, c->doc->text_len, c->doc->first_line, &k, &line, &col);
+          diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, line, col,
+                     "unknown key '%s%s%s'; did you mean '%s'?", prefix ? prefix : "",
+                     prefix ? "." : "", p->key, near);
+        }
+    }
+}
+
 static void
 check_party (Check *c, const DocNode *p, const char *role)
 {
@@ -134,6 +279,7 @@ check_party (Check *c, const DocNode *p, const char *role)
   char f[96];
 #define F(key) (g_snprintf (f, sizeof f, "%s.%s", role, key), f)
   const DocNode *v;
+  check_keys (c, p, role, party_keys);
   check_text (c, doc_key (p, KEY_NAME), role, "name");
   check_text (c, doc_key (p, KEY_SECTOR), role, "sector");
   check_text (c, doc_key (p, KEY_TYPE), role, "type");
@@ -180,7 +326,8 @@ check_party (Check *c, const DocNode *p, const char *role)
         {
           static const KeyId numbers[] = { KEY_LOGIC_NODE_NM, KEY_NAND_LAYERS,
                                            KEY_DRAM_HALF_PITCH_NM };
-          check_text (c, doc_key (v, KEY_KIND), F ("facility"), "kind");
+          check_keys (c, v, F ("facility"), facility_keys);
+          check_text (c, doc_key (v, KEY_KIND), f, "kind");
           check_numbers (c, v, f, numbers, G_N_ELEMENTS (numbers), 1e6);
         }
     }
@@ -231,6 +378,7 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
     bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
   char g[96];
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
+  check_keys (c, it, f, item_keys);
   check_text (c, doc_key (it, KEY_ECCN), f, "eccn");
   check_text (c, doc_key (it, KEY_PART_NUMBER), f, "part_number");
   check_text (c, doc_key (it, KEY_DESCRIPTION), f, "description");
@@ -257,7 +405,8 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
         {
           static const KeyId numbers[] = { KEY_TPP, KEY_PERFORMANCE_DENSITY,
                                            KEY_IO_BANDWIDTH_GBPS };
-          check_numbers (c, v, G ("attributes"), numbers, G_N_ELEMENTS (numbers), 1e15);
+          check_keys (c, v, G ("attributes"), attribute_keys);
+          check_numbers (c, v, g, numbers, G_N_ELEMENTS (numbers), 1e15);
         }
     }
 #undef G
@@ -276,6 +425,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
            "not %s", doc_kind_name (root));
       return FALSE;
     }
+  check_keys (&c, root, NULL, top_keys);
   const DocNode *v = doc_key (root, KEY_ID);
   if (!is_text (v))
     bad (&c, v ? v : root, "'id' is required: the transaction's identifier, as text");
@@ -295,6 +445,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
     bad (&c, v, "'destination.country' is required (ISO 3166-1 alpha-2)");
   else
     {
+      check_keys (&c, v, "destination", destination_keys);
       check_country (&c, doc_key (v, KEY_COUNTRY), "destination", "country", FALSE);
       check_country (&c, doc_key (v, KEY_REGION), "destination", "region", TRUE);
       check_text (&c, doc_key (v, KEY_CITY), "destination", "city");
