@@ -435,7 +435,19 @@ struct _EmbargoRuleset {
   const struct Program **programs; /* by rule index (program.c) */
   const char *json_ruleset; /* {"digest": ..., "rules": N}, encoded once */
   GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
+  /* Every prefix of every field path a rule reads, as "T:contract.signed", "I:attributes",
+   * "P:facility.kind" (scope, then the segments): the keys a --strict check accepts
+   * besides the contract's (txn_check_strict()). Owned by `tables`. */
+  GHashTable *read_paths;
 };
+
+/* txn.c: the --strict check (EmbargoEvalOptions.strict): every key of TXN that is
+ * neither the contract's nor read by a rule of RS is an error (EMBARGO_EVAL_ERROR_INVALID,
+ * each such key by its path). */
+gboolean txn_check_strict (const EmbargoRuleset *rs, const EmbargoTransaction *txn,
+                           GError **error);
+/* load.c: fills rs->read_paths. */
+void ruleset_collect_read_paths (EmbargoRuleset *rs);
 
 /* index.c */
 Index *index_build (EmbargoRuleset *rs);

@@ -154,6 +154,41 @@ valid_id (const char *s)
   return TRUE;
 }
 
+/* ---- the paths rules read (for --strict) ---- */
+
+static void
+collect_paths (GHashTable *set, const Cond *c)
+{
+  if (c == NULL)
+    return;
+  if (c->kind == C_TEST)
+    {
+      GString *key = g_string_new (c->path.scope == SCOPE_TXN    ? "T:"
+                                   : c->path.scope == SCOPE_ITEM ? "I:"
+                                                                 : "P:");
+      for (guint32 i = 0; i < c->path.n; i++)
+        {
+          if (i)
+            g_string_append_c (key, '.');
+          g_string_append (key, c->path.seg[i].s);
+          g_hash_table_add (set, g_strdup (key->str));
+        }
+      g_string_free (key, TRUE);
+    }
+  for (guint32 i = 0; i < c->nkids; i++)
+    collect_paths (set, c->kids[i]);
+}
+
+void
+ruleset_collect_read_paths (EmbargoRuleset *rs)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint32 i = 0; i < rs->nrules; i++)
+    collect_paths (set, rs->rules[i]->when);
+  g_ptr_array_add (rs->tables, set);
+  rs->read_paths = set;
+}
+
 /* ---- conditions ---- */
 
 static gboolean
@@ -1306,6 +1341,8 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
                    "%s\n%zu error%s: the rule set was not loaded", all, n, n == 1 ? "" : "s");
       return NULL;
     }
+
+  ruleset_collect_read_paths (rs);
 
   /* Tie-break ranks: priority first, then load order. */
   g_autofree EmbargoRule **ranked = g_memdup2 (rs->rules, MAX (rs->nrules, 1) * sizeof *ranked);

@@ -752,3 +752,134 @@ embargo_transaction_add_item (EmbargoTransaction *txn, const char *item_id)
   embargo_transaction_set_string (txn, path, item_id, NULL);
   return n;
 }
+
+/* ---- --strict: no key that nothing reads ---- */
+
+typedef struct {
+  const EmbargoRuleset *rs;
+  GString *errors;
+  guint count;
+} Strict;
+
+/* TRUE when a rule reads SCOPE:PATH or something below it. */
+static gboolean
+strict_read (const Strict *s, char scope, const char *path)
+{
+  g_autofree char *k = g_strdup_printf ("%c:%s", scope, path);
+  return g_hash_table_contains (s->rs->read_paths, k);
+}
+
+static void
+strict_fail (Strict *s, const char *shown)
+{
+  if (s->count++ < 20)
+    g_string_append_printf (s->errors, "%sunknown key '%s': it is not in the transaction "
+                            "contract and no loaded rule reads it (--strict)",
+                            s->errors->len ? "\n" : "", shown);
+}
+
+/* The keys of a map no contract key leads to (a user fact such as `contract`): each must
+ * be read, at SCOPE:PATH.KEY, or be above something read. SHOWN is PATH as the user
+ * would write it. */
+static void
+strict_user_map (Strict *s, const DocNode *map, char scope, const char *path, const char *shown)
+{
+  for (guint32 i = 0; map && map->kind == DOC_MAP && i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      g_autofree char *sub = g_strdup_printf ("%s.%s", path, p->key);
+      g_autofree char *sub_shown = g_strdup_printf ("%s.%s", shown, p->key);
+      if (!strict_read (s, scope, sub))
+        strict_fail (s, sub_shown);
+      else
+        strict_user_map (s, p->val, scope, sub, sub_shown);
+    }
+}
+
+/* The keys of MAP, where the contract's are KEYS: any other must be read at SCOPE:BASE.KEY
+ * (BASE NULL: at the top of SCOPE), or at T:ALT.KEY when ALT is not NULL (a party's key
+ * read through its role, "buyer.rating"). */
+static void
+strict_map (Strict *s, const DocNode *map, const char *const *keys, char scope, const char *base,
+            const char *alt, const char *shown)
+{
+  for (guint32 i = 0; map && map->kind == DOC_MAP && i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      gboolean known = FALSE;
+      for (guint k = 0; keys[k] && !known; k++)
+        known = strcmp (keys[k], p->key) == 0;
+      if (known)
+        continue;
+      g_autofree char *path = base ? g_strdup_printf ("%s.%s", base, p->key) : g_strdup (p->key);
+      g_autofree char *alt_path = alt ? g_strdup_printf ("%s.%s", alt, p->key) : NULL;
+      g_autofree char *sub_shown = shown ? g_strdup_printf ("%s.%s", shown, p->key)
+                                         : g_strdup (p->key);
+      if (strict_read (s, scope, path))
+        strict_user_map (s, p->val, scope, path, sub_shown);
+      else if (alt_path && strict_read (s, 'T', alt_path))
+        strict_user_map (s, p->val, 'T', alt_path, sub_shown);
+      else
+        strict_fail (s, sub_shown);
+    }
+}
+
+/* A party (or an owner) at SHOWN, under role ROLE (NULL for owners and intermediaries). */
+static void
+strict_party (Strict *s, const DocNode *p, const char *role, const char *shown)
+{
+  if (p == NULL || p->kind != DOC_MAP)
+    return;
+  strict_map (s, p, party_keys, 'P', NULL, role, shown);
+  g_autofree char *fshown = g_strdup_printf ("%s.facility", shown);
+  g_autofree char *falt = role ? g_strdup_printf ("%s.facility", role) : NULL;
+  strict_map (s, doc_key (p, KEY_FACILITY), facility_keys, 'P', "facility", falt, fshown);
+  const DocNode *owners = doc_key (p, KEY_OWNERS);
+  for (guint32 i = 0; owners && owners->kind == DOC_LIST && i < owners->u.list.n; i++)
+    {
+      g_autofree char *oshown = g_strdup_printf ("%s.owners[%u]", shown, i);
+      strict_party (s, owners->u.list.v[i], NULL, oshown);
+    }
+}
+
+gboolean
+txn_check_strict (const EmbargoRuleset *rs, const EmbargoTransaction *txn, GError **error)
+{
+  const DocNode *root = txn->doc.root;
+  Strict s = { rs, g_string_new (NULL), 0 };
+  strict_map (&s, root, top_keys, 'T', NULL, NULL, NULL);
+  strict_map (&s, doc_key (root, KEY_DESTINATION), destination_keys, 'T', "destination", NULL,
+              "destination");
+  static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
+  for (guint r = 0; r < ROLE_COUNT; r++)
+    {
+      const DocNode *p = doc_key (root, role_keys[r]);
+      if (p && p->kind == DOC_LIST) /* intermediaries */
+        for (guint32 i = 0; i < p->u.list.n; i++)
+          {
+            g_autofree char *shown = g_strdup_printf ("%s[%u]", role_names[r], i);
+            strict_party (&s, p->u.list.v[i], NULL, shown);
+          }
+      else
+        strict_party (&s, p, role_names[r], role_names[r]);
+    }
+  const DocNode *items = doc_key (root, KEY_ITEMS);
+  for (guint32 i = 0; items && items->kind == DOC_LIST && i < items->u.list.n; i++)
+    {
+      const DocNode *it = items->u.list.v[i];
+      g_autofree char *shown = g_strdup_printf ("items[%u]", i);
+      g_autofree char *ashown = g_strdup_printf ("items[%u].attributes", i);
+      strict_map (&s, it, item_keys, 'I', NULL, NULL, shown);
+      strict_map (&s, doc_key (it, KEY_ATTRIBUTES), attribute_keys, 'I', "attributes", NULL,
+                  ashown);
+    }
+  gboolean ok = s.count == 0;
+  if (!ok)
+    {
+      if (s.count > 20)
+        g_string_append_printf (s.errors, "\n... and %u more", s.count - 20);
+      g_set_error_literal (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID, s.errors->str);
+    }
+  g_string_free (s.errors, TRUE);
+  return ok;
+}

@@ -541,6 +541,72 @@ test_json_utf8 (void)
   embargo_ruleset_unref (rs);
 }
 
+/* EmbargoEvalOptions.strict: a key neither in the contract nor read by a rule refuses
+ * the transaction, in embargo_evaluate() and embargo_evaluate_all(); keys a rule reads
+ * (at the top, through a party, in an item) pass. */
+static void
+test_strict_keys (void)
+{
+  static const char rules[] =
+    "defaults: {regime: T, authority: A, citation: C, source_url: https://x.org, "
+    "effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: r1, title: T, effect: deny, when: {field: contract.signed, gte: 2030-01-01}}\n"
+    "  - {id: r2, title: T, effect: deny, when: {party: any, when: {field: party.rating, equals: 9}}}\n"
+    "  - {id: r3, title: T, effect: deny, when: {field: item.attributes.x, equals: 9}}\n";
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const char read_only[] =
+    "id: T\ndate: 2024-01-01\ndestination: {country: DE}\n"
+    "buyer: {name: B, rating: 1, owners: [{name: O, rating: 2}]}\n"
+    "items: [{id: '1', attributes: {x: 1}}]\ncontract: {signed: 2024-01-01}\n";
+  static const char unread[] =
+    "id: T\ndate: 2024-01-01\ndestination: {country: DE}\n"
+    "buyer: {name: B, score: 1}\n"
+    "items: [{id: '1', attributes: {y: 1}}]\ncontract: {sigend: 2024-01-01}\n";
+  EmbargoTransaction *ok = embargo_transaction_new_from_data (read_only, strlen (read_only), "t",
+                                                              NULL, &e);
+  EmbargoTransaction *bad = embargo_transaction_new_from_data (unread, strlen (unread), "t",
+                                                               NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (ok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (bad);
+  EmbargoEvalOptions lax = EMBARGO_EVAL_OPTIONS_INIT, strict = EMBARGO_EVAL_OPTIONS_INIT;
+  CU_ASSERT_FALSE (lax.strict);
+  strict.strict = TRUE;
+
+  EmbargoDecision *d = embargo_evaluate (rs, bad, &lax, &e);
+  CU_ASSERT_PTR_NOT_NULL (d);
+  embargo_decision_free (d);
+  d = embargo_evaluate (rs, ok, &strict, &e);
+  CU_ASSERT_PTR_NOT_NULL (d);
+  embargo_decision_free (d);
+  d = embargo_evaluate (rs, bad, &strict, &e);
+  CU_ASSERT_PTR_NULL (d);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+  CU_ASSERT_STRING_EQUAL (e->message,
+                          "unknown key 'contract.sigend': it is not in the transaction contract "
+                          "and no loaded rule reads it (--strict)\n"
+                          "unknown key 'buyer.score': it is not in the transaction contract "
+                          "and no loaded rule reads it (--strict)\n"
+                          "unknown key 'items[0].attributes.y': it is not in the transaction "
+                          "contract and no loaded rule reads it (--strict)");
+  g_clear_error (&e);
+
+  const EmbargoTransaction *both[] = { ok, bad };
+  EmbargoDecision *ds[2];
+  CU_ASSERT_EQUAL (embargo_evaluate_all (rs, both, 2, &strict, ds, &e), 1);
+  CU_ASSERT_PTR_NOT_NULL (ds[0]);
+  CU_ASSERT_PTR_NULL (ds[1]);
+  CU_ASSERT (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+  g_clear_error (&e);
+  embargo_decision_free (ds[0]);
+  embargo_transaction_free (ok);
+  embargo_transaction_free (bad);
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -554,6 +620,7 @@ register_hostile_tests (void)
     { "big JSON collections are read whole", test_big_collections },
     { "positions on lines longer than 65,535 columns", test_long_line_positions },
     { "JSON is strict UTF-8; decision JSON is valid UTF-8", test_json_utf8 },
+    { "strict: keys neither in the contract nor read are refused", test_strict_keys },
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },

@@ -101,5 +101,14 @@ check "eval output is valid UTF-8 whatever the input's name" \
 "$bin" check --rules rules/cn - <<<"$(sed -n 2p "$tmp/utf8"$'\xff'".jsonl")" >/dev/null 2>&1
 check "check: invalid UTF-8 in JSON exits 2" $([[ $? -eq 2 ]]; echo $?)
 
+# --strict applies to every line.
+printf '%s\n' "$good" '{"id":"x","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B","rating":1},"items":[{"id":"1"}]}' >"$tmp/strict.jsonl"
+"$bin" eval --rules rules/cn --strict "$tmp/strict.jsonl" >"$tmp/strict.out" 2>/dev/null
+st=$?
+check "--strict: exit 2, the good line decided" \
+  $([[ $st -eq 2 ]] && sed -n 1p "$tmp/strict.out" | grep -q '"decision":"allow"'; echo $?)
+check "--strict: an error object names the unread key" \
+  $(sed -n 2p "$tmp/strict.out" | grep -q "^{\"line\":2,\"error\":\".*unknown key 'buyer.rating'"; echo $?)
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
