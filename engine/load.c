@@ -12,6 +12,8 @@
  */
 #include "embargo-private.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +256,11 @@ operand_of (Ctx *c, const DocNode *n, Operand *out, const char *op)
   out->str = rs_intern (c->ld->rs, n->u.sc.s, n->u.sc.len);
   if (n->kind == DOC_BOOL)
     out->type = V_BOOL, out->b = n->boolean;
+  else if (n->kind == DOC_NUMBER && !isfinite (n->u.sc.num))
+    {
+      ERR (c, n, "E-VALUE", "'%s' needs a finite number, not %s", op, n->u.sc.s);
+      return FALSE;
+    }
   else if (n->kind == DOC_NUMBER)
     out->type = V_NUM, out->num = n->u.sc.num;
   else if (n->is_date)
@@ -713,8 +720,8 @@ compile_rule (Ctx *c, const DocNode *n)
          doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
   if ((v = doc_get (n, "priority")))
     {
-      if (v->kind != DOC_NUMBER || v->u.sc.num != (double) (gint) v->u.sc.num
-          || v->u.sc.num < -1000000 || v->u.sc.num > 1000000)
+      if (v->kind != DOC_NUMBER || !isfinite (v->u.sc.num) || v->u.sc.num < -1000000
+          || v->u.sc.num > 1000000 || v->u.sc.num != (double) (gint) v->u.sc.num)
         ERR (c, v, "E-TYPE", "priority must be a whole number");
       else
         r->priority = (gint) v->u.sc.num;
