@@ -83,6 +83,7 @@ decide_one (EmbargoBatch *b, Chunk *c, yajl_gen g, const char *text, gsize len, 
     txn = txn_parse (text, len, b->source, (guint32) MIN (line, G_MAXUINT32), &b->limits, &e);
   EmbargoEvalOptions eo = EMBARGO_EVAL_OPTIONS_INIT;
   eo.as_of = b->as_of;
+  eo.strict = b->opts.strict;
   EmbargoDecision *d = txn ? embargo_evaluate (b->rs, txn, &eo, &e) : NULL;
   if (d == NULL)
     {
@@ -204,9 +205,14 @@ embargo_batch_new (EmbargoRuleset *rs, const EmbargoBatchOptions *options, GErro
     }
   EmbargoBatch *b = g_new0 (EmbargoBatch, 1);
   b->rs = embargo_ruleset_ref (rs);
-  b->opts = *o;
+  /* A caller built against version 1 passed a struct that ends before `strict`. */
+  if (o->version >= 2)
+    b->opts = *o;
+  else
+    memcpy (&b->opts, o, G_STRUCT_OFFSET (EmbargoBatchOptions, strict));
   b->as_of = g_strdup (o->as_of);
-  b->source = g_strdup (o->source ? o->source : "<input>");
+  /* Error objects quote it: JSON output must be valid UTF-8 whatever the name. */
+  b->source = g_utf8_make_valid (o->source ? o->source : "<input>", -1);
   EmbargoLimits def_limits = EMBARGO_LIMITS_INIT;
   b->limits = o->limits ? *o->limits : def_limits;
   b->opts.limits = NULL; /* the copy above is what counts */

@@ -153,6 +153,12 @@ fill_key_table (gpointer unused)
   return NULL;
 }
 
+const char *
+key_name (guint32 kid)
+{
+  return kid && kid < KEY_COUNT ? well_known_keys[kid - 1] : NULL;
+}
+
 guint32
 key_id (const char *s, gsize len)
 {
@@ -241,21 +247,43 @@ doc_new_node (Doc *doc, DocKind kind, guint32 line, guint32 col)
   return n;
 }
 
-/* A plain number: what YAML and JSON would both read as one (no hex, no inf/nan, no
- * leading '+', no trailing text). */
+/* The value of the digits S[0..LEN-1] in BASE (8 or 16), which must all be digits of
+ * that base and at least one; FALSE otherwise. */
+static gboolean
+parse_radix (const char *s, gsize len, int base, double *out)
+{
+  if (len == 0)
+    return FALSE;
+  double v = 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      int d = g_ascii_xdigit_value (s[i]);
+      if (d < 0 || d >= base)
+        return FALSE;
+      v = v * base + d;
+    }
+  *out = v;
+  return TRUE;
+}
+
+/* A number as the YAML 1.2 core schema reads a plain scalar (JSON numbers are a subset):
+ *   [-+]? [0-9]+                                       decimal integer
+ *   0o [0-7]+   0x [0-9a-fA-F]+                        octal, hexadecimal
+ *   [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+ *   [-+]? ( \.inf | \.Inf | \.INF )   \.nan | \.NaN | \.NAN
+ * A finite number no double holds (1e400) is not read as one: it stays text, and the
+ * readers refuse it where a number is needed. */
 static gboolean
 parse_number (const char *s, gsize len, double *out)
 {
   if (len == 0 || len > 64)
     return FALSE;
   gsize i = 0;
-  if (s[i] == '-')
+  if (s[i] == '-' || s[i] == '+')
     i++;
-  if (i >= len || !g_ascii_isdigit (s[i]))
-    return FALSE;
   /* Fast path: most numbers in transactions are small integers (quantities,
    * percentages); 15 digits are exact in a double. */
-  if (len - i <= 15)
+  if (i < len && len - i <= 15 && g_ascii_isdigit (s[i]))
     {
       gint64 v = 0;
       gsize j = i;
@@ -267,10 +295,52 @@ parse_number (const char *s, gsize len, double *out)
           return TRUE;
         }
     }
-  for (gsize j = i; j < len; j++)
-    if (!(g_ascii_isdigit (s[j]) || s[j] == '.' || s[j] == 'e' || s[j] == 'E' || s[j] == '-'
-          || s[j] == '+'))
-      return FALSE;
+  if (i == 0 && len > 2 && s[0] == '0' && s[1] == 'o')
+    return parse_radix (s + 2, len - 2, 8, out);
+  if (i == 0 && len > 2 && s[0] == '0' && s[1] == 'x')
+    return parse_radix (s + 2, len - 2, 16, out);
+  const char *rest = s + i;
+  gsize rlen = len - i;
+  if (rlen == 4 && (memcmp (rest, ".inf", 4) == 0 || memcmp (rest, ".Inf", 4) == 0
+                    || memcmp (rest, ".INF", 4) == 0))
+    {
+      *out = s[0] == '-' ? -INFINITY : INFINITY;
+      return TRUE;
+    }
+  if (i == 0 && rlen == 4 && (memcmp (rest, ".nan", 4) == 0 || memcmp (rest, ".NaN", 4) == 0
+                              || memcmp (rest, ".NAN", 4) == 0))
+    {
+      *out = NAN;
+      return TRUE;
+    }
+  /* ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )? */
+  gsize j = i, digits = 0;
+  while (j < len && g_ascii_isdigit (s[j]))
+    j++, digits++;
+  if (j < len && s[j] == '.')
+    {
+      j++;
+      gsize frac = 0;
+      while (j < len && g_ascii_isdigit (s[j]))
+        j++, frac++;
+      if (digits == 0 && frac == 0)
+        return FALSE;
+    }
+  else if (digits == 0)
+    return FALSE;
+  if (j < len && (s[j] == 'e' || s[j] == 'E'))
+    {
+      j++;
+      if (j < len && (s[j] == '-' || s[j] == '+'))
+        j++;
+      gsize exp = 0;
+      while (j < len && g_ascii_isdigit (s[j]))
+        j++, exp++;
+      if (exp == 0)
+        return FALSE;
+    }
+  if (j != len)
+    return FALSE;
   char buf[65];
   memcpy (buf, s, len);
   buf[len] = '\0';
@@ -297,12 +367,17 @@ doc_set_scalar (Doc *doc, DocNode *n, const char *s, gsize len, gboolean quoted)
       n->kind = DOC_STRING;
       return;
     }
-  /* Plain scalars: YAML 1.2 core schema, so "NO" (Norway) stays a string. */
-  if (len == 0 || (len == 1 && s[0] == '~') || (len == 4 && memcmp (s, "null", 4) == 0))
+  /* Plain scalars: the YAML 1.2 core schema, exactly, so "NO" (Norway) and "yes" stay
+   * strings (YAML 1.1 read them as booleans) and "True", "NULL", "0x1380" do not. */
+  if (len == 0 || (len == 1 && s[0] == '~')
+      || (len == 4 && (memcmp (s, "null", 4) == 0 || memcmp (s, "Null", 4) == 0
+                       || memcmp (s, "NULL", 4) == 0)))
     n->kind = DOC_NULL;
-  else if (len == 4 && memcmp (s, "true", 4) == 0)
+  else if (len == 4 && (memcmp (s, "true", 4) == 0 || memcmp (s, "True", 4) == 0
+                        || memcmp (s, "TRUE", 4) == 0))
     n->kind = DOC_BOOL, n->boolean = TRUE;
-  else if (len == 5 && memcmp (s, "false", 5) == 0)
+  else if (len == 5 && (memcmp (s, "false", 5) == 0 || memcmp (s, "False", 5) == 0
+                        || memcmp (s, "FALSE", 5) == 0))
     n->kind = DOC_BOOL, n->boolean = FALSE;
   else if (parse_number (s, len, &n->u.sc.num))
     n->kind = DOC_NUMBER;
@@ -402,6 +477,45 @@ doc_kind_name (const DocNode *n)
     case DOC_MAP: return "a mapping";
     }
   return "?";
+}
+
+gboolean
+text_utf8_check (const char *data, gsize len, const char *source, guint32 first_line,
+                 const char *what, guint32 *line, guint32 *col, GError **error)
+{
+  /* Most transactions are ASCII: skip it eight bytes at a time (a NUL is left to the
+   * readers anyway). g_utf8_validate() then checks the rest, strictly. */
+  const char *p = data, *end = data + len, *bad;
+  while (end - p >= 8)
+    {
+      guint64 w;
+      memcpy (&w, p, 8);
+      if (w & G_GUINT64_CONSTANT (0x8080808080808080))
+        break;
+      p += 8;
+    }
+  /* g_utf8_validate() is strict, and stops at a NUL: carry on past one. */
+  while (!g_utf8_validate (p, end - p, &bad))
+    {
+      if (*bad != '\0')
+        {
+          guint32 l = first_line, c = 1;
+          for (const char *q = data; q < bad; q++)
+            if (*q == '\n')
+              l++, c = 1;
+            else if ((*q & 0xC0) != 0x80)
+              c++;
+          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                       "%s:%u:%u: error: invalid UTF-8 (%s are UTF-8 text)", source, l, c, what);
+          if (line)
+            *line = l;
+          if (col)
+            *col = c;
+          return FALSE;
+        }
+      p = bad + 1;
+    }
+  return TRUE;
 }
 
 Doc *

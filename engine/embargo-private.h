@@ -168,6 +168,8 @@ typedef enum {
   KEY_LEI,
   KEY_COUNT
 } KeyId;
+/* The text of well-known key KID, or NULL for KEY_OTHER. */
+const char *key_name (guint32 kid);
 /* The key of each party role, in the order of role_names. */
 #define ROLE_KEYS { KEY_BUYER, KEY_SELLER, KEY_CONSIGNEE, KEY_END_USER, KEY_INTERMEDIARIES }
 
@@ -218,6 +220,13 @@ Doc *doc_parse_json (const char *data, gsize len, const char *source, guint32 fi
                      const EmbargoLimits *lim, GError **error);
 Doc *doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
                      const EmbargoLimits *lim, GError **error);
+/* Checks that DATA is strict UTF-8 (no overlong form, no encoded surrogate, nothing
+ * past U+10FFFF, no truncated sequence; a NUL byte is left to the readers, which name
+ * it). TRUE when it is; otherwise FALSE with ERROR set to "SOURCE:LINE:COL: error:
+ * invalid UTF-8 (WHAT are UTF-8 text)" at the first bad byte, and, when LINE and COL
+ * are not NULL, that position there. */
+gboolean text_utf8_check (const char *data, gsize len, const char *source, guint32 first_line,
+                          const char *what, guint32 *line, guint32 *col, GError **error);
 Doc *doc_new (void);
 /* A new document whose arena's first block holds FIRST bytes (0: the default). */
 Doc *doc_new_sized (gsize first);
@@ -436,7 +445,19 @@ struct _EmbargoRuleset {
   const struct Program **programs; /* by rule index (program.c) */
   const char *json_ruleset; /* {"digest": ..., "rules": N}, encoded once */
   GPtrArray *tables;     /* hash tables owned by operators, destroyed with the set */
+  /* Every prefix of every field path a rule reads, as "T:contract.signed", "I:attributes",
+   * "P:facility.kind" (scope, then the segments): the keys a --strict check accepts
+   * besides the contract's (txn_check_strict()). Owned by `tables`. */
+  GHashTable *read_paths;
 };
+
+/* txn.c: the --strict check (EmbargoEvalOptions.strict): every key of TXN that is
+ * neither the contract's nor read by a rule of RS is an error (EMBARGO_EVAL_ERROR_INVALID,
+ * each such key by its path). */
+gboolean txn_check_strict (const EmbargoRuleset *rs, const EmbargoTransaction *txn,
+                           GError **error);
+/* load.c: fills rs->read_paths. */
+void ruleset_collect_read_paths (EmbargoRuleset *rs);
 
 /* index.c */
 Index *index_build (EmbargoRuleset *rs);

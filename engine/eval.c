@@ -650,6 +650,8 @@ embargo_evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn,
   gint32 as_of = as_of_date (options, error);
   if (as_of < 0)
     return NULL;
+  if (options && options->version >= 2 && options->strict && !txn_check_strict (rs, txn, error))
+    return NULL;
   arena_prefetch (&txn->doc.arena);
   return evaluate (rs, txn, as_of, error);
 }
@@ -691,7 +693,9 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
       prefetch_ahead (txns, n, i);
       const EmbargoTransaction *txn = txns[i];
       GError *e = NULL;
-      if (txn->doc.validated || embargo_transaction_validate (txn, &e))
+      if ((txn->doc.validated || embargo_transaction_validate (txn, &e))
+          && !(options && options->version >= 2 && options->strict
+               && !txn_check_strict (rs, txn, &e)))
         decisions[i] = evaluate (rs, txn, as_of, &e);
       if (decisions[i])
         decided++;

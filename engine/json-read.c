@@ -206,11 +206,74 @@ scalar_ok (JsonBuilder *b, const DocNode *n, const char *s, gsize len)
   return TRUE;
 }
 
+/* The value of the four hex digits at S (yajl has checked that they are hex). */
+static guint32
+hex4 (const char *s)
+{
+  guint32 v = 0;
+  for (int i = 0; i < 4; i++)
+    v = v * 16 + (guint32) g_ascii_xdigit_value (s[i]);
+  return v;
+}
+
+/* The \\u escapes of the string token that ends at byte END, which yajl has decoded
+ * (it hands over a pointer into the input only when there is nothing to decode). yajl
+ * turns a lone high surrogate into '?' and encodes a lone low one as invalid UTF-8:
+ * refuse both, and a high one followed by anything but a low one, at the escape. */
+static gboolean
+check_escapes (JsonBuilder *b, gsize end)
+{
+  gsize start = token_start (b->data, MIN (end, b->len), TRUE);
+  const char *d = b->data;
+  for (gsize i = start + 1; i + 1 < end; i++)
+    {
+      if (d[i] != '\\')
+        continue;
+      if (d[i + 1] != 'u' || i + 6 > end)
+        {
+          i++; /* a one-character escape, such as \\ or \" */
+          continue;
+        }
+      guint32 u = hex4 (d + i + 2);
+      gboolean high = u >= 0xD800 && u <= 0xDBFF, low = u >= 0xDC00 && u <= 0xDFFF;
+      if (high && i + 12 <= end && d[i + 6] == '\\' && d[i + 7] == 'u')
+        {
+          guint32 v = hex4 (d + i + 8);
+          if (v >= 0xDC00 && v <= 0xDFFF)
+            {
+              i += 11;
+              continue;
+            }
+        }
+      if (high || low)
+        {
+          guint32 line, col;
+          offset_position (d, b->len, b->first_line, i, &line, &col);
+          g_set_error (&b->err, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                       "%s:%u:%u: error: the escape \\u%.4s is a lone %s surrogate: it is "
+                       "no character (a pair \\uD8xx\\uDCxx encodes one)",
+                       b->source, line, col, d + i + 2, high ? "high" : "low");
+          return FALSE;
+        }
+      i += 5;
+    }
+  return TRUE;
+}
+
+/* TRUE when S (LEN bytes) is yajl's decoded copy, not a pointer into the input. */
+static gboolean
+was_decoded (const JsonBuilder *b, const char *s, gsize len)
+{
+  return !(s >= b->data && s + len <= b->data + b->len);
+}
+
 static int
 scalar (JsonBuilder *b, const char *s, gsize len, gboolean is_string, DocKind kind)
 {
   DocNode *n = new_node (b, kind, is_string);
   if (!scalar_ok (b, n, s, len))
+    return 0;
+  if (is_string && was_decoded (b, s, len) && !check_escapes (b, n->line))
     return 0;
   doc_set_scalar (b->doc, n, s, len, is_string);
   if (kind == DOC_NUMBER && n->kind != DOC_NUMBER)
@@ -267,8 +330,10 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
   /* yajl hands over a pointer into the input when the key has no escapes: keep that;
    * otherwise its decode buffer, which the value may overwrite: copy it. */
   const char *key = (const char *) s;
-  if (!(key >= b->data && key + len <= b->data + b->len))
+  if (was_decoded (b, key, len))
     {
+      if (!check_escapes (b, k->line))
+        return 0;
       if (b->key_text == NULL)
         b->key_text = g_string_sized_new (64);
       g_string_truncate (b->key_text, 0);
@@ -386,7 +451,10 @@ doc_parse_json (const char *data, gsize len, const char *source, guint32 first_l
   b.pairs = b.pairs_store, b.cap_pairs = G_N_ELEMENTS (b.pairs_store);
   b.elems = b.elems_store, b.cap_elems = G_N_ELEMENTS (b.elems_store);
   b.h = yajl_alloc (&callbacks, NULL, &b);
-  yajl_config (b.h, yajl_dont_validate_strings, 0);
+  /* The caller has checked the whole text as strict UTF-8 (txn_parse(): yajl's own
+   * check lets overlong forms and encoded surrogates through); escapes are checked
+   * here, in check_escapes(). */
+  yajl_config (b.h, yajl_dont_validate_strings, 1);
 
   yajl_status st = yajl_parse (b.h, (const unsigned char *) data, len);
   gboolean at_end = FALSE;

@@ -12,6 +12,8 @@
  */
 #include "embargo-private.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +156,41 @@ valid_id (const char *s)
   return TRUE;
 }
 
+/* ---- the paths rules read (for --strict) ---- */
+
+static void
+collect_paths (GHashTable *set, const Cond *c)
+{
+  if (c == NULL)
+    return;
+  if (c->kind == C_TEST)
+    {
+      GString *key = g_string_new (c->path.scope == SCOPE_TXN    ? "T:"
+                                   : c->path.scope == SCOPE_ITEM ? "I:"
+                                                                 : "P:");
+      for (guint32 i = 0; i < c->path.n; i++)
+        {
+          if (i)
+            g_string_append_c (key, '.');
+          g_string_append (key, c->path.seg[i].s);
+          g_hash_table_add (set, g_strdup (key->str));
+        }
+      g_string_free (key, TRUE);
+    }
+  for (guint32 i = 0; i < c->nkids; i++)
+    collect_paths (set, c->kids[i]);
+}
+
+void
+ruleset_collect_read_paths (EmbargoRuleset *rs)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint32 i = 0; i < rs->nrules; i++)
+    collect_paths (set, rs->rules[i]->when);
+  g_ptr_array_add (rs->tables, set);
+  rs->read_paths = set;
+}
+
 /* ---- conditions ---- */
 
 static gboolean
@@ -219,6 +256,11 @@ operand_of (Ctx *c, const DocNode *n, Operand *out, const char *op)
   out->str = rs_intern (c->ld->rs, n->u.sc.s, n->u.sc.len);
   if (n->kind == DOC_BOOL)
     out->type = V_BOOL, out->b = n->boolean;
+  else if (n->kind == DOC_NUMBER && !isfinite (n->u.sc.num))
+    {
+      ERR (c, n, "E-VALUE", "'%s' needs a finite number, not %s", op, n->u.sc.s);
+      return FALSE;
+    }
   else if (n->kind == DOC_NUMBER)
     out->type = V_NUM, out->num = n->u.sc.num;
   else if (n->is_date)
@@ -678,8 +720,8 @@ compile_rule (Ctx *c, const DocNode *n)
          doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
   if ((v = doc_get (n, "priority")))
     {
-      if (v->kind != DOC_NUMBER || v->u.sc.num != (double) (gint) v->u.sc.num
-          || v->u.sc.num < -1000000 || v->u.sc.num > 1000000)
+      if (v->kind != DOC_NUMBER || !isfinite (v->u.sc.num) || v->u.sc.num < -1000000
+          || v->u.sc.num > 1000000 || v->u.sc.num != (double) (gint) v->u.sc.num)
         ERR (c, v, "E-TYPE", "priority must be a whole number");
       else
         r->priority = (gint) v->u.sc.num;
@@ -1077,7 +1119,12 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
   g_return_val_if_fail (!ld->finished, FALSE);
   if (data == NULL)
     data = "";
-  const char *src = g_string_chunk_insert_const (ld->rs->strings, source);
+  /* The name goes into decisions' JSON ("source"), which must be valid UTF-8 whatever
+   * the file system's names are. */
+  g_autofree char *valid_name = g_utf8_validate (source, -1, NULL) ? NULL
+                                : g_utf8_make_valid (source, -1);
+  const char *src = g_string_chunk_insert_const (ld->rs->strings,
+                                                 valid_name ? valid_name : source);
 
   /* The digest covers what decides: each file's bytes, framed by their length, in load
    * order. Names are left out so that the same rules hash alike wherever they are
@@ -1086,23 +1133,12 @@ embargo_loader_add_data (EmbargoLoader *ld, const char *data, gsize len, const c
   g_checksum_update (ld->digest, (const guchar *) &n64, sizeof n64);
   g_checksum_update (ld->digest, (const guchar *) data, len);
 
-  const char *bad;
-  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
-  if (!g_utf8_validate (data, len, &bad) && *bad != '\0')
+  guint32 bad_line, bad_col;
+  if (!text_utf8_check (data, len, src, 1, "rule files", &bad_line, &bad_col, error))
     {
-      const char *end;
-      g_utf8_validate (data, len, &end);
-      unsigned line = 1, col = 1;
-      for (const char *p = data; p < end; p++)
-        if (*p == '\n')
-          line++, col = 1;
-        else if ((*p & 0xC0) != 0x80)
-          col++;
-      diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, "E-ENCODING", src, line, col,
+      diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, "E-ENCODING", src, bad_line, bad_col,
                  "invalid UTF-8 (rule files are UTF-8 text)");
       ld->failed = TRUE;
-      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: invalid UTF-8 (rule files are UTF-8 text)", src, line, col);
       return FALSE;
     }
 
@@ -1323,6 +1359,8 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
                    "%s\n%zu error%s: the rule set was not loaded", all, n, n == 1 ? "" : "s");
       return NULL;
     }
+
+  ruleset_collect_read_paths (rs);
 
   /* Tie-break ranks: priority first, then load order. */
   g_autofree EmbargoRule **ranked = g_memdup2 (rs->rules, MAX (rs->nrules, 1) * sizeof *ranked);

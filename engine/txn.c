@@ -8,6 +8,7 @@
  */
 #include "embargo-private.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,11 +88,216 @@ check_number (Check *c, const DocNode *n, const char *prefix, const char *key, d
   if (n == NULL || n->kind == DOC_NULL)
     return;
   if (n->kind != DOC_NUMBER)
-    bad (c, n, "'" FIELD "' must be a number, not %s", FIELD_ARGS (prefix, key),
-         doc_kind_name (n));
+    bad (c, n, "'" FIELD "' must be a number, not %s%s%s%s", FIELD_ARGS (prefix, key),
+         doc_kind_name (n), n->kind == DOC_STRING ? " ('" : "",
+         n->kind == DOC_STRING ? n->u.sc.s : "", n->kind == DOC_STRING ? "')" : "");
+  else if (!isfinite (n->u.sc.num))
+    bad (c, n, "'" FIELD "' is %s: it must be a finite number", FIELD_ARGS (prefix, key),
+         n->u.sc.s);
   else if (n->u.sc.num < lo || n->u.sc.num > hi)
     bad (c, n, "'" FIELD "' is %s: it must be between %g and %g", FIELD_ARGS (prefix, key),
          n->u.sc.s, lo, hi);
+}
+
+/* A field the contract says is text: a string, or a number read as its text (an id or
+ * a part number written without quotes). */
+static void
+check_text (Check *c, const DocNode *n, const char *prefix, const char *key)
+{
+  if (n != NULL && n->kind != DOC_NULL && !is_text (n))
+    bad (c, n, "'" FIELD "' must be text, not %s", FIELD_ARGS (prefix, key),
+         n->kind == DOC_STRING ? "empty text" : doc_kind_name (n));
+}
+
+/* The numbers of the contract under MAP (a facility, an item's attributes): KEYS, each
+ * from 0 to HI. */
+static void
+check_numbers (Check *c, const DocNode *map, const char *prefix, const KeyId *keys, guint nkeys,
+               double hi)
+{
+  for (guint i = 0; i < nkeys; i++)
+    {
+      const DocNode *v = doc_key (map, keys[i]);
+      if (v)
+        check_number (c, v, prefix, key_name (keys[i]), 0, hi);
+    }
+}
+
+/* ---- keys: near misses of the contract's (docs/transactions.md, "Keys") ---- */
+
+/* The contract's keys at each level of the document, NULL-terminated. */
+static const char *const top_keys[] = { "id", "date", "destination", "end_use", "buyer", "seller",
+                                        "consignee", "end_user", "intermediaries", "items", NULL };
+static const char *const destination_keys[] = { "country", "region", "city", NULL };
+static const char *const party_keys[] = { "name", "country", "region", "aliases", "ciio",
+                                          "sector", "headquarters_country", "owners", "ids",
+                                          "tags", "facility", "type", "share_pct", NULL };
+static const char *const facility_keys[] = { "kind", "logic_node_nm", "nand_layers",
+                                             "dram_half_pitch_nm", NULL };
+static const char *const item_keys[] = { "id", "part_number", "description", "manufacturer",
+                                         "eccn", "hs_code", "origin", "us_content_pct",
+                                         "quantity", "unit_value", "currency", "attributes",
+                                         NULL };
+static const char *const attribute_keys[] = { "tpp", "performance_density", "io_bandwidth_gbps",
+                                              NULL };
+/* Top-level keys that say a role with a qualifier ("ultimate_consignee"). */
+static const char *const role_words[] = { "consignee", "enduser", "buyer", "seller", NULL };
+
+/* KEY folded for comparison: lower case, '-' and ' ' read as '_'; with SQUASH, no '_'
+ * at all. Into BUF of SIZE bytes; FALSE when it does not fit (no contract key is that
+ * long). */
+static gboolean
+fold_key (const char *key, gboolean squash, char *buf, gsize size)
+{
+  gsize n = 0;
+  for (const char *p = key; *p; p++)
+    {
+      char ch = g_ascii_tolower (*p);
+      if (ch == '-' || ch == ' ')
+        ch = '_';
+      if (squash && ch == '_')
+        continue;
+      if (n + 1 >= size)
+        return FALSE;
+      buf[n++] = ch;
+    }
+  buf[n] = '\0';
+  return TRUE;
+}
+
+/* The optimal string alignment distance between A and B, or MAX + 1 when it is more
+ * than MAX. Both are short (they fit fold_key()'s buffer). */
+static guint
+edit_distance (const char *a, const char *b, guint max)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if ((la > lb ? la - lb : lb - la) > max)
+    return max + 1;
+  guint d[33][33];
+  for (gsize i = 0; i <= la; i++)
+    d[i][0] = (guint) i;
+  for (gsize j = 0; j <= lb; j++)
+    d[0][j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint cost = a[i - 1] != b[j - 1];
+        guint v = MIN (MIN (d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          v = MIN (v, d[i - 2][j - 2] + 1);
+        d[i][j] = v;
+      }
+  return MIN (d[la][lb], max + 1);
+}
+
+/* TRUE when A is B with a plural (or singular) ending: -s, -es, -y/-ies. */
+static gboolean
+plural_of (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if (la < lb)
+    {
+      const char *t = a;
+      a = b, b = t;
+      gsize tl = la;
+      la = lb, lb = tl;
+    }
+  if (strncmp (a, b, lb) == 0)
+    return (la == lb + 1 && a[lb] == 's') || (la == lb + 2 && strcmp (a + lb, "es") == 0);
+  return lb >= 2 && b[lb - 1] == 'y' && la == lb + 2 && strncmp (a, b, lb - 1) == 0
+         && strcmp (a + lb - 1, "ies") == 0;
+}
+
+static const char *
+txn_key_near_miss (const char *key, const char *const *keys, gboolean top)
+{
+  char folded[32], squashed[32];
+  if (!fold_key (key, FALSE, folded, sizeof folded) || !fold_key (key, TRUE, squashed, sizeof squashed))
+    return NULL;
+  for (guint i = 0; keys[i]; i++)
+    if (strcmp (key, keys[i]) == 0)
+      return NULL; /* the key itself */
+  /* The closest kind of miss first: case and separators, then spelling. */
+  for (guint i = 0; keys[i]; i++)
+    {
+      char ks[32];
+      fold_key (keys[i], TRUE, ks, sizeof ks);
+      if (strcmp (folded, keys[i]) == 0 || strcmp (squashed, ks) == 0)
+        return keys[i]; /* End_User, end-user, enduser */
+    }
+  for (guint i = 0; keys[i]; i++)
+    {
+      const char *k = keys[i];
+      char ks[32];
+      fold_key (k, TRUE, ks, sizeof ks);
+      gsize kl = strlen (k);
+      guint max = kl >= 8 ? 2 : 1;
+      if (kl < 4)
+        continue; /* "ids" is not a misspelt "id" */
+      if (plural_of (squashed, ks) || edit_distance (folded, k, max) <= max)
+        return k;
+    }
+  if (top)
+    for (guint i = 0; role_words[i]; i++)
+      if (g_str_has_suffix (squashed, role_words[i]))
+        return strcmp (role_words[i], "enduser") == 0 ? "end_user" : role_words[i];
+  return NULL;
+}
+
+G_STATIC_ASSERT (KEY_COUNT <= 64);
+
+/* Every key of MAP that is not one of KEYS but is a near miss of one is an error:
+ * "unknown key 'enduser'; did you mean 'end_user'?". */
+static void
+check_keys (Check *c, const DocNode *map, const char *prefix, const char *const *keys)
+{
+  if (map == NULL || map->kind != DOC_MAP)
+    return;
+  /* The contract's keys are all well known: a bit per key id says which belong to this
+   * level, so that a valid transaction's keys cost a shift each (this runs for every
+   * key of every transaction). */
+  static const char *const *const levels[] = { top_keys, destination_keys, party_keys,
+                                               facility_keys, item_keys, attribute_keys };
+  static guint64 masks[G_N_ELEMENTS (levels)];
+  static gsize masks_ready;
+  if (g_once_init_enter (&masks_ready))
+    {
+      for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
+        for (guint k = 0; levels[l][k]; k++)
+          masks[l] |= G_GUINT64_CONSTANT (1) << key_id (levels[l][k], strlen (levels[l][k]));
+      g_once_init_leave (&masks_ready, 1);
+    }
+  guint64 mask = 0;
+  for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
+    if (levels[l] == keys)
+      mask = masks[l];
+  for (guint32 i = 0; i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      if (p->kid && (mask >> p->kid) & 1)
+        continue;
+      const char *near = txn_key_near_miss (p->key, keys, keys == top_keys);
+      if (near)
+        {
+          /* A JSON key's position is a byte offset, as a string node's is. */
+          DocNode k = { .kind = DOC_STRING, .quoted = TRUE, .line = p->line, .col = p->col };
+          guint32 line, col;
+          json_position (c->doc->text, c->doc->text_len, c->doc->first_line, &k, &line, &col);
+          diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, line, col,
+                     "unknown key '%s%s%s'; did you mean '%s'?", prefix ? prefix : "",
+                     prefix ? "." : "", p->key, near);
+        }
+    }
+}
+
+/* TRUE when UTF-8 text S holds a letter or a digit (of any script). */
+static gboolean
+has_alnum (const char *s)
+{
+  for (const char *p = s; *p; p = g_utf8_next_char (p))
+    if (g_unichar_isalnum (g_utf8_get_char (p)))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -105,8 +311,13 @@ check_party (Check *c, const DocNode *p, const char *role)
   char f[96];
 #define F(key) (g_snprintf (f, sizeof f, "%s.%s", role, key), f)
   const DocNode *v;
-  if ((v = doc_key (p, KEY_NAME)) && v->kind != DOC_NULL && !is_text (v))
-    bad (c, v, "'%s' must be text, not %s", F ("name"), doc_kind_name (v));
+  check_keys (c, p, role, party_keys);
+  check_text (c, doc_key (p, KEY_NAME), role, "name");
+  if ((v = doc_key (p, KEY_NAME)) && v->kind == DOC_STRING && !has_alnum (v->u.sc.s))
+    bad (c, v, "'%s' has no letter or digit: a blank name cannot be screened (leave it out "
+         "when unknown)", F ("name"));
+  check_text (c, doc_key (p, KEY_SECTOR), role, "sector");
+  check_text (c, doc_key (p, KEY_TYPE), role, "type");
   check_country (c, doc_key (p, KEY_COUNTRY), role, "country", FALSE);
   check_country (c, doc_key (p, KEY_REGION), role, "region", TRUE);
   check_country (c, doc_key (p, KEY_HEADQUARTERS_COUNTRY), role, "headquarters_country", FALSE);
@@ -115,6 +326,14 @@ check_party (Check *c, const DocNode *p, const char *role)
   if ((v = doc_key (p, KEY_CIIO)) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
     bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
          doc_kind_name (v));
+  if ((v = doc_key (p, KEY_IDS)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping (kind: number), not %s", F ("ids"), doc_kind_name (v));
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          check_text (c, v->u.map.v[i].val, F ("ids"), v->u.map.v[i].key);
+    }
   if ((v = doc_key (p, KEY_OWNERS)) && v->kind != DOC_NULL)
     {
       if (v->kind != DOC_LIST)
@@ -122,6 +341,7 @@ check_party (Check *c, const DocNode *p, const char *role)
       else
         for (guint32 i = 0; i < v->u.list.n; i++)
           {
+            /* An owner is a party with a share, and may name its own owners. */
             const DocNode *o = v->u.list.v[i];
             g_snprintf (f, sizeof f, "%s.owners[%u]", role, i);
             if (o->kind != DOC_MAP)
@@ -129,11 +349,23 @@ check_party (Check *c, const DocNode *p, const char *role)
             else
               {
                 check_number (c, doc_key (o, KEY_SHARE_PCT), f, "share_pct", 0, 100);
+                check_party (c, o, f);
               }
           }
     }
-  if ((v = doc_key (p, KEY_FACILITY)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
-    bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
+  if ((v = doc_key (p, KEY_FACILITY)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping, not %s", F ("facility"), doc_kind_name (v));
+      else
+        {
+          static const KeyId numbers[] = { KEY_LOGIC_NODE_NM, KEY_NAND_LAYERS,
+                                           KEY_DRAM_HALF_PITCH_NM };
+          check_keys (c, v, F ("facility"), facility_keys);
+          check_text (c, doc_key (v, KEY_KIND), f, "kind");
+          check_numbers (c, v, f, numbers, G_N_ELEMENTS (numbers), 1e6);
+        }
+    }
 #undef F
 }
 
@@ -181,8 +413,12 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
     bad (c, v, "'%s.id': item id '%s' is used twice", f, v->u.sc.s);
   char g[96];
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
-  if ((v = doc_key (it, KEY_ECCN)) && v->kind != DOC_NULL && !is_text (v))
-    bad (c, v, "'%s' must be text, not %s", G ("eccn"), doc_kind_name (v));
+  check_keys (c, it, f, item_keys);
+  check_text (c, doc_key (it, KEY_ECCN), f, "eccn");
+  check_text (c, doc_key (it, KEY_PART_NUMBER), f, "part_number");
+  check_text (c, doc_key (it, KEY_DESCRIPTION), f, "description");
+  check_text (c, doc_key (it, KEY_MANUFACTURER), f, "manufacturer");
+  check_text (c, doc_key (it, KEY_CURRENCY), f, "currency");
   if ((v = doc_key (it, KEY_HS_CODE)) && v->kind != DOC_NULL)
     {
       gboolean ok = is_text (v) && v->u.sc.len >= 6 && v->u.sc.len <= 10;
@@ -196,8 +432,18 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
   check_number (c, doc_key (it, KEY_US_CONTENT_PCT), f, "us_content_pct", 0, 100);
   check_number (c, doc_key (it, KEY_QUANTITY), f, "quantity", 0, 1e15);
   check_number (c, doc_key (it, KEY_UNIT_VALUE), f, "unit_value", 0, 1e15);
-  if ((v = doc_key (it, KEY_ATTRIBUTES)) && v->kind != DOC_NULL && v->kind != DOC_MAP)
-    bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
+  if ((v = doc_key (it, KEY_ATTRIBUTES)) && v->kind != DOC_NULL)
+    {
+      if (v->kind != DOC_MAP)
+        bad (c, v, "'%s' must be a mapping, not %s", G ("attributes"), doc_kind_name (v));
+      else
+        {
+          static const KeyId numbers[] = { KEY_TPP, KEY_PERFORMANCE_DENSITY,
+                                           KEY_IO_BANDWIDTH_GBPS };
+          check_keys (c, v, G ("attributes"), attribute_keys);
+          check_numbers (c, v, g, numbers, G_N_ELEMENTS (numbers), 1e15);
+        }
+    }
 #undef G
 }
 
@@ -214,6 +460,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
            "not %s", doc_kind_name (root));
       return FALSE;
     }
+  check_keys (&c, root, NULL, top_keys);
   const DocNode *v = doc_key (root, KEY_ID);
   if (!is_text (v))
     bad (&c, v ? v : root, "'id' is required: the transaction's identifier, as text");
@@ -233,8 +480,10 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
     bad (&c, v, "'destination.country' is required (ISO 3166-1 alpha-2)");
   else
     {
+      check_keys (&c, v, "destination", destination_keys);
       check_country (&c, doc_key (v, KEY_COUNTRY), "destination", "country", FALSE);
       check_country (&c, doc_key (v, KEY_REGION), "destination", "region", TRUE);
+      check_text (&c, doc_key (v, KEY_CITY), "destination", "city");
     }
   check_string_list (&c, doc_key (root, KEY_END_USE), NULL, "end_use");
   if (doc_key (root, KEY_BUYER) == NULL)
@@ -286,33 +535,10 @@ EmbargoTransaction *
 txn_parse (const char *data, gsize len, const char *source, guint32 first_line,
            const EmbargoLimits *lim, GError **error)
 {
-  /* JSON strings are checked by the JSON parser as it goes, and bytes outside strings
-   * must be JSON syntax; YAML text is checked here, whole. */
-  gboolean json = FALSE;
-  for (gsize i = 0; i < len && !json; i++)
-    {
-      if (data[i] == '{')
-        json = TRUE;
-      else if (!g_ascii_isspace (data[i]))
-        break;
-    }
-  const char *bad;
-  /* A NUL stops g_utf8_validate() too: leave it to the reader, which names it. */
-  if (!json && !g_utf8_validate (data, len, &bad) && *bad != '\0')
-    {
-      const char *end;
-      g_utf8_validate (data, len, &end);
-      unsigned line = first_line, col = 1;
-      for (const char *p = data; p < end; p++)
-        if (*p == '\n')
-          line++, col = 1;
-        else if ((*p & 0xC0) != 0x80)
-          col++;
-      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
-                   "%s:%u:%u: error: invalid UTF-8 (transactions are UTF-8 text)", source, line,
-                   col);
-      return NULL;
-    }
+  /* JSON and YAML alike: the whole text, strictly, before either reader sees it
+   * (yajl's own check lets overlong forms and encoded surrogates through). */
+  if (!text_utf8_check (data, len, source, first_line, "transactions", NULL, NULL, error))
+    return NULL;
   Doc *doc = doc_parse_auto (data, len, source, first_line, lim, error);
   return doc ? txn_from_doc (doc, source, lim, error) : NULL;
 }
@@ -563,4 +789,135 @@ embargo_transaction_add_item (EmbargoTransaction *txn, const char *item_id)
   g_autofree char *path = g_strdup_printf ("items.%u.id", n);
   embargo_transaction_set_string (txn, path, item_id, NULL);
   return n;
+}
+
+/* ---- --strict: no key that nothing reads ---- */
+
+typedef struct {
+  const EmbargoRuleset *rs;
+  GString *errors;
+  guint count;
+} Strict;
+
+/* TRUE when a rule reads SCOPE:PATH or something below it. */
+static gboolean
+strict_read (const Strict *s, char scope, const char *path)
+{
+  g_autofree char *k = g_strdup_printf ("%c:%s", scope, path);
+  return g_hash_table_contains (s->rs->read_paths, k);
+}
+
+static void
+strict_fail (Strict *s, const char *shown)
+{
+  if (s->count++ < 20)
+    g_string_append_printf (s->errors, "%sunknown key '%s': it is not in the transaction "
+                            "contract and no loaded rule reads it (--strict)",
+                            s->errors->len ? "\n" : "", shown);
+}
+
+/* The keys of a map no contract key leads to (a user fact such as `contract`): each must
+ * be read, at SCOPE:PATH.KEY, or be above something read. SHOWN is PATH as the user
+ * would write it. */
+static void
+strict_user_map (Strict *s, const DocNode *map, char scope, const char *path, const char *shown)
+{
+  for (guint32 i = 0; map && map->kind == DOC_MAP && i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      g_autofree char *sub = g_strdup_printf ("%s.%s", path, p->key);
+      g_autofree char *sub_shown = g_strdup_printf ("%s.%s", shown, p->key);
+      if (!strict_read (s, scope, sub))
+        strict_fail (s, sub_shown);
+      else
+        strict_user_map (s, p->val, scope, sub, sub_shown);
+    }
+}
+
+/* The keys of MAP, where the contract's are KEYS: any other must be read at SCOPE:BASE.KEY
+ * (BASE NULL: at the top of SCOPE), or at T:ALT.KEY when ALT is not NULL (a party's key
+ * read through its role, "buyer.rating"). */
+static void
+strict_map (Strict *s, const DocNode *map, const char *const *keys, char scope, const char *base,
+            const char *alt, const char *shown)
+{
+  for (guint32 i = 0; map && map->kind == DOC_MAP && i < map->u.map.n; i++)
+    {
+      const DocPair *p = &map->u.map.v[i];
+      gboolean known = FALSE;
+      for (guint k = 0; keys[k] && !known; k++)
+        known = strcmp (keys[k], p->key) == 0;
+      if (known)
+        continue;
+      g_autofree char *path = base ? g_strdup_printf ("%s.%s", base, p->key) : g_strdup (p->key);
+      g_autofree char *alt_path = alt ? g_strdup_printf ("%s.%s", alt, p->key) : NULL;
+      g_autofree char *sub_shown = shown ? g_strdup_printf ("%s.%s", shown, p->key)
+                                         : g_strdup (p->key);
+      if (strict_read (s, scope, path))
+        strict_user_map (s, p->val, scope, path, sub_shown);
+      else if (alt_path && strict_read (s, 'T', alt_path))
+        strict_user_map (s, p->val, 'T', alt_path, sub_shown);
+      else
+        strict_fail (s, sub_shown);
+    }
+}
+
+/* A party (or an owner) at SHOWN, under role ROLE (NULL for owners and intermediaries). */
+static void
+strict_party (Strict *s, const DocNode *p, const char *role, const char *shown)
+{
+  if (p == NULL || p->kind != DOC_MAP)
+    return;
+  strict_map (s, p, party_keys, 'P', NULL, role, shown);
+  g_autofree char *fshown = g_strdup_printf ("%s.facility", shown);
+  g_autofree char *falt = role ? g_strdup_printf ("%s.facility", role) : NULL;
+  strict_map (s, doc_key (p, KEY_FACILITY), facility_keys, 'P', "facility", falt, fshown);
+  const DocNode *owners = doc_key (p, KEY_OWNERS);
+  for (guint32 i = 0; owners && owners->kind == DOC_LIST && i < owners->u.list.n; i++)
+    {
+      g_autofree char *oshown = g_strdup_printf ("%s.owners[%u]", shown, i);
+      strict_party (s, owners->u.list.v[i], NULL, oshown);
+    }
+}
+
+gboolean
+txn_check_strict (const EmbargoRuleset *rs, const EmbargoTransaction *txn, GError **error)
+{
+  const DocNode *root = txn->doc.root;
+  Strict s = { rs, g_string_new (NULL), 0 };
+  strict_map (&s, root, top_keys, 'T', NULL, NULL, NULL);
+  strict_map (&s, doc_key (root, KEY_DESTINATION), destination_keys, 'T', "destination", NULL,
+              "destination");
+  static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
+  for (guint r = 0; r < ROLE_COUNT; r++)
+    {
+      const DocNode *p = doc_key (root, role_keys[r]);
+      if (p && p->kind == DOC_LIST) /* intermediaries */
+        for (guint32 i = 0; i < p->u.list.n; i++)
+          {
+            g_autofree char *shown = g_strdup_printf ("%s[%u]", role_names[r], i);
+            strict_party (&s, p->u.list.v[i], NULL, shown);
+          }
+      else
+        strict_party (&s, p, role_names[r], role_names[r]);
+    }
+  const DocNode *items = doc_key (root, KEY_ITEMS);
+  for (guint32 i = 0; items && items->kind == DOC_LIST && i < items->u.list.n; i++)
+    {
+      const DocNode *it = items->u.list.v[i];
+      g_autofree char *shown = g_strdup_printf ("items[%u]", i);
+      g_autofree char *ashown = g_strdup_printf ("items[%u].attributes", i);
+      strict_map (&s, it, item_keys, 'I', NULL, NULL, shown);
+      strict_map (&s, doc_key (it, KEY_ATTRIBUTES), attribute_keys, 'I', "attributes", NULL,
+                  ashown);
+    }
+  gboolean ok = s.count == 0;
+  if (!ok)
+    {
+      if (s.count > 20)
+        g_string_append_printf (s.errors, "\n... and %u more", s.count - 20);
+      g_set_error_literal (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID, s.errors->str);
+    }
+  g_string_free (s.errors, TRUE);
+  return ok;
 }

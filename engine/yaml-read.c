@@ -91,6 +91,19 @@ on_event (YamlBuilder *b, const yaml_event_t *ev, gboolean *done)
       if (b->root != NULL)
         return fail (b, EMBARGO_LOAD_ERROR_SYNTAX, m,
                      "more than one YAML document; give one per file");
+      if (ev->data.document_start.version_directive
+          && (ev->data.document_start.version_directive->major != 1
+              || ev->data.document_start.version_directive->minor != 2))
+        {
+          /* YAML 1.1 reads yes, no, on, off, 0777 and 1:20 otherwise than 1.2 does:
+           * reading such a file as 1.2 would give its values another meaning. */
+          yaml_mark_t d = { 0, 0, 0 }; /* the directive is on the first line */
+          return fail (b, EMBARGO_LOAD_ERROR_SYNTAX, &d,
+                       "%%YAML %d.%d: only YAML 1.2 is read (remove the directive or write "
+                       "%%YAML 1.2, and check values such as yes/no, which 1.2 reads as text)",
+                       ev->data.document_start.version_directive->major,
+                       ev->data.document_start.version_directive->minor);
+        }
       return TRUE;
     case YAML_STREAM_END_EVENT:
       *done = TRUE;
@@ -180,7 +193,10 @@ doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_l
   yaml_parser_t parser;
   if (!yaml_parser_initialize (&parser))
     g_error ("yaml_parser_initialize: out of memory");
-  yaml_parser_set_input_string (&parser, (const unsigned char *) data, len);
+  /* A UTF-8 byte-order mark is allowed (editors write one); libyaml, told the encoding,
+   * would read it as content. It has no width: columns are unchanged. */
+  gsize bom = len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  yaml_parser_set_input_string (&parser, (const unsigned char *) data + bom, len - bom);
   yaml_parser_set_encoding (&parser, YAML_UTF8_ENCODING);
 
   g_autoptr (Doc) doc = doc_new ();
@@ -198,8 +214,17 @@ doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_l
             {
               /* A reader error (a control character) has a byte offset and no mark:
                * without this it would be reported at 1:1. */
-              at_offset = mark_at (data, MIN (parser.problem_offset, len));
+              at_offset = mark_at (data + bom, MIN (parser.problem_offset, len - bom));
               m = &at_offset;
+            }
+          if (parser.problem && strcmp (parser.problem, "found incompatible YAML document") == 0)
+            {
+              g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX,
+                           "%s:%zu:%zu: error: this %%YAML version is not read: only YAML 1.2 is "
+                           "(remove the directive or write %%YAML 1.2)",
+                           source, m->line + first_line, m->column + 1);
+              ok = FALSE;
+              break;
             }
           const char *ctx = parser.context ? parser.context : NULL;
           if (ctx)

@@ -7,6 +7,9 @@
  * build runs (tools/test.sh) along with the "api" suite.
  */
 #include "tests.h"
+#include "embargo-private.h"
+
+#include <math.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -482,6 +485,232 @@ test_long_line_positions (void)
   g_string_free (j, TRUE);
 }
 
+/* JSON text is strict UTF-8, as YAML is: the library refuses invalid bytes and lone
+ * surrogate escapes with a positioned GError, and every decision JSON it writes is valid
+ * UTF-8, whatever the input held (escapes of astral and line-breaking characters) and
+ * whatever the rule file's name. */
+static void
+test_json_utf8 (void)
+{
+  static const struct {
+    const char *name, *want;
+  } bad[] = {
+    { "B\xC0\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xED\xA0\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xF4\x90\x80\x80", "t:1:80: error: invalid UTF-8" },
+    { "B\xE4\xB8", "t:1:80: error: invalid UTF-8" },
+    { "B\\ud800", "t:1:80: error: the escape \\ud800 is a lone high surrogate" },
+    { "B\\udfff", "t:1:80: error: the escape \\udfff is a lone low surrogate" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *t = g_strdup_printf (
+        "{\"id\":\"T\",\"date\":\"2024-01-01\",\"destination\":{\"country\":\"DE\"},"
+        "\"buyer\":{\"name\":\"%s\"},\"items\":[{\"id\":\"1\"}]}", bad[i].name);
+      GError *e = NULL;
+      EmbargoTransaction *txn = embargo_transaction_new_from_data (t, strlen (t), "t", NULL, &e);
+      CU_ASSERT_PTR_NULL (txn);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+      CU_ASSERT (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_SYNTAX));
+      if (!g_str_has_prefix (e->message, bad[i].want))
+        fprintf (stderr, "\nwanted '%s' in:\n%s\n", bad[i].want, e->message);
+      CU_ASSERT (g_str_has_prefix (e->message, bad[i].want));
+      g_error_free (e);
+      embargo_transaction_free (txn);
+    }
+
+  static const char rules[] =
+    "rules:\n"
+    "  - {id: r1, title: T, regime: EU, authority: A, citation: C, source_url: https://x.org,\n"
+    "     effective_from: 2020-01-01, effect: deny, when: {field: destination.country, equals: RU}}\n";
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r\xFF.yaml", &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const char txn_text[] =
+    "{\"id\":\"T\\ud83d\\ude00\\u2028\\u00e9\\u001b\",\"date\":\"2024-01-01\","
+    "\"destination\":{\"country\":\"RU\"},\"buyer\":{\"name\":\"A\xE2\x80\xAE\\udbff\\udfff\"},"
+    "\"items\":[{\"id\":\"\\ud800\\udc00\"}]}";
+  EmbargoTransaction *txn = embargo_transaction_new_from_data (txn_text, strlen (txn_text), "t",
+                                                               NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (txn);
+  EmbargoDecision *d = embargo_evaluate (rs, txn, NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_DENY);
+  g_autofree char *json = embargo_decision_to_json (d);
+  CU_ASSERT (g_utf8_validate (json, -1, NULL));
+  CU_ASSERT_PTR_NOT_NULL (strstr (json, "\"source\":\"r\xEF\xBF\xBD.yaml:2\""));
+  embargo_decision_free (d);
+  embargo_transaction_free (txn);
+  embargo_ruleset_unref (rs);
+}
+
+/* EmbargoEvalOptions.strict: a key neither in the contract nor read by a rule refuses
+ * the transaction, in embargo_evaluate() and embargo_evaluate_all(); keys a rule reads
+ * (at the top, through a party, in an item) pass. */
+static void
+test_strict_keys (void)
+{
+  static const char rules[] =
+    "defaults: {regime: T, authority: A, citation: C, source_url: https://x.org, "
+    "effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: r1, title: T, effect: deny, when: {field: contract.signed, gte: 2030-01-01}}\n"
+    "  - {id: r2, title: T, effect: deny, when: {party: any, when: {field: party.rating, equals: 9}}}\n"
+    "  - {id: r3, title: T, effect: deny, when: {field: item.attributes.x, equals: 9}}\n";
+  GError *e = NULL;
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const char read_only[] =
+    "id: T\ndate: 2024-01-01\ndestination: {country: DE}\n"
+    "buyer: {name: B, rating: 1, owners: [{name: O, rating: 2}]}\n"
+    "items: [{id: '1', attributes: {x: 1}}]\ncontract: {signed: 2024-01-01}\n";
+  static const char unread[] =
+    "id: T\ndate: 2024-01-01\ndestination: {country: DE}\n"
+    "buyer: {name: B, score: 1}\n"
+    "items: [{id: '1', attributes: {y: 1}}]\ncontract: {sigend: 2024-01-01}\n";
+  EmbargoTransaction *ok = embargo_transaction_new_from_data (read_only, strlen (read_only), "t",
+                                                              NULL, &e);
+  EmbargoTransaction *bad = embargo_transaction_new_from_data (unread, strlen (unread), "t",
+                                                               NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (ok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (bad);
+  EmbargoEvalOptions lax = EMBARGO_EVAL_OPTIONS_INIT, strict = EMBARGO_EVAL_OPTIONS_INIT;
+  CU_ASSERT_FALSE (lax.strict);
+  strict.strict = TRUE;
+
+  EmbargoDecision *d = embargo_evaluate (rs, bad, &lax, &e);
+  CU_ASSERT_PTR_NOT_NULL (d);
+  embargo_decision_free (d);
+  d = embargo_evaluate (rs, ok, &strict, &e);
+  CU_ASSERT_PTR_NOT_NULL (d);
+  embargo_decision_free (d);
+  d = embargo_evaluate (rs, bad, &strict, &e);
+  CU_ASSERT_PTR_NULL (d);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+  CU_ASSERT_STRING_EQUAL (e->message,
+                          "unknown key 'contract.sigend': it is not in the transaction contract "
+                          "and no loaded rule reads it (--strict)\n"
+                          "unknown key 'buyer.score': it is not in the transaction contract "
+                          "and no loaded rule reads it (--strict)\n"
+                          "unknown key 'items[0].attributes.y': it is not in the transaction "
+                          "contract and no loaded rule reads it (--strict)");
+  g_clear_error (&e);
+
+  const EmbargoTransaction *both[] = { ok, bad };
+  EmbargoDecision *ds[2];
+  CU_ASSERT_EQUAL (embargo_evaluate_all (rs, both, 2, &strict, ds, &e), 1);
+  CU_ASSERT_PTR_NOT_NULL (ds[0]);
+  CU_ASSERT_PTR_NULL (ds[1]);
+  CU_ASSERT (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID));
+  g_clear_error (&e);
+  embargo_decision_free (ds[0]);
+  embargo_transaction_free (ok);
+  embargo_transaction_free (bad);
+  embargo_ruleset_unref (rs);
+}
+
+/* The YAML 1.2 core schema, form by form: what each plain scalar is read as (kind and
+ * value); a quoted one is always text. */
+static void
+test_yaml_core_schema (void)
+{
+  static const struct {
+    const char *text;
+    DocKind kind;
+    double num; /* for DOC_NUMBER; NAN for .nan; 1 for true, 0 for false */
+  } forms[] = {
+    { "null", DOC_NULL, 0 }, { "Null", DOC_NULL, 0 }, { "NULL", DOC_NULL, 0 },
+    { "~", DOC_NULL, 0 }, { "", DOC_NULL, 0 }, { "nULL", DOC_STRING, 0 },
+    { "true", DOC_BOOL, 1 }, { "True", DOC_BOOL, 1 }, { "TRUE", DOC_BOOL, 1 },
+    { "false", DOC_BOOL, 0 }, { "False", DOC_BOOL, 0 }, { "FALSE", DOC_BOOL, 0 },
+    { "tRUE", DOC_STRING, 0 }, { "yes", DOC_STRING, 0 }, { "No", DOC_STRING, 0 },
+    { "NO", DOC_STRING, 0 }, { "on", DOC_STRING, 0 }, { "off", DOC_STRING, 0 },
+    { "y", DOC_STRING, 0 },
+    { "4992", DOC_NUMBER, 4992 }, { "+4992", DOC_NUMBER, 4992 }, { "-4992", DOC_NUMBER, -4992 },
+    { "0", DOC_NUMBER, 0 }, { "007", DOC_NUMBER, 7 }, { "0o17", DOC_NUMBER, 15 },
+    { "0x1380", DOC_NUMBER, 4992 }, { "0xfF", DOC_NUMBER, 255 }, { "0X10", DOC_STRING, 0 },
+    { "0o8", DOC_STRING, 0 }, { "0o", DOC_STRING, 0 }, { "0x", DOC_STRING, 0 },
+    { "+0x10", DOC_STRING, 0 }, { "0b101", DOC_STRING, 0 }, { "1_000", DOC_STRING, 0 },
+    { "4,992", DOC_STRING, 0 }, { "3.5", DOC_NUMBER, 3.5 }, { "-3.5", DOC_NUMBER, -3.5 },
+    { "+3.5", DOC_NUMBER, 3.5 }, { ".5", DOC_NUMBER, 0.5 }, { "-.5", DOC_NUMBER, -0.5 },
+    { "1.", DOC_NUMBER, 1 }, { "1e3", DOC_NUMBER, 1000 }, { "1E+3", DOC_NUMBER, 1000 },
+    { "2.5e-1", DOC_NUMBER, 0.25 }, { ".", DOC_STRING, 0 }, { "1e", DOC_STRING, 0 },
+    { "e3", DOC_STRING, 0 }, { "1.2.3", DOC_STRING, 0 }, { "--1", DOC_STRING, 0 },
+    { "1e400", DOC_STRING, 0 }, { ".inf", DOC_NUMBER, INFINITY },
+    { ".Inf", DOC_NUMBER, INFINITY }, { ".INF", DOC_NUMBER, INFINITY },
+    { "+.inf", DOC_NUMBER, INFINITY }, { "-.inf", DOC_NUMBER, -INFINITY },
+    { "-.Inf", DOC_NUMBER, -INFINITY }, { ".iNF", DOC_STRING, 0 }, { "inf", DOC_STRING, 0 },
+    { ".nan", DOC_NUMBER, NAN }, { ".NaN", DOC_NUMBER, NAN }, { ".NAN", DOC_NUMBER, NAN },
+    { "-.nan", DOC_STRING, 0 }, { "nan", DOC_STRING, 0 },
+    { "2024-01-01", DOC_STRING, 0 }, { "5A992.c", DOC_STRING, 0 },
+  };
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  for (gsize i = 0; i < G_N_ELEMENTS (forms); i++)
+    for (int quoted = 0; quoted < 2; quoted++)
+      {
+        g_autofree char *y = g_strdup_printf (quoted ? "v: '%s'\n" : "v: %s\n", forms[i].text);
+        GError *e = NULL;
+        Doc *doc = doc_parse_yaml (y, strlen (y), "t", 1, &lim, &e);
+        CU_ASSERT_PTR_NOT_NULL_FATAL (doc);
+        const DocNode *v = doc_get (doc->root, "v");
+        DocKind want = quoted ? DOC_STRING : forms[i].kind;
+        if (v->kind != want)
+          fprintf (stderr, "\n%s: kind %d, want %d\n", y, v->kind, want);
+        CU_ASSERT_EQUAL (v->kind, want);
+        if (!quoted && want == DOC_NUMBER)
+          CU_ASSERT (isnan (forms[i].num) ? isnan (v->u.sc.num) : v->u.sc.num == forms[i].num);
+        if (!quoted && want == DOC_BOOL)
+          CU_ASSERT_EQUAL (v->boolean, forms[i].num == 1);
+        CU_ASSERT_STRING_EQUAL (v->u.sc.s, forms[i].text); /* the text as written */
+        doc_free (doc);
+      }
+}
+
+/* YAML versions other than 1.2 are refused, with the reason; a BOM is read past. */
+static void
+test_yaml_version_bom (void)
+{
+  static const struct {
+    const char *text, *want;
+  } cases[] = {
+    { "%YAML 1.1\n---\nid: T\n", "t:1:1: error: %YAML 1.1: only YAML 1.2 is read" },
+    { "%YAML 1.3\n---\nid: T\n", "t:1:1: error: this %YAML version is not read" },
+    { "%YAML 2.0\n---\nid: T\n", "t:1:1: error: this %YAML version is not read" },
+  };
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GError *e = NULL;
+      Doc *doc = doc_parse_yaml (cases[i].text, strlen (cases[i].text), "t", 1, &lim, &e);
+      CU_ASSERT_PTR_NULL (doc);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+      if (!g_str_has_prefix (e->message, cases[i].want))
+        fprintf (stderr, "\nwanted '%s' in:\n%s\n", cases[i].want, e->message);
+      CU_ASSERT (g_str_has_prefix (e->message, cases[i].want));
+      g_clear_error (&e);
+    }
+  static const char v12[] = "%YAML 1.2\n---\nid: T\n", bom[] = "\xEF\xBB\xBFid: T\nv: [\n";
+  GError *e = NULL;
+  Doc *doc = doc_parse_yaml (v12, strlen (v12), "t", 1, &lim, &e);
+  CU_ASSERT_PTR_NOT_NULL (doc);
+  doc_free (doc);
+  static const char txn[] = "\xEF\xBB\xBFid: T\ndate: 2024-01-01\ndestination: {country: DE}\n"
+                            "buyer: {name: B}\nitems: [{id: '1'}]\n";
+  EmbargoTransaction *t = embargo_transaction_new_from_data (txn, strlen (txn), "t", NULL, &e);
+  CU_ASSERT_PTR_NOT_NULL (t);
+  CU_ASSERT_STRING_EQUAL (embargo_transaction_get_id (t), "T");
+  embargo_transaction_free (t);
+  /* An error after a BOM is at its real place (line 2, past the '[' at column 4). */
+  doc = doc_parse_yaml (bom, strlen (bom), "t", 1, &lim, &e);
+  CU_ASSERT_PTR_NULL (doc);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT (g_str_has_prefix (e->message, "t:3:1: error:"));
+  if (!g_str_has_prefix (e->message, "t:3:1: error:"))
+    fprintf (stderr, "\n%s\n", e->message);
+  g_clear_error (&e);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -494,6 +723,10 @@ register_hostile_tests (void)
     { "limit: keys in one mapping", test_limit_keys },
     { "big JSON collections are read whole", test_big_collections },
     { "positions on lines longer than 65,535 columns", test_long_line_positions },
+    { "JSON is strict UTF-8; decision JSON is valid UTF-8", test_json_utf8 },
+    { "strict: keys neither in the contract nor read are refused", test_strict_keys },
+    { "YAML 1.2 core schema: every plain scalar form", test_yaml_core_schema },
+    { "YAML: versions other than 1.2 refused, a BOM read past", test_yaml_version_bom },
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },

@@ -411,10 +411,16 @@ typedef struct {
   unsigned version;     /* EMBARGO_EVAL_OPTIONS_VERSION */
   const char *as_of;    /* "YYYY-MM-DD" to decide as of that day instead of the
                            transaction's date; NULL to use the transaction's date */
+  gboolean strict;      /* (version 2) refuse a transaction with a key that is neither in
+                           the transaction contract nor read by any rule of the set: no
+                           decision, EMBARGO_EVAL_ERROR_INVALID naming each such key by its
+                           path ("contract.sigend"), up to 20. A contract key misspelt
+                           (a near miss such as "enduser") is refused without it, when the
+                           transaction is parsed. */
 } EmbargoEvalOptions;
 
-#define EMBARGO_EVAL_OPTIONS_VERSION 1
-#define EMBARGO_EVAL_OPTIONS_INIT { EMBARGO_EVAL_OPTIONS_VERSION, NULL }
+#define EMBARGO_EVAL_OPTIONS_VERSION 2
+#define EMBARGO_EVAL_OPTIONS_INIT { EMBARGO_EVAL_OPTIONS_VERSION, NULL, FALSE }
 
 /* Decides TXN under RS. OPTIONS may be NULL for the defaults. Returns the decision
  * (transfer full; free with embargo_decision_free()), or NULL with ERROR set when the
@@ -531,10 +537,11 @@ typedef struct {
   const char *source;    /* the input's name in error objects, such as "orders.jsonl" */
   gboolean yaml_stream;  /* chunks hold YAML documents separated by "---" lines, not JSON Lines */
   const EmbargoLimits *limits; /* for each transaction; NULL for the defaults (copied) */
+  gboolean strict;       /* (version 2) as in EmbargoEvalOptions, for every transaction */
 } EmbargoBatchOptions;
 
-#define EMBARGO_BATCH_OPTIONS_VERSION 1
-#define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE, NULL }
+#define EMBARGO_BATCH_OPTIONS_VERSION 2
+#define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE, NULL, FALSE }
 
 /* Running totals of a batch. Start from EMBARGO_BATCH_COUNTS_INIT: the version says
  * which fields the caller's header has. */

@@ -81,5 +81,34 @@ printf '{"id":"a","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"n
 check "--max-items: an error object with the position, exit 2" \
   $([[ $? -eq 2 ]] && grep -q '^{"line":1,"error":".*three.jsonl:1:91: error: 3 items exceed the limit of 2' "$tmp/lim.out"; echo $?)
 
+# Invalid UTF-8 and lone surrogate escapes: an error object for that line, exit 2; the
+# output stays valid UTF-8 even when the input's own name is not (byte FF).
+good='{"id":"g","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B"},"items":[{"id":"1"}]}'
+{
+  echo "$good"
+  printf '{"id":"o","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B\xc0\x80"},"items":[{"id":"1"}]}\n'
+  printf '{"id":"s","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B\\ud800"},"items":[{"id":"1"}]}\n'
+} >"$tmp/utf8"$'\xff'".jsonl"
+"$bin" eval --rules rules/cn "$tmp/utf8"$'\xff'".jsonl" >"$tmp/utf8.out" 2>/dev/null
+st=$?
+check "invalid UTF-8 lines: exit 2" $([[ $st -eq 2 ]]; echo $?)
+check "invalid UTF-8: an error object at the bad byte" \
+  $(sed -n 2p "$tmp/utf8.out" | grep -q '^{"line":2,"error":".*jsonl:2:80: error: invalid UTF-8'; echo $?)
+check "lone surrogate escape: an error object at the escape" \
+  $(sed -n 3p "$tmp/utf8.out" | grep -q '^{"line":3,"error":".*jsonl:3:80: error: the escape \\\\ud800 is a lone high surrogate'; echo $?)
+check "eval output is valid UTF-8 whatever the input's name" \
+  $(python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$tmp/utf8.out" 2>/dev/null; echo $?)
+"$bin" check --rules rules/cn - <<<"$(sed -n 2p "$tmp/utf8"$'\xff'".jsonl")" >/dev/null 2>&1
+check "check: invalid UTF-8 in JSON exits 2" $([[ $? -eq 2 ]]; echo $?)
+
+# --strict applies to every line.
+printf '%s\n' "$good" '{"id":"x","date":"2024-01-01","destination":{"country":"DE"},"buyer":{"name":"B","rating":1},"items":[{"id":"1"}]}' >"$tmp/strict.jsonl"
+"$bin" eval --rules rules/cn --strict "$tmp/strict.jsonl" >"$tmp/strict.out" 2>/dev/null
+st=$?
+check "--strict: exit 2, the good line decided" \
+  $([[ $st -eq 2 ]] && sed -n 1p "$tmp/strict.out" | grep -q '"decision":"allow"'; echo $?)
+check "--strict: an error object names the unread key" \
+  $(sed -n 2p "$tmp/strict.out" | grep -q "^{\"line\":2,\"error\":\".*unknown key 'buyer.rating'"; echo $?)
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -113,5 +113,23 @@ expect "test --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- "$bin" test --max
 expect "diff --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- \
   "$bin" diff --max-rules 3 rules rules --corpus examples/micron-ciio.yaml
 
+# --strict: a key neither in the contract nor read by a rule is no decision; without it
+# the same order is decided (contract.signed is read by the EU pack, contract.sigend by
+# nothing).
+{ cat examples/micron-ciio.yaml; printf 'contract: {signed: 2023-05-30, sigend: 2023-05-30}\nextra: 1\n'; } \
+  >"$tmp/strict.yaml"
+expect "--strict: an unread key is an error, by its path" 2 \
+  "unknown key 'contract.sigend': it is not in the transaction contract and no loaded rule reads it" -- \
+  "$bin" check "${r[@]}" --strict "$tmp/strict.yaml"
+expect "--strict: every unread key is named" 2 "unknown key 'extra'" -- \
+  "$bin" check "${r[@]}" --strict "$tmp/strict.yaml"
+expect "without --strict the same order is decided" 1 '^DENY' -- \
+  "$bin" check "${r[@]}" "$tmp/strict.yaml"
+expect "--strict: a transaction of contract keys and read facts is decided" 1 '^DENY' -- \
+  "$bin" check "${r[@]}" --strict examples/micron-ciio.yaml
+expect "a near miss of a contract key is an error without --strict" 2 \
+  "unknown key 'enduser'; did you mean 'end_user'\\?" -- \
+  bash -c "sed 's/^seller:/enduser:/' examples/micron-ciio.yaml | \"$bin\" check --rules rules -"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -124,7 +124,10 @@ cmd_check (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
   g_autofree char *as_of = NULL, *format = NULL, *color = NULL;
+  gboolean strict = FALSE;
   GOptionEntry entries[] = {
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+      "Refuse a key that is neither in the contract nor read by a rule", NULL },
     { "rules", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rules,
       "Rule file or directory (repeatable; default: the bundled rules)", "PATH" },
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
@@ -190,6 +193,7 @@ cmd_check (int argc, char **argv)
     }
   EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
   opts.as_of = as_of;
+  opts.strict = strict;
   EmbargoDecision *d = embargo_evaluate (rs, txn, &opts, &e);
   int status = EXIT_NO_DECISION;
   if (d == NULL)

@@ -123,8 +123,10 @@ cmd_eval (int argc, char **argv)
   g_auto (GStrv) rules = NULL;
   g_autofree char *as_of = NULL;
   gint threads = 0;
-  gboolean want_summary = FALSE, yaml = FALSE, no_progress = FALSE;
+  gboolean want_summary = FALSE, yaml = FALSE, no_progress = FALSE, strict = FALSE;
   GOptionEntry entries[] = {
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+      "Refuse a key that is neither in the contract nor read by a rule", NULL },
     { "rules", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rules,
       "Rule file or directory (repeatable; default: the bundled rules)", "PATH" },
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
@@ -183,6 +185,7 @@ cmd_eval (int argc, char **argv)
   bo.as_of = as_of;
   bo.source = strcmp (input, "-") == 0 ? "<stdin>" : input;
   bo.yaml_stream = yaml;
+  bo.strict = strict;
   bo.limits = &limits;
   EmbargoBatch *batch = embargo_batch_new (rs, &bo, &e);
   if (batch == NULL)
