@@ -592,6 +592,15 @@ EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
  * embargo_loader_finish() fails: a file that could not be read is never skipped. */
 const EmbargoLimits *loader_get_limits (const EmbargoLoader *ld);
 void loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message);
+/* file.c, for suite.c and screen-file.c: reads PATH ("-": standard input) whole, refusing
+ * more than MAX bytes whatever the kind of file (EMBARGO_LOAD_ERROR_LIMIT; _IO when it
+ * cannot be read; messages start with the path). Never reads more than MAX + 1 bytes. */
+gboolean file_read_bounded (const char *path, gsize max, char **data, gsize *len,
+                            GError **error);
+/* TRUE for a test file's name (*.tests.yaml, *.tests.yml). */
+gboolean file_is_test_file (const char *name);
+void loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
+                       unsigned col, const char *message);
 
 /* Checks DOC (taken over: freed on failure) and wraps it as a transaction. */
 EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,

@@ -34,6 +34,8 @@ struct _EmbargoLoader {
   gboolean failed;        /* an error was reported */
   gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
   gboolean finished;
+  char expected_digest[72]; /* embargo_loader_set_expected_digest(); "" when not set */
+  gboolean lists_only;      /* embargo_loader_set_lists_only() */
 };
 
 typedef struct {
@@ -953,8 +955,13 @@ compile_list_def (Ctx *c, const DocNode *n)
 static void
 compile_file (Ctx *c, const DocNode *root)
 {
+  /* A file that adds neither rules nor lists is an error, never a silent no-op: a rule
+   * file emptied or truncated to nothing must not quietly take its rules away. */
   if (root->kind == DOC_NULL)
-    return; /* an empty file adds nothing */
+    {
+      ERR (c, root, "E-EMPTY", "a rule file with neither 'rules' nor 'lists' (empty file)");
+      return;
+    }
   if (root->kind != DOC_MAP)
     {
       ERR (c, root, "E-TYPE", "a rule file is a mapping with 'rules', 'lists' and 'defaults'");
@@ -991,6 +998,10 @@ compile_file (Ctx *c, const DocNode *root)
         for (guint32 i = 0; i < rules->u.list.n; i++)
           compile_rule (c, rules->u.list.v[i]);
     }
+  if ((rules == NULL || (rules->kind == DOC_LIST && rules->u.list.n == 0))
+      && (lists == NULL || (lists->kind == DOC_LIST && lists->u.list.n == 0)))
+    ERR (c, rules ? rules : lists ? lists : root, "E-EMPTY",
+         "a rule file with neither rules nor lists");
 }
 
 static void
@@ -1045,8 +1056,46 @@ loader_get_limits (const EmbargoLoader *ld)
 void
 loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message)
 {
-  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, 0, 0, "%s", message);
+  loader_report_at (ld, code, source, 0, 0, message);
+}
+
+void
+loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
+                  unsigned col, const char *message)
+{
+  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, line, col, "%s", message);
   ld->failed = TRUE;
+}
+
+void
+embargo_loader_set_lists_only (EmbargoLoader *loader)
+{
+  g_return_if_fail (loader != NULL);
+  loader->lists_only = TRUE;
+}
+
+gboolean
+embargo_loader_set_expected_digest (EmbargoLoader *loader, const char *digest, GError **error)
+{
+  g_return_val_if_fail (loader != NULL, FALSE);
+  g_return_val_if_fail (!loader->finished, FALSE);
+  if (digest == NULL)
+    {
+      loader->expected_digest[0] = '\0';
+      return TRUE;
+    }
+  gboolean ok = strlen (digest) == 71 && g_str_has_prefix (digest, "sha256:");
+  for (const char *p = digest + 7; ok && *p; p++)
+    ok = g_ascii_isxdigit (*p) && !g_ascii_isupper (*p);
+  if (!ok)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                   "expected digest '%s' is not \"sha256:\" and 64 lower-case hex digits",
+                   digest);
+      return FALSE;
+    }
+  memcpy (loader->expected_digest, digest, 72);
+  return TRUE;
 }
 
 const EmbargoDiagnostics *
@@ -1304,6 +1353,21 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         }
     }
 
+  /* A set with no rules decides nothing and would allow everything. */
+  if (!ld->failed && (ld->lists_only ? g_hash_table_size (rs->lists) == 0 : rs->nrules == 0))
+    loader_report (ld, "E-EMPTY", "<rule set>",
+                   ld->lists_only ? "no lists: nothing could be screened"
+                                  : "the rule set has no rules: nothing could be decided");
+
+  g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
+  if (ld->expected_digest[0] && strcmp (ld->expected_digest, rs->digest) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("the rule set's digest is %s, expected %s: "
+                                              "these are not the pinned rules",
+                                              rs->digest, ld->expected_digest);
+      loader_report (ld, "E-DIGEST", "<rule set>", msg);
+    }
+
   if (ld->failed)
     {
       gsize n = embargo_diagnostics_count_at_least (ld->diags, EMBARGO_SEVERITY_ERROR);
@@ -1338,7 +1402,6 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       if (strcmp (rs->regimes[j], rs->rules[i]->regime) == 0)
         rs->rules[i]->regime_index = j;
 
-  g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
   assign_path_slots (rs);
   decision_encode_ruleset (rs);
   rs->index = index_build (rs);

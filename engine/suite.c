@@ -5,14 +5,18 @@
  * other. Only the expectations a case gives are compared, so a case can pin just the
  * outcome, or every item, regime and missing fact.
  */
+#define _DEFAULT_SOURCE /* realpath() */
 #include "embargo-private.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
   const char *name;
   unsigned line;
   const char *txn_file;       /* as written, or NULL */
+  unsigned txn_line, txn_col; /* of txn_file's value */
   EmbargoTransaction *txn;    /* owned; NULL until supplied */
   const char *as_of;          /* NULL: the transaction's date */
   const DocNode *expect;      /* in the suite's document */
@@ -155,6 +159,8 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
               if (file->kind != DOC_STRING)
                 problem (errs, source_name, file, "'transaction_file' must be a path");
               k.txn_file = file->u.sc.s;
+              k.txn_line = file->line;
+              k.txn_col = file->col;
             }
           else
             {
@@ -263,46 +269,94 @@ embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char
   return TRUE;
 }
 
+/* The real path of REL, relative to DIR, when it lies inside ROOT_REAL (a real path);
+ * otherwise NULL with WHY set. */
+static char *
+resolve_inside (const char *dir, const char *rel, const char *root_real, char **why)
+{
+  if (g_path_is_absolute (rel))
+    {
+      *why = g_strdup ("is an absolute path: a test names its files relative to itself, "
+                       "inside the rules tree");
+      return NULL;
+    }
+  g_autofree char *full = g_build_filename (dir, rel, NULL);
+  char *real = realpath (full, NULL);
+  if (real == NULL)
+    {
+      *why = g_strdup_printf ("cannot be resolved: %s", g_strerror (errno));
+      return NULL;
+    }
+  gsize n = strlen (root_real);
+  if (strncmp (real, root_real, n) != 0 || (real[n] != '/' && !(n == 1 && root_real[0] == '/')))
+    {
+      *why = g_strdup_printf ("resolves to '%s', outside the rules tree '%s' (a test may "
+                              "read only files kept with the rules)", real, root_real);
+      free (real);
+      return NULL;
+    }
+  char *out = g_strdup (real);
+  free (real);
+  return out;
+}
+
 EmbargoSuite *
 embargo_suite_new_from_file (const char *path, GError **error)
 {
+  return embargo_suite_new_from_file_within (path, NULL, error);
+}
+
+EmbargoSuite *
+embargo_suite_new_from_file_within (const char *path, const char *root, GError **error)
+{
   g_return_val_if_fail (path != NULL, NULL);
+  const EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   g_autofree char *data = NULL;
   gsize len;
-  if (!g_file_get_contents (path, &data, &len, error))
-    {
-      if (error && *error)
-        (*error)->domain = EMBARGO_LOAD_ERROR, (*error)->code = EMBARGO_LOAD_ERROR_IO;
-      return NULL;
-    }
+  if (!file_read_bounded (path, lim.max_input_bytes, &data, &len, error))
+    return NULL;
   EmbargoSuite *s = embargo_suite_new_from_data (data, len, path, error);
   if (s == NULL)
     return NULL;
   g_autofree char *dir = g_path_get_dirname (path);
+  char *root_real = realpath (root ? root : dir, NULL);
+  if (root_real == NULL)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO, "%s: %s",
+                   root ? root : dir, g_strerror (errno));
+      embargo_suite_free (s);
+      return NULL;
+    }
   for (gsize i = 0; i < s->cases->len; i++)
     {
-      const char *rel = CASE (s, i)->txn_file;
-      if (rel == NULL)
+      const Case *k = CASE (s, i);
+      if (k->txn_file == NULL)
         continue;
-      g_autofree char *full = g_build_filename (dir, rel, NULL);
+      g_autofree char *why = NULL;
+      g_autofree char *full = resolve_inside (dir, k->txn_file, root_real, &why);
       g_autofree char *tdata = NULL;
       gsize tlen;
       GError *e = NULL;
-      if (!g_file_get_contents (full, &tdata, &tlen, &e))
+      if (full == NULL)
+        g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                     "%s:%u:%u: error: case '%s': transaction_file '%s' %s", path,
+                     k->txn_line, k->txn_col, k->name, k->txn_file, why);
+      else if (!file_read_bounded (full, lim.max_input_bytes, &tdata, &tlen, &e))
         {
-          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO,
-                       "%s:%u: error: case '%s': %s", path, CASE (s, i)->line,
-                       CASE (s, i)->name, e->message);
+          g_set_error (error, EMBARGO_LOAD_ERROR, e->code, "%s:%u:%u: error: case '%s': %s",
+                       path, k->txn_line, k->txn_col, k->name, e->message);
           g_error_free (e);
-          embargo_suite_free (s);
-          return NULL;
         }
-      if (!embargo_suite_set_transaction_data (s, i, tdata, tlen, full, error))
+      g_autofree char *shown = full ? g_build_filename (dir, k->txn_file, NULL) : NULL;
+      if (full == NULL || tdata == NULL
+          || !embargo_suite_set_transaction_data (s, i, tdata, tlen, shown, error))
         {
+          free (root_real);
           embargo_suite_free (s);
           return NULL;
         }
     }
+  free (root_real);
   return s;
 }
 

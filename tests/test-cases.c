@@ -107,6 +107,71 @@ find (GPtrArray *secs, const char *name)
 #define CHECK_AT(cond, file, line, msg)                                                          \
   CU_assertImplementation ((cond), (line), (msg), (file), "", CU_FALSE)
 
+/* A case file that could pass without testing anything is an error: an unknown section
+ * (a misspelt "%% expected" would otherwise be ignored), an empty section, a case that
+ * asserts nothing, or a transaction no section says anything about. */
+static gboolean
+is_blank (const GString *body)
+{
+  for (gsize i = 0; i < body->len; i++)
+    if (!g_ascii_isspace (body->str[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_schema (const char *path, GPtrArray *secs)
+{
+  static const char *const once[] = { "errors", "transaction", "txn-error", "as_of", "expect",
+                                      NULL };
+  gboolean ok = TRUE;
+  for (guint i = 0; i < secs->len; i++)
+    {
+      Section *s = g_ptr_array_index (secs, i);
+      gboolean known = strcmp (s->name, "rules") == 0 || g_str_has_prefix (s->name, "rules ");
+      for (const char *const *k = once; *k && !known; k++)
+        known = strcmp (s->name, *k) == 0;
+      g_autofree char *msg = NULL;
+      if (!known)
+        msg = g_strdup_printf ("unknown section '%%%% %s' (rules, errors, transaction, "
+                               "txn-error, as_of, expect)", s->name);
+      else if (strcmp (s->name, "rules") != 0 && !g_str_has_prefix (s->name, "rules ")
+               && find (secs, s->name) != s)
+        msg = g_strdup_printf ("section '%%%% %s' given twice", s->name);
+      else if (strcmp (s->name, "transaction") != 0 && strcmp (s->name, "rules") != 0
+               && !g_str_has_prefix (s->name, "rules ") && is_blank (s->body))
+        msg = g_strdup_printf ("section '%%%% %s' is empty: it would assert nothing", s->name);
+      if (msg)
+        {
+          fprintf (stderr, "\n%s:%u: %s\n", path, s->line, msg);
+          CHECK_AT (FALSE, path, s->line, "case file schema");
+          ok = FALSE;
+        }
+    }
+  Section *txn = find (secs, "transaction");
+  if (!find (secs, "errors") && !find (secs, "txn-error") && !find (secs, "expect"))
+    {
+      fprintf (stderr, "\n%s: asserts nothing: give %%%% errors, %%%% txn-error or %%%% expect\n",
+               path);
+      CHECK_AT (FALSE, path, 1, "a case asserts something");
+      ok = FALSE;
+    }
+  else if (txn && !find (secs, "txn-error") && !find (secs, "expect"))
+    {
+      fprintf (stderr, "\n%s: the transaction is not checked: give %%%% expect or %%%% txn-error\n",
+               path);
+      CHECK_AT (FALSE, path, txn->line, "a transaction is checked");
+      ok = FALSE;
+    }
+  else if ((find (secs, "expect") || find (secs, "as_of")) && !txn)
+    {
+      fprintf (stderr, "\n%s: %%%% expect and %%%% as_of need a %%%% transaction\n", path);
+      CHECK_AT (FALSE, path, 1, "an expectation has a transaction");
+      ok = FALSE;
+    }
+  return ok;
+}
+
 static void
 run_case (const char *path)
 {
@@ -125,9 +190,12 @@ run_case (const char *path)
       CHECK_AT (decode_hex (s), path, s->line, "a hex section holds hex byte pairs");
     }
   g_autofree char *base = g_path_get_basename (path);
+  if (!check_schema (path, secs))
+    return;
 
-  /* Rules. */
+  /* Rules: a case without a rules section (one about transactions only) loads none. */
   EmbargoLoader *ld = embargo_loader_new (NULL);
+  gboolean any_rules = FALSE;
   for (guint i = 0; i < secs->len; i++)
     {
       Section *s = g_ptr_array_index (secs, i);
@@ -135,9 +203,10 @@ run_case (const char *path)
         {
           const char *file = s->name[5] ? s->name + 6 : "rules.yaml";
           embargo_loader_add_data (ld, s->body->str, s->body->len, file, NULL);
+          any_rules = TRUE;
         }
     }
-  EmbargoRuleset *rs = embargo_loader_finish (ld, &e);
+  EmbargoRuleset *rs = any_rules ? embargo_loader_finish (ld, &e) : NULL;
   Section *errors = find (secs, "errors");
   if (errors)
     {
@@ -158,7 +227,7 @@ run_case (const char *path)
       CHECK_AT (rs == NULL, path, errors->line, "a rule set with errors must not load");
       g_string_free (got, TRUE);
     }
-  else if (rs == NULL)
+  else if (rs == NULL && any_rules)
     {
       fprintf (stderr, "\n%s: rules did not load:\n%s\n", path, e->message);
       CHECK_AT (FALSE, path, 1, "rules load");
@@ -244,30 +313,44 @@ cmp_path (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* Each case file is a CUnit test of its own, named by the file: the test finds its file
+ * by its own name, so that a failure names the case file. */
 static void
-test_all_cases (void)
+test_one_case (void)
 {
-  GDir *d = g_dir_open (EMBARGO_TEST_CASES_DIR, 0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".case"))
-      g_ptr_array_add (files, g_build_filename (EMBARGO_TEST_CASES_DIR, name, NULL));
-  g_dir_close (d);
-  g_ptr_array_sort (files, cmp_path);
-  CU_ASSERT (files->len >= 10);
-  for (guint i = 0; i < files->len; i++)
-    run_case (g_ptr_array_index (files, i));
-  printf ("\n  %u case files in %s ", files->len, EMBARGO_TEST_CASES_DIR);
+  CU_pTest t = CU_get_current_test ();
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  g_autofree char *path = g_build_filename (EMBARGO_TEST_CASES_DIR, t->pName, NULL);
+  run_case (path);
+}
+
+static void
+test_case_count (void)
+{
+  /* At least as many case files as when each became a test of its own: a directory
+   * emptied by mistake must not pass. */
+  CU_ASSERT (CU_get_suite ("cases")->uiNumberOfTests >= 100);
 }
 
 void
 register_case_tests (void)
 {
   static const TestDef tests[] = {
-    { "case files (tests/cases/*.case)", test_all_cases },
+    { "there are case files", test_case_count },
     { NULL, NULL },
   };
   add_suite ("cases", tests);
+  CU_pSuite suite = CU_get_suite ("cases");
+  GDir *d = g_dir_open (EMBARGO_TEST_CASES_DIR, 0, NULL);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".case"))
+      g_ptr_array_add (files, g_strdup (name));
+  if (d)
+    g_dir_close (d);
+  g_ptr_array_sort (files, cmp_path);
+  /* CUnit keeps the name pointers: they live as long as the process. */
+  for (guint i = 0; i < files->len; i++)
+    CU_add_test (suite, g_strdup (g_ptr_array_index (files, i)), test_one_case);
 }

@@ -190,6 +190,12 @@ cmd_lint (int argc, char **argv)
         g_ptr_array_add (files, g_strdup (g_ptr_array_index (found, k)));
     }
   EmbargoRuleset *rs = embargo_loader_finish (ld, NULL);
+  if (rs && !cli_digest_expected (embargo_ruleset_get_digest (rs), argv[1]))
+    {
+      embargo_ruleset_unref (rs);
+      embargo_loader_free (ld);
+      return EXIT_NO_DECISION;
+    }
 
   g_autoptr (Report) report = report_new ("lint");
   g_autoptr (GHashTable) ignored = ignore_set (ignore);

@@ -46,9 +46,9 @@ add_lists (EmbargoScreener *s, char **paths)
     }
   if (rule_paths->len == 0 && paths && *paths)
     return TRUE;
-  /* NULL-terminated: cli_load_rules() loads the bundled rules for an empty list. */
+  /* NULL-terminated: cli_load_lists() loads the bundled rules for an empty list. */
   g_ptr_array_add (rule_paths, NULL);
-  EmbargoRuleset *rs = cli_load_rules ((char **) rule_paths->pdata);
+  EmbargoRuleset *rs = cli_load_lists ((char **) rule_paths->pdata);
   if (rs == NULL)
     return FALSE;
   gboolean ok = embargo_screener_add_ruleset (s, rs, NULL, &e);
