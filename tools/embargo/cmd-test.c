@@ -15,16 +15,38 @@
 
 #include <stdlib.h>
 
+/* A test file and the rules tree it may read in (the PATH it was found under). */
+typedef struct {
+  char *path;
+  char *root;
+} SuiteFile;
+
 static void
-collect_suites (const char *path, GPtrArray *out)
+suite_file_free (gpointer p)
+{
+  SuiteFile *f = p;
+  g_free (f->path);
+  g_free (f->root);
+  g_free (f);
+}
+
+/* Collects the test files below PATH, following symbolic links like the rule loader
+ * (a loop ends at the depth limit, and the loader refuses it anyway). */
+static void
+collect_suites (const char *path, const char *root, GPtrArray *out, guint depth)
 {
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       if (g_str_has_suffix (path, ".tests.yaml") || g_str_has_suffix (path, ".tests.yml"))
-        g_ptr_array_add (out, g_strdup (path));
+        {
+          SuiteFile *f = g_new0 (SuiteFile, 1);
+          f->path = g_strdup (path);
+          f->root = g_strdup (root);
+          g_ptr_array_add (out, f);
+        }
       return;
     }
-  GDir *d = g_dir_open (path, 0, NULL);
+  GDir *d = depth < 32 ? g_dir_open (path, 0, NULL) : NULL;
   if (d == NULL)
     return;
   const char *name;
@@ -33,16 +55,15 @@ collect_suites (const char *path, GPtrArray *out)
       if (name[0] == '.')
         continue;
       g_autofree char *full = g_build_filename (path, name, NULL);
-      if (!g_file_test (full, G_FILE_TEST_IS_SYMLINK))
-        collect_suites (full, out);
+      collect_suites (full, root, out, depth + 1);
     }
   g_dir_close (d);
 }
 
 static int
-cmp_str (const void *a, const void *b)
+cmp_suite (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp ((*(SuiteFile *const *) a)->path, (*(SuiteFile *const *) b)->path);
 }
 
 /* A case as a JUnit test case; a failing one also as a finding at its line. */
@@ -250,10 +271,24 @@ cmd_test (int argc, char **argv)
   if (rs == NULL)
     return EXIT_NO_DECISION;
 
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (suite_file_free);
   for (int i = 1; i < argc; i++)
-    collect_suites (argv[i], files);
-  g_ptr_array_sort (files, (GCompareFunc) cmp_str);
+    {
+      /* A test reads files only inside the tree it was found in: the directory given,
+       * or the directory of a test file given by name. */
+      g_autofree char *root = g_file_test (argv[i], G_FILE_TEST_IS_DIR)
+                                ? g_strdup (argv[i]) : g_path_get_dirname (argv[i]);
+      collect_suites (argv[i], root, files, 0);
+    }
+  g_ptr_array_sort (files, cmp_suite);
+  if (files->len == 0)
+    {
+      /* Nothing tested is not a pass. */
+      fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
+               "given: nothing was tested\n");
+      embargo_ruleset_unref (rs);
+      return EXIT_NO_DECISION;
+    }
 
   gsize nrules = embargo_ruleset_get_rule_count (rs);
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
@@ -264,8 +299,9 @@ cmd_test (int argc, char **argv)
   int status = EXIT_ALLOW;
   for (guint f = 0; f < files->len; f++)
     {
-      const char *path = g_ptr_array_index (files, f);
-      EmbargoSuite *suite = embargo_suite_new_from_file (path, &e);
+      const SuiteFile *sf = g_ptr_array_index (files, f);
+      const char *path = sf->path;
+      EmbargoSuite *suite = embargo_suite_new_from_file_within (path, sf->root, &e);
       if (suite == NULL)
         {
           fprintf (stderr, "%s\n", e->message);
