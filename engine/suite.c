@@ -94,6 +94,115 @@ check_keys (GString *errs, const char *source, const DocNode *map, const char *w
     }
 }
 
+static gboolean
+is_outcome (const DocNode *v)
+{
+  EmbargoOutcome o;
+  return v->kind == DOC_STRING && embargo_outcome_from_string (v->u.sc.s, &o);
+}
+
+static void
+want_outcome (GString *errs, const char *source, const DocNode *v, const char *what)
+{
+  if (v && !is_outcome (v))
+    problem (errs, source, v, "%s must be allow, review, license_required or deny", what);
+}
+
+static void
+want_rule (GString *errs, const char *source, const DocNode *v, const char *what)
+{
+  if (v && v->kind != DOC_STRING && v->kind != DOC_NULL)
+    problem (errs, source, v, "%s must be a rule id, or null for none", what);
+}
+
+/* A list of mappings with KEYS only, each giving REQUIRED (NULL-terminated). */
+static void
+want_records (GString *errs, const char *source, const DocNode *list, const char *what,
+              const char *const *keys, const char *const *required)
+{
+  if (list == NULL)
+    return;
+  if (list->kind != DOC_LIST)
+    {
+      problem (errs, source, list, "'%s' must be a list of mappings", what);
+      return;
+    }
+  for (guint32 i = 0; i < list->u.list.n; i++)
+    {
+      const DocNode *m = list->u.list.v[i];
+      if (m->kind != DOC_MAP)
+        {
+          problem (errs, source, m, "each entry of '%s' must be a mapping", what);
+          continue;
+        }
+      g_autofree char *in = g_strdup_printf ("an entry of '%s'", what);
+      check_keys (errs, source, m, in, keys);
+      for (const char *const *r = required; *r; r++)
+        {
+          const DocNode *v = doc_get (m, *r);
+          if (v == NULL || !doc_is_scalar (v) || v->kind == DOC_NULL)
+            problem (errs, source, m, "an entry of '%s' needs '%s'", what, *r);
+        }
+    }
+}
+
+/* The schema of `expect:`: a case must assert something, and every assertion must be
+ * of a shape the runner compares; anything else would pass without testing. */
+static void
+check_expect (GString *errs, const char *source, const DocNode *e)
+{
+  static const char *const keys[] = { "decision", "rule", "items", "regimes", "missing",
+                                      "matched", "screening", "message", NULL };
+  static const char *const item_keys[] = { "decision", "rule", NULL };
+  static const char *const missing_keys[] = { "rule", "field", NULL };
+  static const char *const matched_keys[] = { "rule", "item", "effect", "status", "by", NULL };
+  static const char *const matched_required[] = { "rule", "item", "effect", "status", NULL };
+  static const char *const screening_keys[] = { "rule", "item", "party", "entry", "matched",
+                                                "verdict", NULL };
+  if (e->u.map.n == 0)
+    problem (errs, source, e, "'expect' is empty: the case would assert nothing");
+  check_keys (errs, source, e, "'expect'", keys);
+  want_outcome (errs, source, doc_get (e, "decision"), "expected decision");
+  want_rule (errs, source, doc_get (e, "rule"), "expected rule");
+  const DocNode *v = doc_get (e, "message");
+  if (v && v->kind != DOC_STRING)
+    problem (errs, source, v, "'message' must be text the message contains");
+  if ((v = doc_get (e, "items")))
+    {
+      if (v->kind != DOC_MAP || v->u.map.n == 0)
+        problem (errs, source, v, "'items' must be a mapping of item id to a decision or "
+                 "{decision, rule}");
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          {
+            const DocNode *it = v->u.map.v[i].val;
+            if (it->kind == DOC_MAP)
+              {
+                check_keys (errs, source, it, "an item's expectation", item_keys);
+                if (it->u.map.n == 0)
+                  problem (errs, source, it, "item '%s': an empty expectation asserts nothing",
+                           v->u.map.v[i].key);
+                want_outcome (errs, source, doc_get (it, "decision"), "an item's decision");
+                want_rule (errs, source, doc_get (it, "rule"), "an item's rule");
+              }
+            else
+              want_outcome (errs, source, it, "an item's decision");
+          }
+    }
+  if ((v = doc_get (e, "regimes")))
+    {
+      if (v->kind != DOC_MAP || v->u.map.n == 0)
+        problem (errs, source, v, "'regimes' must be a mapping of regime to decision");
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          want_outcome (errs, source, v->u.map.v[i].val, "a regime's decision");
+    }
+  want_records (errs, source, doc_get (e, "missing"), "missing", missing_keys, missing_keys);
+  want_records (errs, source, doc_get (e, "matched"), "matched", matched_keys, matched_required);
+  want_records (errs, source, doc_get (e, "screening"), "screening", screening_keys,
+                screening_keys);
+}
+
 static void
 case_clear (gpointer p)
 {
@@ -122,11 +231,10 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   static const char *const top_keys[] = { "cases", NULL };
   static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
                                            "expect", NULL };
-  static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
-                                             "missing", "matched", "screening", "message",
-                                             NULL };
   if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
     problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
+  else if (cases->u.list.n == 0)
+    problem (errs, source_name, cases, "'cases' is empty: the file would test nothing");
   else
     {
       check_keys (errs, source_name, root, "a test file", top_keys);
@@ -177,14 +285,7 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
             problem (errs, source_name, k.expect ? k.expect : c,
                      "a case needs 'expect', a mapping (decision, rule, items, regimes, missing)");
           else
-            {
-              check_keys (errs, source_name, k.expect, "'expect'", expect_keys);
-              EmbargoOutcome o;
-              if ((v = doc_get (k.expect, "decision"))
-                  && (v->kind != DOC_STRING || !embargo_outcome_from_string (v->u.sc.s, &o)))
-                problem (errs, source_name, v,
-                         "expected decision must be allow, review, license_required or deny");
-            }
+            check_expect (errs, source_name, k.expect);
           g_array_append_val (s->cases, k);
         }
     }
@@ -571,4 +672,35 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
   else
     g_string_free (f, TRUE);
   return d;
+}
+
+gboolean
+embargo_suite_asserts_rule (const EmbargoSuite *suite, gsize index,
+                            const EmbargoDecision *decision, const EmbargoRule *rule)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, FALSE);
+  g_return_val_if_fail (decision != NULL && rule != NULL, FALSE);
+  const DocNode *e = CASE (suite, index)->expect;
+  if (e == NULL || e->kind != DOC_MAP)
+    return FALSE;
+  /* The transaction's decision or deciding rule, when RULE made it. */
+  if ((doc_get (e, "decision") || doc_get (e, "rule"))
+      && embargo_decision_get_rule (decision) == rule)
+    return TRUE;
+  /* An item's decision or rule, when RULE decided that item. */
+  const DocNode *items = doc_get (e, "items");
+  for (guint32 i = 0; items && items->kind == DOC_MAP && i < items->u.map.n; i++)
+    for (gsize j = 0; j < embargo_decision_get_item_count (decision); j++)
+      if (strcmp (embargo_decision_get_item_id (decision, j), items->u.map.v[i].key) == 0
+          && embargo_decision_get_item_rule (decision, j) == rule)
+        return TRUE;
+  /* Its place in `matched`. */
+  const DocNode *matched = doc_get (e, "matched");
+  for (guint32 i = 0; matched && matched->kind == DOC_LIST && i < matched->u.list.n; i++)
+    {
+      const DocNode *r = doc_get (matched->u.list.v[i], "rule");
+      if (r && r->kind == DOC_STRING && strcmp (r->u.sc.s, embargo_rule_get_id (rule)) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }

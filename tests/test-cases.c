@@ -119,57 +119,39 @@ is_blank (const GString *body)
   return TRUE;
 }
 
-static gboolean
-check_schema (const char *path, GPtrArray *secs)
+/* Returns the schema problems of a case file's sections, one "LINE: message" a line, or
+ * NULL when there is none. */
+static char *
+check_schema (GPtrArray *secs)
 {
   static const char *const once[] = { "errors", "transaction", "txn-error", "as_of", "expect",
                                       NULL };
-  gboolean ok = TRUE;
+  GString *out = g_string_new (NULL);
   for (guint i = 0; i < secs->len; i++)
     {
       Section *s = g_ptr_array_index (secs, i);
-      gboolean known = strcmp (s->name, "rules") == 0 || g_str_has_prefix (s->name, "rules ");
+      gboolean rules = strcmp (s->name, "rules") == 0 || g_str_has_prefix (s->name, "rules ");
+      gboolean known = rules;
       for (const char *const *k = once; *k && !known; k++)
         known = strcmp (s->name, *k) == 0;
-      g_autofree char *msg = NULL;
       if (!known)
-        msg = g_strdup_printf ("unknown section '%%%% %s' (rules, errors, transaction, "
-                               "txn-error, as_of, expect)", s->name);
-      else if (strcmp (s->name, "rules") != 0 && !g_str_has_prefix (s->name, "rules ")
-               && find (secs, s->name) != s)
-        msg = g_strdup_printf ("section '%%%% %s' given twice", s->name);
-      else if (strcmp (s->name, "transaction") != 0 && strcmp (s->name, "rules") != 0
-               && !g_str_has_prefix (s->name, "rules ") && is_blank (s->body))
-        msg = g_strdup_printf ("section '%%%% %s' is empty: it would assert nothing", s->name);
-      if (msg)
-        {
-          fprintf (stderr, "\n%s:%u: %s\n", path, s->line, msg);
-          CHECK_AT (FALSE, path, s->line, "case file schema");
-          ok = FALSE;
-        }
+        g_string_append_printf (out, "%u: unknown section '%%%% %s' (rules, errors, "
+                                "transaction, txn-error, as_of, expect)\n", s->line, s->name);
+      else if (!rules && find (secs, s->name) != s)
+        g_string_append_printf (out, "%u: section '%%%% %s' given twice\n", s->line, s->name);
+      else if (!rules && strcmp (s->name, "transaction") != 0 && is_blank (s->body))
+        g_string_append_printf (out, "%u: section '%%%% %s' is empty: it would assert "
+                                "nothing\n", s->line, s->name);
     }
   Section *txn = find (secs, "transaction");
   if (!find (secs, "errors") && !find (secs, "txn-error") && !find (secs, "expect"))
-    {
-      fprintf (stderr, "\n%s: asserts nothing: give %%%% errors, %%%% txn-error or %%%% expect\n",
-               path);
-      CHECK_AT (FALSE, path, 1, "a case asserts something");
-      ok = FALSE;
-    }
+    g_string_append (out, "1: asserts nothing: give %% errors, %% txn-error or %% expect\n");
   else if (txn && !find (secs, "txn-error") && !find (secs, "expect"))
-    {
-      fprintf (stderr, "\n%s: the transaction is not checked: give %%%% expect or %%%% txn-error\n",
-               path);
-      CHECK_AT (FALSE, path, txn->line, "a transaction is checked");
-      ok = FALSE;
-    }
+    g_string_append_printf (out, "%u: the transaction is not checked: give %%%% expect or "
+                            "%%%% txn-error\n", txn->line);
   else if ((find (secs, "expect") || find (secs, "as_of")) && !txn)
-    {
-      fprintf (stderr, "\n%s: %%%% expect and %%%% as_of need a %%%% transaction\n", path);
-      CHECK_AT (FALSE, path, 1, "an expectation has a transaction");
-      ok = FALSE;
-    }
-  return ok;
+    g_string_append (out, "1: %% expect and %% as_of need a %% transaction\n");
+  return g_string_free (out, out->len == 0);
 }
 
 static void
@@ -190,8 +172,13 @@ run_case (const char *path)
       CHECK_AT (decode_hex (s), path, s->line, "a hex section holds hex byte pairs");
     }
   g_autofree char *base = g_path_get_basename (path);
-  if (!check_schema (path, secs))
-    return;
+  g_autofree char *schema = check_schema (secs);
+  if (schema)
+    {
+      fprintf (stderr, "\n%s: not a valid case file:\n%s", path, schema);
+      CHECK_AT (FALSE, path, (unsigned) atoi (schema), "case file schema");
+      return;
+    }
 
   /* Rules: a case without a rules section (one about transactions only) loads none. */
   EmbargoLoader *ld = embargo_loader_new (NULL);
@@ -324,6 +311,58 @@ test_one_case (void)
   run_case (path);
 }
 
+/* The schema check itself: case files that would pass without testing are refused. */
+static void
+test_case_schema (void)
+{
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+    { "%% rules\nrules: []\n%% transaction\nid: T\n%% expected\ndecision: deny\n",
+      "5: unknown section '%% expected'" },
+    { "%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n%% transaction\nid: T\n",
+      "5: the transaction is not checked" },
+    { "%% rules\nrules: []\n", "1: asserts nothing" },
+    { "%% rules\nrules: []\n%% transaction\nid: T\n%% expect\n\n", "5: section '%% expect' is empty" },
+    { "%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n%% errors\nx\n",
+      "5: section '%% errors' given twice" },
+    { "%% rules\nrules: []\n%% expect\ndecision: deny\n", "1: %% expect and %% as_of need" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GPtrArray) secs = split_sections (bad[i].text);
+      g_autofree char *got = check_schema (secs);
+      CU_ASSERT_PTR_NOT_NULL (got ? strstr (got, bad[i].want) : NULL);
+      if (got == NULL || strstr (got, bad[i].want) == NULL)
+        fprintf (stderr, "\ncase %zu: wanted '%s', got '%s'\n", i, bad[i].want, got);
+    }
+  /* And `expect:` itself, through the suite schema: empty, misspelt, wrong shapes. */
+  static const char *const bad_expect[] = {
+    "expect: {}", "expected: {decision: deny}", "expect: {decison: deny}",
+    "expect: {items: [deny]}", "expect: {items: {\"1\": {}}}", "expect: {items: {\"1\": {rule: [x]}}}",
+    "expect: {regimes: [EU]}", "expect: {regimes: {EU: forbid}}", "expect: {missing: {rule: x}}",
+    "expect: {matched: [{rule: x}]}", "expect: {rule: [x]}", "expect: {decision: denied}",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_expect); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("cases:\n  - name: c\n    transaction_file: t\n"
+                                               "    %s\n", bad_expect[i]);
+      GError *e = NULL;
+      EmbargoSuite *s = embargo_suite_new_from_data (text, strlen (text), "t.tests.yaml", &e);
+      CU_ASSERT_PTR_NULL (s);
+      CU_ASSERT_PTR_NOT_NULL (e ? strstr (e->message, "t.tests.yaml:") : NULL);
+      if (s)
+        fprintf (stderr, "\naccepted: %s\n", bad_expect[i]);
+      embargo_suite_free (s);
+      g_clear_error (&e);
+    }
+  static const char no_cases[] = "cases: []\n";
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_suite_new_from_data (no_cases, strlen (no_cases), "t", &e));
+  CU_ASSERT_PTR_NOT_NULL (e ? strstr (e->message, "'cases' is empty") : NULL);
+  g_clear_error (&e);
+}
+
 static void
 test_case_count (void)
 {
@@ -337,6 +376,7 @@ register_case_tests (void)
 {
   static const TestDef tests[] = {
     { "there are case files", test_case_count },
+    { "case files and expectations that assert nothing are refused", test_case_schema },
     { NULL, NULL },
   };
   add_suite ("cases", tests);

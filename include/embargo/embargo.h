@@ -670,6 +670,16 @@ EMBARGO_API EmbargoDecision *embargo_suite_run (const EmbargoSuite *suite, gsize
                                                 EmbargoRuleset *rs, char **failures,
                                                 GError **error);
 
+/* TRUE when case INDEX, whose DECISION came from embargo_suite_run(), asserts RULE's part
+ * in it: its `decision` or `rule` where RULE decided the transaction, an `items` entry for
+ * an item RULE decided, or RULE named in `matched`. A case that only checks other facts
+ * (the screening hits, the missing facts, another item) does not. Rule coverage
+ * (`embargo test --min-coverage`) counts a rule only for passing cases where this holds,
+ * so that a case that asserts nothing about a rule cannot cover it. */
+EMBARGO_API gboolean embargo_suite_asserts_rule (const EmbargoSuite *suite, gsize index,
+                                                 const EmbargoDecision *decision,
+                                                 const EmbargoRule *rule);
+
 /* ---------------------------------------------------------------------------------
  * Lint: what a rule set that loads says and probably does not mean
  * --------------------------------------------------------------------------------- */

@@ -141,5 +141,31 @@ cp "$order" "$tmp/suite/x.txn"
 printf 'cases:\n  - name: inside\n    transaction_file: ../x.txn\n    expect: {decision: deny}\n' >"$tmp/suite/cn/a.tests.yaml"
 expect "a transaction_file inside the rules tree is read" 0 '^1 passed, 0 failed' -- "$bin" test "$tmp/suite"
 
+# ---- tests cannot pass vacuously ----
+mkdir -p "$tmp/vac"
+cp rules/cn/cac-micron.yaml "$tmp/vac/"
+case_head='cases:\n  - name: c\n    transaction:\n      id: T\n      date: 2024-01-10\n      destination: {country: CN}\n      buyer: {name: Example Telecom Co., country: CN, ciio: true}\n      items: [{id: "1", manufacturer: Micron Technology, eccn: EAR99, origin: US}]\n'
+printf "$case_head"'    expect: {}\n' >"$tmp/vac/a.tests.yaml"
+expect "expect: {} exits 2" 2 "a.tests.yaml:9:13: error: 'expect' is empty: the case would assert nothing" -- \
+  "$bin" test "$tmp/vac"
+printf "$case_head"'    expected: {decision: allow}\n' >"$tmp/vac/a.tests.yaml"
+expect "a misspelt expect exits 2" 2 "unknown key 'expected' in a case" -- "$bin" test "$tmp/vac"
+printf "$case_head"'    expect: {items: [deny]}\n' >"$tmp/vac/a.tests.yaml"
+expect "items in the wrong shape exits 2" 2 "'items' must be a mapping" -- "$bin" test "$tmp/vac"
+printf "$case_head"'    expect: {regimes: [CN-CAC]}\n' >"$tmp/vac/a.tests.yaml"
+expect "regimes in the wrong shape exits 2" 2 "'regimes' must be a mapping" -- "$bin" test "$tmp/vac"
+# A case that passes but asserts nothing about the rule that decided does not cover it.
+printf "$case_head"'    expect: {missing: []}\n' >"$tmp/vac/a.tests.yaml"
+expect "coverage counts only asserted rules" 1 'rule coverage: 0 of 3 rules' -- \
+  "$bin" test --min-coverage 1 "$tmp/vac"
+printf "$case_head"'    expect: {decision: deny}\n' >"$tmp/vac/a.tests.yaml"
+expect "asserting the decision covers the rule that made it" 0 'rule coverage: 1 of 3 rules' -- \
+  "$bin" test --min-coverage 1 "$tmp/vac"
+printf "$case_head"'    expect: {matched: [{rule: cn-cac-micron-ciio, item: "1", effect: deny, status: decisive}]}\n' >"$tmp/vac/a.tests.yaml"
+expect "asserting its place in matched covers a rule" 0 'rule coverage: 1 of 3 rules' -- \
+  "$bin" test --min-coverage 1 "$tmp/vac"
+rm "$tmp/vac/a.tests.yaml"
+expect "no test file exits 2" 2 'no test files .* nothing was tested' -- "$bin" test "$tmp/vac"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -1,7 +1,9 @@
 /* cmd-test.c: `embargo test`: run the test cases kept beside rule files, and report
  * which rules no case exercises.
  *
- * Coverage has two parts. A rule is covered when it decided an item of some case. An
+ * Coverage has two parts. A rule is covered when a passing case asserts its part: it
+ * decided an item and the case checks that item's (or the transaction's) decision or
+ * rule, or the case lists it in `matched` (embargo_suite_asserts_rule()). An
  * exception is covered when the cases show both sides of it: a case where it applied
  * (it lifted a rule, or decided an item) and a case where it did not (it was not among
  * the rules that applied), since an exception that is never seen not applying may be
@@ -129,7 +131,7 @@ coverage_findings (Report *r, const Coverage *c)
       unsigned line = embargo_rule_get_line (rule);
       if (!c->decided[i])
         report_add_finding (r, EMBARGO_SEVERITY_WARNING, "T-RULE-UNCOVERED", src, line, 1,
-                            "rule '%s' decided no case", id);
+                            "rule '%s' decided no case that asserts it", id);
       if (is_exception_at (c, i) && !c->applied[i])
         report_add_finding (r, EMBARGO_SEVERITY_NOTE, "T-EXCEPTION-UNCOVERED", src, line, 1,
                             "exception '%s' never applied in a case (lifted nothing, decided "
@@ -146,7 +148,7 @@ print_coverage (const Coverage *c)
 {
   if (c->covered < c->nrules)
     {
-      printf ("rules that decided no case:\n");
+      printf ("rules that decided no case that asserts it:\n");
       for (gsize i = 0; i < c->nrules; i++)
         if (!c->decided[i])
           {
@@ -325,10 +327,18 @@ cmd_test (int argc, char **argv)
               failed++;
               continue;
             }
-          for (gsize k = 0; k < embargo_decision_get_item_count (d); k++)
+          /* Coverage counts only what a passing case asserts: the rule that decided
+           * (its decision or id is checked) or its place in `matched`. */
+          for (gsize k = 0; k < embargo_decision_get_item_count (d) && !why; k++)
             {
               const EmbargoRule *r = embargo_decision_get_item_rule (d, k);
-              if (r)
+              if (r && embargo_suite_asserts_rule (suite, i, d, r))
+                decided[embargo_rule_get_index (r)] = TRUE;
+            }
+          for (gsize k = 0; k < embargo_decision_get_match_count (d) && !why; k++)
+            {
+              const EmbargoRule *r = embargo_decision_get_match (d, k)->rule;
+              if (embargo_suite_asserts_rule (suite, i, d, r))
                 decided[embargo_rule_get_index (r)] = TRUE;
             }
           exception_coverage (rs, d, applied, not_applied);
