@@ -123,6 +123,38 @@ walk_error (Walk *w, const char *path, const char *fmt, ...)
   w->failed = TRUE;
 }
 
+/* A file named *.tests.yaml is skipped as a test file: one that holds rules or lists
+ * would take them away without a word, so it is an error (E-RULES-IN-TESTS). */
+static void
+check_test_file (Walk *w, const char *path)
+{
+  const EmbargoLimits def = EMBARGO_LIMITS_INIT;
+  const EmbargoLimits *lim = w->ld ? loader_get_limits (w->ld) : &def;
+  g_autofree char *data = NULL;
+  gsize len;
+  if (!file_read_bounded (path, lim->max_input_bytes, &data, &len, NULL))
+    return; /* `embargo test` reports it */
+  g_autoptr (Doc) doc = doc_parse_yaml (data, len, path, 1, lim, NULL);
+  if (doc == NULL || doc->root->kind != DOC_MAP)
+    return;
+  for (guint32 i = 0; i < doc->root->u.map.n; i++)
+    {
+      const DocPair *p = &doc->root->u.map.v[i];
+      if (strcmp (p->key, "rules") != 0 && strcmp (p->key, "lists") != 0)
+        continue;
+      g_autofree char *msg = g_strdup_printf ("a file named *.tests.yaml holds test cases and "
+                                              "is not loaded as rules: its '%s' would be "
+                                              "skipped; rename it (or move them to a rule file)",
+                                              p->key);
+      if (w->ld)
+        loader_report_at (w->ld, "E-RULES-IN-TESTS", path, p->line, p->col, msg);
+      g_string_append_printf (w->errors, "%s%s:%u:%u: error: %s [E-RULES-IN-TESTS]",
+                              w->errors->len ? "\n" : "", path, p->line, p->col, msg);
+      w->failed = TRUE;
+      return;
+    }
+}
+
 /* Collects the rule files below DIR (relative paths, under REL), recursively. Hidden
  * entries are skipped; symbolic links are followed, each directory read once. */
 static void
@@ -178,6 +210,8 @@ collect (Walk *w, const char *dir, const char *rel, guint depth)
         }
       if (S_ISDIR (target.st_mode))
         collect (w, full, r, depth + 1);
+      else if (file_is_test_file (name) && S_ISREG (target.st_mode))
+        check_test_file (w, full);
       else if (!is_yaml (name) || file_is_test_file (name))
         continue;
       else if (!S_ISREG (target.st_mode))

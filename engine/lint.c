@@ -854,6 +854,7 @@ static const struct {
   { "E-TRANSACTION", "a transaction document breaks the schema" },
   { "E-EMPTY", "a rule file with neither rules nor lists, or a rule set with no rules" },
   { "E-IO", "a path that cannot be read: missing, a dangling link, a link loop, not a file" },
+  { "E-RULES-IN-TESTS", "a file named *.tests.yaml that holds rules or lists (never loaded)" },
   { "E-LOCK", "rule files that do not match the embargo.lock of their directory" },
   { "E-DIGEST", "a rule set whose digest is not the one expected" },
   { "W-SHADOWED", "a rule that can never decide: another always applies with it and wins" },

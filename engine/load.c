@@ -22,6 +22,7 @@ const char *const role_names[ROLE_COUNT] = { "buyer", "seller", "consignee", "en
 typedef struct {
   Op *op;
   const char *source;
+  const char *country_path; /* the path as written when it is country-valued, else NULL */
 } PendingList;
 
 struct _EmbargoLoader {
@@ -230,17 +231,41 @@ operand_of (Ctx *c, const DocNode *n, Operand *out, const char *op)
   return TRUE;
 }
 
-/* Country-valued fields have their operands checked against ISO 3166. */
+static gboolean
+is_country_path (const Path *p)
+{
+  const char *last = p->seg[p->n - 1].s;
+  return strcmp (last, "country") == 0 || strcmp (last, "headquarters_country") == 0
+         || strcmp (last, "origin") == 0 || strcmp (last, "citizenship") == 0;
+}
+
+/* The field that holds regions beside the country-valued field PATH ("destination.region"
+ * for "destination.country"); a new string. */
+static char *
+region_field (const char *path)
+{
+  const char *dot = strrchr (path, '.');
+  return dot ? g_strdup_printf ("%.*s.region", (int) (dot - path), path)
+             : g_strdup ("destination.region");
+}
+
+/* Country-valued fields have their operands checked against ISO 3166. A region code
+ * there would never match: it is an error that says which field to test instead. */
 static void
 check_code (Ctx *c, const Path *p, const DocNode *at, const Operand *v)
 {
   if (v->type != V_STR)
     return;
   const char *last = p->seg[p->n - 1].s;
-  if (strcmp (last, "country") == 0 || strcmp (last, "headquarters_country") == 0
-      || strcmp (last, "origin") == 0 || strcmp (last, "citizenship") == 0)
+  if (is_country_path (p))
     {
-      if (!iso3166_alpha2_valid (v->str.s, v->str.len))
+      if (iso3166_region_valid (v->str.s, v->str.len))
+        {
+          g_autofree char *hint = region_field (p->text);
+          ERR (c, at, "E-COUNTRY", "'%s' is a region, which '%s' never equals: test %s",
+               v->str.s, p->text, hint);
+        }
+      else if (!iso3166_alpha2_valid (v->str.s, v->str.len))
         ERR (c, at, "E-COUNTRY", "unknown country '%s' (ISO 3166-1 alpha-2 expected)", v->str.s);
     }
   else if (strcmp (last, "region") == 0 && !iso3166_region_valid (v->str.s, v->str.len))
@@ -323,7 +348,7 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
       op->list_id = text_of (c, v, name);
       if (op->list_id == NULL)
         return FALSE;
-      PendingList pl = { op, c->source };
+      PendingList pl = { op, c->source, is_country_path (path) ? path->text : NULL };
       g_array_append_val (c->ld->pending_lists, pl);
       return TRUE;
     }
@@ -1332,6 +1357,29 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         }
       pl->op->list = l;
       l->used = TRUE;
+      /* A countries list may hold regions (for region fields), but a region in a list
+       * that a country field is tested against never matches. */
+      if (pl->country_path && l->kind == LIST_COUNTRIES)
+        {
+          g_autoptr (GPtrArray) regions = g_ptr_array_new ();
+          GHashTableIter mit;
+          gpointer mkey;
+          g_hash_table_iter_init (&mit, l->members);
+          while (g_hash_table_iter_next (&mit, &mkey, NULL))
+            if (strchr (mkey, '-'))
+              g_ptr_array_add (regions, mkey);
+          if (regions->len)
+            {
+              g_ptr_array_sort (regions, cmp_strp);
+              g_autofree char *hint = region_field (pl->country_path);
+              Ctx c = { ld, pl->source, NULL, 0 };
+              error_at (&c, pl->op->line, pl->op->col, "E-COUNTRY",
+                        "list '%s' holds the region '%s', which '%s' never equals: '%s' is a "
+                        "region: test %s (a list of its own)", l->id,
+                        (const char *) g_ptr_array_index (regions, 0), pl->country_path,
+                        (const char *) g_ptr_array_index (regions, 0), hint);
+            }
+        }
       if (pl->op->owned && l->kind != LIST_NAMES)
         {
           Ctx c = { ld, pl->source, NULL, 0 };

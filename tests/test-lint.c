@@ -101,7 +101,8 @@ test_every_code_has_fixtures (void)
         }
     }
   /* Codes about files and pins, not rule text: tests/test-rulesets.c gives each. */
-  static const char *const file_codes[] = { "E-TRANSACTION", "E-IO", "E-LOCK", "E-DIGEST" };
+  static const char *const file_codes[] = { "E-TRANSACTION", "E-IO", "E-LOCK", "E-DIGEST",
+                                            "E-RULES-IN-TESTS" };
   for (gsize i = 0; i < G_N_ELEMENTS (file_codes); i++)
     CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe (file_codes[i]));
   CU_ASSERT_PTR_NULL (embargo_diagnostic_code_describe ("W-NO-SUCH-CODE"));

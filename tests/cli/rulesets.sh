@@ -141,6 +141,16 @@ cp "$order" "$tmp/suite/x.txn"
 printf 'cases:\n  - name: inside\n    transaction_file: ../x.txn\n    expect: {decision: deny}\n' >"$tmp/suite/cn/a.tests.yaml"
 expect "a transaction_file inside the rules tree is read" 0 '^1 passed, 0 failed' -- "$bin" test "$tmp/suite"
 
+# ---- rule-authoring mistakes that loaded silently ----
+mkdir -p "$tmp/named"
+cp rules/jp/meti-sme.yaml "$tmp/named/"
+cp rules/cn/cac-micron.yaml "$tmp/named/cac.tests.yaml"
+expect "a rule file named *.tests.yaml exits 2" 2 "cac.tests.yaml:[0-9]+:1: error: a file named \*.tests.yaml holds test cases and is not loaded as rules: its 'lists' would be skipped.*\[E-RULES-IN-TESTS\]" -- \
+  "$bin" check --rules "$tmp/named" "$order"
+printf 'defaults: {regime: EU, authority: A, citation: c, source_url: https://x.org, effective_from: 2020-01-01}\nrules:\n  - {id: a, title: t, effect: deny, when: {field: destination.country, equals: UA-43}}\n' >"$tmp/region.yaml"
+expect "a region where a country is tested exits 2 with a suggestion" 2 "region.yaml:3:80: error: 'UA-43' is a region, which 'destination.country' never equals: test destination.region \[E-COUNTRY\]" -- \
+  "$bin" check --rules "$tmp/region.yaml" "$order"
+
 # ---- tests cannot pass vacuously ----
 mkdir -p "$tmp/vac"
 cp rules/cn/cac-micron.yaml "$tmp/vac/"
