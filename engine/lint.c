@@ -686,6 +686,25 @@ placeholder_word (const char *s)
   return FALSE;
 }
 
+/* A rule still in force as of the lint date that names R in its `lifts` or its
+ * `superseded_by`; NULL when there is none. */
+static const EmbargoRule *
+referrer_in_force (Lint *l, const EmbargoRule *r)
+{
+  for (guint32 i = 0; i < l->rs->nrules; i++)
+    {
+      const EmbargoRule *o = l->rs->rules[i];
+      if (o == r || (o->until && o->until <= l->as_of))
+        continue;
+      if (o->superseded_by && strcmp (o->superseded_by, r->id) == 0)
+        return o;
+      for (guint32 k = 0; k < o->nlifts_raw; k++)
+        if (strcmp (o->lifts_raw[k], r->id) == 0)
+          return o;
+    }
+  return NULL;
+}
+
 static void
 check_metadata (Lint *l, const EmbargoRule *r)
 {
@@ -699,10 +718,23 @@ check_metadata (Lint *l, const EmbargoRule *r)
                  "earlier dates",
                  r->id, r->until_text, r->superseded_by);
       else
-        FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
-                 "rule '%s' is no longer in force: it ended on %s (as of %s); remove it, or "
-                 "name its successor with superseded_by",
-                 r->id, r->until_text, day);
+        {
+          /* A rule that ended is history, kept for decisions as of earlier dates: a note.
+           * It is a mistake only while a rule still in force refers to it by name (lifts
+           * it, or names it as a successor): that rule now refers to nothing in force. */
+          const EmbargoRule *by = referrer_in_force (l, r);
+          if (by)
+            FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
+                     "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
+                     "successor, and rule '%s' (%s:%u) still refers to it; name its "
+                     "successor with superseded_by, or update '%s'",
+                     r->id, r->until_text, day, by->id, by->source_name, by->line, by->id);
+          else
+            FINDING (l, NOTE, "N-EXPIRED", r->source_name, r->line, r->col,
+                     "rule '%s' ended on %s (as of %s): kept as history for decisions as of "
+                     "earlier dates; no rule in force refers to it",
+                     r->id, r->until_text, day);
+        }
     }
   g_autofree char *cit = g_strstrip (g_strdup (r->citation));
   if (g_utf8_strlen (cit, -1) < 5 || placeholder_word (cit))
@@ -861,7 +893,8 @@ static const struct {
   { "W-NEVER-HOLDS", "a rule whose conditions can never hold together" },
   { "W-LIFTS-UNMATCHED", "an exception lifts a tag that no rule of its regime has" },
   { "W-LIFTS-DISJOINT", "an exception can never apply together with a rule it lifts" },
-  { "W-EXPIRED", "a rule no longer in force, with no successor named" },
+  { "W-EXPIRED", "a rule no longer in force, with no successor, that a rule in force refers to" },
+  { "N-EXPIRED", "a rule no longer in force, with no successor, kept as history" },
   { "W-CITATION-PLACEHOLDER", "a citation that looks like a placeholder" },
   { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
   { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },

@@ -30,7 +30,7 @@ static const char *const all_codes[] = {
   "E-UNKNOWN-LIST", "E-UNKNOWN-RULE", "E-CROSS-REGIME", "E-LIFTS", "E-EMPTY", "W-SHADOWED",
   "W-NEVER-HOLDS", "W-LIFTS-UNMATCHED", "W-LIFTS-DISJOINT", "W-EXPIRED",
   "W-CITATION-PLACEHOLDER", "W-SOURCE-URL-PLACEHOLDER", "W-UNUSED-LIST",
-  "N-EXPIRED-SUPERSEDED", "N-SOURCE-URL-HTTP", "N-UNUSED-LIST", "N-UNVERIFIED", NULL,
+  "N-EXPIRED-SUPERSEDED", "N-EXPIRED", "N-SOURCE-URL-HTTP", "N-UNUSED-LIST", "N-UNVERIFIED", NULL,
 };
 
 /* Every code that loading and linting PATH gives, space-separated with spaces around. */

@@ -74,7 +74,11 @@ expect "lint github" 1 '^::warning file=tests/lint/W-EXPIRED.bad.yaml,line=2,col
   "$bin" lint --format github --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "lint junit" 1 '<testsuite name="tests/lint/W-EXPIRED.bad.yaml" tests="1" failures="1"' -- \
   "$bin" lint --format junit --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
-expect "lint of the bundled rules" 0 '^0 findings' -- "$bin" lint --ignore W-EXPIRED rules
+expect "lint of the bundled rules, as they are" 0 '^0 findings' -- "$bin" lint rules
+expect "a rule that ended is a note" 1 "W-EXPIRED.good.yaml:2:5: note: rule 'r1' ended on 2024-06-01 .*kept as history.*\[N-EXPIRED\]" -- \
+  "$bin" lint --level note --as-of 2025-01-01 $l/W-EXPIRED.good.yaml
+expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' .* still refers to it.*\[W-EXPIRED\]" -- \
+  "$bin" lint --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
 expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
   "$bin" test --format sarif --min-coverage 100 $l/coverage
