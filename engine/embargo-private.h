@@ -115,6 +115,8 @@ guint32 str_hash (const char *s, gsize len);
  * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare
  * integers instead of strings. */
 guint32 key_id (const char *s, gsize len);
+/* The contract key with id ID (1 .. KEY_COUNT - 1), or NULL: lint's suggestions. */
+const char *key_name (guint32 id);
 /* The well-known keys by id, in the order of doc.c's table (checked there at compile
  * time): lookups by a constant id compare integers, not strings. */
 typedef enum {

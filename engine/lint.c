@@ -787,6 +787,133 @@ check_lists (Lint *l)
     }
 }
 
+/* ---- conditions as written: field paths, if_missing, YAML 1.1 booleans ---- */
+
+/* Edit distance between A and B (ASCII case folded, '-' read as '_'), stopping early
+ * past MAX. */
+static guint
+distance (const char *a, const char *b, guint max)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if ((la > lb ? la - lb : lb - la) > max || la > 64 || lb > 64)
+    return max + 1;
+  guint row[65];
+  for (gsize j = 0; j <= lb; j++)
+    row[j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    {
+      guint diag = row[0], best = row[0] = (guint) i;
+      for (gsize j = 1; j <= lb; j++)
+        {
+          char x = g_ascii_tolower (a[i - 1] == '-' ? '_' : a[i - 1]);
+          char y = g_ascii_tolower (b[j - 1] == '-' ? '_' : b[j - 1]);
+          guint v = MIN (MIN (row[j] + 1, row[j - 1] + 1), diag + (x != y));
+          diag = row[j];
+          row[j] = v;
+          best = MIN (best, v);
+        }
+      if (best > max)
+        return max + 1;
+    }
+  return row[lb];
+}
+
+/* The contract key that SEG is a near miss of (another case, '-' for '_', a letter or
+ * two off), or NULL. */
+static const char *
+near_key (const char *seg)
+{
+  gsize n = strlen (seg);
+  guint max = n <= 4 ? 1 : 2, best = max + 1;
+  const char *found = NULL;
+  for (guint32 id = 1; key_name (id); id++)
+    {
+      guint d = distance (seg, key_name (id), max);
+      if (d < best)
+        best = d, found = key_name (id);
+    }
+  return found;
+}
+
+/* The path as written with its first misspelt segment replaced by the key it is a near
+ * miss of ("destination.contry" -> "destination.country"); NULL when every segment is a
+ * contract key or no segment is a near miss of one. */
+static char *
+path_suggestion (const Path *p)
+{
+  g_auto (GStrv) segs = g_strsplit (p->text, ".", -1);
+  guint skip = p->scope == SCOPE_TXN ? 0 : 1;
+  for (guint i = 0; i < p->n; i++)
+    {
+      if (p->seg[i].kid)
+        continue;
+      const char *k = near_key (p->seg[i].s);
+      if (k == NULL)
+        continue;
+      g_free (segs[i + skip]);
+      segs[i + skip] = g_strdup (k);
+      return g_strjoinv (".", segs);
+    }
+  return NULL;
+}
+
+static gboolean
+yaml11_bool (const char *s)
+{
+  static const char *const words[] = { "yes", "no", "on", "off", "y", "n", NULL };
+  for (const char *const *w = words; *w; w++)
+    if (g_ascii_strcasecmp (s, *w) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+check_operand_text (Lint *l, const EmbargoRule *r, const Op *op, const Operand *v)
+{
+  if (v->type == V_STR && yaml11_bool (v->str.s))
+    FINDING (l, WARNING, "W-YAML11-BOOLEAN", r->source_name, op->line, op->col,
+             "rule '%s' compares with the text '%s', which YAML 1.1 read as a boolean and "
+             "YAML 1.2 reads as text: a field holding true or false never equals it; write "
+             "%s where a boolean is meant",
+             r->id, v->str.s,
+             g_ascii_tolower (v->str.s[0]) == 'y'
+                 || g_ascii_strcasecmp (v->str.s, "on") == 0 ? "true" : "false");
+}
+
+static void
+check_cond (Lint *l, const EmbargoRule *r, const Cond *c)
+{
+  if (c == NULL)
+    return;
+  for (guint32 i = 0; i < c->nkids; i++)
+    check_cond (l, r, c->kids[i]);
+  if (c->kind != C_TEST)
+    return;
+  g_autofree char *fix = path_suggestion (&c->path);
+  if (fix)
+    FINDING (l, WARNING, "W-FIELD-TYPO", r->source_name, c->line, c->col,
+             "rule '%s' tests '%s', which is not a field of the contract%s: did you mean "
+             "'%s'?", r->id, c->path.text,
+             c->if_missing == MISS_FALSE ? " (and if_missing: false makes the condition false "
+                                           "for every transaction)"
+                                         : " (every transaction lacks it)",
+             fix);
+  if (c->if_missing == MISS_FALSE)
+    FINDING (l, NOTE, "N-IF-MISSING-FALSE", r->source_name, c->line, c->col,
+             "rule '%s': a transaction without '%s' makes this condition false "
+             "(if_missing: false), so the rule cannot apply to it: keep it only where the "
+             "absence of the fact really means that", r->id, c->path.text);
+  for (guint32 i = 0; i < c->nops; i++)
+    {
+      const Op *op = &c->ops[i];
+      if (op->kind == OP_EQ)
+        check_operand_text (l, r, op, &op->val);
+      else if (op->kind == OP_IN)
+        for (guint32 k = 0; k < op->nset; k++)
+          check_operand_text (l, r, op, &op->set[k]);
+    }
+}
+
 static int
 cmp_diag (const void *pa, const void *pb)
 {
@@ -836,6 +963,7 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
   for (guint32 i = 0; i < rs->nrules; i++)
     {
       check_metadata (&l, rs->rules[i]);
+      check_cond (&l, rs->rules[i], rs->rules[i]->when);
       check_never_holds (&l, rs->rules[i], cj[i]);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
@@ -901,6 +1029,9 @@ static const struct {
   { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
+  { "W-FIELD-TYPO", "a field path that is a near miss of a contract field (did you mean)" },
+  { "W-YAML11-BOOLEAN", "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean" },
+  { "N-IF-MISSING-FALSE", "a condition that an absent fact makes false (if_missing: false)" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },
 };
 
