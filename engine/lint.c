@@ -37,6 +37,8 @@ typedef struct {
   const EmbargoRuleset *rs;
   EmbargoDiagnostics *out;
   gint32 as_of; /* 0: the expiry check is off */
+  GHashTable *seen; /* paths in the tests' transactions ("buyer.x", "item.y", "party.z");
+                       NULL: no tests given, the W-FIELD-UNKNOWN check is off */
 } Lint;
 
 #define FINDING(l, sev, code, src, line, col, ...)                                               \
@@ -857,6 +859,63 @@ path_suggestion (const Path *p)
   return NULL;
 }
 
+/* Adds PREFIX.KEY for every key below N (lists are looked through) to SEEN. */
+static void
+seen_add (GHashTable *seen, const char *prefix, const DocNode *n)
+{
+  if (n->kind == DOC_LIST)
+    for (guint32 i = 0; i < n->u.list.n; i++)
+      seen_add (seen, prefix, n->u.list.v[i]);
+  if (n->kind != DOC_MAP)
+    return;
+  for (guint32 i = 0; i < n->u.map.n; i++)
+    {
+      char *path = g_strdup_printf ("%s.%s", prefix, n->u.map.v[i].key);
+      seen_add (seen, path, n->u.map.v[i].val);
+      g_hash_table_add (seen, path);
+    }
+}
+
+/* Every field path the transactions of SUITES have, as rules write them: from the root,
+ * and under "item." for each item and "party." for each party. */
+static GHashTable *
+seen_paths (const EmbargoSuite *const *suites)
+{
+  static const char *const roles[] = { "buyer", "seller", "consignee", "end_user",
+                                       "intermediaries", NULL };
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (const EmbargoSuite *const *s = suites; *s; s++)
+    for (gsize i = 0; i < embargo_suite_get_count (*s); i++)
+      {
+        const EmbargoTransaction *t = suite_get_transaction (*s, i);
+        const DocNode *root = t ? t->doc.root : NULL;
+        if (root == NULL || root->kind != DOC_MAP)
+          continue;
+        for (guint32 k = 0; k < root->u.map.n; k++)
+          {
+            const DocPair *p = &root->u.map.v[k];
+            g_hash_table_add (seen, g_strdup (p->key));
+            seen_add (seen, p->key, p->val);
+            if (strcmp (p->key, "items") == 0)
+              seen_add (seen, "item", p->val);
+            for (const char *const *r = roles; *r; r++)
+              if (strcmp (p->key, *r) == 0)
+                seen_add (seen, "party", p->val);
+          }
+      }
+  return seen;
+}
+
+/* TRUE when every segment of P is a key of the contract. */
+static gboolean
+in_contract (const Path *p)
+{
+  for (guint32 i = 0; i < p->n; i++)
+    if (!p->seg[i].kid)
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 yaml11_bool (const char *s)
 {
@@ -898,6 +957,15 @@ check_cond (Lint *l, const EmbargoRule *r, const Cond *c)
                                            "for every transaction)"
                                          : " (every transaction lacks it)",
              fix);
+  else if (l->seen && !in_contract (&c->path)
+           && !g_hash_table_contains (l->seen, c->path.text))
+    FINDING (l, WARNING, "W-FIELD-UNKNOWN", r->source_name, c->line, c->col,
+             "rule '%s' tests '%s', which is neither a field of the contract nor in any "
+             "transaction of the tests: a misspelling, or a user-added fact no test "
+             "shows%s; add a test case whose transaction has it", r->id, c->path.text,
+             c->if_missing == MISS_FALSE ? " (with if_missing: false, the rule never applies "
+                                           "to a transaction that lacks it)"
+                                         : "");
   if (c->if_missing == MISS_FALSE)
     FINDING (l, NOTE, "N-IF-MISSING-FALSE", r->source_name, c->line, c->col,
              "rule '%s': a transaction without '%s' makes this condition false "
@@ -932,7 +1000,7 @@ EmbargoDiagnostics *
 embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **error)
 {
   g_return_val_if_fail (rs != NULL, NULL);
-  Lint l = { rs, NULL, 0 };
+  Lint l = { rs, NULL, 0, NULL };
   if (options && options->as_of)
     {
       l.as_of = date_parse (options->as_of, strlen (options->as_of));
@@ -944,6 +1012,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
         }
     }
   l.out = diags_new ();
+  if (options && options->version >= 2 && options->suites)
+    l.seen = seen_paths (options->suites);
 
   GPtrArray **cj = g_new0 (GPtrArray *, MAX (rs->nrules, 1));
   Lifters lf = { g_new0 (GArray *, MAX (rs->nrules, 1)) };
@@ -979,6 +1049,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
     }
   g_free (cj);
   g_free (lf.by_rule);
+  if (l.seen)
+    g_hash_table_destroy (l.seen);
   if (l.out->items)
     g_array_sort (l.out->items, cmp_diag);
   return l.out;
@@ -1030,6 +1102,7 @@ static const struct {
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
   { "W-FIELD-TYPO", "a field path that is a near miss of a contract field (did you mean)" },
+  { "W-FIELD-UNKNOWN", "a field path in neither the contract nor any test's transaction" },
   { "W-YAML11-BOOLEAN", "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean" },
   { "N-IF-MISSING-FALSE", "a condition that an absent fact makes false (if_missing: false)" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },

@@ -101,9 +101,10 @@ test_every_code_has_fixtures (void)
                                    __FILE__, "", CU_FALSE);
         }
     }
-  /* Codes about files and pins, not rule text: tests/test-rulesets.c gives each. */
+  /* Codes about files, pins and the tests beside the rules, not one rule file's text:
+   * tests/test-rulesets.c and tests/cli/rulesets.sh give each. */
   static const char *const file_codes[] = { "E-TRANSACTION", "E-IO", "E-LOCK", "E-DIGEST",
-                                            "E-RULES-IN-TESTS" };
+                                            "E-RULES-IN-TESTS", "W-FIELD-UNKNOWN" };
   for (gsize i = 0; i < G_N_ELEMENTS (file_codes); i++)
     CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe (file_codes[i]));
   CU_ASSERT_PTR_NULL (embargo_diagnostic_code_describe ("W-NO-SUCH-CODE"));
@@ -133,7 +134,8 @@ test_shadow_details (void)
   CU_ASSERT (seen);
   embargo_diagnostics_free (d);
   GError *e = NULL;
-  EmbargoLintOptions bad = { EMBARGO_LINT_OPTIONS_VERSION, "2025-13-01" };
+  EmbargoLintOptions bad = EMBARGO_LINT_OPTIONS_INIT;
+  bad.as_of = "2025-13-01";
   CU_ASSERT_PTR_NULL (embargo_lint (rs, &bad, &e));
   CU_ASSERT (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE));
   g_clear_error (&e);

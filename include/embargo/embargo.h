@@ -701,10 +701,15 @@ typedef struct {
   const char *as_of;  /* "YYYY-MM-DD": rules no longer in force on that day are reported
                          as expired; NULL skips that check. The library never reads the
                          clock: a program that wants "today" passes it. */
+  /* Version 2. The rule set's test suites (NULL-terminated; borrowed for the call), or
+   * NULL. With them, a field path that is neither in the transaction contract nor in
+   * any transaction of these tests is reported (W-FIELD-UNKNOWN): a user-added fact
+   * the rules test must appear in some test. NULL skips that check. */
+  const EmbargoSuite *const *suites;
 } EmbargoLintOptions;
 
-#define EMBARGO_LINT_OPTIONS_VERSION 1
-#define EMBARGO_LINT_OPTIONS_INIT { EMBARGO_LINT_OPTIONS_VERSION, NULL }
+#define EMBARGO_LINT_OPTIONS_VERSION 2
+#define EMBARGO_LINT_OPTIONS_INIT { EMBARGO_LINT_OPTIONS_VERSION, NULL, NULL }
 
 /* Lints RS. OPTIONS may be NULL for the defaults. Returns the findings (transfer full;
  * free with embargo_diagnostics_free()), sorted by source, line and column; an empty

@@ -151,6 +151,15 @@ printf 'defaults: {regime: EU, authority: A, citation: c, source_url: https://x.
 expect "a region where a country is tested exits 2 with a suggestion" 2 "region.yaml:3:80: error: 'UA-43' is a region, which 'destination.country' never equals: test destination.region \[E-COUNTRY\]" -- \
   "$bin" check --rules "$tmp/region.yaml" "$order"
 
+# ---- lint: a field path in neither the contract nor any test's transaction ----
+mkdir -p "$tmp/facts"
+printf 'defaults: {regime: EU, authority: A, citation: Reg 1/2020, source_url: https://x.org, effective_from: 2020-01-01}\nrules:\n  - id: a\n    title: t\n    effect: deny\n    when: {all: [{field: destination.country, equals: RU}, {field: contract.licence_ref, present: false}]}\n' >"$tmp/facts/r.yaml"
+printf 'cases:\n  - name: c\n    transaction: {id: T, date: 2024-01-01, destination: {country: RU}, buyer: {name: B}, items: [{id: "1"}]}\n    expect: {decision: deny, rule: a}\n' >"$tmp/facts/r.tests.yaml"
+expect "lint: a fact no test shows is a warning" 1 "r.yaml:6:60: warning: rule 'a' tests 'contract.licence_ref', which is neither a field of the contract nor in any transaction of the tests.*\[W-FIELD-UNKNOWN\]" -- \
+  "$bin" lint "$tmp/facts"
+printf '  - name: d\n    transaction: {id: T, date: 2024-01-01, destination: {country: RU}, buyer: {name: B}, items: [{id: "1"}], contract: {licence_ref: L-1}}\n    expect: {decision: allow}\n' >>"$tmp/facts/r.tests.yaml"
+expect "lint: a fact a test shows is fine" 0 '^0 findings' -- "$bin" lint "$tmp/facts"
+
 # ---- tests cannot pass vacuously ----
 mkdir -p "$tmp/vac"
 cp rules/cn/cac-micron.yaml "$tmp/vac/"

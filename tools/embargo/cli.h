@@ -34,6 +34,16 @@ EmbargoRuleset *cli_load_rules_limited (char **paths, const EmbargoLimits *limit
  * prints "WHERE: error: ... [E-DIGEST]" and returns FALSE. cli_load_rules*() call it. */
 gboolean cli_digest_expected (const char *digest, const char *where);
 
+/* Adds the test files (*.tests.yaml, *.tests.yml) at or below PATH to OUT (new strings),
+ * following symbolic links, hidden entries skipped. */
+void cli_collect_test_files (const char *path, GPtrArray *out);
+
+/* The test suites found below PATHS (NULL-terminated), each confined to the PATH it was
+ * found under; those that do not load are left out (embargo test reports them). Returns
+ * a NULL-terminated array for cli_free_test_suites(), or NULL when there is none. */
+EmbargoSuite **cli_load_test_suites (char **paths);
+void cli_free_test_suites (EmbargoSuite **suites);
+
 /* As cli_load_rules() for a program that reads only the rules' lists (embargo screen):
  * a set of lists without rules loads. */
 EmbargoRuleset *cli_load_lists (char **paths);

@@ -206,7 +206,11 @@ cmd_lint (int argc, char **argv)
     {
       EmbargoLintOptions opts = EMBARGO_LINT_OPTIONS_INIT;
       opts.as_of = as_of;
+      /* The tests kept with the rules show which user-added facts are in use. */
+      EmbargoSuite **suites = cli_load_test_suites (argv + 1);
+      opts.suites = (const EmbargoSuite *const *) suites;
       EmbargoDiagnostics *found = embargo_lint (rs, &opts, &e);
+      cli_free_test_suites (suites);
       if (found == NULL)
         {
           fprintf (stderr, "embargo lint: error: %s\n", e->message);

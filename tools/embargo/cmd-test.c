@@ -32,36 +32,6 @@ suite_file_free (gpointer p)
   g_free (f);
 }
 
-/* Collects the test files below PATH, following symbolic links like the rule loader
- * (a loop ends at the depth limit, and the loader refuses it anyway). */
-static void
-collect_suites (const char *path, const char *root, GPtrArray *out, guint depth)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      if (g_str_has_suffix (path, ".tests.yaml") || g_str_has_suffix (path, ".tests.yml"))
-        {
-          SuiteFile *f = g_new0 (SuiteFile, 1);
-          f->path = g_strdup (path);
-          f->root = g_strdup (root);
-          g_ptr_array_add (out, f);
-        }
-      return;
-    }
-  GDir *d = depth < 32 ? g_dir_open (path, 0, NULL) : NULL;
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)))
-    {
-      if (name[0] == '.')
-        continue;
-      g_autofree char *full = g_build_filename (path, name, NULL);
-      collect_suites (full, root, out, depth + 1);
-    }
-  g_dir_close (d);
-}
-
 static int
 cmp_suite (const void *a, const void *b)
 {
@@ -280,7 +250,15 @@ cmd_test (int argc, char **argv)
        * or the directory of a test file given by name. */
       g_autofree char *root = g_file_test (argv[i], G_FILE_TEST_IS_DIR)
                                 ? g_strdup (argv[i]) : g_path_get_dirname (argv[i]);
-      collect_suites (argv[i], root, files, 0);
+      g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+      cli_collect_test_files (argv[i], found);
+      for (guint k = 0; k < found->len; k++)
+        {
+          SuiteFile *sf = g_new0 (SuiteFile, 1);
+          sf->path = g_strdup (g_ptr_array_index (found, k));
+          sf->root = g_strdup (root);
+          g_ptr_array_add (files, sf);
+        }
     }
   g_ptr_array_sort (files, cmp_suite);
   if (files->len == 0)

@@ -31,6 +31,70 @@ cli_default_rules_dir (void)
  * cli_limits_apply(), read by cli_load_rules*(): one process, one command. */
 static char **expected_digests;
 
+static void
+collect_test_files (const char *path, GPtrArray *out, guint depth)
+{
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if (g_str_has_suffix (path, ".tests.yaml") || g_str_has_suffix (path, ".tests.yml"))
+        g_ptr_array_add (out, g_strdup (path));
+      return;
+    }
+  GDir *d = depth < 32 ? g_dir_open (path, 0, NULL) : NULL;
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    {
+      if (name[0] == '.')
+        continue;
+      g_autofree char *full = g_build_filename (path, name, NULL);
+      collect_test_files (full, out, depth + 1);
+    }
+  g_dir_close (d);
+}
+
+void
+cli_collect_test_files (const char *path, GPtrArray *out)
+{
+  collect_test_files (path, out, 0);
+}
+
+EmbargoSuite **
+cli_load_test_suites (char **paths)
+{
+  GPtrArray *suites = g_ptr_array_new ();
+  for (char **p = paths; p && *p; p++)
+    {
+      g_autofree char *root = g_file_test (*p, G_FILE_TEST_IS_DIR) ? g_strdup (*p)
+                                                                   : g_path_get_dirname (*p);
+      g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+      cli_collect_test_files (*p, found);
+      for (guint i = 0; i < found->len; i++)
+        {
+          EmbargoSuite *s = embargo_suite_new_from_file_within (g_ptr_array_index (found, i),
+                                                                root, NULL);
+          if (s)
+            g_ptr_array_add (suites, s);
+        }
+    }
+  if (suites->len == 0)
+    {
+      g_ptr_array_free (suites, TRUE);
+      return NULL;
+    }
+  g_ptr_array_add (suites, NULL);
+  return (EmbargoSuite **) g_ptr_array_free (suites, FALSE);
+}
+
+void
+cli_free_test_suites (EmbargoSuite **suites)
+{
+  for (EmbargoSuite **s = suites; s && *s; s++)
+    embargo_suite_free (*s);
+  g_free (suites);
+}
+
 gboolean
 cli_digest_expected (const char *digest, const char *where)
 {
