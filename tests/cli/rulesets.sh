@@ -97,6 +97,10 @@ expect "diff --expect-digest other exits 2" 2 '\[E-DIGEST\]' -- \
   "$bin" diff --expect-digest $other --corpus tests/lint/diff/corpus.jsonl "$tmp/pinned" "$tmp/pinned"
 expect "diff --expect-digest for both sides" 0 '0 of 7 transactions changed' -- \
   "$bin" diff --expect-digest "$digest" --corpus tests/lint/diff/corpus.jsonl "$tmp/pinned" "$tmp/pinned"
+expect "screen --expect-digest other exits 2" 2 '\[E-DIGEST\]' -- \
+  "$bin" screen --lists "$tmp/pinned" --expect-digest $other Huawei
+expect "screen --expect-digest matching" 1 'us-entity-list' -- \
+  "$bin" screen --lists "$tmp/pinned" --expect-digest "$digest" "Huawei Technologies"
 expect "lock --expect-digest other exits 2" 2 '\[E-DIGEST\]' -- \
   "$bin" lock --expect-digest $other "$tmp/pinned"
 expect "a malformed digest exits 2" 2 'expect-digest: expected digest .sha256:ABC. is not' -- \

@@ -30,6 +30,10 @@ EmbargoRuleset *cli_load_rules (char **paths);
  * other problem, are printed and give NULL. */
 EmbargoRuleset *cli_load_rules_limited (char **paths, const EmbargoLimits *limits);
 
+/* Sets the digests cli_digest_expected() accepts (NULL-terminated, kept, not copied; NULL:
+ * any). Returns FALSE and prints why when one is not "sha256:" and 64 hex digits. */
+gboolean cli_set_expected_digests (char **digests);
+
 /* TRUE when --expect-digest was not given or DIGEST is one of those it gave; otherwise
  * prints "WHERE: error: ... [E-DIGEST]" and returns FALSE. cli_load_rules*() call it. */
 gboolean cli_digest_expected (const char *digest, const char *where);

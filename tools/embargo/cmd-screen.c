@@ -159,7 +159,7 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
 int
 cmd_screen (int argc, char **argv)
 {
-  g_auto (GStrv) lists = NULL, ids = NULL;
+  g_auto (GStrv) lists = NULL, ids = NULL, digests = NULL;
   g_autofree char *country = NULL, *type = NULL, *format = NULL;
   double match = 0, possible = 0;
   gint max = 0;
@@ -180,6 +180,8 @@ cmd_screen (int argc, char **argv)
     { "max", 'n', 0, G_OPTION_ARG_INT, &max, "Candidates shown (default 10)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default) or json",
       "text|json" },
+    { "expect-digest", 0, 0, G_OPTION_ARG_STRING_ARRAY, &digests,
+      "Refuse rule-file lists whose rule set digest is not DIGEST (repeatable)", "sha256:HEX" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME — screen a party name");
@@ -194,7 +196,8 @@ cmd_screen (int argc, char **argv)
          "of the matches: the rules using a rule-file list decide it, SDN and CSL entries\n"
          "deny. Exit status: 0 allow, 1 review or worse, 2 no decision.");
   GError *e = NULL;
-  if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL))
+  if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL)
+      || !cli_set_expected_digests (digests))
     return EXIT_NO_DECISION;
   if (argc != 2)
     {

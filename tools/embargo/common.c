@@ -96,6 +96,25 @@ cli_free_test_suites (EmbargoSuite **suites)
 }
 
 gboolean
+cli_set_expected_digests (char **digests)
+{
+  for (char **d = digests; d && *d; d++)
+    {
+      EmbargoLoader *probe = embargo_loader_new (NULL);
+      g_autoptr (GError) e = NULL;
+      gboolean ok = embargo_loader_set_expected_digest (probe, *d, &e);
+      embargo_loader_free (probe);
+      if (!ok)
+        {
+          fprintf (stderr, "embargo: error: --expect-digest: %s\n", e->message);
+          return FALSE;
+        }
+    }
+  expected_digests = digests;
+  return TRUE;
+}
+
+gboolean
 cli_digest_expected (const char *digest, const char *where)
 {
   if (expected_digests == NULL
@@ -272,19 +291,8 @@ cli_limits_apply (const CliLimits *opts, EmbargoLimits *out)
         fprintf (stderr, "embargo: error: --%s must be a positive number\n", given[i].name);
         return FALSE;
       }
-  for (char **d = opts->expect_digest; d && *d; d++)
-    {
-      EmbargoLoader *probe = embargo_loader_new (NULL);
-      g_autoptr (GError) e = NULL;
-      gboolean ok = embargo_loader_set_expected_digest (probe, *d, &e);
-      embargo_loader_free (probe);
-      if (!ok)
-        {
-          fprintf (stderr, "embargo: error: --expect-digest: %s\n", e->message);
-          return FALSE;
-        }
-    }
-  expected_digests = opts->expect_digest;
+  if (!cli_set_expected_digests (opts->expect_digest))
+    return FALSE;
   if (opts->input_bytes != -1)
     out->max_input_bytes = (gsize) opts->input_bytes;
   if (opts->depth != -1)
