@@ -38,9 +38,10 @@ gboolean cli_set_expected_digests (char **digests);
  * prints "WHERE: error: ... [E-DIGEST]" and returns FALSE. cli_load_rules*() call it. */
 gboolean cli_digest_expected (const char *digest, const char *where);
 
-/* Adds the test files (*.tests.yaml, *.tests.yml) at or below PATH to OUT (new strings),
- * following symbolic links, hidden entries skipped. */
-void cli_collect_test_files (const char *path, GPtrArray *out);
+/* Adds the files at or below PATH to OUT (new strings, sorted): the test files
+ * (*.tests.yaml, *.tests.yml) when TESTS, else the rule files the loader reads (PATH
+ * itself when it is a file). Symbolic links are followed, hidden entries skipped. */
+void cli_collect_files (const char *path, gboolean tests, GPtrArray *out);
 
 /* The test suites found below PATHS (NULL-terminated), each confined to the PATH it was
  * found under; those that do not load are left out (embargo test reports them). Returns

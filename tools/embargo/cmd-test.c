@@ -251,7 +251,7 @@ cmd_test (int argc, char **argv)
       g_autofree char *root = g_file_test (argv[i], G_FILE_TEST_IS_DIR)
                                 ? g_strdup (argv[i]) : g_path_get_dirname (argv[i]);
       g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-      cli_collect_test_files (argv[i], found);
+      cli_collect_files (argv[i], TRUE, found);
       for (guint k = 0; k < found->len; k++)
         {
           SuiteFile *sf = g_new0 (SuiteFile, 1);

@@ -31,12 +31,18 @@ cli_default_rules_dir (void)
  * cli_limits_apply(), read by cli_load_rules*(): one process, one command. */
 static char **expected_digests;
 
+static gboolean
+is_test_file (const char *name)
+{
+  return g_str_has_suffix (name, ".tests.yaml") || g_str_has_suffix (name, ".tests.yml");
+}
+
 static void
-collect_test_files (const char *path, GPtrArray *out, guint depth)
+collect_files (const char *path, gboolean tests, GPtrArray *out, guint depth)
 {
   if (!g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      if (g_str_has_suffix (path, ".tests.yaml") || g_str_has_suffix (path, ".tests.yml"))
+      if (!tests || is_test_file (path))
         g_ptr_array_add (out, g_strdup (path));
       return;
     }
@@ -49,15 +55,29 @@ collect_test_files (const char *path, GPtrArray *out, guint depth)
       if (name[0] == '.')
         continue;
       g_autofree char *full = g_build_filename (path, name, NULL);
-      collect_test_files (full, out, depth + 1);
+      if (g_file_test (full, G_FILE_TEST_IS_DIR))
+        collect_files (full, tests, out, depth + 1);
+      else if (tests ? is_test_file (name)
+                     : (g_str_has_suffix (name, ".yaml") || g_str_has_suffix (name, ".yml"))
+                         && !is_test_file (name))
+        g_ptr_array_add (out, g_steal_pointer (&full));
     }
   g_dir_close (d);
 }
 
-void
-cli_collect_test_files (const char *path, GPtrArray *out)
+static int
+cmp_str (const void *a, const void *b)
 {
-  collect_test_files (path, out, 0);
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+void
+cli_collect_files (const char *path, gboolean tests, GPtrArray *out)
+{
+  guint from = out->len;
+  collect_files (path, tests, out, 0);
+  /* Sorted like the loader's order, each PATH's files together. */
+  qsort (out->pdata + from, out->len - from, sizeof (gpointer), cmp_str);
 }
 
 EmbargoSuite **
@@ -69,7 +89,7 @@ cli_load_test_suites (char **paths)
       g_autofree char *root = g_file_test (*p, G_FILE_TEST_IS_DIR) ? g_strdup (*p)
                                                                    : g_path_get_dirname (*p);
       g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-      cli_collect_test_files (*p, found);
+      cli_collect_files (*p, TRUE, found);
       for (guint i = 0; i < found->len; i++)
         {
           EmbargoSuite *s = embargo_suite_new_from_file_within (g_ptr_array_index (found, i),
