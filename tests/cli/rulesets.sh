@@ -5,7 +5,7 @@
 # Usage: rulesets.sh EMBARGO_BINARY SOURCE_DIR
 set -u
 bin=$1
-src=$2
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=expect.sh
