@@ -1000,6 +1000,9 @@ EmbargoDiagnostics *
 embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **error)
 {
   g_return_val_if_fail (rs != NULL, NULL);
+  if (!OPTIONS_VERSION_OK (options, EMBARGO_LINT_OPTIONS_VERSION, "EmbargoLintOptions",
+                          EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error))
+    return NULL;
   Lint l = { rs, NULL, 0, NULL };
   if (options && options->as_of)
     {
@@ -1012,7 +1015,7 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
         }
     }
   l.out = diags_new ();
-  if (options && options->version >= 2 && options->suites)
+  if (options && options->suites)
     l.seen = seen_paths (options->suites);
 
   GPtrArray **cj = g_new0 (GPtrArray *, MAX (rs->nrules, 1));

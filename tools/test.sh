@@ -16,9 +16,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure --no-tests=error
 
+echo "== packaging: relocatable install, pkg-config, find_package, cpack -G DEB"
+tools/package-test.sh build
+
 echo "== the bundled rules: lint clean, every rule covered by a case"
 build/tools/embargo/embargo lint rules
 build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
+python3 tools/gen-iso3166.py --check
 python3 tools/rules-catalogue.py rules | cmp -s - rules/README.md \
   || { echo "rules/README.md is stale: run tools/rules-catalogue.py rules > rules/README.md"; exit 1; }
 

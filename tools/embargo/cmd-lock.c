@@ -52,7 +52,10 @@ cmd_lock (int argc, char **argv)
   if (check)
     {
       g_autofree char *old = NULL;
-      if (!g_file_get_contents (path, &old, NULL, NULL) || strcmp (old, text) != 0)
+      gsize len = 0;
+      if (!g_file_test (path, G_FILE_TEST_EXISTS)
+          || !cli_read_input_limited (path, limits.max_input_bytes, &old, &len)
+          || len != strlen (text) || memcmp (old, text, len) != 0)
         {
           fprintf (stderr, "%s: error: missing or out of date; run 'embargo lock %s'\n", path,
                    dir);
