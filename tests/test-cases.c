@@ -390,7 +390,7 @@ register_case_tests (void)
   if (d)
     g_dir_close (d);
   g_ptr_array_sort (files, cmp_path);
-  /* CUnit keeps the name pointers: they live as long as the process. */
+  /* CUnit copies the names. */
   for (guint i = 0; i < files->len; i++)
-    CU_add_test (suite, g_strdup (g_ptr_array_index (files, i)), test_one_case);
+    CU_add_test (suite, g_ptr_array_index (files, i), test_one_case);
 }

@@ -82,6 +82,7 @@ load (const char *path, char **codes)
   for (gsize i = 0; i < embargo_diagnostics_get_count (ds); i++)
     if (embargo_diagnostics_get (ds, i)->severity == EMBARGO_SEVERITY_ERROR)
       g_string_append_printf (out, "%s ", embargo_diagnostics_get (ds, i)->code);
+  g_free (*codes); /* a caller may load again into the same variable */
   *codes = g_string_free (out, FALSE);
   embargo_loader_free (ld);
   return rs;

@@ -77,7 +77,8 @@ cli_collect_files (const char *path, gboolean tests, GPtrArray *out)
   guint from = out->len;
   collect_files (path, tests, out, 0);
   /* Sorted like the loader's order, each PATH's files together. */
-  qsort (out->pdata + from, out->len - from, sizeof (gpointer), cmp_str);
+  if (out->len > from)
+    qsort (out->pdata + from, out->len - from, sizeof (gpointer), cmp_str);
 }
 
 EmbargoSuite **
@@ -118,6 +119,8 @@ cli_free_test_suites (EmbargoSuite **suites)
 gboolean
 cli_set_expected_digests (char **digests)
 {
+  /* Kept (and so reachable) even when refused: the command exits at once. */
+  expected_digests = digests;
   for (char **d = digests; d && *d; d++)
     {
       EmbargoLoader *probe = embargo_loader_new (NULL);
