@@ -115,6 +115,8 @@ guint32 str_hash (const char *s, gsize len);
  * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare
  * integers instead of strings. */
 guint32 key_id (const char *s, gsize len);
+/* The contract key with id ID (1 .. KEY_COUNT - 1), or NULL: lint's suggestions. */
+const char *key_name (guint32 id);
 /* The well-known keys by id, in the order of doc.c's table (checked there at compile
  * time): lookups by a constant id compare integers, not strings. */
 typedef enum {
@@ -623,6 +625,15 @@ EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
  * embargo_loader_finish() fails: a file that could not be read is never skipped. */
 const EmbargoLimits *loader_get_limits (const EmbargoLoader *ld);
 void loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message);
+/* file.c, for suite.c and screen-file.c: reads PATH ("-": standard input) whole, refusing
+ * more than MAX bytes whatever the kind of file (EMBARGO_LOAD_ERROR_LIMIT; _IO when it
+ * cannot be read; messages start with the path). Never reads more than MAX + 1 bytes. */
+gboolean file_read_bounded (const char *path, gsize max, char **data, gsize *len,
+                            GError **error);
+/* TRUE for a test file's name (*.tests.yaml, *.tests.yml). */
+gboolean file_is_test_file (const char *name);
+void loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
+                       unsigned col, const char *message);
 
 /* Checks DOC (taken over: freed on failure) and wraps it as a transaction. */
 EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,

@@ -37,6 +37,8 @@ typedef struct {
   const EmbargoRuleset *rs;
   EmbargoDiagnostics *out;
   gint32 as_of; /* 0: the expiry check is off */
+  GHashTable *seen; /* paths in the tests' transactions ("buyer.x", "item.y", "party.z");
+                       NULL: no tests given, the W-FIELD-UNKNOWN check is off */
 } Lint;
 
 #define FINDING(l, sev, code, src, line, col, ...)                                               \
@@ -686,6 +688,25 @@ placeholder_word (const char *s)
   return FALSE;
 }
 
+/* A rule still in force as of the lint date that names R in its `lifts` or its
+ * `superseded_by`; NULL when there is none. */
+static const EmbargoRule *
+referrer_in_force (Lint *l, const EmbargoRule *r)
+{
+  for (guint32 i = 0; i < l->rs->nrules; i++)
+    {
+      const EmbargoRule *o = l->rs->rules[i];
+      if (o == r || (o->until && o->until <= l->as_of))
+        continue;
+      if (o->superseded_by && strcmp (o->superseded_by, r->id) == 0)
+        return o;
+      for (guint32 k = 0; k < o->nlifts_raw; k++)
+        if (strcmp (o->lifts_raw[k], r->id) == 0)
+          return o;
+    }
+  return NULL;
+}
+
 static void
 check_metadata (Lint *l, const EmbargoRule *r)
 {
@@ -699,10 +720,23 @@ check_metadata (Lint *l, const EmbargoRule *r)
                  "earlier dates",
                  r->id, r->until_text, r->superseded_by);
       else
-        FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
-                 "rule '%s' is no longer in force: it ended on %s (as of %s); remove it, or "
-                 "name its successor with superseded_by",
-                 r->id, r->until_text, day);
+        {
+          /* A rule that ended is history, kept for decisions as of earlier dates: a note.
+           * It is a mistake only while a rule still in force refers to it by name (lifts
+           * it, or names it as a successor): that rule now refers to nothing in force. */
+          const EmbargoRule *by = referrer_in_force (l, r);
+          if (by)
+            FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
+                     "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
+                     "successor, and rule '%s' (%s:%u) still refers to it; name its "
+                     "successor with superseded_by, or update '%s'",
+                     r->id, r->until_text, day, by->id, by->source_name, by->line, by->id);
+          else
+            FINDING (l, NOTE, "N-EXPIRED", r->source_name, r->line, r->col,
+                     "rule '%s' ended on %s (as of %s): kept as history for decisions as of "
+                     "earlier dates; no rule in force refers to it",
+                     r->id, r->until_text, day);
+        }
     }
   g_autofree char *cit = g_strstrip (g_strdup (r->citation));
   if (g_utf8_strlen (cit, -1) < 5 || placeholder_word (cit))
@@ -755,6 +789,199 @@ check_lists (Lint *l)
     }
 }
 
+/* ---- conditions as written: field paths, if_missing, YAML 1.1 booleans ---- */
+
+/* Edit distance between A and B (ASCII case folded, '-' read as '_'), stopping early
+ * past MAX. */
+static guint
+distance (const char *a, const char *b, guint max)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if ((la > lb ? la - lb : lb - la) > max || la > 64 || lb > 64)
+    return max + 1;
+  guint row[65];
+  for (gsize j = 0; j <= lb; j++)
+    row[j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    {
+      guint diag = row[0], best = row[0] = (guint) i;
+      for (gsize j = 1; j <= lb; j++)
+        {
+          char x = g_ascii_tolower (a[i - 1] == '-' ? '_' : a[i - 1]);
+          char y = g_ascii_tolower (b[j - 1] == '-' ? '_' : b[j - 1]);
+          guint v = MIN (MIN (row[j] + 1, row[j - 1] + 1), diag + (x != y));
+          diag = row[j];
+          row[j] = v;
+          best = MIN (best, v);
+        }
+      if (best > max)
+        return max + 1;
+    }
+  return row[lb];
+}
+
+/* The contract key that SEG is a near miss of (another case, '-' for '_', a letter or
+ * two off), or NULL. */
+static const char *
+near_key (const char *seg)
+{
+  gsize n = strlen (seg);
+  guint max = n <= 4 ? 1 : 2, best = max + 1;
+  const char *found = NULL;
+  for (guint32 id = 1; key_name (id); id++)
+    {
+      guint d = distance (seg, key_name (id), max);
+      if (d < best)
+        best = d, found = key_name (id);
+    }
+  return found;
+}
+
+/* The path as written with its first misspelt segment replaced by the key it is a near
+ * miss of ("destination.contry" -> "destination.country"); NULL when every segment is a
+ * contract key or no segment is a near miss of one. */
+static char *
+path_suggestion (const Path *p)
+{
+  g_auto (GStrv) segs = g_strsplit (p->text, ".", -1);
+  guint skip = p->scope == SCOPE_TXN ? 0 : 1;
+  for (guint i = 0; i < p->n; i++)
+    {
+      if (p->seg[i].kid)
+        continue;
+      const char *k = near_key (p->seg[i].s);
+      if (k == NULL)
+        continue;
+      g_free (segs[i + skip]);
+      segs[i + skip] = g_strdup (k);
+      return g_strjoinv (".", segs);
+    }
+  return NULL;
+}
+
+/* Adds PREFIX.KEY for every key below N (lists are looked through) to SEEN. */
+static void
+seen_add (GHashTable *seen, const char *prefix, const DocNode *n)
+{
+  if (n->kind == DOC_LIST)
+    for (guint32 i = 0; i < n->u.list.n; i++)
+      seen_add (seen, prefix, n->u.list.v[i]);
+  if (n->kind != DOC_MAP)
+    return;
+  for (guint32 i = 0; i < n->u.map.n; i++)
+    {
+      char *path = g_strdup_printf ("%s.%s", prefix, n->u.map.v[i].key);
+      seen_add (seen, path, n->u.map.v[i].val);
+      g_hash_table_add (seen, path);
+    }
+}
+
+/* Every field path the transactions of SUITES have, as rules write them: from the root,
+ * and under "item." for each item and "party." for each party. */
+static GHashTable *
+seen_paths (const EmbargoSuite *const *suites)
+{
+  static const char *const roles[] = { "buyer", "seller", "consignee", "end_user",
+                                       "intermediaries", NULL };
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (const EmbargoSuite *const *s = suites; *s; s++)
+    for (gsize i = 0; i < embargo_suite_get_count (*s); i++)
+      {
+        const EmbargoTransaction *t = suite_get_transaction (*s, i);
+        const DocNode *root = t ? t->doc.root : NULL;
+        if (root == NULL || root->kind != DOC_MAP)
+          continue;
+        for (guint32 k = 0; k < root->u.map.n; k++)
+          {
+            const DocPair *p = &root->u.map.v[k];
+            g_hash_table_add (seen, g_strdup (p->key));
+            seen_add (seen, p->key, p->val);
+            if (strcmp (p->key, "items") == 0)
+              seen_add (seen, "item", p->val);
+            for (const char *const *r = roles; *r; r++)
+              if (strcmp (p->key, *r) == 0)
+                seen_add (seen, "party", p->val);
+          }
+      }
+  return seen;
+}
+
+/* TRUE when every segment of P is a key of the contract. */
+static gboolean
+in_contract (const Path *p)
+{
+  for (guint32 i = 0; i < p->n; i++)
+    if (!p->seg[i].kid)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+yaml11_bool (const char *s)
+{
+  static const char *const words[] = { "yes", "no", "on", "off", "y", "n", NULL };
+  for (const char *const *w = words; *w; w++)
+    if (g_ascii_strcasecmp (s, *w) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+check_operand_text (Lint *l, const EmbargoRule *r, const Op *op, const Operand *v)
+{
+  if (v->type == V_STR && yaml11_bool (v->str.s))
+    FINDING (l, WARNING, "W-YAML11-BOOLEAN", r->source_name, op->line, op->col,
+             "rule '%s' compares with the text '%s', which YAML 1.1 read as a boolean and "
+             "YAML 1.2 reads as text: a field holding true or false never equals it; write "
+             "%s where a boolean is meant",
+             r->id, v->str.s,
+             g_ascii_tolower (v->str.s[0]) == 'y'
+                 || g_ascii_strcasecmp (v->str.s, "on") == 0 ? "true" : "false");
+}
+
+static void
+check_cond (Lint *l, const EmbargoRule *r, const Cond *c)
+{
+  if (c == NULL)
+    return;
+  for (guint32 i = 0; i < c->nkids; i++)
+    check_cond (l, r, c->kids[i]);
+  if (c->kind != C_TEST)
+    return;
+  g_autofree char *fix = path_suggestion (&c->path);
+  if (fix)
+    FINDING (l, WARNING, "W-FIELD-TYPO", r->source_name, c->line, c->col,
+             "rule '%s' tests '%s', which is not a field of the contract%s: did you mean "
+             "'%s'?", r->id, c->path.text,
+             c->if_missing == MISS_FALSE ? " (and if_missing: false makes the condition false "
+                                           "for every transaction)"
+                                         : " (every transaction lacks it)",
+             fix);
+  else if (l->seen && !in_contract (&c->path)
+           && !g_hash_table_contains (l->seen, c->path.text))
+    FINDING (l, WARNING, "W-FIELD-UNKNOWN", r->source_name, c->line, c->col,
+             "rule '%s' tests '%s', which is neither a field of the contract nor in any "
+             "transaction of the tests: a misspelling, or a user-added fact no test "
+             "shows%s; add a test case whose transaction has it", r->id, c->path.text,
+             c->if_missing == MISS_FALSE ? " (with if_missing: false, the rule never applies "
+                                           "to a transaction that lacks it)"
+                                         : "");
+  if (c->if_missing == MISS_FALSE)
+    FINDING (l, NOTE, "N-IF-MISSING-FALSE", r->source_name, c->line, c->col,
+             "rule '%s': a transaction without '%s' makes this condition false "
+             "(if_missing: false), so the rule cannot apply to it: keep it only where the "
+             "absence of the fact really means that", r->id, c->path.text);
+  for (guint32 i = 0; i < c->nops; i++)
+    {
+      const Op *op = &c->ops[i];
+      if (op->kind == OP_EQ)
+        check_operand_text (l, r, op, &op->val);
+      else if (op->kind == OP_IN)
+        for (guint32 k = 0; k < op->nset; k++)
+          check_operand_text (l, r, op, &op->set[k]);
+    }
+}
+
 static int
 cmp_diag (const void *pa, const void *pb)
 {
@@ -776,7 +1003,7 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
   if (!OPTIONS_VERSION_OK (options, EMBARGO_LINT_OPTIONS_VERSION, "EmbargoLintOptions",
                           EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error))
     return NULL;
-  Lint l = { rs, NULL, 0 };
+  Lint l = { rs, NULL, 0, NULL };
   if (options && options->as_of)
     {
       l.as_of = date_parse (options->as_of, strlen (options->as_of));
@@ -788,6 +1015,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
         }
     }
   l.out = diags_new ();
+  if (options && options->suites)
+    l.seen = seen_paths (options->suites);
 
   GPtrArray **cj = g_new0 (GPtrArray *, MAX (rs->nrules, 1));
   Lifters lf = { g_new0 (GArray *, MAX (rs->nrules, 1)) };
@@ -807,6 +1036,7 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
   for (guint32 i = 0; i < rs->nrules; i++)
     {
       check_metadata (&l, rs->rules[i]);
+      check_cond (&l, rs->rules[i], rs->rules[i]->when);
       check_never_holds (&l, rs->rules[i], cj[i]);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
@@ -822,6 +1052,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
     }
   g_free (cj);
   g_free (lf.by_rule);
+  if (l.seen)
+    g_hash_table_destroy (l.seen);
   if (l.out->items)
     g_array_sort (l.out->items, cmp_diag);
   return l.out;
@@ -855,17 +1087,27 @@ static const struct {
   { "E-CROSS-REGIME", "an exception lifts a rule of another regime" },
   { "E-LIFTS", "lifts on a rule that is not allow, or lifting an allow rule" },
   { "E-TRANSACTION", "a transaction document breaks the schema" },
+  { "E-EMPTY", "a rule file with neither rules nor lists, or a rule set with no rules" },
+  { "E-IO", "a path that cannot be read: missing, a dangling link, a link loop, not a file" },
+  { "E-RULES-IN-TESTS", "a file named *.tests.yaml that holds rules or lists (never loaded)" },
+  { "E-LOCK", "rule files that do not match the embargo.lock of their directory" },
+  { "E-DIGEST", "a rule set whose digest is not the one expected" },
   { "W-SHADOWED", "a rule that can never decide: another always applies with it and wins" },
   { "W-NEVER-HOLDS", "a rule whose conditions can never hold together" },
   { "W-LIFTS-UNMATCHED", "an exception lifts a tag that no rule of its regime has" },
   { "W-LIFTS-DISJOINT", "an exception can never apply together with a rule it lifts" },
-  { "W-EXPIRED", "a rule no longer in force, with no successor named" },
+  { "W-EXPIRED", "a rule no longer in force, with no successor, that a rule in force refers to" },
+  { "N-EXPIRED", "a rule no longer in force, with no successor, kept as history" },
   { "W-CITATION-PLACEHOLDER", "a citation that looks like a placeholder" },
   { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
   { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },
   { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
+  { "W-FIELD-TYPO", "a field path that is a near miss of a contract field (did you mean)" },
+  { "W-FIELD-UNKNOWN", "a field path in neither the contract nor any test's transaction" },
+  { "W-YAML11-BOOLEAN", "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean" },
+  { "N-IF-MISSING-FALSE", "a condition that an absent fact makes false (if_missing: false)" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },
 };
 

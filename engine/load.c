@@ -24,6 +24,7 @@ const char *const role_names[ROLE_COUNT] = { "buyer", "seller", "consignee", "en
 typedef struct {
   Op *op;
   const char *source;
+  const char *country_path; /* the path as written when it is country-valued, else NULL */
 } PendingList;
 
 struct _EmbargoLoader {
@@ -36,6 +37,8 @@ struct _EmbargoLoader {
   gboolean failed;        /* an error was reported */
   gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
   gboolean finished;
+  char expected_digest[72]; /* embargo_loader_set_expected_digest(); "" when not set */
+  gboolean lists_only;      /* embargo_loader_set_lists_only() */
 };
 
 typedef struct {
@@ -270,17 +273,41 @@ operand_of (Ctx *c, const DocNode *n, Operand *out, const char *op)
   return TRUE;
 }
 
-/* Country-valued fields have their operands checked against ISO 3166. */
+static gboolean
+is_country_path (const Path *p)
+{
+  const char *last = p->seg[p->n - 1].s;
+  return strcmp (last, "country") == 0 || strcmp (last, "headquarters_country") == 0
+         || strcmp (last, "origin") == 0 || strcmp (last, "citizenship") == 0;
+}
+
+/* The field that holds regions beside the country-valued field PATH ("destination.region"
+ * for "destination.country"); a new string. */
+static char *
+region_field (const char *path)
+{
+  const char *dot = strrchr (path, '.');
+  return dot ? g_strdup_printf ("%.*s.region", (int) (dot - path), path)
+             : g_strdup ("destination.region");
+}
+
+/* Country-valued fields have their operands checked against ISO 3166. A region code
+ * there would never match: it is an error that says which field to test instead. */
 static void
 check_code (Ctx *c, const Path *p, const DocNode *at, const Operand *v)
 {
   if (v->type != V_STR)
     return;
   const char *last = p->seg[p->n - 1].s;
-  if (strcmp (last, "country") == 0 || strcmp (last, "headquarters_country") == 0
-      || strcmp (last, "origin") == 0 || strcmp (last, "citizenship") == 0)
+  if (is_country_path (p))
     {
-      if (!iso3166_alpha2_valid (v->str.s, v->str.len))
+      if (iso3166_region_valid (v->str.s, v->str.len))
+        {
+          g_autofree char *hint = region_field (p->text);
+          ERR (c, at, "E-COUNTRY", "'%s' is a region, which '%s' never equals: test %s",
+               v->str.s, p->text, hint);
+        }
+      else if (!iso3166_alpha2_valid (v->str.s, v->str.len))
         ERR (c, at, "E-COUNTRY", "unknown country '%s' (ISO 3166-1 alpha-2 expected)", v->str.s);
     }
   else if (strcmp (last, "region") == 0 && !iso3166_region_valid (v->str.s, v->str.len))
@@ -363,7 +390,7 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
       op->list_id = text_of (c, v, name);
       if (op->list_id == NULL)
         return FALSE;
-      PendingList pl = { op, c->source };
+      PendingList pl = { op, c->source, is_country_path (path) ? path->text : NULL };
       g_array_append_val (c->ld->pending_lists, pl);
       return TRUE;
     }
@@ -995,8 +1022,13 @@ compile_list_def (Ctx *c, const DocNode *n)
 static void
 compile_file (Ctx *c, const DocNode *root)
 {
+  /* A file that adds neither rules nor lists is an error, never a silent no-op: a rule
+   * file emptied or truncated to nothing must not quietly take its rules away. */
   if (root->kind == DOC_NULL)
-    return; /* an empty file adds nothing */
+    {
+      ERR (c, root, "E-EMPTY", "a rule file with neither 'rules' nor 'lists' (empty file)");
+      return;
+    }
   if (root->kind != DOC_MAP)
     {
       ERR (c, root, "E-TYPE", "a rule file is a mapping with 'rules', 'lists' and 'defaults'");
@@ -1033,6 +1065,10 @@ compile_file (Ctx *c, const DocNode *root)
         for (guint32 i = 0; i < rules->u.list.n; i++)
           compile_rule (c, rules->u.list.v[i]);
     }
+  if ((rules == NULL || (rules->kind == DOC_LIST && rules->u.list.n == 0))
+      && (lists == NULL || (lists->kind == DOC_LIST && lists->u.list.n == 0)))
+    ERR (c, rules ? rules : lists ? lists : root, "E-EMPTY",
+         "a rule file with neither rules nor lists");
 }
 
 static void
@@ -1098,8 +1134,46 @@ loader_get_limits (const EmbargoLoader *ld)
 void
 loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message)
 {
-  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, 0, 0, "%s", message);
+  loader_report_at (ld, code, source, 0, 0, message);
+}
+
+void
+loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
+                  unsigned col, const char *message)
+{
+  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, line, col, "%s", message);
   ld->failed = TRUE;
+}
+
+void
+embargo_loader_set_lists_only (EmbargoLoader *loader)
+{
+  g_return_if_fail (loader != NULL);
+  loader->lists_only = TRUE;
+}
+
+gboolean
+embargo_loader_set_expected_digest (EmbargoLoader *loader, const char *digest, GError **error)
+{
+  g_return_val_if_fail (loader != NULL, FALSE);
+  g_return_val_if_fail (!loader->finished, FALSE);
+  if (digest == NULL)
+    {
+      loader->expected_digest[0] = '\0';
+      return TRUE;
+    }
+  gboolean ok = strlen (digest) == 71 && g_str_has_prefix (digest, "sha256:");
+  for (const char *p = digest + 7; ok && *p; p++)
+    ok = g_ascii_isxdigit (*p) && !g_ascii_isupper (*p);
+  if (!ok)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                   "expected digest '%s' is not \"sha256:\" and 64 lower-case hex digits",
+                   digest);
+      return FALSE;
+    }
+  memcpy (loader->expected_digest, digest, 72);
+  return TRUE;
 }
 
 const EmbargoDiagnostics *
@@ -1330,6 +1404,29 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         }
       pl->op->list = l;
       l->used = TRUE;
+      /* A countries list may hold regions (for region fields), but a region in a list
+       * that a country field is tested against never matches. */
+      if (pl->country_path && l->kind == LIST_COUNTRIES)
+        {
+          g_autoptr (GPtrArray) regions = g_ptr_array_new ();
+          GHashTableIter mit;
+          gpointer mkey;
+          g_hash_table_iter_init (&mit, l->members);
+          while (g_hash_table_iter_next (&mit, &mkey, NULL))
+            if (strchr (mkey, '-'))
+              g_ptr_array_add (regions, mkey);
+          if (regions->len)
+            {
+              g_ptr_array_sort (regions, cmp_strp);
+              g_autofree char *hint = region_field (pl->country_path);
+              Ctx c = { ld, pl->source, NULL, 0 };
+              error_at (&c, pl->op->line, pl->op->col, "E-COUNTRY",
+                        "list '%s' holds the region '%s', which '%s' never equals: '%s' is a "
+                        "region: test %s (a list of its own)", l->id,
+                        (const char *) g_ptr_array_index (regions, 0), pl->country_path,
+                        (const char *) g_ptr_array_index (regions, 0), hint);
+            }
+        }
       if (pl->op->owned && l->kind != LIST_NAMES)
         {
           Ctx c = { ld, pl->source, NULL, 0 };
@@ -1349,6 +1446,21 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
           error_at (&c, r->line, r->col, "E-UNKNOWN-RULE",
                     "rule '%s' is superseded_by unknown rule '%s'", r->id, r->superseded_by);
         }
+    }
+
+  /* A set with no rules decides nothing and would allow everything. */
+  if (!ld->failed && (ld->lists_only ? g_hash_table_size (rs->lists) == 0 : rs->nrules == 0))
+    loader_report (ld, "E-EMPTY", "<rule set>",
+                   ld->lists_only ? "no lists: nothing could be screened"
+                                  : "the rule set has no rules: nothing could be decided");
+
+  g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
+  if (ld->expected_digest[0] && strcmp (ld->expected_digest, rs->digest) != 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("the rule set's digest is %s, expected %s: "
+                                              "these are not the pinned rules",
+                                              rs->digest, ld->expected_digest);
+      loader_report (ld, "E-DIGEST", "<rule set>", msg);
     }
 
   if (ld->failed)
@@ -1387,7 +1499,6 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       if (strcmp (rs->regimes[j], rs->rules[i]->regime) == 0)
         rs->rules[i]->regime_index = j;
 
-  g_snprintf (rs->digest, sizeof rs->digest, "sha256:%s", g_checksum_get_string (ld->digest));
   assign_path_slots (rs);
   decision_encode_ruleset (rs);
   rs->index = index_build (rs);

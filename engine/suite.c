@@ -5,15 +5,19 @@
  * other. Only the expectations a case gives are compared, so a case can pin just the
  * outcome, or every item, regime and missing fact.
  */
+#define _DEFAULT_SOURCE /* realpath() */
 #define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
 #include "embargo-private.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
   const char *name;
   unsigned line;
   const char *txn_file;       /* as written, or NULL */
+  unsigned txn_line, txn_col; /* of txn_file's value */
   EmbargoTransaction *txn;    /* owned; NULL until supplied */
   const char *as_of;          /* NULL: the transaction's date */
   const DocNode *expect;      /* in the suite's document */
@@ -91,6 +95,115 @@ check_keys (GString *errs, const char *source, const DocNode *map, const char *w
     }
 }
 
+static gboolean
+is_outcome (const DocNode *v)
+{
+  EmbargoOutcome o;
+  return v->kind == DOC_STRING && embargo_outcome_from_string (v->u.sc.s, &o);
+}
+
+static void
+want_outcome (GString *errs, const char *source, const DocNode *v, const char *what)
+{
+  if (v && !is_outcome (v))
+    problem (errs, source, v, "%s must be allow, review, license_required or deny", what);
+}
+
+static void
+want_rule (GString *errs, const char *source, const DocNode *v, const char *what)
+{
+  if (v && v->kind != DOC_STRING && v->kind != DOC_NULL)
+    problem (errs, source, v, "%s must be a rule id, or null for none", what);
+}
+
+/* A list of mappings with KEYS only, each giving REQUIRED (NULL-terminated). */
+static void
+want_records (GString *errs, const char *source, const DocNode *list, const char *what,
+              const char *const *keys, const char *const *required)
+{
+  if (list == NULL)
+    return;
+  if (list->kind != DOC_LIST)
+    {
+      problem (errs, source, list, "'%s' must be a list of mappings", what);
+      return;
+    }
+  for (guint32 i = 0; i < list->u.list.n; i++)
+    {
+      const DocNode *m = list->u.list.v[i];
+      if (m->kind != DOC_MAP)
+        {
+          problem (errs, source, m, "each entry of '%s' must be a mapping", what);
+          continue;
+        }
+      g_autofree char *in = g_strdup_printf ("an entry of '%s'", what);
+      check_keys (errs, source, m, in, keys);
+      for (const char *const *r = required; *r; r++)
+        {
+          const DocNode *v = doc_get (m, *r);
+          if (v == NULL || !doc_is_scalar (v) || v->kind == DOC_NULL)
+            problem (errs, source, m, "an entry of '%s' needs '%s'", what, *r);
+        }
+    }
+}
+
+/* The schema of `expect:`: a case must assert something, and every assertion must be
+ * of a shape the runner compares; anything else would pass without testing. */
+static void
+check_expect (GString *errs, const char *source, const DocNode *e)
+{
+  static const char *const keys[] = { "decision", "rule", "items", "regimes", "missing",
+                                      "matched", "screening", "message", NULL };
+  static const char *const item_keys[] = { "decision", "rule", NULL };
+  static const char *const missing_keys[] = { "rule", "field", NULL };
+  static const char *const matched_keys[] = { "rule", "item", "effect", "status", "by", NULL };
+  static const char *const matched_required[] = { "rule", "item", "effect", "status", NULL };
+  static const char *const screening_keys[] = { "rule", "item", "party", "entry", "matched",
+                                                "verdict", NULL };
+  if (e->u.map.n == 0)
+    problem (errs, source, e, "'expect' is empty: the case would assert nothing");
+  check_keys (errs, source, e, "'expect'", keys);
+  want_outcome (errs, source, doc_get (e, "decision"), "expected decision");
+  want_rule (errs, source, doc_get (e, "rule"), "expected rule");
+  const DocNode *v = doc_get (e, "message");
+  if (v && v->kind != DOC_STRING)
+    problem (errs, source, v, "'message' must be text the message contains");
+  if ((v = doc_get (e, "items")))
+    {
+      if (v->kind != DOC_MAP || v->u.map.n == 0)
+        problem (errs, source, v, "'items' must be a mapping of item id to a decision or "
+                 "{decision, rule}");
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          {
+            const DocNode *it = v->u.map.v[i].val;
+            if (it->kind == DOC_MAP)
+              {
+                check_keys (errs, source, it, "an item's expectation", item_keys);
+                if (it->u.map.n == 0)
+                  problem (errs, source, it, "item '%s': an empty expectation asserts nothing",
+                           v->u.map.v[i].key);
+                want_outcome (errs, source, doc_get (it, "decision"), "an item's decision");
+                want_rule (errs, source, doc_get (it, "rule"), "an item's rule");
+              }
+            else
+              want_outcome (errs, source, it, "an item's decision");
+          }
+    }
+  if ((v = doc_get (e, "regimes")))
+    {
+      if (v->kind != DOC_MAP || v->u.map.n == 0)
+        problem (errs, source, v, "'regimes' must be a mapping of regime to decision");
+      else
+        for (guint32 i = 0; i < v->u.map.n; i++)
+          want_outcome (errs, source, v->u.map.v[i].val, "a regime's decision");
+    }
+  want_records (errs, source, doc_get (e, "missing"), "missing", missing_keys, missing_keys);
+  want_records (errs, source, doc_get (e, "matched"), "matched", matched_keys, matched_required);
+  want_records (errs, source, doc_get (e, "screening"), "screening", screening_keys,
+                screening_keys);
+}
+
 static void
 case_clear (gpointer p)
 {
@@ -119,11 +232,10 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
   static const char *const top_keys[] = { "cases", NULL };
   static const char *const case_keys[] = { "name", "transaction", "transaction_file", "as_of",
                                            "expect", NULL };
-  static const char *const expect_keys[] = { "decision", "rule", "items", "regimes",
-                                             "missing", "matched", "screening", "message",
-                                             NULL };
   if (root->kind != DOC_MAP || cases == NULL || cases->kind != DOC_LIST)
     problem (errs, source_name, root, "a test file is a mapping with 'cases', a list");
+  else if (cases->u.list.n == 0)
+    problem (errs, source_name, cases, "'cases' is empty: the file would test nothing");
   else
     {
       check_keys (errs, source_name, root, "a test file", top_keys);
@@ -156,6 +268,8 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
               if (file->kind != DOC_STRING)
                 problem (errs, source_name, file, "'transaction_file' must be a path");
               k.txn_file = file->u.sc.s;
+              k.txn_line = file->line;
+              k.txn_col = file->col;
             }
           else
             {
@@ -172,14 +286,7 @@ embargo_suite_new_from_data (const char *data, gsize len, const char *source_nam
             problem (errs, source_name, k.expect ? k.expect : c,
                      "a case needs 'expect', a mapping (decision, rule, items, regimes, missing)");
           else
-            {
-              check_keys (errs, source_name, k.expect, "'expect'", expect_keys);
-              EmbargoOutcome o;
-              if ((v = doc_get (k.expect, "decision"))
-                  && (v->kind != DOC_STRING || !embargo_outcome_from_string (v->u.sc.s, &o)))
-                problem (errs, source_name, v,
-                         "expected decision must be allow, review, license_required or deny");
-            }
+            check_expect (errs, source_name, k.expect);
           g_array_append_val (s->cases, k);
         }
     }
@@ -264,46 +371,94 @@ embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char
   return TRUE;
 }
 
+/* The real path of REL, relative to DIR, when it lies inside ROOT_REAL (a real path);
+ * otherwise NULL with WHY set. */
+static char *
+resolve_inside (const char *dir, const char *rel, const char *root_real, char **why)
+{
+  if (g_path_is_absolute (rel))
+    {
+      *why = g_strdup ("is an absolute path: a test names its files relative to itself, "
+                       "inside the rules tree");
+      return NULL;
+    }
+  g_autofree char *full = g_build_filename (dir, rel, NULL);
+  char *real = realpath (full, NULL);
+  if (real == NULL)
+    {
+      *why = g_strdup_printf ("cannot be resolved: %s", g_strerror (errno));
+      return NULL;
+    }
+  gsize n = strlen (root_real);
+  if (strncmp (real, root_real, n) != 0 || (real[n] != '/' && !(n == 1 && root_real[0] == '/')))
+    {
+      *why = g_strdup_printf ("resolves to '%s', outside the rules tree '%s' (a test may "
+                              "read only files kept with the rules)", real, root_real);
+      free (real);
+      return NULL;
+    }
+  char *out = g_strdup (real);
+  free (real);
+  return out;
+}
+
 EmbargoSuite *
 embargo_suite_new_from_file (const char *path, GError **error)
 {
+  return embargo_suite_new_from_file_within (path, NULL, error);
+}
+
+EmbargoSuite *
+embargo_suite_new_from_file_within (const char *path, const char *root, GError **error)
+{
   g_return_val_if_fail (path != NULL, NULL);
+  const EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   g_autofree char *data = NULL;
   gsize len;
-  if (!g_file_get_contents (path, &data, &len, error))
-    {
-      if (error && *error)
-        (*error)->domain = EMBARGO_LOAD_ERROR, (*error)->code = EMBARGO_LOAD_ERROR_IO;
-      return NULL;
-    }
+  if (!file_read_bounded (path, lim.max_input_bytes, &data, &len, error))
+    return NULL;
   EmbargoSuite *s = embargo_suite_new_from_data (data, len, path, error);
   if (s == NULL)
     return NULL;
   g_autofree char *dir = g_path_get_dirname (path);
+  char *root_real = realpath (root ? root : dir, NULL);
+  if (root_real == NULL)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO, "%s: %s",
+                   root ? root : dir, g_strerror (errno));
+      embargo_suite_free (s);
+      return NULL;
+    }
   for (gsize i = 0; i < s->cases->len; i++)
     {
-      const char *rel = CASE (s, i)->txn_file;
-      if (rel == NULL)
+      const Case *k = CASE (s, i);
+      if (k->txn_file == NULL)
         continue;
-      g_autofree char *full = g_build_filename (dir, rel, NULL);
+      g_autofree char *why = NULL;
+      g_autofree char *full = resolve_inside (dir, k->txn_file, root_real, &why);
       g_autofree char *tdata = NULL;
       gsize tlen;
       GError *e = NULL;
-      if (!g_file_get_contents (full, &tdata, &tlen, &e))
+      if (full == NULL)
+        g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                     "%s:%u:%u: error: case '%s': transaction_file '%s' %s", path,
+                     k->txn_line, k->txn_col, k->name, k->txn_file, why);
+      else if (!file_read_bounded (full, lim.max_input_bytes, &tdata, &tlen, &e))
         {
-          g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO,
-                       "%s:%u: error: case '%s': %s", path, CASE (s, i)->line,
-                       CASE (s, i)->name, e->message);
+          g_set_error (error, EMBARGO_LOAD_ERROR, e->code, "%s:%u:%u: error: case '%s': %s",
+                       path, k->txn_line, k->txn_col, k->name, e->message);
           g_error_free (e);
-          embargo_suite_free (s);
-          return NULL;
         }
-      if (!embargo_suite_set_transaction_data (s, i, tdata, tlen, full, error))
+      g_autofree char *shown = full ? g_build_filename (dir, k->txn_file, NULL) : NULL;
+      if (full == NULL || tdata == NULL
+          || !embargo_suite_set_transaction_data (s, i, tdata, tlen, shown, error))
         {
+          free (root_real);
           embargo_suite_free (s);
           return NULL;
         }
     }
+  free (root_real);
   return s;
 }
 
@@ -518,4 +673,35 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
   else
     g_string_free (f, TRUE);
   return d;
+}
+
+gboolean
+embargo_suite_asserts_rule (const EmbargoSuite *suite, gsize index,
+                            const EmbargoDecision *decision, const EmbargoRule *rule)
+{
+  g_return_val_if_fail (suite != NULL && index < suite->cases->len, FALSE);
+  g_return_val_if_fail (decision != NULL && rule != NULL, FALSE);
+  const DocNode *e = CASE (suite, index)->expect;
+  if (e == NULL || e->kind != DOC_MAP)
+    return FALSE;
+  /* The transaction's decision or deciding rule, when RULE made it. */
+  if ((doc_get (e, "decision") || doc_get (e, "rule"))
+      && embargo_decision_get_rule (decision) == rule)
+    return TRUE;
+  /* An item's decision or rule, when RULE decided that item. */
+  const DocNode *items = doc_get (e, "items");
+  for (guint32 i = 0; items && items->kind == DOC_MAP && i < items->u.map.n; i++)
+    for (gsize j = 0; j < embargo_decision_get_item_count (decision); j++)
+      if (strcmp (embargo_decision_get_item_id (decision, j), items->u.map.v[i].key) == 0
+          && embargo_decision_get_item_rule (decision, j) == rule)
+        return TRUE;
+  /* Its place in `matched`. */
+  const DocNode *matched = doc_get (e, "matched");
+  for (guint32 i = 0; matched && matched->kind == DOC_LIST && i < matched->u.list.n; i++)
+    {
+      const DocNode *r = doc_get (matched->u.list.v[i], "rule");
+      if (r && r->kind == DOC_STRING && strcmp (r->u.sc.s, embargo_rule_get_id (rule)) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -107,6 +107,53 @@ find (GPtrArray *secs, const char *name)
 #define CHECK_AT(cond, file, line, msg)                                                          \
   CU_assertImplementation ((cond), (line), (msg), (file), "", CU_FALSE)
 
+/* A case file that could pass without testing anything is an error: an unknown section
+ * (a misspelt "%% expected" would otherwise be ignored), an empty section, a case that
+ * asserts nothing, or a transaction no section says anything about. */
+static gboolean
+is_blank (const GString *body)
+{
+  for (gsize i = 0; i < body->len; i++)
+    if (!g_ascii_isspace (body->str[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Returns the schema problems of a case file's sections, one "LINE: message" a line, or
+ * NULL when there is none. */
+static char *
+check_schema (GPtrArray *secs)
+{
+  static const char *const once[] = { "errors", "transaction", "txn-error", "as_of", "expect",
+                                      NULL };
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < secs->len; i++)
+    {
+      Section *s = g_ptr_array_index (secs, i);
+      gboolean rules = strcmp (s->name, "rules") == 0 || g_str_has_prefix (s->name, "rules ");
+      gboolean known = rules;
+      for (const char *const *k = once; *k && !known; k++)
+        known = strcmp (s->name, *k) == 0;
+      if (!known)
+        g_string_append_printf (out, "%u: unknown section '%%%% %s' (rules, errors, "
+                                "transaction, txn-error, as_of, expect)\n", s->line, s->name);
+      else if (!rules && find (secs, s->name) != s)
+        g_string_append_printf (out, "%u: section '%%%% %s' given twice\n", s->line, s->name);
+      else if (!rules && strcmp (s->name, "transaction") != 0 && is_blank (s->body))
+        g_string_append_printf (out, "%u: section '%%%% %s' is empty: it would assert "
+                                "nothing\n", s->line, s->name);
+    }
+  Section *txn = find (secs, "transaction");
+  if (!find (secs, "errors") && !find (secs, "txn-error") && !find (secs, "expect"))
+    g_string_append (out, "1: asserts nothing: give %% errors, %% txn-error or %% expect\n");
+  else if (txn && !find (secs, "txn-error") && !find (secs, "expect"))
+    g_string_append_printf (out, "%u: the transaction is not checked: give %%%% expect or "
+                            "%%%% txn-error\n", txn->line);
+  else if ((find (secs, "expect") || find (secs, "as_of")) && !txn)
+    g_string_append (out, "1: %% expect and %% as_of need a %% transaction\n");
+  return g_string_free (out, out->len == 0);
+}
+
 static void
 run_case (const char *path)
 {
@@ -125,9 +172,17 @@ run_case (const char *path)
       CHECK_AT (decode_hex (s), path, s->line, "a hex section holds hex byte pairs");
     }
   g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *schema = check_schema (secs);
+  if (schema)
+    {
+      fprintf (stderr, "\n%s: not a valid case file:\n%s", path, schema);
+      CHECK_AT (FALSE, path, (unsigned) atoi (schema), "case file schema");
+      return;
+    }
 
-  /* Rules. */
+  /* Rules: a case without a rules section (one about transactions only) loads none. */
   EmbargoLoader *ld = embargo_loader_new (NULL);
+  gboolean any_rules = FALSE;
   for (guint i = 0; i < secs->len; i++)
     {
       Section *s = g_ptr_array_index (secs, i);
@@ -135,9 +190,10 @@ run_case (const char *path)
         {
           const char *file = s->name[5] ? s->name + 6 : "rules.yaml";
           embargo_loader_add_data (ld, s->body->str, s->body->len, file, NULL);
+          any_rules = TRUE;
         }
     }
-  EmbargoRuleset *rs = embargo_loader_finish (ld, &e);
+  EmbargoRuleset *rs = any_rules ? embargo_loader_finish (ld, &e) : NULL;
   Section *errors = find (secs, "errors");
   if (errors)
     {
@@ -158,7 +214,7 @@ run_case (const char *path)
       CHECK_AT (rs == NULL, path, errors->line, "a rule set with errors must not load");
       g_string_free (got, TRUE);
     }
-  else if (rs == NULL)
+  else if (rs == NULL && any_rules)
     {
       fprintf (stderr, "\n%s: rules did not load:\n%s\n", path, e->message);
       CHECK_AT (FALSE, path, 1, "rules load");
@@ -244,30 +300,97 @@ cmp_path (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* Each case file is a CUnit test of its own, named by the file: the test finds its file
+ * by its own name, so that a failure names the case file. */
 static void
-test_all_cases (void)
+test_one_case (void)
 {
-  GDir *d = g_dir_open (EMBARGO_TEST_CASES_DIR, 0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-  while ((name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".case"))
-      g_ptr_array_add (files, g_build_filename (EMBARGO_TEST_CASES_DIR, name, NULL));
-  g_dir_close (d);
-  g_ptr_array_sort (files, cmp_path);
-  CU_ASSERT (files->len >= 10);
-  for (guint i = 0; i < files->len; i++)
-    run_case (g_ptr_array_index (files, i));
-  printf ("\n  %u case files in %s ", files->len, EMBARGO_TEST_CASES_DIR);
+  CU_pTest t = CU_get_current_test ();
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  g_autofree char *path = g_build_filename (EMBARGO_TEST_CASES_DIR, t->pName, NULL);
+  run_case (path);
+}
+
+/* The schema check itself: case files that would pass without testing are refused. */
+static void
+test_case_schema (void)
+{
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+    { "%% rules\nrules: []\n%% transaction\nid: T\n%% expected\ndecision: deny\n",
+      "5: unknown section '%% expected'" },
+    { "%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n%% transaction\nid: T\n",
+      "5: the transaction is not checked" },
+    { "%% rules\nrules: []\n", "1: asserts nothing" },
+    { "%% rules\nrules: []\n%% transaction\nid: T\n%% expect\n\n", "5: section '%% expect' is empty" },
+    { "%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n%% errors\nx\n",
+      "5: section '%% errors' given twice" },
+    { "%% rules\nrules: []\n%% expect\ndecision: deny\n", "1: %% expect and %% as_of need" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GPtrArray) secs = split_sections (bad[i].text);
+      g_autofree char *got = check_schema (secs);
+      CU_ASSERT_PTR_NOT_NULL (got ? strstr (got, bad[i].want) : NULL);
+      if (got == NULL || strstr (got, bad[i].want) == NULL)
+        fprintf (stderr, "\ncase %zu: wanted '%s', got '%s'\n", i, bad[i].want, got);
+    }
+  /* And `expect:` itself, through the suite schema: empty, misspelt, wrong shapes. */
+  static const char *const bad_expect[] = {
+    "expect: {}", "expected: {decision: deny}", "expect: {decison: deny}",
+    "expect: {items: [deny]}", "expect: {items: {\"1\": {}}}", "expect: {items: {\"1\": {rule: [x]}}}",
+    "expect: {regimes: [EU]}", "expect: {regimes: {EU: forbid}}", "expect: {missing: {rule: x}}",
+    "expect: {matched: [{rule: x}]}", "expect: {rule: [x]}", "expect: {decision: denied}",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_expect); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("cases:\n  - name: c\n    transaction_file: t\n"
+                                               "    %s\n", bad_expect[i]);
+      GError *e = NULL;
+      EmbargoSuite *s = embargo_suite_new_from_data (text, strlen (text), "t.tests.yaml", &e);
+      CU_ASSERT_PTR_NULL (s);
+      CU_ASSERT_PTR_NOT_NULL (e ? strstr (e->message, "t.tests.yaml:") : NULL);
+      if (s)
+        fprintf (stderr, "\naccepted: %s\n", bad_expect[i]);
+      embargo_suite_free (s);
+      g_clear_error (&e);
+    }
+  static const char no_cases[] = "cases: []\n";
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_suite_new_from_data (no_cases, strlen (no_cases), "t", &e));
+  CU_ASSERT_PTR_NOT_NULL (e ? strstr (e->message, "'cases' is empty") : NULL);
+  g_clear_error (&e);
+}
+
+static void
+test_case_count (void)
+{
+  /* At least as many case files as when each became a test of its own: a directory
+   * emptied by mistake must not pass. */
+  CU_ASSERT (CU_get_suite ("cases")->uiNumberOfTests >= 100);
 }
 
 void
 register_case_tests (void)
 {
   static const TestDef tests[] = {
-    { "case files (tests/cases/*.case)", test_all_cases },
+    { "there are case files", test_case_count },
+    { "case files and expectations that assert nothing are refused", test_case_schema },
     { NULL, NULL },
   };
   add_suite ("cases", tests);
+  CU_pSuite suite = CU_get_suite ("cases");
+  GDir *d = g_dir_open (EMBARGO_TEST_CASES_DIR, 0, NULL);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".case"))
+      g_ptr_array_add (files, g_strdup (name));
+  if (d)
+    g_dir_close (d);
+  g_ptr_array_sort (files, cmp_path);
+  /* CUnit copies the names. */
+  for (guint i = 0; i < files->len; i++)
+    CU_add_test (suite, g_ptr_array_index (files, i), test_one_case);
 }

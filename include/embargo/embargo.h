@@ -215,7 +215,9 @@ EMBARGO_API void embargo_loader_free (EmbargoLoader *loader);
 /* Adds one rule file held in memory: LEN bytes of DATA (need not be NUL-terminated),
  * called SOURCE_NAME in diagnostics, in the digest and in decisions. The loader copies
  * what it keeps. Files are taken in the order added; that order breaks ties between
- * rules of the same effect. Returns FALSE and sets ERROR when this file has errors
+ * rules of the same effect. A file that defines neither rules nor lists (0 bytes, only
+ * comments, `rules: []`) is an error (E-EMPTY). Returns FALSE and sets ERROR when this
+ * file has errors
  * (all of them are in the diagnostics); later files can still be added, but
  * embargo_loader_finish() will fail. This function does no I/O. */
 EMBARGO_API gboolean embargo_loader_add_data (EmbargoLoader *loader, const char *data, gsize len,
@@ -223,14 +225,52 @@ EMBARGO_API gboolean embargo_loader_add_data (EmbargoLoader *loader, const char 
 
 /* Adds a rule file, or every *.yaml file below a directory (recursively, in byte order
  * of their paths relative to PATH; files named *.tests.yaml are test cases and are
- * skipped). Source names are PATH joined with the relative path. Returns FALSE and sets
- * ERROR (EMBARGO_LOAD_ERROR_IO, or an error from embargo_loader_add_data()) when PATH
- * cannot be read or a file has errors. */
+ * skipped, as are names starting with '.'). Source names are PATH joined with the
+ * relative path. Every file is read up to the loader's max_input_bytes plus one byte and
+ * refused there, whatever its kind (a FIFO or a device too). Symbolic links to files and
+ * directories are followed; a link loop or a directory reached twice, a dangling link, a
+ * *.yaml that is not a regular file, and a directory holding no rule file are errors.
+ *
+ * Pinning: when PATH is a directory holding a file named embargo.lock (written by
+ * embargo_lock_new(); `embargo lock`), each rule file's bytes as read are checked
+ * against it: a rule file the lock does not list, one it lists that is not there, one
+ * whose SHA-256 differs, or a lock whose digest is not that of its files, is an error
+ * (code E-LOCK, at the lock's line) and the rule set does not load. A lock applies to
+ * the directory it sits at the root of, loaded as a directory; to pin anything else,
+ * use embargo_loader_set_expected_digest().
+ *
+ * Returns FALSE and sets ERROR (EMBARGO_LOAD_ERROR_IO, _LIMIT, _INVALID, or an error from
+ * embargo_loader_add_data()) when PATH cannot be read or a file has errors; every problem
+ * is also in the diagnostics and makes embargo_loader_finish() fail. */
 EMBARGO_API gboolean embargo_loader_add_path (EmbargoLoader *loader, const char *path,
                                               GError **error);
 
+/* Pins the rule set: embargo_loader_finish() will fail (diagnostic E-DIGEST, naming
+ * both digests) unless the rule set's digest (embargo_ruleset_get_digest()) equals
+ * DIGEST, "sha256:" and 64 lower-case hex digits. NULL removes the pin. Returns FALSE
+ * with ERROR (EMBARGO_LOAD_ERROR_INVALID) when DIGEST is not of that form; the loader is
+ * then unchanged. Call it before embargo_loader_finish(). */
+EMBARGO_API gboolean embargo_loader_set_expected_digest (EmbargoLoader *loader,
+                                                         const char *digest, GError **error);
+
+/* For a program that reads only the lists of the rule files (embargo_screener_add_ruleset(),
+ * `embargo screen`): the rule set may have no rules, but then must have at least one list
+ * (E-EMPTY otherwise). Never use it for a rule set that decides transactions. */
+EMBARGO_API void embargo_loader_set_lists_only (EmbargoLoader *loader);
+
+/* Writes the text of a lock file for the rule directory DIR (to be saved as
+ * DIR/embargo.lock by the caller; `embargo lock` does): every rule file that
+ * embargo_loader_add_path() would read, with its SHA-256, and the rule set's digest.
+ * Only a set that loads is locked: DIR is loaded under LIMITS (NULL for the defaults),
+ * ignoring any embargo.lock already there. Returns the text (transfer full, g_free())
+ * and, when DIGEST is not NULL, the digest in *DIGEST (transfer full); or NULL with
+ * ERROR set (every load problem listed) when DIR is not a directory or does not load. */
+EMBARGO_API char *embargo_lock_new (const char *dir, const EmbargoLimits *limits, char **digest,
+                                    GError **error);
+
 /* Checks the rule set as a whole (duplicate ids, references between files, exceptions
- * across regimes), then compiles it. Returns the rule set (transfer full; release with
+ * across regimes), then compiles it. A rule set with no rules is an error (E-EMPTY): it
+ * would decide nothing and allow everything. Returns the rule set (transfer full; release with
  * embargo_ruleset_unref()), or NULL with ERROR set (EMBARGO_LOAD_ERROR_INVALID with a
  * message that lists every error) when any file added had an error. Call it once. */
 EMBARGO_API EmbargoRuleset *embargo_loader_finish (EmbargoLoader *loader, GError **error);
@@ -613,8 +653,17 @@ EMBARGO_API EmbargoSuite *embargo_suite_new_from_data (const char *data, gsize l
                                                        const char *source_name, GError **error);
 
 /* Reads the test-case file at PATH and every transaction_file it names (relative to
- * PATH's directory). Errors as above, or EMBARGO_LOAD_ERROR_IO. */
+ * PATH's directory), each read under the default max_input_bytes whatever its kind of
+ * file. As embargo_suite_new_from_file_within() with ROOT the directory of PATH. */
 EMBARGO_API EmbargoSuite *embargo_suite_new_from_file (const char *path, GError **error);
+
+/* As embargo_suite_new_from_file(), where every transaction_file must resolve, symbolic
+ * links and ".." resolved, to a file inside the directory ROOT (the rules tree: `embargo
+ * test rules/` passes rules/): an absolute path, or one that resolves outside ROOT, is an
+ * error (EMBARGO_LOAD_ERROR_INVALID, at the case's line). ROOT NULL: PATH's directory.
+ * Errors as above, EMBARGO_LOAD_ERROR_IO or _LIMIT. */
+EMBARGO_API EmbargoSuite *embargo_suite_new_from_file_within (const char *path, const char *root,
+                                                              GError **error);
 
 /* Frees the suite. NULL is a no-op. */
 EMBARGO_API void embargo_suite_free (EmbargoSuite *suite);
@@ -643,6 +692,16 @@ EMBARGO_API EmbargoDecision *embargo_suite_run (const EmbargoSuite *suite, gsize
                                                 EmbargoRuleset *rs, char **failures,
                                                 GError **error);
 
+/* TRUE when case INDEX, whose DECISION came from embargo_suite_run(), asserts RULE's part
+ * in it: its `decision` or `rule` where RULE decided the transaction, an `items` entry for
+ * an item RULE decided, or RULE named in `matched`. A case that only checks other facts
+ * (the screening hits, the missing facts, another item) does not. Rule coverage
+ * (`embargo test --min-coverage`) counts a rule only for passing cases where this holds,
+ * so that a case that asserts nothing about a rule cannot cover it. */
+EMBARGO_API gboolean embargo_suite_asserts_rule (const EmbargoSuite *suite, gsize index,
+                                                 const EmbargoDecision *decision,
+                                                 const EmbargoRule *rule);
+
 /* ---------------------------------------------------------------------------------
  * Lint: what a rule set that loads says and probably does not mean
  * --------------------------------------------------------------------------------- */
@@ -664,10 +723,15 @@ typedef struct {
   const char *as_of;  /* "YYYY-MM-DD": rules no longer in force on that day are reported
                          as expired; NULL skips that check. The library never reads the
                          clock: a program that wants "today" passes it. */
+  /* Version 2. The rule set's test suites (NULL-terminated; borrowed for the call), or
+   * NULL. With them, a field path that is neither in the transaction contract nor in
+   * any transaction of these tests is reported (W-FIELD-UNKNOWN): a user-added fact
+   * the rules test must appear in some test. NULL skips that check. */
+  const EmbargoSuite *const *suites;
 } EmbargoLintOptions;
 
-#define EMBARGO_LINT_OPTIONS_VERSION 1
-#define EMBARGO_LINT_OPTIONS_INIT { EMBARGO_LINT_OPTIONS_VERSION, NULL }
+#define EMBARGO_LINT_OPTIONS_VERSION 2
+#define EMBARGO_LINT_OPTIONS_INIT { EMBARGO_LINT_OPTIONS_VERSION, NULL, NULL }
 
 /* Lints RS. OPTIONS may be NULL for the defaults. Returns the findings (transfer full;
  * free with embargo_diagnostics_free()), sorted by source, line and column; an empty

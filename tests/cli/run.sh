@@ -74,7 +74,17 @@ expect "lint github" 1 '^::warning file=tests/lint/W-EXPIRED.bad.yaml,line=2,col
   "$bin" lint --format github --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "lint junit" 1 '<testsuite name="tests/lint/W-EXPIRED.bad.yaml" tests="1" failures="1"' -- \
   "$bin" lint --format junit --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
-expect "lint of the bundled rules" 0 '^0 findings' -- "$bin" lint --ignore W-EXPIRED rules
+expect "a misspelt path is a warning with a suggestion" 1 "W-FIELD-TYPO.bad.yaml:10:11: warning: rule 'r1' tests 'destination.contry', which is not a field of the contract \(and if_missing: false makes the condition false for every transaction\): did you mean 'destination.country'\? \[W-FIELD-TYPO\]" -- \
+  "$bin" lint $l/W-FIELD-TYPO.bad.yaml
+expect "equals: no is a warning" 1 "W-YAML11-BOOLEAN.bad.yaml:10:.*'no', which YAML 1.1 read as a boolean.*write false where a boolean is meant \[W-YAML11-BOOLEAN\]" -- \
+  "$bin" lint $l/W-YAML11-BOOLEAN.bad.yaml
+expect "if_missing: false is listed as a note" 1 "N-IF-MISSING-FALSE.bad.yaml:10:60: note: rule 'r1': a transaction without 'seller.country' makes this condition false" -- \
+  "$bin" lint --level note $l/N-IF-MISSING-FALSE.bad.yaml
+expect "lint of the bundled rules, as they are" 0 '^0 findings' -- "$bin" lint rules
+expect "a rule that ended is a note" 1 "W-EXPIRED.good.yaml:2:5: note: rule 'r1' ended on 2024-06-01 .*kept as history.*\[N-EXPIRED\]" -- \
+  "$bin" lint --level note --as-of 2025-01-01 $l/W-EXPIRED.good.yaml
+expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' .* still refers to it.*\[W-EXPIRED\]" -- \
+  "$bin" lint --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
 expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
   "$bin" test --format sarif --min-coverage 100 $l/coverage

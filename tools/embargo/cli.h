@@ -16,6 +16,7 @@ int cmd_lint (int argc, char **argv);
 int cmd_diff (int argc, char **argv);
 int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
+int cmd_lock (int argc, char **argv);
 int cmd_lists (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
@@ -30,17 +31,45 @@ EmbargoRuleset *cli_load_rules (char **paths);
  * other problem, are printed and give NULL. */
 EmbargoRuleset *cli_load_rules_limited (char **paths, const EmbargoLimits *limits);
 
-/* Reads a whole file, or standard input for "-". Returns FALSE and prints why. */
+/* Sets the digests cli_digest_expected() accepts (NULL-terminated, kept, not copied; NULL:
+ * any). Returns FALSE and prints why when one is not "sha256:" and 64 hex digits. */
+gboolean cli_set_expected_digests (char **digests);
+
+/* TRUE when --expect-digest was not given or DIGEST is one of those it gave; otherwise
+ * prints "WHERE: error: ... [E-DIGEST]" and returns FALSE. cli_load_rules*() call it. */
+gboolean cli_digest_expected (const char *digest, const char *where);
+
+/* Adds the files at or below PATH to OUT (new strings, sorted): the test files
+ * (*.tests.yaml, *.tests.yml) when TESTS, else the rule files the loader reads (PATH
+ * itself when it is a file). Symbolic links are followed, hidden entries skipped. */
+void cli_collect_files (const char *path, gboolean tests, GPtrArray *out);
+
+/* The test suites found below PATHS (NULL-terminated), each confined to the PATH it was
+ * found under; those that do not load are left out (embargo test reports them). Returns
+ * a NULL-terminated array for cli_free_test_suites(), or NULL when there is none. */
+EmbargoSuite **cli_load_test_suites (char **paths);
+void cli_free_test_suites (EmbargoSuite **suites);
+
+/* As cli_load_rules() for a program that reads only the rules' lists (embargo screen):
+ * a set of lists without rules loads. */
+EmbargoRuleset *cli_load_lists (char **paths);
+
+/* Reads a whole file, or standard input for "-", up to the default input limit.
+ * Returns FALSE and prints why. */
 gboolean cli_read_input (const char *path, char **data, gsize *len);
 
 /* As cli_read_input(), refusing more than MAX bytes: a regular file is refused before
- * it is read, standard input as soon as it passes MAX. */
+ * it is read, anything else (standard input, a FIFO, a device) as soon as it passes
+ * MAX. */
 gboolean cli_read_input_limited (const char *path, gsize max, char **data, gsize *len);
 
 /* The resource-limit options (--max-input-bytes, --max-depth, --max-string-bytes,
- * --max-rules, --max-items, --max-parties; docs/reliability.md). -1: not given. */
+ * --max-rules, --max-items, --max-parties; docs/reliability.md). -1: not given. With
+ * them, --expect-digest (repeatable): every rule set cli_load_rules*() loads must have
+ * one of these digests (docs/cli.md, "Pinning the rules"). */
 typedef struct {
   gint64 input_bytes, depth, string_bytes, rules, items, parties;
+  char **expect_digest; /* NULL-terminated, or NULL: not given */
 } CliLimits;
 
 /* Adds the options to CTX's main group, writing into OPTS (which must outlive the

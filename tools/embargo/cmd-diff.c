@@ -533,7 +533,8 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   const FailOn fail_on = *fail_on_p;
   g_autofree char *data = NULL;
   gsize len = 0;
-  if (!cli_read_input (corpus, &data, &len))
+  /* The corpus as a whole is bounded by --max-input-bytes, like every input. */
+  if (!cli_read_input_limited (corpus, limits->max_input_bytes, &data, &len))
     return EXIT_NO_DECISION;
 
   /* Lines, then the replay. */

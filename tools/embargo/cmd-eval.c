@@ -46,19 +46,21 @@ progress (Progress *p, const EmbargoBatch *b, guint64 bytes_read, gboolean final
 }
 
 /* Where the last whole unit ends in BUF: after the last newline (JSON Lines), or at the
- * start of the last "---" line (a YAML stream). 0 when there is none yet. */
+ * start of the last "---" line (a YAML stream). 0 when there is none yet. Only bytes from
+ * FROM on are scanned: what came before was scanned already and holds no cut point (a
+ * long line costs linear time, not quadratic). */
 static gsize
-cut_point (const char *buf, gsize len, gboolean yaml)
+cut_point (const char *buf, gsize len, gsize from, gboolean yaml)
 {
   if (!yaml)
     {
-      for (gsize i = len; i > 0; i--)
+      for (gsize i = len; i > from; i--)
         if (buf[i - 1] == '\n')
           return i;
       return 0;
     }
   gsize cut = 0;
-  for (gsize i = 0; i < len; i++)
+  for (gsize i = from > 4 ? from - 4 : 0; i < len; i++)
     if ((i == 0 || buf[i - 1] == '\n') && len - i >= 4 && memcmp (buf + i, "---", 3) == 0
         && (buf[i + 3] == '\n' || buf[i + 3] == ' ' || buf[i + 3] == '\r'))
       cut = i;
@@ -223,7 +225,16 @@ cmd_eval (int argc, char **argv)
               break;
             }
         }
-      gsize cut = eof ? buf->len : cut_point (buf->str, buf->len, yaml);
+      gsize cut = eof ? buf->len : cut_point (buf->str, buf->len, old, yaml);
+      if (cut == 0 && buf->len > limits.max_input_bytes)
+        {
+          /* One line (or document) that never ends, such as /dev/zero: stop here. */
+          fprintf (stderr, "%s:%" G_GUINT64_FORMAT ": error: input exceeds the limit of %zu "
+                   "bytes (--max-input-bytes) [E-LIMIT]\n", bo.source, next_line,
+                   limits.max_input_bytes);
+          io_ok = FALSE;
+          break;
+        }
       if (cut == 0)
         continue;
       /* A final line without its newline still counts as a line. */

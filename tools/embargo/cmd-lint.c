@@ -13,47 +13,6 @@
 
 #include <stdlib.h>
 
-/* The rule files below PATH, the way the loader picks them (docs/rule-format.md), so
- * that a JUnit report has a test suite for every file, clean ones included. */
-static void
-collect_rule_files (const char *path, GPtrArray *out, guint depth)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_ptr_array_add (out, g_strdup (path));
-      return;
-    }
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d == NULL || depth > 32)
-    {
-      if (d)
-        g_dir_close (d);
-      return;
-    }
-  const char *name;
-  while ((name = g_dir_read_name (d)))
-    {
-      if (name[0] == '.')
-        continue;
-      g_autofree char *full = g_build_filename (path, name, NULL);
-      if (g_file_test (full, G_FILE_TEST_IS_DIR))
-        {
-          if (!g_file_test (full, G_FILE_TEST_IS_SYMLINK))
-            collect_rule_files (full, out, depth + 1);
-        }
-      else if ((g_str_has_suffix (name, ".yaml") || g_str_has_suffix (name, ".yml"))
-               && !g_str_has_suffix (name, ".tests.yaml") && !g_str_has_suffix (name, ".tests.yml"))
-        g_ptr_array_add (out, g_steal_pointer (&full));
-    }
-  g_dir_close (d);
-}
-
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* JUnit: a suite per file; a failing case per finding shown, a passing one for a file
  * with none. */
 static void
@@ -184,12 +143,18 @@ cmd_lint (int argc, char **argv)
         }
       g_clear_error (&le);
       g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-      collect_rule_files (argv[i], found, 0);
-      g_ptr_array_sort (found, (GCompareFunc) cmp_str);
+      /* Every rule file, so that a JUnit report has a suite for clean files too. */
+      cli_collect_files (argv[i], FALSE, found);
       for (guint k = 0; k < found->len; k++)
         g_ptr_array_add (files, g_strdup (g_ptr_array_index (found, k)));
     }
   EmbargoRuleset *rs = embargo_loader_finish (ld, NULL);
+  if (rs && !cli_digest_expected (embargo_ruleset_get_digest (rs), argv[1]))
+    {
+      embargo_ruleset_unref (rs);
+      embargo_loader_free (ld);
+      return EXIT_NO_DECISION;
+    }
 
   g_autoptr (Report) report = report_new ("lint");
   g_autoptr (GHashTable) ignored = ignore_set (ignore);
@@ -200,7 +165,11 @@ cmd_lint (int argc, char **argv)
     {
       EmbargoLintOptions opts = EMBARGO_LINT_OPTIONS_INIT;
       opts.as_of = as_of;
+      /* The tests kept with the rules show which user-added facts are in use. */
+      EmbargoSuite **suites = cli_load_test_suites (argv + 1);
+      opts.suites = (const EmbargoSuite *const *) suites;
       EmbargoDiagnostics *found = embargo_lint (rs, &opts, &e);
+      cli_free_test_suites (suites);
       if (found == NULL)
         {
           fprintf (stderr, "embargo lint: error: %s\n", e->message);

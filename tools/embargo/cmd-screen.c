@@ -59,9 +59,9 @@ add_lists (EmbargoScreener *s, char **paths)
     }
   if (rule_paths->len == 0 && paths && *paths)
     return TRUE;
-  /* NULL-terminated: cli_load_rules() loads the bundled rules for an empty list. */
+  /* NULL-terminated: cli_load_lists() loads the bundled rules for an empty list. */
   g_ptr_array_add (rule_paths, NULL);
-  EmbargoRuleset *rs = cli_load_rules ((char **) rule_paths->pdata);
+  EmbargoRuleset *rs = cli_load_lists ((char **) rule_paths->pdata);
   if (rs == NULL)
     return FALSE;
   gboolean ok = embargo_screener_add_ruleset (s, rs, NULL, &e);
@@ -121,7 +121,7 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
 int
 cmd_screen (int argc, char **argv)
 {
-  g_auto (GStrv) lists = NULL, ids = NULL;
+  g_auto (GStrv) lists = NULL, ids = NULL, digests = NULL;
   g_autofree char *country = NULL, *type = NULL, *format = NULL, *batch = NULL;
   gint threads = 0;
   double match = 0, possible = 0;
@@ -143,6 +143,8 @@ cmd_screen (int argc, char **argv)
     { "max", 'n', 0, G_OPTION_ARG_INT, &max, "Candidates shown (default 10)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default) or json",
       "text|json" },
+    { "expect-digest", 0, 0, G_OPTION_ARG_STRING_ARRAY, &digests,
+      "Refuse rule-file lists whose rule set digest is not DIGEST (repeatable)", "sha256:HEX" },
     { "batch", 'b', 0, G_OPTION_ARG_FILENAME, &batch,
       "Screen every line of FILE ('-': standard input), a name or a JSON object, on all "
       "cores; JSON Lines out, in input order", "FILE" },
@@ -162,7 +164,8 @@ cmd_screen (int argc, char **argv)
          "of the matches: the rules using a rule-file list decide it, SDN and CSL entries\n"
          "deny. Exit status: 0 allow, 1 review or worse, 2 no decision.");
   GError *e = NULL;
-  if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL))
+  if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL)
+      || !cli_set_expected_digests (digests))
     return EXIT_NO_DECISION;
   if (batch ? argc != 1 : argc != 2)
     {

@@ -1,7 +1,9 @@
 /* cmd-test.c: `embargo test`: run the test cases kept beside rule files, and report
  * which rules no case exercises.
  *
- * Coverage has two parts. A rule is covered when it decided an item of some case. An
+ * Coverage has two parts. A rule is covered when a passing case asserts its part: it
+ * decided an item and the case checks that item's (or the transaction's) decision or
+ * rule, or the case lists it in `matched` (embargo_suite_asserts_rule()). An
  * exception is covered when the cases show both sides of it: a case where it applied
  * (it lifted a rule, or decided an item) and a case where it did not (it was not among
  * the rules that applied), since an exception that is never seen not applying may be
@@ -15,34 +17,25 @@
 
 #include <stdlib.h>
 
+/* A test file and the rules tree it may read in (the PATH it was found under). */
+typedef struct {
+  char *path;
+  char *root;
+} SuiteFile;
+
 static void
-collect_suites (const char *path, GPtrArray *out)
+suite_file_free (gpointer p)
 {
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      if (g_str_has_suffix (path, ".tests.yaml") || g_str_has_suffix (path, ".tests.yml"))
-        g_ptr_array_add (out, g_strdup (path));
-      return;
-    }
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d == NULL)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name (d)))
-    {
-      if (name[0] == '.')
-        continue;
-      g_autofree char *full = g_build_filename (path, name, NULL);
-      if (!g_file_test (full, G_FILE_TEST_IS_SYMLINK))
-        collect_suites (full, out);
-    }
-  g_dir_close (d);
+  SuiteFile *f = p;
+  g_free (f->path);
+  g_free (f->root);
+  g_free (f);
 }
 
 static int
-cmp_str (const void *a, const void *b)
+cmp_suite (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp ((*(SuiteFile *const *) a)->path, (*(SuiteFile *const *) b)->path);
 }
 
 /* A case as a JUnit test case; a failing one also as a finding at its line. */
@@ -108,7 +101,7 @@ coverage_findings (Report *r, const Coverage *c)
       unsigned line = embargo_rule_get_line (rule);
       if (!c->decided[i])
         report_add_finding (r, EMBARGO_SEVERITY_WARNING, "T-RULE-UNCOVERED", src, line, 1,
-                            "rule '%s' decided no case", id);
+                            "rule '%s' decided no case that asserts it", id);
       if (is_exception_at (c, i) && !c->applied[i])
         report_add_finding (r, EMBARGO_SEVERITY_NOTE, "T-EXCEPTION-UNCOVERED", src, line, 1,
                             "exception '%s' never applied in a case (lifted nothing, decided "
@@ -125,7 +118,7 @@ print_coverage (const Coverage *c)
 {
   if (c->covered < c->nrules)
     {
-      printf ("rules that decided no case:\n");
+      printf ("rules that decided no case that asserts it:\n");
       for (gsize i = 0; i < c->nrules; i++)
         if (!c->decided[i])
           {
@@ -250,10 +243,32 @@ cmd_test (int argc, char **argv)
   if (rs == NULL)
     return EXIT_NO_DECISION;
 
-  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (suite_file_free);
   for (int i = 1; i < argc; i++)
-    collect_suites (argv[i], files);
-  g_ptr_array_sort (files, (GCompareFunc) cmp_str);
+    {
+      /* A test reads files only inside the tree it was found in: the directory given,
+       * or the directory of a test file given by name. */
+      g_autofree char *root = g_file_test (argv[i], G_FILE_TEST_IS_DIR)
+                                ? g_strdup (argv[i]) : g_path_get_dirname (argv[i]);
+      g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+      cli_collect_files (argv[i], TRUE, found);
+      for (guint k = 0; k < found->len; k++)
+        {
+          SuiteFile *sf = g_new0 (SuiteFile, 1);
+          sf->path = g_strdup (g_ptr_array_index (found, k));
+          sf->root = g_strdup (root);
+          g_ptr_array_add (files, sf);
+        }
+    }
+  g_ptr_array_sort (files, cmp_suite);
+  if (files->len == 0)
+    {
+      /* Nothing tested is not a pass. */
+      fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
+               "given: nothing was tested\n");
+      embargo_ruleset_unref (rs);
+      return EXIT_NO_DECISION;
+    }
 
   gsize nrules = embargo_ruleset_get_rule_count (rs);
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
@@ -264,8 +279,9 @@ cmd_test (int argc, char **argv)
   int status = EXIT_ALLOW;
   for (guint f = 0; f < files->len; f++)
     {
-      const char *path = g_ptr_array_index (files, f);
-      EmbargoSuite *suite = embargo_suite_new_from_file (path, &e);
+      const SuiteFile *sf = g_ptr_array_index (files, f);
+      const char *path = sf->path;
+      EmbargoSuite *suite = embargo_suite_new_from_file_within (path, sf->root, &e);
       if (suite == NULL)
         {
           fprintf (stderr, "%s\n", e->message);
@@ -289,10 +305,18 @@ cmd_test (int argc, char **argv)
               failed++;
               continue;
             }
-          for (gsize k = 0; k < embargo_decision_get_item_count (d); k++)
+          /* Coverage counts only what a passing case asserts: the rule that decided
+           * (its decision or id is checked) or its place in `matched`. */
+          for (gsize k = 0; k < embargo_decision_get_item_count (d) && !why; k++)
             {
               const EmbargoRule *r = embargo_decision_get_item_rule (d, k);
-              if (r)
+              if (r && embargo_suite_asserts_rule (suite, i, d, r))
+                decided[embargo_rule_get_index (r)] = TRUE;
+            }
+          for (gsize k = 0; k < embargo_decision_get_match_count (d) && !why; k++)
+            {
+              const EmbargoRule *r = embargo_decision_get_match (d, k)->rule;
+              if (embargo_suite_asserts_rule (suite, i, d, r))
                 decided[embargo_rule_get_index (r)] = TRUE;
             }
           exception_coverage (rs, d, applied, not_applied);

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -26,14 +27,136 @@ cli_default_rules_dir (void)
   return g_strdup (EMBARGO_SOURCE_RULES_DIR);
 }
 
+/* --expect-digest: the digests a loaded rule set may have (NULL: any). Set by
+ * cli_limits_apply(), read by cli_load_rules*(): one process, one command. */
+static char **expected_digests;
+
+static gboolean
+is_test_file (const char *name)
+{
+  return g_str_has_suffix (name, ".tests.yaml") || g_str_has_suffix (name, ".tests.yml");
+}
+
+static void
+collect_files (const char *path, gboolean tests, GPtrArray *out, guint depth)
+{
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if (!tests || is_test_file (path))
+        g_ptr_array_add (out, g_strdup (path));
+      return;
+    }
+  GDir *d = depth < 32 ? g_dir_open (path, 0, NULL) : NULL;
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    {
+      if (name[0] == '.')
+        continue;
+      g_autofree char *full = g_build_filename (path, name, NULL);
+      if (g_file_test (full, G_FILE_TEST_IS_DIR))
+        collect_files (full, tests, out, depth + 1);
+      else if (tests ? is_test_file (name)
+                     : (g_str_has_suffix (name, ".yaml") || g_str_has_suffix (name, ".yml"))
+                         && !is_test_file (name))
+        g_ptr_array_add (out, g_steal_pointer (&full));
+    }
+  g_dir_close (d);
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+void
+cli_collect_files (const char *path, gboolean tests, GPtrArray *out)
+{
+  guint from = out->len;
+  collect_files (path, tests, out, 0);
+  /* Sorted like the loader's order, each PATH's files together. */
+  if (out->len > from)
+    qsort (out->pdata + from, out->len - from, sizeof (gpointer), cmp_str);
+}
+
+EmbargoSuite **
+cli_load_test_suites (char **paths)
+{
+  GPtrArray *suites = g_ptr_array_new ();
+  for (char **p = paths; p && *p; p++)
+    {
+      g_autofree char *root = g_file_test (*p, G_FILE_TEST_IS_DIR) ? g_strdup (*p)
+                                                                   : g_path_get_dirname (*p);
+      g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+      cli_collect_files (*p, TRUE, found);
+      for (guint i = 0; i < found->len; i++)
+        {
+          EmbargoSuite *s = embargo_suite_new_from_file_within (g_ptr_array_index (found, i),
+                                                                root, NULL);
+          if (s)
+            g_ptr_array_add (suites, s);
+        }
+    }
+  if (suites->len == 0)
+    {
+      g_ptr_array_free (suites, TRUE);
+      return NULL;
+    }
+  g_ptr_array_add (suites, NULL);
+  return (EmbargoSuite **) g_ptr_array_free (suites, FALSE);
+}
+
+void
+cli_free_test_suites (EmbargoSuite **suites)
+{
+  for (EmbargoSuite **s = suites; s && *s; s++)
+    embargo_suite_free (*s);
+  g_free (suites);
+}
+
+gboolean
+cli_set_expected_digests (char **digests)
+{
+  /* Kept (and so reachable) even when refused: the command exits at once. */
+  expected_digests = digests;
+  for (char **d = digests; d && *d; d++)
+    {
+      EmbargoLoader *probe = embargo_loader_new (NULL);
+      g_autoptr (GError) e = NULL;
+      gboolean ok = embargo_loader_set_expected_digest (probe, *d, &e);
+      embargo_loader_free (probe);
+      if (!ok)
+        {
+          fprintf (stderr, "embargo: error: --expect-digest: %s\n", e->message);
+          return FALSE;
+        }
+    }
+  expected_digests = digests;
+  return TRUE;
+}
+
+gboolean
+cli_digest_expected (const char *digest, const char *where)
+{
+  if (expected_digests == NULL
+      || g_strv_contains ((const char *const *) expected_digests, digest))
+    return TRUE;
+  g_autofree char *want = g_strjoinv (", ", expected_digests);
+  fprintf (stderr, "%s: error: the rule set's digest is %s, expected %s: these are not the "
+           "pinned rules [E-DIGEST]\n", where, digest, want);
+  return FALSE;
+}
+
 EmbargoRuleset *
 cli_load_rules (char **paths)
 {
   return cli_load_rules_limited (paths, NULL);
 }
 
-EmbargoRuleset *
-cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
+static EmbargoRuleset *
+load_rules (char **paths, const EmbargoLimits *limits, gboolean lists_only)
 {
   g_autofree char *def = NULL;
   const char *fallback[2] = { NULL, NULL };
@@ -45,6 +168,8 @@ cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
       list = fallback;
     }
   EmbargoLoader *ld = embargo_loader_new (limits);
+  if (lists_only)
+    embargo_loader_set_lists_only (ld);
   /* Every problem, I/O included, is in the diagnostics, and any of them makes
    * finish() fail: nothing is decided against part of the rules. */
   for (const char *const *p = list; *p; p++)
@@ -57,7 +182,13 @@ cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
       g_autofree char *line = embargo_diagnostic_format (embargo_diagnostics_get (diags, i));
       fprintf (stderr, "%s\n", line);
     }
-  if (rs == NULL)
+  /* --expect-digest: the set must be one of the pinned ones. */
+  if (rs && !cli_digest_expected (embargo_ruleset_get_digest (rs), list[0]))
+    {
+      g_clear_pointer (&rs, embargo_ruleset_unref);
+      fprintf (stderr, "embargo: 1 error: the rules were not loaded, nothing was decided\n");
+    }
+  else if (rs == NULL)
     {
       gsize n = embargo_diagnostics_count_at_least (diags, EMBARGO_SEVERITY_ERROR);
       fprintf (stderr, "embargo: %zu error%s: the rules were not loaded, nothing was decided\n",
@@ -68,50 +199,70 @@ cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
   return rs;
 }
 
+EmbargoRuleset *
+cli_load_rules_limited (char **paths, const EmbargoLimits *limits)
+{
+  return load_rules (paths, limits, FALSE);
+}
+
+EmbargoRuleset *
+cli_load_lists (char **paths)
+{
+  return load_rules (paths, NULL, TRUE);
+}
+
 gboolean
 cli_read_input (const char *path, char **data, gsize *len)
 {
-  return cli_read_input_limited (path, G_MAXSIZE, data, len);
+  EmbargoLimits def = EMBARGO_LIMITS_INIT;
+  return cli_read_input_limited (path, def.max_input_bytes, data, len);
 }
 
 gboolean
 cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
 {
-  GError *e = NULL;
-  GStatBuf st;
-  if (strcmp (path, "-") != 0 && g_stat (path, &st) == 0 && S_ISREG (st.st_mode)
-      && (guint64) st.st_size > (guint64) max)
+  gboolean in = strcmp (path, "-") == 0;
+  const char *name = in ? "<stdin>" : path;
+  FILE *f = in ? stdin : fopen (path, "rb");
+  if (f == NULL)
     {
-      fprintf (stderr, "%s: error: input of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
-               "%zu (--max-input-bytes)\n", path, (guint64) st.st_size, max);
+      fprintf (stderr, "embargo: error: %s: %s\n", path, g_strerror (errno));
       return FALSE;
     }
-  if (strcmp (path, "-") != 0)
+  /* A regular file is refused before it is read; anything else (standard input, a FIFO,
+   * a device such as /dev/zero) as soon as it passes the limit: at most MAX + 1 bytes
+   * are ever read. */
+  GStatBuf st;
+  if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size > max)
     {
-      if (!g_file_get_contents (path, data, len, &e))
-        {
-          fprintf (stderr, "embargo: error: %s\n", e->message);
-          g_error_free (e);
-          return FALSE;
-        }
-      return TRUE;
+      fprintf (stderr, "%s: error: input of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
+               "%zu (--max-input-bytes)\n", name, (guint64) st.st_size, max);
+      if (!in)
+        fclose (f);
+      return FALSE;
     }
   GString *buf = g_string_new (NULL);
   char chunk[65536];
   size_t n;
-  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0 && buf->len <= max)
-    g_string_append_len (buf, chunk, n);
+  while ((n = fread (chunk, 1, MIN (sizeof chunk, max - MIN (buf->len, max) + 1), f)) > 0)
+    {
+      g_string_append_len (buf, chunk, n);
+      if (buf->len > max)
+        break;
+    }
+  gboolean bad = ferror (f);
+  if (!in)
+    fclose (f);
   if (buf->len > max)
     {
-      /* Stop reading: the library would refuse it, and it may never end. */
-      fprintf (stderr, "<stdin>: error: input exceeds the limit of %zu bytes "
-               "(--max-input-bytes)\n", max);
+      fprintf (stderr, "%s: error: input exceeds the limit of %zu bytes (--max-input-bytes)\n",
+               name, max);
       g_string_free (buf, TRUE);
       return FALSE;
     }
-  if (ferror (stdin))
+  if (bad)
     {
-      fprintf (stderr, "embargo: error: cannot read standard input\n");
+      fprintf (stderr, "embargo: error: cannot read %s\n", in ? "standard input" : path);
       g_string_free (buf, TRUE);
       return FALSE;
     }
@@ -123,7 +274,7 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
 void
 cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
 {
-  *opts = (CliLimits) { -1, -1, -1, -1, -1, -1 };
+  *opts = (CliLimits) { -1, -1, -1, -1, -1, -1, NULL };
   /* GLib copies the entries; only the variables they point to must outlive parsing. */
   GOptionEntry entries[] = {
     { "max-input-bytes", 0, 0, G_OPTION_ARG_INT64, &opts->input_bytes,
@@ -138,6 +289,8 @@ cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
       "Refuse a transaction of more than N items (default 10000)", "N" },
     { "max-parties", 0, 0, G_OPTION_ARG_INT64, &opts->parties,
       "Refuse a transaction of more than N intermediaries (default 1000)", "N" },
+    { "expect-digest", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->expect_digest,
+      "Refuse rules whose digest is not DIGEST (repeatable: one of them)", "sha256:HEX" },
     G_OPTION_ENTRY_NULL,
   };
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -161,6 +314,8 @@ cli_limits_apply (const CliLimits *opts, EmbargoLimits *out)
         fprintf (stderr, "embargo: error: --%s must be a positive number\n", given[i].name);
         return FALSE;
       }
+  if (!cli_set_expected_digests (opts->expect_digest))
+    return FALSE;
   if (opts->input_bytes != -1)
     out->max_input_bytes = (gsize) opts->input_bytes;
   if (opts->depth != -1)
