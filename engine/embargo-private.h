@@ -564,12 +564,17 @@ const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
 /* path_resolve() through the context's slot caches. */
 const DocNode *path_value (const Path *p, EvalCtx *ctx);
 
-/* Renders a rule message template against a transaction. */
 /* Renders a rule message: {path} is the transaction's value ({item.path} the item's);
  * {match.FIELD} describes the list entry the deciding rule matched (MATCH, NULL when
- * none): entry, list, party, matched, score, license_policy, citation. */
+ * none): entry, list, party, matched, score, license_policy, citation. A placeholder
+ * whose value is absent prints its fallback ({path|fallback}), or "(not stated)". */
 char *render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                       const ScreenRec *match);
+
+/* The next placeholder of a message template at or after P: *OPEN at its '{', *CLOSE
+ * at its '}', *BAR at the '|' before its fallback or NULL. FALSE when there is none. */
+gboolean message_next_placeholder (const char *p, const char **open, const char **close,
+                                   const char **bar);
 
 /* suite.c: case INDEX's transaction, or NULL when it was not supplied (white-box tests). */
 const EmbargoTransaction *suite_get_transaction (const EmbargoSuite *suite, gsize index);

@@ -461,6 +461,13 @@ cond_eval (const Cond *c, EvalCtx *ctx)
 
 /* ---- messages ---- */
 
+/* The value of top-level key KEY of the transaction ROOT. */
+static const DocNode *
+role_value (const DocNode *root, const char *key)
+{
+  return doc_get (root, key);
+}
+
 /* The value of {match.FIELD}, or NULL. */
 static char *
 match_field (const ScreenRec *m, const char *field)
@@ -484,45 +491,84 @@ match_field (const ScreenRec *m, const char *field)
   return NULL;
 }
 
+/* The text a placeholder whose fact is absent prints when it names no fallback. */
+#define MESSAGE_NOT_STATED "(not stated)"
+
+gboolean
+message_next_placeholder (const char *p, const char **open, const char **close,
+                          const char **bar)
+{
+  for (; (p = strchr (p, '{')); p++)
+    {
+      const char *c = strchr (p, '}');
+      if (c == NULL)
+        return FALSE;
+      if (c - p > 1 && c - p < 128)
+        {
+          const char *b = memchr (p, '|', (gsize) (c - p));
+          *open = p, *close = c, *bar = b;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Appends the transaction's value at PATH (scalars, or a list's scalars joined by
+ * ", "); FALSE, appending nothing, when there is none. */
+static gboolean
+append_fact (GString *out, const char *path, const DocNode *root, const DocNode *item)
+{
+  const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
+  const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
+  g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
+  for (guint i = 0; segs[i] && n; i++)
+    n = i == 0 && n == root ? role_value (root, segs[i]) : doc_get (n, segs[i]);
+  if (n && doc_is_scalar (n) && n->kind != DOC_NULL)
+    {
+      g_string_append (out, n->u.sc.s);
+      return TRUE;
+    }
+  if (n == NULL || n->kind != DOC_LIST)
+    return FALSE;
+  gboolean any = FALSE;
+  for (guint32 i = 0; i < n->u.list.n; i++)
+    {
+      const DocNode *e = n->u.list.v[i];
+      if (!doc_is_scalar (e) || e->kind == DOC_NULL)
+        continue;
+      g_string_append_printf (out, "%s%s", any ? ", " : "", e->u.sc.s);
+      any = TRUE;
+    }
+  return any;
+}
+
 char *
 render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                 const ScreenRec *match)
 {
   GString *out = g_string_sized_new (strlen (tmpl) + 32);
-  for (const char *p = tmpl; *p;)
+  const char *p = tmpl, *open, *close, *bar;
+  while (message_next_placeholder (p, &open, &close, &bar))
     {
-      const char *close;
-      if (*p == '{' && (close = strchr (p, '}')) && close - p > 1 && close - p < 128)
+      g_string_append_len (out, p, open - p);
+      const char *end = bar ? bar : close;
+      g_autofree char *path = g_strndup (open + 1, (gsize) (end - open - 1));
+      gboolean found;
+      if (g_str_has_prefix (path, "match."))
         {
-          g_autofree char *path = g_strndup (p + 1, close - p - 1);
-          if (g_str_has_prefix (path, "match."))
-            {
-              g_autofree char *v = match_field (match, path + 6);
-              g_string_append (out, v ? v : "?");
-              p = close + 1;
-              continue;
-            }
-          const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
-          const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
-          g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
-          for (guint i = 0; segs[i] && n; i++)
-            n = doc_get (n, segs[i]);
-          if (n && doc_is_scalar (n) && n->kind != DOC_NULL)
-            g_string_append (out, n->u.sc.s);
-          else if (n && n->kind == DOC_LIST)
-            for (guint32 i = 0; i < n->u.list.n; i++)
-              {
-                const DocNode *e = n->u.list.v[i];
-                g_string_append_printf (out, "%s%s", i ? ", " : "",
-                                        doc_is_scalar (e) ? e->u.sc.s : "?");
-              }
-          else
-            g_string_append_c (out, '?');
-          p = close + 1;
-          continue;
+          g_autofree char *v = match_field (match, path + 6);
+          if ((found = v != NULL && *v))
+            g_string_append (out, v);
         }
-      g_string_append_c (out, *p++);
+      else
+        found = append_fact (out, path, root, item);
+      if (!found && bar)
+        g_string_append_len (out, bar + 1, close - bar - 1);
+      else if (!found)
+        g_string_append (out, MESSAGE_NOT_STATED);
+      p = close + 1;
     }
+  g_string_append (out, p);
   return g_string_free (out, FALSE);
 }
 

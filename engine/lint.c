@@ -11,6 +11,8 @@
  *   W-NEVER-HOLDS     two conditions of one rule that no single fact can meet;
  *   W-LIFTS-UNMATCHED an exception's `tag:` names no rule of its regime;
  *   W-LIFTS-DISJOINT  an exception can never apply together with what an entry lifts;
+ *   W-MESSAGE-FALLBACK a message placeholder, with no `|fallback`, on a fact that can be
+ *                     absent when the rule decides;
  *   W-EXPIRED, W-CITATION-PLACEHOLDER, W-SOURCE-URL-PLACEHOLDER, W-UNUSED-LIST and
  *   their notes (N-):
  *                     one rule or list at a time.
@@ -729,6 +731,51 @@ check_metadata (Lint *l, const EmbargoRule *r)
              "rule '%s' is not fully verified: %s", r->id, r->unverified);
 }
 
+/* ---- messages ---- */
+
+/* Is the fact at PATH present whenever rule R decides, so that a placeholder on it needs
+ * no fallback? The contract's required fields are; so is a fact a top-level conjunct
+ * of R needs present for R to apply (or, for an allow rule, to be anything but unknown,
+ * which does not apply). */
+static gboolean
+message_fact_certain (const EmbargoRule *r, const GPtrArray *cj, const char *path)
+{
+  static const char *const required[] = { "id", "date", "destination.country", "item.id",
+                                          NULL };
+  for (const char *const *q = required; *q; q++)
+    if (strcmp (*q, path) == 0)
+      return TRUE;
+  for (guint i = 0; i < cj->len; i++)
+    {
+      const Cond *c = g_ptr_array_index (cj, i);
+      if (c->kind != C_TEST || c->path.scope == SCOPE_PARTY
+          || strcmp (c->path.text, path) != 0 || may_hold_when_missing (c))
+        continue;
+      if (has_op (c, OP_PRESENT) || c->if_missing == MISS_FALSE
+          || (c->if_missing == MISS_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+check_message (Lint *l, const EmbargoRule *r, const GPtrArray *cj)
+{
+  const char *open, *close, *bar;
+  for (const char *p = r->message; message_next_placeholder (p, &open, &close, &bar);
+       p = close + 1)
+    {
+      if (bar)
+        continue;
+      g_autofree char *path = g_strndup (open + 1, (gsize) (close - open - 1));
+      if (!message_fact_certain (r, cj, path))
+        FINDING (l, WARNING, "W-MESSAGE-FALLBACK", r->source_name, r->line, r->col,
+                 "rule '%s': message placeholder {%s} names a fact that can be absent; give "
+                 "it a fallback, such as {%s|not stated}",
+                 r->id, path, path);
+    }
+}
+
 static void
 check_lists (Lint *l)
 {
@@ -805,6 +852,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
     {
       check_metadata (&l, rs->rules[i]);
       check_never_holds (&l, rs->rules[i], cj[i]);
+      if (rs->rules[i]->message)
+        check_message (&l, rs->rules[i], cj[i]);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
     }
@@ -861,6 +910,8 @@ static const struct {
   { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
   { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },
   { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
+  { "W-MESSAGE-FALLBACK", "a message placeholder on a fact that can be absent, with no "
+    "fallback" },
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },
