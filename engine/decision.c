@@ -339,7 +339,8 @@ gen_rule_ref (yajl_gen g, const EmbargoRule *r)
 
 static const char *const outcome_json[] = { "\"allow\"", "\"review\"",
                                             "\"license_required\"", "\"deny\"" };
-static const char *const status_json[] = { "\"decisive\"", "\"outweighed\"", "\"lifted\"" };
+static const char *const status_json[] = { "\"decisive\"", "\"outweighed\"", "\"lifted\"",
+                                            "\"not_needed\"" };
 
 static void
 splice (yajl_gen g, const char *encoded)

@@ -9,8 +9,11 @@
  *      and as not applying for an allow rule (fail closed);
  *   3. every exception that applies lifts the rules it names that also apply to this
  *      item; when two exceptions lift the same rule the better-ranked one is named;
- *   4. the item's outcome is the most severe remaining entry, ties to the best rank
- *      (priority, then load order).
+ *   4. the item's outcome is the most severe remaining restriction, ties to the best
+ *      rank (priority, then load order); where every restriction was lifted, the
+ *      exception that lifted the most severe one decides (allow); an exception that
+ *      lifted nothing decides nothing (`not_needed`), and with no restriction at all
+ *      the item is allow with no rule.
  * The transaction's outcome is the most severe item outcome; its rule, the best-ranked
  * deciding rule among those items. Per-regime outcomes fall out of the same entries.
  * Scratch space lives on the stack and spills to the heap only for unusual sizes, so a
@@ -846,13 +849,24 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
             }
         }
 
-      MatchRec *best = NULL;
+      /* The most severe restriction left decides. Where none is left but some were
+       * lifted, the exception that lifted the most severe of them decides (allow); an
+       * exception that lifted nothing, and an allow rule that lifts nothing, decide
+       * nothing: they are `not_needed`. */
+      MatchRec *best = NULL, *best_lifted = NULL;
       for (guint32 k = first; k < last; k++)
         {
           MatchRec *e = &m.v[k];
           if (e->lifted_by)
             {
               e->status = EMBARGO_MATCH_LIFTED;
+              if (best_lifted == NULL || better (e, best_lifted))
+                best_lifted = e;
+              continue;
+            }
+          if (e->effect == EMBARGO_OUTCOME_ALLOW)
+            {
+              e->status = EMBARGO_MATCH_NOT_NEEDED;
               continue;
             }
           e->status = EMBARGO_MATCH_OUTWEIGHED;
@@ -862,6 +876,21 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           if (e->effect > *rsev)
             *rsev = e->effect;
         }
+      if (best_lifted)
+        for (guint32 k = first; k < last; k++)
+          {
+            MatchRec *e = &m.v[k];
+            if (e->status != EMBARGO_MATCH_NOT_NEEDED || !e->prog->exception)
+              continue;
+            for (guint32 j = first; j < last; j++)
+              if (m.v[j].lifted_by == e->rule)
+                {
+                  e->status = EMBARGO_MATCH_OUTWEIGHED;
+                  break;
+                }
+            if (best == NULL && e->rule == best_lifted->lifted_by)
+              best = e;
+          }
       if (best)
         best->status = EMBARGO_MATCH_DECISIVE;
 

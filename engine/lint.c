@@ -11,6 +11,7 @@
  *   W-NEVER-HOLDS     two conditions of one rule that no single fact can meet;
  *   W-LIFTS-UNMATCHED an exception's `tag:` names no rule of its regime;
  *   W-LIFTS-DISJOINT  an exception can never apply together with what an entry lifts;
+ *   W-ALLOW-NO-LIFTS  an allow rule without `lifts`: it can never decide;
  *   W-MESSAGE-FALLBACK a message placeholder, with no `|fallback`, on a fact that can be
  *                     absent when the rule decides;
  *   W-EXPIRED, W-CITATION-PLACEHOLDER, W-SOURCE-URL-PLACEHOLDER, W-UNUSED-LIST and
@@ -854,6 +855,12 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
       check_never_holds (&l, rs->rules[i], cj[i]);
       if (rs->rules[i]->message)
         check_message (&l, rs->rules[i], cj[i]);
+      if (rs->rules[i]->effect == EMBARGO_OUTCOME_ALLOW && !rs->rules[i]->is_exception)
+        FINDING (&l, WARNING, "W-ALLOW-NO-LIFTS", rs->rules[i]->source_name,
+                 rs->rules[i]->line, rs->rules[i]->col,
+                 "rule '%s' is allow and lifts nothing: it can never decide (an exception "
+                 "decides only where it lifted a restriction); name what it lifts",
+                 rs->rules[i]->id);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
     }
@@ -910,6 +917,7 @@ static const struct {
   { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
   { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },
   { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
+  { "W-ALLOW-NO-LIFTS", "an allow rule that lifts nothing: it can never decide" },
   { "W-MESSAGE-FALLBACK", "a message placeholder on a fact that can be absent, with no "
     "fallback" },
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },

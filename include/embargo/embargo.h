@@ -465,9 +465,12 @@ typedef enum {
   EMBARGO_MATCH_DECISIVE = 0,   /* it decided the item */
   EMBARGO_MATCH_OUTWEIGHED = 1, /* it applied, but a more severe or earlier rule decided */
   EMBARGO_MATCH_LIFTED = 2,     /* an exception lifted it for this item */
+  EMBARGO_MATCH_NOT_NEEDED = 3, /* an allow rule that applied and lifted nothing for this
+                                   item: no restriction it names applied. It decides
+                                   nothing (an allow rule without `lifts` never does) */
 } EmbargoMatchStatus;
 
-/* Returns "decisive", "outweighed" or "lifted" (static). */
+/* Returns "decisive", "outweighed", "lifted" or "not_needed" (static). */
 EMBARGO_API const char *embargo_match_status_to_string (EmbargoMatchStatus status);
 
 /* One rule that applied (or could not be ruled out) for one item. Borrowed from the
