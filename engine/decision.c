@@ -32,6 +32,8 @@ struct _EmbargoDecision {
   guint8 *regimes;  /* outcome per rs->regimes entry */
   GArray *missing;  /* EmbargoMissing, fields owned (g_free) */
   GArray *screening; /* EmbargoScreeningHit, party and name owned (g_free) */
+  EmbargoStandIn stand_ins[2];
+  guint32 nstand_ins;
 };
 
 static gsize
@@ -84,6 +86,37 @@ decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 as_of, const Item
                                      matches[i].status, matches[i].unknown,
                                      matches[i].lifted_by };
   return d;
+}
+
+void
+decision_note_stand_ins (EmbargoDecision *d, const DocNode *root)
+{
+  static const KeyId roles[] = { KEY_CONSIGNEE, KEY_END_USER };
+  static const char *const names[] = { "consignee", "end_user" };
+  const DocNode *buyer = doc_key (root, KEY_BUYER);
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      const DocNode *v = doc_key (root, roles[i]);
+      const DocNode *by = role_party (root, roles[i]);
+      if ((v && v->kind != DOC_NULL) || by == NULL || by->kind == DOC_NULL)
+        continue;
+      d->stand_ins[d->nstand_ins++] = (EmbargoStandIn) { names[i],
+                                                         by == buyer ? "buyer" : "consignee" };
+    }
+}
+
+gsize
+embargo_decision_get_stand_in_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->nstand_ins;
+}
+
+const EmbargoStandIn *
+embargo_decision_get_stand_in (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return index < d->nstand_ins ? &d->stand_ins[index] : NULL;
 }
 
 void
@@ -464,6 +497,21 @@ decision_write_json (const EmbargoDecision *d, void *gen)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+
+  /* Added with stand-in roles: present only when a role stood in for an absent one. */
+  if (d->nstand_ins)
+    {
+      gen_str (g, "stand_ins");
+      yajl_gen_array_open (g);
+      for (guint32 i = 0; i < d->nstand_ins; i++)
+        {
+          yajl_gen_map_open (g);
+          gen_kv (g, "role", d->stand_ins[i].role);
+          gen_kv (g, "by", d->stand_ins[i].by);
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
 
   /* Added with party screening: present only when a rule screened a party. */
   if (d->screening)

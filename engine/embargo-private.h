@@ -560,6 +560,12 @@ Tri screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx);
 /* owned_by_list: TRUE when the party's listed owners (through chains) hold >= 50%,
  * UNKNOWN when possibly so or >= review_pct, FALSE otherwise. */
 Tri screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx);
+/* The party in role ROLE (KEY_BUYER ... KEY_INTERMEDIARIES) of transaction ROOT, or the
+ * one that stands in for it: an absent (or null) consignee is the buyer; an absent end
+ * user is the consignee, or failing that the buyer. NULL when there is none. */
+const DocNode *role_party (const DocNode *root, KeyId role);
+/* The value at P; a transaction path through an absent consignee or end user reads the
+ * party standing in (role_party()). */
 const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
 /* path_resolve() through the context's slot caches. */
 const DocNode *path_value (const Path *p, EvalCtx *ctx);
@@ -637,6 +643,8 @@ void decision_encode_ruleset (EmbargoRuleset *rs);
 /* Writes the decision JSON into GEN, a yajl_gen ready for a new value. */
 void decision_write_json (const EmbargoDecision *d, void *gen);
 void decision_set_message (EmbargoDecision *d, char *message);          /* takes ownership */
+/* Records the roles of transaction ROOT that stood in for absent ones (role_party()). */
+void decision_note_stand_ins (EmbargoDecision *d, const DocNode *root);
 void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
                            char *field);                                  /* takes ownership */
 void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */

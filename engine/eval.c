@@ -27,6 +27,19 @@
 #include <string.h>
 
 const DocNode *
+role_party (const DocNode *root, KeyId role)
+{
+  const DocNode *v = doc_key (root, role);
+  if (v && v->kind != DOC_NULL)
+    return v;
+  if (role == KEY_CONSIGNEE)
+    return doc_key (root, KEY_BUYER);
+  if (role == KEY_END_USER)
+    return role_party (root, KEY_CONSIGNEE);
+  return v;
+}
+
+const DocNode *
 path_resolve (const Path *p, const EvalCtx *ctx)
 {
   const DocNode *n = p->scope == SCOPE_ITEM ? ctx->item
@@ -48,6 +61,10 @@ path_resolve (const Path *p, const EvalCtx *ctx)
               break;
             }
         }
+      /* An absent consignee or end user: the role that stands in for it. */
+      if (i == 0 && n == ctx->root && (next == NULL || next->kind == DOC_NULL)
+          && (seg->kid == KEY_CONSIGNEE || seg->kid == KEY_END_USER))
+        next = role_party (n, (KeyId) seg->kid);
       n = next;
     }
   return n && n->kind != DOC_NULL ? n : NULL;
@@ -353,8 +370,18 @@ any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
         continue;
       static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
       const DocNode *p = doc_key (ctx->root, role_keys[r]);
-      if (p == NULL)
-        continue;
+      guint rr = r;
+      if (p == NULL || p->kind == DOC_NULL)
+        {
+          /* A stand-in (the buyer for an absent consignee...) is screened under its own
+           * role, and only once: not when that role is asked for too. */
+          p = role_party (ctx->root, role_keys[r]);
+          if (p == NULL)
+            continue;
+          rr = p == doc_key (ctx->root, KEY_BUYER) ? 0 : 2; /* role_names[] */
+          if (roles & (1u << rr))
+            continue;
+        }
       guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
       for (guint32 i = 0; i < n && (res != TRI_TRUE || all); i++)
         {
@@ -362,9 +389,9 @@ any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
           if (party->kind != DOC_MAP)
             continue;
           if (p->kind == DOC_LIST)
-            g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
+            g_snprintf (role, sizeof role, "%s.%u", role_names[rr], i);
           else
-            g_strlcpy (role, role_names[r], sizeof role);
+            g_strlcpy (role, role_names[rr], sizeof role);
           res = tri_any (res, fn (c, party, role, ctx));
         }
     }
@@ -464,10 +491,13 @@ cond_eval (const Cond *c, EvalCtx *ctx)
 
 /* ---- messages ---- */
 
-/* The value of top-level key KEY of the transaction ROOT. */
+/* The value of top-level key KEY of the transaction ROOT, stand-ins included. */
 static const DocNode *
 role_value (const DocNode *root, const char *key)
 {
+  guint32 kid = key_id (key, strlen (key));
+  if (kid == KEY_CONSIGNEE || kid == KEY_END_USER)
+    return role_party (root, (KeyId) kid);
   return doc_get (root, key);
 }
 
@@ -911,6 +941,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   screen_ctx_clear (&ctx);
   EmbargoDecision *d = decision_build (rs, doc_key (root, KEY_ID)->u.sc.s, date, irec, nitems,
                                        m.v, m.n, regime_sev, outcome, deciding);
+  decision_note_stand_ins (d, root);
 
   /* Rare paths: facts that were missing, and the message. */
   for (guint32 k = 0; k < m.n; k++)

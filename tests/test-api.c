@@ -144,7 +144,9 @@ test_json_output (void)
     "\"items\":[{\"id\":\"1\",\"decision\":\"deny\",\"rule\":{\"id\":\"cac-micron\"}}],"
     "\"regimes\":{\"CN-CAC\":\"deny\"},"
     "\"matched\":[{\"rule\":\"cac-micron\",\"item\":\"1\",\"effect\":\"deny\","
-    "\"status\":\"decisive\"}],\"missing\":[],\"as_of\":\"2023-06-15\","
+    "\"status\":\"decisive\"}],\"missing\":[],"
+    "\"stand_ins\":[{\"role\":\"consignee\",\"by\":\"buyer\"},"
+    "{\"role\":\"end_user\",\"by\":\"buyer\"}],\"as_of\":\"2023-06-15\","
     "\"ruleset\":{\"digest\":\"%s\",\"rules\":1}}",
     embargo_ruleset_get_digest (rs));
   CU_ASSERT_STRING_EQUAL (json, expected);
@@ -429,6 +431,53 @@ test_evaluate_all (void)
   embargo_ruleset_unref (rs);
 }
 
+/* Stand-in roles in the decision: none when every role is named; the consignee for an
+ * absent end user; the buyer for both when neither is named. */
+static void
+test_stand_ins (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  static const struct {
+    const char *parties;
+    gsize n;
+    const char *role0, *by0, *role1, *by1;
+  } cases[] = {
+    { "\"consignee\":{\"name\":\"C\"},\"end_user\":{\"name\":\"E\"}", 0, NULL, NULL, NULL, NULL },
+    { "\"consignee\":{\"name\":\"C\"}", 1, "end_user", "consignee", NULL, NULL },
+    { "\"consignee\":null,\"end_user\":{\"name\":\"E\"}", 1, "consignee", "buyer", NULL, NULL },
+    { "\"seller\":{\"name\":\"S\"}", 2, "consignee", "buyer", "end_user", "buyer" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (
+        "{\"id\":\"S\",\"date\":\"2023-06-15\",\"destination\":{\"country\":\"CN\"},"
+        "\"buyer\":{\"name\":\"B\"},%s,\"items\":[{\"id\":\"1\"}]}", cases[i].parties);
+      EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "s.json",
+                                                                 NULL, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+      EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+      CU_ASSERT_EQUAL (embargo_decision_get_stand_in_count (d), cases[i].n);
+      const EmbargoStandIn *a = embargo_decision_get_stand_in (d, 0);
+      const EmbargoStandIn *b = embargo_decision_get_stand_in (d, 1);
+      if (cases[i].n >= 1 && a)
+        {
+          CU_ASSERT_STRING_EQUAL (a->role, cases[i].role0);
+          CU_ASSERT_STRING_EQUAL (a->by, cases[i].by0);
+        }
+      if (cases[i].n == 2 && b)
+        {
+          CU_ASSERT_STRING_EQUAL (b->role, cases[i].role1);
+          CU_ASSERT_STRING_EQUAL (b->by, cases[i].by1);
+        }
+      CU_ASSERT_PTR_NULL (embargo_decision_get_stand_in (d, cases[i].n));
+      g_autofree char *json = embargo_decision_to_json (d);
+      CU_ASSERT_EQUAL (strstr (json, "\"stand_ins\":") != NULL, cases[i].n != 0);
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -444,6 +493,7 @@ register_api_tests (void)
     { "8 threads on one rule set", test_threads_share_ruleset },
     { "hundreds of candidates for one item", test_many_candidates },
     { "embargo_evaluate_all decides as embargo_evaluate", test_evaluate_all },
+    { "stand-in roles in the decision", test_stand_ins },
     { NULL, NULL },
   };
   add_suite ("api", tests);

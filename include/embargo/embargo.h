@@ -440,7 +440,9 @@ EMBARGO_API void embargo_decision_free (EmbargoDecision *decision);
 /* The transaction's outcome: the most severe item outcome. */
 EMBARGO_API EmbargoOutcome embargo_decision_get_outcome (const EmbargoDecision *decision);
 
-/* The rule that decided the transaction (borrowed), or NULL when no rule applied. */
+/* The rule that decided the transaction (borrowed), or NULL when no restriction applied.
+ * An exception decides only where it lifted a restriction; one that lifted nothing is
+ * a match with status EMBARGO_MATCH_NOT_NEEDED, never the deciding rule. */
 EMBARGO_API const EmbargoRule *embargo_decision_get_rule (const EmbargoDecision *decision);
 
 /* The deciding rule's message with its {placeholders} filled in for the deciding item
@@ -456,7 +458,8 @@ EMBARGO_API gsize embargo_decision_get_item_count (const EmbargoDecision *decisi
 EMBARGO_API const char *embargo_decision_get_item_id (const EmbargoDecision *decision, gsize index);
 EMBARGO_API EmbargoOutcome embargo_decision_get_item_outcome (const EmbargoDecision *decision,
                                                               gsize index);
-/* The rule that decided item INDEX (borrowed), or NULL when none applied. */
+/* The rule that decided item INDEX (borrowed), or NULL when no restriction applied to
+ * it (see embargo_decision_get_rule()). */
 EMBARGO_API const EmbargoRule *embargo_decision_get_item_rule (const EmbargoDecision *decision,
                                                                gsize index);
 
@@ -505,6 +508,23 @@ typedef struct {
 EMBARGO_API gsize embargo_decision_get_missing_count (const EmbargoDecision *decision);
 EMBARGO_API const EmbargoMissing *embargo_decision_get_missing (const EmbargoDecision *decision,
                                                                 gsize index);
+
+/* A party role that stood in for an absent one. A transaction that names no `consignee`
+ * ships to the buyer: the buyer is the consignee. One that names no `end_user` is used
+ * by the consignee, or failing that by the buyer. Rules on the absent role (party
+ * conditions, paths such as `consignee.name`, message placeholders) see the stand-in;
+ * the decision lists each substitution: {"consignee", "buyer"}, {"end_user", "buyer"}
+ * or {"end_user", "consignee"}. Strings are static. */
+typedef struct {
+  const char *role; /* the absent role */
+  const char *by;   /* the role that stood in for it */
+} EmbargoStandIn;
+
+/* Number of stand-ins (0 to 2), and stand-in INDEX (borrowed; NULL when out of range),
+ * consignee first. */
+EMBARGO_API gsize embargo_decision_get_stand_in_count (const EmbargoDecision *decision);
+EMBARGO_API const EmbargoStandIn *embargo_decision_get_stand_in (const EmbargoDecision *decision,
+                                                                 gsize index);
 
 /* The outcome under REGIME alone; ALLOW for a regime with no rule that applied. */
 EMBARGO_API EmbargoOutcome embargo_decision_get_regime_outcome (const EmbargoDecision *decision,

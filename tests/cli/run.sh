@@ -20,6 +20,8 @@ expect "default rules are the bundled ones" 1 'cn-cac-micron-ciio' -- \
   "$bin" check examples/micron-ciio.yaml
 expect "json output" 1 '^\{"transaction":"PO-2023-0415","decision":"deny","rule":\{"id":"cn-cac-micron-ciio"' -- \
   "$bin" check "${r[@]}" --format json examples/micron-ciio.yaml
+expect "a stand-in role is shown" 1 '^  stand-in: the buyer is the consignee \(no consignee named\)$' -- \
+  "$bin" check "${r[@]}" examples/micron-ciio.yaml
 expect "standard input" 0 '"decision":"allow"' -- \
   bash -c "\"$bin\" check --rules rules --format json - < examples/micron-non-ciio.yaml"
 expect "as-of before the rule" 0 '^ALLOW  PO-2023-0415  \(as of 2023-05-20\)' -- \
