@@ -85,7 +85,17 @@ path_value (const Path *p, EvalCtx *ctx)
   return vals[p->slot];
 }
 
-static gboolean
+/* Kleene "any": TRUE wins, then UNKNOWN, then FALSE. */
+static inline Tri
+tri_any (Tri acc, Tri t)
+{
+  return t == TRI_TRUE || (t == TRI_UNKNOWN && acc == TRI_FALSE) ? t : acc;
+}
+
+/* Does the scalar V equal operand O? UNKNOWN when V has the wrong type for O: a
+ * number, boolean or date operand against text or another kind (text operands compare
+ * with any scalar's text, and numbers keep theirs). */
+static Tri
 operand_eq (const Operand *o, const DocNode *v)
 {
   switch (o->type)
@@ -94,13 +104,13 @@ operand_eq (const Operand *o, const DocNode *v)
       return v->u.sc.len == o->str.len && v->u.sc.hash == o->str.hash
              && memcmp (v->u.sc.s, o->str.s, o->str.len) == 0;
     case V_NUM:
-      return v->kind == DOC_NUMBER && v->u.sc.num == o->num;
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN : v->u.sc.num == o->num;
     case V_BOOL:
-      return v->kind == DOC_BOOL && v->boolean == o->b;
+      return v->kind != DOC_BOOL ? TRI_UNKNOWN : v->boolean == o->b;
     case V_DATE:
-      return v->is_date && v->u.sc.date == o->date;
+      return !v->is_date ? TRI_UNKNOWN : v->u.sc.date == o->date;
     }
-  return FALSE;
+  return TRI_FALSE;
 }
 
 static gboolean
@@ -122,54 +132,52 @@ list_has (const EList *l, const char *text, gsize len, gint32 date)
   return FALSE;
 }
 
-static gboolean
+/* Does OP hold on V, an element of a fact (a scalar, or a mapping or list where a
+ * scalar was expected)? UNKNOWN where V has the wrong type for the comparison: a
+ * mapping or a nested list for any operator, text (or a malformed date) where a number
+ * or a date is compared, a boolean operand against anything but a boolean. A null is
+ * no value. */
+static Tri
 scalar_holds (const Op *op, const DocNode *v, gint32 date)
 {
-  if (v->kind == DOC_MAP || v->kind == DOC_LIST || v->kind == DOC_NULL)
-    return FALSE;
+  if (v->kind == DOC_NULL)
+    return TRI_FALSE;
+  if (v->kind == DOC_MAP || v->kind == DOC_LIST)
+    return TRI_UNKNOWN;
   switch (op->kind)
     {
     case OP_EQ:
       return operand_eq (&op->val, v);
     case OP_IN:
-      if (op->set_ht)
-        return g_hash_table_contains (op->set_ht, v->u.sc.s);
-      for (guint32 i = 0; i < op->nset; i++)
-        if (operand_eq (&op->set[i], v))
-          return TRUE;
-      return FALSE;
+      {
+        if (op->set_ht)
+          return g_hash_table_contains (op->set_ht, v->u.sc.s);
+        Tri res = TRI_FALSE;
+        for (guint32 i = 0; i < op->nset && res != TRI_TRUE; i++)
+          res = tri_any (res, operand_eq (&op->set[i], v));
+        return res;
+      }
     case OP_IN_LIST:
       return list_has (op->list, v->u.sc.s, v->u.sc.len, date);
     case OP_PREFIX:
       for (guint32 i = 0; i < op->nset; i++)
         if (v->u.sc.len >= op->set[i].str.len
             && memcmp (v->u.sc.s, op->set[i].str.s, op->set[i].str.len) == 0)
-          return TRUE;
-      return FALSE;
+          return TRI_TRUE;
+      return TRI_FALSE;
     case OP_GT:
     case OP_GTE:
     case OP_LT:
     case OP_LTE:
-      {
-        double a, b;
-        if (op->val.type == V_DATE)
-          {
-            if (!v->is_date)
-              return FALSE;
-            a = v->u.sc.date, b = op->val.date;
-          }
-        else
-          {
-            if (v->kind != DOC_NUMBER)
-              return FALSE;
-            a = v->u.sc.num, b = op->val.num;
-          }
-        return op_compare (op->kind, a, b);
-      }
+      if (op->val.type == V_DATE)
+        return !v->is_date ? TRI_UNKNOWN
+                           : op_compare (op->kind, v->u.sc.date, op->val.date);
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN
+                                   : op_compare (op->kind, v->u.sc.num, op->val.num);
     case OP_PRESENT:
       return op->present;
     }
-  return FALSE;
+  return TRI_FALSE;
 }
 
 /* A party's name matches a names list through its aliases too. */
@@ -197,22 +205,24 @@ alias_holds (const Op *op, const Cond *c, const EvalCtx *ctx)
   return FALSE;
 }
 
-static gboolean
+/* OP on the fact V: on a list, TRUE when it holds for any element, else UNKNOWN when
+ * it is unknown for one. A names list also matches through the party's aliases. */
+static Tri
 op_holds (const Op *op, const Cond *c, const DocNode *v, const EvalCtx *ctx)
 {
   if (op->kind == OP_PRESENT)
     return op->present;
-  gboolean ok = FALSE;
+  Tri res = TRI_FALSE;
   if (v->kind == DOC_LIST)
     {
-      for (guint32 i = 0; i < v->u.list.n && !ok; i++)
-        ok = scalar_holds (op, v->u.list.v[i], ctx->date);
+      for (guint32 i = 0; i < v->u.list.n && res != TRI_TRUE; i++)
+        res = tri_any (res, scalar_holds (op, v->u.list.v[i], ctx->date));
     }
   else
-    ok = scalar_holds (op, v, ctx->date);
-  if (!ok && op->kind == OP_IN_LIST)
-    ok = alias_holds (op, c, ctx);
-  return ok;
+    res = scalar_holds (op, v, ctx->date);
+  if (res != TRI_TRUE && op->kind == OP_IN_LIST && alias_holds (op, c, ctx))
+    res = TRI_TRUE;
+  return res;
 }
 
 static void
@@ -260,8 +270,8 @@ screen_test_eval (const Cond *c, const DocNode *v, EvalCtx *ctx)
                       : screen_party_in_list (op->list, ctx->party, ctx);
       else if (v == NULL)
         t = op->kind == OP_PRESENT && !op->present ? TRI_TRUE : TRI_FALSE;
-      else
-        t = op_holds (op, c, v, ctx) ? TRI_TRUE : TRI_FALSE;
+      else if ((t = op_holds (op, c, v, ctx)) == TRI_UNKNOWN)
+        record_missing (c, ctx);
       if (t != TRI_TRUE)
         res = t;
     }
@@ -310,17 +320,20 @@ test_eval (const Cond *c, EvalCtx *ctx)
       record_missing (c, ctx);
       return TRI_UNKNOWN;
     }
+  /* A fact of the wrong type for a comparison is unknown, like an absent one, whatever
+   * if_missing says: it can never make a restriction false. */
+  Tri res = TRI_TRUE;
   for (guint32 i = 0; i < c->nops; i++)
-    if (!op_holds (&c->ops[i], c, v, ctx))
-      return TRI_FALSE;
-  return TRI_TRUE;
-}
-
-/* Kleene "any": TRUE wins, then UNKNOWN, then FALSE. */
-static inline Tri
-tri_any (Tri acc, Tri t)
-{
-  return t == TRI_TRUE || (t == TRI_UNKNOWN && acc == TRI_FALSE) ? t : acc;
+    {
+      Tri t = op_holds (&c->ops[i], c, v, ctx);
+      if (t == TRI_FALSE)
+        return TRI_FALSE;
+      if (t == TRI_UNKNOWN)
+        res = TRI_UNKNOWN;
+    }
+  if (res == TRI_UNKNOWN)
+    record_missing (c, ctx);
+  return res;
 }
 
 /* `party: owners`: C's condition on every owner named under PARTY (at ROLE), and
