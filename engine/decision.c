@@ -284,15 +284,36 @@ embargo_decision_get_missing (const EmbargoDecision *d, gsize index)
   return &g_array_index (d->missing, EmbargoMissing, index);
 }
 
+gboolean
+embargo_decision_lookup_regime_outcome (const EmbargoDecision *d, const char *regime,
+                                        EmbargoOutcome *outcome, GError **error)
+{
+  g_return_val_if_fail (d != NULL, FALSE);
+  g_return_val_if_fail (regime != NULL, FALSE);
+  for (guint32 i = 0; i < d->rs->nregimes; i++)
+    if (strcmp (d->rs->regimes[i], regime) == 0)
+      {
+        if (outcome)
+          *outcome = (EmbargoOutcome) d->regimes[i];
+        return TRUE;
+      }
+  if (outcome)
+    *outcome = EMBARGO_OUTCOME_DENY;
+  g_autofree char *known = g_strjoinv (", ", (char **) d->rs->regimes);
+  g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_UNKNOWN_NAME,
+               "unknown regime '%s': the rule set has %s", regime,
+               *known ? known : "no regimes");
+  return FALSE;
+}
+
 EmbargoOutcome
 embargo_decision_get_regime_outcome (const EmbargoDecision *d, const char *regime)
 {
   g_return_val_if_fail (d != NULL, EMBARGO_OUTCOME_DENY);
   g_return_val_if_fail (regime != NULL, EMBARGO_OUTCOME_DENY);
-  for (guint32 i = 0; i < d->rs->nregimes; i++)
-    if (strcmp (d->rs->regimes[i], regime) == 0)
-      return (EmbargoOutcome) d->regimes[i];
-  return EMBARGO_OUTCOME_ALLOW;
+  EmbargoOutcome o;
+  embargo_decision_lookup_regime_outcome (d, regime, &o, NULL);
+  return o;
 }
 
 /* ---- JSON ---- */

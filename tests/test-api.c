@@ -72,7 +72,7 @@ test_builder_decides (void)
   CU_ASSERT_EQUAL (embargo_decision_get_item_count (d), 1);
   CU_ASSERT_STRING_EQUAL (embargo_decision_get_item_id (d, 0), "1");
   CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "CN-CAC"), EMBARGO_OUTCOME_DENY);
-  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "EU"), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "EU"), EMBARGO_OUTCOME_DENY);
   CU_ASSERT_EQUAL (embargo_decision_get_match_count (d), 1);
   CU_ASSERT_EQUAL (embargo_decision_get_match (d, 0)->status, EMBARGO_MATCH_DECISIVE);
   CU_ASSERT_PTR_NULL (embargo_decision_get_match (d, 1));
@@ -478,6 +478,50 @@ test_stand_ins (void)
   embargo_ruleset_unref (rs);
 }
 
+/* A regime looked up by a name the rule set does not have is never ALLOW: DENY from
+ * the plain accessor, an error from the lookup; known regimes answer as before. */
+static void
+test_regime_lookup_fails_closed (void)
+{
+  static const char rules[] =
+    "defaults: {authority: A, citation: test, source_url: https://example.org, "
+    "effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: cuba, title: t, regime: US-OFAC, effect: deny, when: "
+    "{field: destination.country, equals: CU}}\n"
+    "  - {id: ear, title: t, regime: US-EAR, effect: review, when: "
+    "{field: destination.country, equals: CU}}\n";
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  const char *doc = "{\"id\":\"R\",\"date\":\"2024-01-01\",\"destination\":{\"country\":"
+                    "\"DE\"},\"buyer\":{\"name\":\"B\"},\"items\":[{\"id\":\"1\"}]}";
+  EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "r.json", NULL,
+                                                             NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "US-OFAC"), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "US-OFAK"), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "us-ofac"), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, ""), EMBARGO_OUTCOME_DENY);
+  EmbargoOutcome o = EMBARGO_OUTCOME_REVIEW;
+  GError *e = NULL;
+  CU_ASSERT_TRUE (embargo_decision_lookup_regime_outcome (d, "US-EAR", &o, &e));
+  CU_ASSERT_EQUAL (o, EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_PTR_NULL (e);
+  CU_ASSERT_FALSE (embargo_decision_lookup_regime_outcome (d, "US-OFAK", &o, &e));
+  CU_ASSERT_EQUAL (o, EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_UNKNOWN_NAME));
+  CU_ASSERT_STRING_EQUAL (e->message, "unknown regime 'US-OFAK': the rule set has US-EAR, US-OFAC");
+  g_clear_error (&e);
+  CU_ASSERT_FALSE (embargo_decision_lookup_regime_outcome (d, "US-OFAK", NULL, NULL));
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -494,6 +538,7 @@ register_api_tests (void)
     { "hundreds of candidates for one item", test_many_candidates },
     { "embargo_evaluate_all decides as embargo_evaluate", test_evaluate_all },
     { "stand-in roles in the decision", test_stand_ins },
+    { "a regime looked up by an unknown name is never allow", test_regime_lookup_fails_closed },
     { NULL, NULL },
   };
   add_suite ("api", tests);

@@ -116,6 +116,8 @@ typedef enum {
   EMBARGO_EVAL_ERROR_FAILED,      /* anything not listed below (may grow) */
   EMBARGO_EVAL_ERROR_INVALID,     /* the transaction breaks the schema (built by hand) */
   EMBARGO_EVAL_ERROR_BAD_DATE,    /* the as-of option is not a valid date */
+  EMBARGO_EVAL_ERROR_UNKNOWN_NAME, /* a lookup by a name the rule set does not have (a
+                                      regime misspelt: "US-OFAK") */
 } EmbargoEvalError;
 EMBARGO_API GQuark embargo_eval_error_quark (void);
 
@@ -526,9 +528,21 @@ EMBARGO_API gsize embargo_decision_get_stand_in_count (const EmbargoDecision *de
 EMBARGO_API const EmbargoStandIn *embargo_decision_get_stand_in (const EmbargoDecision *decision,
                                                                  gsize index);
 
-/* The outcome under REGIME alone; ALLOW for a regime with no rule that applied. */
+/* The outcome under REGIME alone (a regime of the decision's rule set, compared byte
+ * for byte: "US-EAR"); ALLOW for a regime of the rule set with no rule that applied.
+ * A name the rule set does not have fails closed: DENY, never ALLOW, since a misspelt
+ * regime ("US-OFAK") must not read as a clean answer. To tell an unknown name apart,
+ * use embargo_decision_lookup_regime_outcome(). */
 EMBARGO_API EmbargoOutcome embargo_decision_get_regime_outcome (const EmbargoDecision *decision,
                                                                 const char *regime);
+
+/* The outcome under REGIME alone, in *OUTCOME, and TRUE; or, for a name the decision's
+ * rule set does not have, FALSE with ERROR set (EMBARGO_EVAL_ERROR_UNKNOWN_NAME; the
+ * message lists the regimes there are) and *OUTCOME set to DENY. OUTCOME may be NULL. */
+EMBARGO_API gboolean embargo_decision_lookup_regime_outcome (const EmbargoDecision *decision,
+                                                             const char *regime,
+                                                             EmbargoOutcome *outcome,
+                                                             GError **error);
 
 /* Renders the decision as the contract's JSON object, on one line, without a trailing
  * newline. Returns a new string: free with g_free(). */

@@ -115,5 +115,12 @@ expect "test --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- "$bin" test --max
 expect "diff --max-rules" 2 'more than 3 rules \[E-LIMIT\]' -- \
   "$bin" diff --max-rules 3 rules rules --corpus examples/micron-ciio.yaml
 
+# A test case's expectation on a regime the rule set does not have fails, naming it.
+mkdir -p "$tmp/regime"
+printf 'defaults: {regime: US-OFAC, authority: OFAC, citation: 31 CFR 515, source_url: https://www.ecfr.gov/x, effective_from: 2020-01-01}\nrules:\n  - {id: cuba, title: Cuba, effect: deny, when: {field: destination.country, equals: CU}}\n' >"$tmp/regime/r.yaml"
+printf 'cases:\n  - name: misspelt regime\n    transaction: {id: U1, date: 2024-05-01, destination: {country: DE}, buyer: {name: B}, items: [{id: "1"}]}\n    expect: {decision: allow, regimes: {US-OFAK: allow}}\n' >"$tmp/regime/r.tests.yaml"
+expect "a misspelt regime in a test fails" 1 "unknown regime 'US-OFAK': the rule set has US-OFAC" -- \
+  "$bin" test "$tmp/regime"
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
