@@ -34,6 +34,7 @@ struct _EmbargoDecision {
   GArray *screening; /* EmbargoScreeningHit, party and name owned (g_free) */
   EmbargoStandIn stand_ins[2];
   guint32 nstand_ins;
+  GArray *notes;     /* EmbargoNote, text owned (g_free) */
 };
 
 static gsize
@@ -148,6 +149,31 @@ decision_add_screening (EmbargoDecision *d, ScreenRec *rec)
   g_array_append_val (d->screening, h);
 }
 
+void
+decision_add_note (EmbargoDecision *d, const EmbargoRule *rule, guint32 item, char *text)
+{
+  if (d->notes == NULL)
+    d->notes = g_array_new (FALSE, FALSE, sizeof (EmbargoNote));
+  EmbargoNote n = { rule, item, text };
+  g_array_append_val (d->notes, n);
+}
+
+gsize
+embargo_decision_get_note_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->notes ? d->notes->len : 0;
+}
+
+const EmbargoNote *
+embargo_decision_get_note (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  if (d->notes == NULL || index >= d->notes->len)
+    return NULL;
+  return &g_array_index (d->notes, EmbargoNote, index);
+}
+
 gsize
 embargo_decision_get_screening_count (const EmbargoDecision *d)
 {
@@ -178,6 +204,12 @@ embargo_decision_free (EmbargoDecision *decision)
           g_free ((char *) h->name);
         }
       g_array_free (decision->screening, TRUE);
+    }
+  if (decision->notes)
+    {
+      for (guint i = 0; i < decision->notes->len; i++)
+        g_free ((char *) g_array_index (decision->notes, EmbargoNote, i).text);
+      g_array_free (decision->notes, TRUE);
     }
   if (decision->missing)
     {
@@ -558,6 +590,23 @@ decision_write_json (const EmbargoDecision *d, void *gen)
               gen_str (g, "owned_pct");
               gen_fixed (g, h->owned_pct);
             }
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
+
+  /* Added with certain identity for exceptions: present only when there is a note. */
+  if (d->notes)
+    {
+      gen_str (g, "notes");
+      yajl_gen_array_open (g);
+      for (guint i = 0; i < d->notes->len; i++)
+        {
+          const EmbargoNote *n = &g_array_index (d->notes, EmbargoNote, i);
+          yajl_gen_map_open (g);
+          gen_kv (g, "rule", n->rule->id);
+          gen_kv (g, "item", d->items[n->item].id);
+          gen_kv (g, "note", n->text);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);

@@ -494,6 +494,8 @@ struct EvalCtx {
   guint8 *txn_seen, *item_seen;
   GHashTable *prepared;   /* name text -> ScreenName*, each party name prepared once for
                              every list; freed by screen_ctx_clear() */
+  gboolean certain;       /* evaluating an exception: a names list holds on certain
+                             identity only (screen_party_in_list()) */
   /* Screening results of this evaluation, so that a party is screened once per list
    * however many items and rules ask (screening.c). Only the first n_screened entries
    * mean anything: eval_ctx_init() leaves the array itself as it finds it. */
@@ -537,6 +539,7 @@ struct ScreenRec {
   const char *matched;     /* the entry's name or alias that scored best */
   double score;
   gboolean match;          /* TRUE: match; FALSE: possible match */
+  gboolean certain;        /* an exact name or alias, or an identifier: not fuzzy */
   double owned_pct;        /* owned_by_list: the listed share the party holds; else -1 */
   const ListMember *member; /* the list member hit (for {match.*} in messages) */
 };
@@ -554,8 +557,9 @@ gboolean elist_screen_add (EList *l, ListMember *m, const DocNode *e, const char
 void elist_screen_build (EList *l);
 void elist_screen_free (EList *l);
 /* in_list on a party's name: TRUE on a match (or an exact normalized match) in force on
- * the date, UNKNOWN on a possible match only, FALSE otherwise. Hits go to
- * ctx->screening when it is set. */
+ * the date, UNKNOWN on a possible match only, FALSE otherwise. With ctx->certain (an
+ * exception), TRUE only on an exact name or alias or a matching identifier, and a fuzzy
+ * match is UNKNOWN. Hits go to ctx->screening when it is set. */
 Tri screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx);
 /* owned_by_list: TRUE when the party's listed owners (through chains) hold >= 50%,
  * UNKNOWN when possibly so or >= review_pct, FALSE otherwise. */
@@ -648,5 +652,7 @@ void decision_note_stand_ins (EmbargoDecision *d, const DocNode *root);
 void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
                            char *field);                                  /* takes ownership */
 void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */
+void decision_add_note (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
+                        char *text);                                     /* takes ownership */
 
 #endif /* EMBARGO_PRIVATE_H */

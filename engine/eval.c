@@ -794,6 +794,45 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
   return decided;
 }
 
+/* Rare path: exceptions left unknown while they screen a party (UNCERTAIN holds rule,
+ * item pairs). Where a party only resembled a list entry, fuzzily or possibly, the
+ * decision notes that an exception needs certain identity: once per exception, on the
+ * first item it was considered for (screening does not depend on the item). */
+static void
+explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
+                   const DocNode *items, gint32 date, const Vec32 *uncertain)
+{
+  for (guint32 k = 0; k < uncertain->n; k += 2)
+    {
+      guint32 ri = uncertain->v[k], item = uncertain->v[k + 1];
+      gboolean seen = FALSE;
+      for (guint32 j = 0; j < k && !seen; j += 2)
+        seen = uncertain->v[j] == ri;
+      if (seen)
+        continue;
+      const EmbargoRule *x = rs->rules[ri];
+      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
+      EvalCtx sctx = { .root = root, .item = items->u.list.v[item], .date = date,
+                       .screening = hits, .certain = TRUE };
+      cond_eval (x->when, &sctx);
+      screen_ctx_clear (&sctx);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          ScreenRec *r = &g_array_index (hits, ScreenRec, i);
+          if (!r->certain)
+            decision_add_note (
+              d, x, item,
+              g_strdup_printf ("exception '%s' not applied: the %s '%s' only resembles '%s' "
+                               "on list '%s' (%s, score %.2f); an exception needs an exact "
+                               "name or alias, or a matching identifier",
+                               x->id, r->party, r->name, r->entry, r->list,
+                               r->match ? "a fuzzy match" : "a possible match", r->score));
+          g_free (r->party);
+          g_free (r->name);
+        }
+    }
+}
+
 static EmbargoDecision *
 evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GError **error)
 {
@@ -802,8 +841,9 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   const DocNode *items = doc_key (root, KEY_ITEMS);
   guint32 nitems = items->u.list.n;
 
-  guint32 txn_store[64], cand_store[256];
-  Vec32 txn_cands, cands;
+  guint32 txn_store[64], cand_store[256], uncertain_store[16];
+  Vec32 txn_cands, cands, uncertain; /* uncertain: (rule, item) of exceptions left unknown */
+  vec32_init (&uncertain, uncertain_store, G_N_ELEMENTS (uncertain_store));
   vec32_init (&txn_cands, txn_store, G_N_ELEMENTS (txn_store));
   vec32_init (&cands, cand_store, G_N_ELEMENTS (cand_store));
   const DocNode *txn_vals[PATH_SLOTS], *item_vals[PATH_SLOTS];
@@ -857,7 +897,10 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           const Program *p = rs->programs[ri];
           if (p->from > date || (p->until && date >= p->until))
             continue;
+          ctx.certain = p->exception;
           Tri t = program_eval (p, &ctx);
+          if (t == TRI_UNKNOWN && p->exception && p->screens)
+            vec32_append (&uncertain, (guint32[]) { ri, it }, 2);
           if (t == TRI_FALSE || (t == TRI_UNKNOWN && p->effect == EMBARGO_OUTCOME_ALLOW))
             continue;
           MatchRec *mr = match_push (&m);
@@ -982,7 +1025,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
         continue;
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
-                       .screening = hits };
+                       .screening = hits, .certain = e->prog->exception };
       cond_eval (e->rule->when, &sctx);
       screen_ctx_clear (&sctx);
       for (guint i = 0; i < hits->len; i++)
@@ -1003,6 +1046,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           decision_add_screening (d, r);
         }
     }
+  explain_uncertain (rs, d, root, items, date, &uncertain);
   if (deciding && deciding->message)
     decision_set_message (d, render_message (deciding->message, root,
                                              items->u.list.v[deciding_item],
@@ -1016,5 +1060,6 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
     g_free (regime_sev);
   vec32_clear (&txn_cands);
   vec32_clear (&cands);
+  vec32_clear (&uncertain);
   return d;
 }

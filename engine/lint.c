@@ -14,6 +14,8 @@
  *   W-ALLOW-NO-LIFTS  an allow rule without `lifts`: it can never decide;
  *   W-MESSAGE-FALLBACK a message placeholder, with no `|fallback`, on a fact that can be
  *                     absent when the rule decides;
+ *   N-EXCEPTION-NAME-ONLY an exception screens a party against a names list whose
+ *                     entries lack identifiers: it applies on exact names only;
  *   W-EXPIRED, W-CITATION-PLACEHOLDER, W-SOURCE-URL-PLACEHOLDER, W-UNUSED-LIST and
  *   their notes (N-):
  *                     one rule or list at a time.
@@ -732,6 +734,38 @@ check_metadata (Lint *l, const EmbargoRule *r)
              "rule '%s' is not fully verified: %s", r->id, r->unverified);
 }
 
+/* ---- exceptions on names ---- */
+
+/* Notes each names list that C screens a party name against and whose entries (some of
+ * them) carry no identifier: there, exception X's identity rests on the name alone. */
+static void
+check_name_identity (Lint *l, const EmbargoRule *x, const Cond *c)
+{
+  for (guint32 i = 0; i < c->nkids; i++)
+    check_name_identity (l, x, c->kids[i]);
+  if (c->kind != C_TEST || c->path.scope != SCOPE_PARTY)
+    return;
+  for (guint32 i = 0; i < c->nops; i++)
+    {
+      const Op *op = &c->ops[i];
+      if (op->kind != OP_IN_LIST || op->owned || op->list->kind != LIST_NAMES
+          || op->list->screen_list == NULL)
+        continue;
+      guint n = screen_list_get_n_entries (op->list->screen_list), bare = 0;
+      for (guint k = 0; k < n; k++)
+        {
+          const ScreenEntry *e = screen_list_get_entry (op->list->screen_list, k);
+          bare += e->identifiers == NULL || e->identifiers->len == 0;
+        }
+      if (bare)
+        FINDING (l, NOTE, "N-EXCEPTION-NAME-ONLY", x->source_name, op->line, op->col,
+                 "exception '%s' identifies a party by name on list '%s' (%u of %u entries "
+                 "have no identifier): it applies only on an exact name or alias, never on "
+                 "a fuzzy match; give the entries `ids` to match by identifier",
+                 x->id, op->list->id, bare, n);
+    }
+}
+
 /* ---- messages ---- */
 
 /* Is the fact at PATH present whenever rule R decides, so that a placeholder on it needs
@@ -863,6 +897,8 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
                  rs->rules[i]->id);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
+      if (rs->rules[i]->is_exception && rs->rules[i]->when)
+        check_name_identity (&l, rs->rules[i], rs->rules[i]->when);
     }
   check_shadowed (&l, cj, &lf);
   check_lists (&l);
@@ -923,6 +959,7 @@ static const struct {
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },
+  { "N-EXCEPTION-NAME-ONLY", "an exception that identifies a party by name alone" },
 };
 
 const char *

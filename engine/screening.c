@@ -11,6 +11,9 @@
  *   score >= the list's `match` threshold (or an exact normalized name)  -> TRUE
  *   possible <= score < match                                           -> UNKNOWN
  *   nothing, or only entries not in force on the date                   -> FALSE
+ * except inside an exception (ctx->certain), which must rest on certain identity: there
+ * only an exact normalized name or alias (no country against it) or a matching
+ * identifier is TRUE, and a fuzzy match is UNKNOWN (the exception does not apply).
  * UNKNOWN is the engine's "cannot rule it out": a restriction that depends on it
  * decides `review`. Exact normalized names stay matches whatever the country, as they
  * were before screening existed; identifiers are decisive both ways (engine/screen).
@@ -221,7 +224,10 @@ in_force (const Interval *w, gint32 date)
   return (w->from == 0 || w->from <= date) && (w->until == 0 || date < w->until);
 }
 
-typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH } Verdict;
+/* MATCH is a fuzzy match at or above the list's threshold; CERTAIN an exact normalized
+ * name or alias (with no country against it) or an identifier of the same kind and
+ * value: the only identity an exception may rest on. */
+typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH, VERDICT_CERTAIN } Verdict;
 
 static void
 record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
@@ -241,7 +247,8 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
               r->name = g_strdup (name);
               r->matched = h->matched_name;
               r->score = h->score;
-              r->match = v == VERDICT_MATCH;
+              r->match = v >= VERDICT_MATCH;
+              r->certain = v == VERDICT_CERTAIN;
               r->member = m;
             }
           return;
@@ -249,7 +256,8 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
     }
   ScreenRec r = { .party = g_strdup (role), .name = g_strdup (name), .list = l->id,
                   .entry = h->entry->name, .matched = h->matched_name, .score = h->score,
-                  .match = v == VERDICT_MATCH, .owned_pct = owned_pct, .member = m };
+                  .match = v >= VERDICT_MATCH, .certain = v == VERDICT_CERTAIN,
+                  .owned_pct = owned_pct, .member = m };
   g_array_append_val (ctx->screening, r);
 }
 
@@ -288,11 +296,16 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
       const ListMember *m = g_ptr_array_index (l->screen_members, h->entry->index);
       if (!in_force (&m->when, ctx->date))
         continue;
-      Verdict v = h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
-                    ? VERDICT_MATCH : VERDICT_POSSIBLE;
+      Verdict v = (h->flags & SCREEN_HIT_IDENTIFIER)
+                      || ((h->flags & SCREEN_HIT_EXACT)
+                          && !(h->flags & SCREEN_HIT_COUNTRY_MISMATCH))
+                    ? VERDICT_CERTAIN
+                  : h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
+                    ? VERDICT_MATCH
+                    : VERDICT_POSSIBLE;
       record (ctx, l, role, name, h, m, v, owned_pct);
       best = MAX (best, v);
-      if (best == VERDICT_MATCH && ctx->screening == NULL)
+      if (best == VERDICT_CERTAIN && ctx->screening == NULL)
         break;
     }
   return best;
@@ -306,7 +319,7 @@ screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *c
   const char *name = scalar_text (doc_get (party, "name"));
   const DocNode *aliases = doc_get (party, "aliases");
   guint32 n = aliases && aliases->kind == DOC_LIST ? aliases->u.list.n : 0;
-  for (guint32 i = 0; i <= n && (best < VERDICT_MATCH || ctx->screening); i++)
+  for (guint32 i = 0; i <= n && (best < VERDICT_CERTAIN || ctx->screening); i++)
     {
       const char *s = i == 0 ? name : scalar_text (aliases->u.list.v[i - 1]);
       if (s == NULL)
@@ -343,12 +356,20 @@ cache_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, T
 Tri
 screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx)
 {
-  int hit = ctx->screening ? -1 : cache_get (ctx, l, party, FALSE);
-  if (hit >= 0)
-    return (Tri) hit;
-  Verdict v = screen_party (l, party, ctx->party_role ? ctx->party_role : "party", ctx, -1);
-  return cache_put (ctx, l, party, FALSE,
-                    v == VERDICT_MATCH ? TRI_TRUE : v == VERDICT_POSSIBLE ? TRI_UNKNOWN : TRI_FALSE);
+  /* The cache keeps the verdict: restrictions and exceptions read it differently. */
+  int v = ctx->screening ? -1 : cache_get (ctx, l, party, FALSE);
+  if (v < 0)
+    v = cache_put (ctx, l, party, FALSE,
+                   (Tri) screen_party (l, party, ctx->party_role ? ctx->party_role : "party",
+                                       ctx, -1));
+  switch ((Verdict) v)
+    {
+    case VERDICT_CERTAIN: return TRI_TRUE;
+    case VERDICT_MATCH: return ctx->certain ? TRI_UNKNOWN : TRI_TRUE;
+    case VERDICT_POSSIBLE: return TRI_UNKNOWN;
+    case VERDICT_NONE: break;
+    }
+  return TRI_FALSE;
 }
 
 /* ---- ownership ---- */
@@ -488,7 +509,7 @@ resolve (Graph *g, const Node *self, gboolean count_possible, double review_pct,
         at = i;
       parties[i] = (ScreenParty) {
         .name = x->key,
-        .listed = x != self && (x->verdict == VERDICT_MATCH
+        .listed = x != self && (x->verdict >= VERDICT_MATCH
                                 || (count_possible && x->verdict == VERDICT_POSSIBLE)),
         .owners = (const ScreenOwner *) x->owners->data,
         .n_owners = x->owners->len,

@@ -522,6 +522,76 @@ test_regime_lookup_fails_closed (void)
   embargo_ruleset_unref (rs);
 }
 
+/* An exception needs certain identity: a consignee that only resembles the VEU entry
+ * leaves it unknown, with a note saying why; an exact alias, or an identifier of the
+ * entry whatever the name, lets it apply, with no note. */
+static void
+test_exception_certain_identity (void)
+{
+  static const char rules[] =
+    "defaults: {regime: US-EAR, authority: BIS, citation: test, source_url: "
+    "https://example.org, effective_from: 2020-01-01}\n"
+    "lists:\n"
+    "  - id: veu\n"
+    "    kind: names\n"
+    "    members:\n"
+    "      - {name: \"Samsung China Semiconductor Co., Ltd.\", aliases: [SCS Xian], "
+    "country: CN, ids: {registration: \"9161\"}}\n"
+    "rules:\n"
+    "  - {id: fab, title: fab, effect: license_required, when: {field: destination.country, "
+    "equals: CN}}\n"
+    "  - {id: veu-x, title: VEU, effect: allow, lifts: [fab], when: {party: [consignee], "
+    "when: {field: party.name, in_list: veu}}}\n";
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const struct {
+    const char *consignee;
+    EmbargoOutcome outcome;
+    const char *note;
+  } cases[] = {
+    { "{\"name\":\"Samsung China Semiconductors\",\"country\":\"CN\"}",
+      EMBARGO_OUTCOME_LICENSE_REQUIRED,
+      "exception 'veu-x' not applied: the consignee 'Samsung China Semiconductors' only "
+      "resembles 'Samsung China Semiconductor Co., Ltd.' on list 'veu' (a fuzzy match, score "
+      "0.9" },
+    { "{\"name\":\"scs xian\",\"country\":\"CN\"}", EMBARGO_OUTCOME_ALLOW, NULL },
+    { "{\"name\":\"SCS Xi'an Fab\",\"country\":\"CN\",\"ids\":{\"registration\":\"9161\"}}",
+      EMBARGO_OUTCOME_ALLOW, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (
+        "{\"id\":\"V\",\"date\":\"2024-05-01\",\"destination\":{\"country\":\"CN\"},"
+        "\"buyer\":{\"name\":\"B\"},\"consignee\":%s,\"items\":[{\"id\":\"1\"},"
+        "{\"id\":\"2\"}]}", cases[i].consignee);
+      EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "v.json",
+                                                                 NULL, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+      EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+      CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), cases[i].outcome);
+      /* One note per exception, on the first item, however many items there are. */
+      CU_ASSERT_EQUAL (embargo_decision_get_note_count (d), cases[i].note ? 1u : 0u);
+      const EmbargoNote *n = embargo_decision_get_note (d, 0);
+      g_autofree char *json = embargo_decision_to_json (d);
+      if (cases[i].note && n)
+        {
+          CU_ASSERT_STRING_EQUAL (embargo_rule_get_id (n->rule), "veu-x");
+          CU_ASSERT_EQUAL (n->item, 0);
+          if (!g_str_has_prefix (n->text, cases[i].note))
+            fprintf (stderr, "\nnote: %s\n", n->text);
+          CU_ASSERT_TRUE (g_str_has_prefix (n->text, cases[i].note));
+          CU_ASSERT_PTR_NOT_NULL (strstr (json, "\"notes\":[{\"rule\":\"veu-x\",\"item\":\"1\","
+                                                "\"note\":\"exception 'veu-x' not applied"));
+        }
+      else
+        CU_ASSERT_PTR_NULL (strstr (json, "\"notes\""));
+      CU_ASSERT_PTR_NULL (embargo_decision_get_note (d, 1));
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -539,6 +609,7 @@ register_api_tests (void)
     { "embargo_evaluate_all decides as embargo_evaluate", test_evaluate_all },
     { "stand-in roles in the decision", test_stand_ins },
     { "a regime looked up by an unknown name is never allow", test_regime_lookup_fails_closed },
+    { "an exception needs certain identity", test_exception_certain_identity },
     { NULL, NULL },
   };
   add_suite ("api", tests);

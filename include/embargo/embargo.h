@@ -874,6 +874,23 @@ EMBARGO_API gsize embargo_decision_get_screening_count (const EmbargoDecision *d
 EMBARGO_API const EmbargoScreeningHit *embargo_decision_get_screening (const EmbargoDecision *decision,
                                                                        gsize index);
 
+/* Why an exception did not apply, where the decision can say so. An exception (`allow`
+ * with `lifts`) must rest on certain identity: a names-list condition in it holds only
+ * on an exact normalized name or alias, or a matching identifier. A fuzzy or possible
+ * match leaves the exception unknown, so it does not apply; the decision then carries
+ * a note for the first item it was considered for, naming the party, the entry and the
+ * score. */
+typedef struct {
+  const EmbargoRule *rule; /* the exception */
+  gsize item;              /* index into the decision's items */
+  const char *text;        /* one sentence, for people */
+} EmbargoNote;
+
+/* Number of notes in DECISION, and note INDEX (borrowed; NULL out of range). */
+EMBARGO_API gsize embargo_decision_get_note_count (const EmbargoDecision *decision);
+EMBARGO_API const EmbargoNote *embargo_decision_get_note (const EmbargoDecision *decision,
+                                                          gsize index);
+
 /* ---------------------------------------------------------------------------------
  * Names
  * --------------------------------------------------------------------------------- */
