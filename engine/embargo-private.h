@@ -319,6 +319,8 @@ struct Cond {
   Cond **kids;   /* C_ALL, C_ANY: n kids; C_NOT, C_PARTY: one */
   guint32 nkids;
   guint32 line, col;
+  gboolean item_free; /* no `item.` path below: the same answer for every item (set by
+                         programs_build()) */
 };
 
 typedef enum { LIST_COUNTRIES, LIST_NAMES, LIST_VALUES } ListKind;
@@ -496,6 +498,16 @@ struct EvalCtx {
                              every list; freed by screen_ctx_clear() */
   gboolean certain;       /* evaluating an exception: a names list holds on certain
                              identity only (screen_party_in_list()) */
+  /* Work that does not depend on the item, done once per evaluation however many items
+   * ask: item-free `party:` conditions (party_memo, inline for the first 16; memo_big
+   * beyond, Cond* -> PartyMemo*, also keeping the missing facts they named), party
+   * screening verdicts beyond the inline cache (screened_big: EList* -> hash table of
+   * DocNode* -> packed verdicts), and the ownership graph (screening.c). All freed by
+   * screen_ctx_clear(). */
+  guint32 n_party_memo;
+  GHashTable *memo_big;
+  GHashTable *screened_big;
+  struct OwnerGraph *owner_graph;
   /* Screening results of this evaluation, so that a party is screened once per list
    * however many items and rules ask (screening.c). Only the first n_screened entries
    * mean anything: eval_ctx_init() leaves the array itself as it finds it. */
@@ -505,6 +517,10 @@ struct EvalCtx {
     const DocNode *party;
     guint8 owned, tri;
   } screened[32];
+  struct {
+    const Cond *c;
+    guint8 tri;
+  } party_memo[16];
 };
 
 /* Zeroes every field of CTX but the screening cache's entries (768 bytes that a typical

@@ -426,13 +426,84 @@ party_when (const Cond *c, const DocNode *party, const char *role, EvalCtx *ctx)
 }
 
 static Tri
-party_eval (const Cond *c, EvalCtx *ctx)
+party_eval_all (const Cond *c, EvalCtx *ctx)
 {
   Tri res = any_party (c, c->roles, party_when, ctx);
   if ((c->roles & ROLE_OWNERS) && (res != TRI_TRUE || ctx->screening != NULL))
     res = tri_any (res, any_party (c, (1u << ROLE_COUNT) - 1, party_owners, ctx));
   ctx->party = NULL;
   ctx->party_role = NULL;
+  return res;
+}
+
+/* An item-free `party:` condition's answer, kept for the evaluation (and, while missing
+ * facts are named, the facts it named). */
+typedef struct {
+  Tri tri;
+  GPtrArray *names; /* missing field names (g_free), or NULL */
+} PartyMemo;
+
+static void
+party_memo_free (gpointer p)
+{
+  PartyMemo *m = p;
+  if (m->names)
+    g_ptr_array_unref (m->names);
+  g_free (m);
+}
+
+static void
+add_missing_name (GPtrArray *missing, const char *name)
+{
+  for (guint i = 0; i < missing->len; i++)
+    if (strcmp (g_ptr_array_index (missing, i), name) == 0)
+      return;
+  g_ptr_array_add (missing, g_strdup (name));
+}
+
+/* A `party:` condition over every party of its roles. One that tests no `item.` path
+ * answers the same for every item: it is evaluated once per evaluation (a transaction
+ * of 10,000 items and 1,000 intermediaries costs items + parties, not their product).
+ * Not while screening hits are gathered: each pass wants its own. */
+static Tri
+party_eval (const Cond *c, EvalCtx *ctx)
+{
+  if (!c->item_free || ctx->screening)
+    return party_eval_all (c, ctx);
+  if (ctx->missing == NULL)
+    for (guint32 i = 0; i < MIN (ctx->n_party_memo, G_N_ELEMENTS (ctx->party_memo)); i++)
+      if (ctx->party_memo[i].c == c)
+        return (Tri) ctx->party_memo[i].tri;
+  PartyMemo *m = ctx->memo_big ? g_hash_table_lookup (ctx->memo_big, c) : NULL;
+  if (m && (ctx->missing == NULL || m->names))
+    {
+      if (ctx->missing)
+        for (guint i = 0; i < m->names->len; i++)
+          add_missing_name (ctx->missing, g_ptr_array_index (m->names, i));
+      return m->tri;
+    }
+  GPtrArray *outer = ctx->missing;
+  if (outer)
+    ctx->missing = g_ptr_array_new_with_free_func (g_free);
+  Tri res = party_eval_all (c, ctx);
+  if (outer == NULL && ctx->n_party_memo < G_N_ELEMENTS (ctx->party_memo))
+    {
+      ctx->party_memo[ctx->n_party_memo].c = c;
+      ctx->party_memo[ctx->n_party_memo++].tri = (guint8) res;
+      return res;
+    }
+  if (ctx->memo_big == NULL)
+    ctx->memo_big = g_hash_table_new_full (NULL, NULL, NULL, party_memo_free);
+  m = g_new0 (PartyMemo, 1);
+  m->tri = res;
+  if (outer)
+    {
+      m->names = ctx->missing;
+      ctx->missing = outer;
+      for (guint i = 0; i < m->names->len; i++)
+        add_missing_name (outer, g_ptr_array_index (m->names, i));
+    }
+  g_hash_table_replace (ctx->memo_big, (gpointer) c, m);
   return res;
 }
 
@@ -802,13 +873,13 @@ static void
 explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
                    const DocNode *items, gint32 date, const Vec32 *uncertain)
 {
+  if (uncertain->n == 0)
+    return;
+  g_autofree guint8 *seen = g_new0 (guint8, rs->nrules);
   for (guint32 k = 0; k < uncertain->n; k += 2)
     {
       guint32 ri = uncertain->v[k], item = uncertain->v[k + 1];
-      gboolean seen = FALSE;
-      for (guint32 j = 0; j < k && !seen; j += 2)
-        seen = uncertain->v[j] == ri;
-      if (seen)
+      if (seen[ri]++)
         continue;
       const EmbargoRule *x = rs->rules[ri];
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
@@ -999,29 +1070,37 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
                                        m.v, m.n, regime_sev, outcome, deciding);
   decision_note_stand_ins (d, root);
 
-  /* Rare paths: facts that were missing, and the message. */
+  /* Rare paths: facts that were missing, and the message. One context for them all, so
+   * that item-free party conditions name their missing facts once (party_eval()). */
+  EvalCtx mctx = { .root = root, .date = date };
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
       if (!e->unknown || e->lifted_by)
         continue;
       GPtrArray *missing = g_ptr_array_new ();
-      EvalCtx mctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
-                       .missing = missing };
+      mctx.item = items->u.list.v[e->item];
+      mctx.missing = missing;
       cond_eval (e->rule->when, &mctx);
-      screen_ctx_clear (&mctx);
       for (guint i = 0; i < missing->len; i++)
         decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
       g_ptr_array_free (missing, TRUE);
     }
-  /* Rare path: the screening hits behind the rules that applied, for the explanation;
-   * the deciding rule's best match on its deciding item fills {match.*} in its message. */
+  screen_ctx_clear (&mctx);
+  /* Rare path: the screening hits behind the rules that applied, for the explanation,
+   * once per rule, on the first item it applied to: a party's screening does not depend
+   * on the item. The deciding rule's best match fills {match.*} in its message. */
   ScreenRec best_match = { 0 };
   g_autofree char *best_party = NULL;
+  g_autofree guint8 *screened_rules = NULL; /* by rule index: hits gathered */
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
       if (e->lifted_by || !e->prog->screens)
+        continue;
+      if (screened_rules == NULL)
+        screened_rules = g_new0 (guint8, rs->nrules);
+      if (screened_rules[e->rule->index]++)
         continue;
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
@@ -1033,7 +1112,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           ScreenRec *r = &g_array_index (hits, ScreenRec, i);
           r->rule = e->rule;
           r->item = e->item;
-          if (r->rule == deciding && r->item == deciding_item
+          if (r->rule == deciding
               && (best_party == NULL || (r->match && !best_match.match)
                   || (r->match == best_match.match && r->score > best_match.score)))
             {

@@ -242,9 +242,23 @@ compile_rule (EmbargoRuleset *rs, const EmbargoRule *r)
   return p;
 }
 
+/* Sets item_free on C and everything below it; TRUE when C tests no `item.` path. */
+static gboolean
+mark_item_free (Cond *c)
+{
+  gboolean free_ = !(c->kind == C_TEST && c->path.scope == SCOPE_ITEM);
+  for (guint32 i = 0; i < c->nkids; i++)
+    free_ = mark_item_free (c->kids[i]) && free_;
+  c->item_free = free_;
+  return free_;
+}
+
 void
 programs_build (EmbargoRuleset *rs)
 {
+  for (guint32 i = 0; i < rs->nrules; i++)
+    if (rs->rules[i]->when)
+      mark_item_free (rs->rules[i]->when);
   rs->programs = arena_alloc (&rs->arena, MAX (rs->nrules, 1) * sizeof *rs->programs);
   /* In rule order, from one arena: the programs of neighbouring rules are neighbours. */
   for (guint32 i = 0; i < rs->nrules; i++)

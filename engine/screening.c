@@ -38,10 +38,15 @@
 #define DEFAULT_POSSIBLE   0.80
 #define DEFAULT_REVIEW_PCT 25.0
 
+static void owner_graph_free (struct OwnerGraph *g);
+
 void
 screen_ctx_clear (EvalCtx *ctx)
 {
   g_clear_pointer (&ctx->prepared, g_hash_table_destroy);
+  g_clear_pointer (&ctx->memo_big, g_hash_table_destroy);
+  g_clear_pointer (&ctx->screened_big, g_hash_table_destroy);
+  g_clear_pointer (&ctx->owner_graph, owner_graph_free);
 }
 
 /* NAME normalized and split once per evaluation, whatever the lists it is screened
@@ -330,10 +335,19 @@ screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *c
 }
 
 /* The result of screening PARTY against L (OWNED: the 50% rule) earlier in this
- * evaluation, or -1. Results depend on the party only, not on the item. */
+ * evaluation, or -1. Results depend on the party only, not on the item. The first 32
+ * live in the context; beyond, every result goes to screened_big (a party is then still
+ * screened once per list, however many parties there are). */
 static int
 cache_get (const EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned)
 {
+  if (ctx->screened_big)
+    {
+      GHashTable *by_party = g_hash_table_lookup (ctx->screened_big, l);
+      guint v = by_party ? GPOINTER_TO_UINT (g_hash_table_lookup (by_party, party)) : 0;
+      v = (v >> (owned ? 8 : 0)) & 0xff;
+      return v ? (int) v - 1 : -1;
+    }
   guint32 n = MIN (ctx->n_screened, G_N_ELEMENTS (ctx->screened));
   for (guint32 i = 0; i < n; i++)
     if (ctx->screened[i].list == l && ctx->screened[i].party == party
@@ -342,14 +356,42 @@ cache_get (const EvalCtx *ctx, const EList *l, const DocNode *party, gboolean ow
   return -1;
 }
 
+static void
+big_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, guint t)
+{
+  GHashTable *by_party = g_hash_table_lookup (ctx->screened_big, l);
+  if (by_party == NULL)
+    {
+      by_party = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (ctx->screened_big, (gpointer) l, by_party);
+    }
+  guint v = GPOINTER_TO_UINT (g_hash_table_lookup (by_party, party));
+  guint shift = owned ? 8 : 0;
+  v = (v & ~(0xffu << shift)) | ((t + 1) << shift);
+  g_hash_table_insert (by_party, (gpointer) party, GUINT_TO_POINTER (v));
+}
+
 static Tri
 cache_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, Tri t)
 {
-  guint32 at = ctx->n_screened++ % G_N_ELEMENTS (ctx->screened); /* oldest out */
-  ctx->screened[at].list = l;
-  ctx->screened[at].party = party;
-  ctx->screened[at].owned = (guint8) owned;
-  ctx->screened[at].tri = (guint8) t;
+  if (ctx->screened_big == NULL && ctx->n_screened < G_N_ELEMENTS (ctx->screened))
+    {
+      guint32 at = ctx->n_screened++;
+      ctx->screened[at].list = l;
+      ctx->screened[at].party = party;
+      ctx->screened[at].owned = (guint8) owned;
+      ctx->screened[at].tri = (guint8) t;
+      return t;
+    }
+  if (ctx->screened_big == NULL)
+    {
+      ctx->screened_big = g_hash_table_new_full (NULL, NULL, NULL,
+                                                 (GDestroyNotify) g_hash_table_destroy);
+      for (guint32 i = 0; i < ctx->n_screened; i++)
+        big_put (ctx, ctx->screened[i].list, ctx->screened[i].party, ctx->screened[i].owned,
+                 ctx->screened[i].tri);
+    }
+  big_put (ctx, l, party, owned, t);
   return t;
 }
 
@@ -382,10 +424,20 @@ typedef struct {
   Verdict verdict;
 } Node;
 
-typedef struct {
+/* Built once per evaluation (EvalCtx.owner_graph) and shared by every list and party:
+ * a node's verdict is set for the list at hand before each use. */
+typedef struct OwnerGraph {
   GPtrArray *nodes;     /* Node* */
   GHashTable *by_key;   /* key -> Node* */
 } Graph;
+
+static void
+owner_graph_free (Graph *g)
+{
+  g_hash_table_destroy (g->by_key);
+  g_ptr_array_unref (g->nodes);
+  g_free (g);
+}
 
 static void
 node_free (gpointer p)
@@ -494,17 +546,19 @@ reach (Graph *g, Node *n, GHashTable *seen)
            seen);
 }
 
+/* Resolves SELF's ownership over CLOSURE, the nodes SELF reaches (NODES of them): no
+ * other node can hold a stake in it. */
 static gboolean
-resolve (Graph *g, const Node *self, gboolean count_possible, double review_pct,
-         ScreenOwnership *out)
+resolve (const GPtrArray *closure, const Node *self, gboolean count_possible,
+         double review_pct, ScreenOwnership *out)
 {
-  guint n = g->nodes->len;
+  guint n = closure->len;
   g_autofree ScreenParty *parties = g_new0 (ScreenParty, n);
   g_autofree ScreenOwnership *res = g_new0 (ScreenOwnership, n);
   guint at = 0;
   for (guint i = 0; i < n; i++)
     {
-      const Node *x = g_ptr_array_index (g->nodes, i);
+      const Node *x = g_ptr_array_index (closure, i);
       if (x == self)
         at = i;
       parties[i] = (ScreenParty) {
@@ -530,30 +584,46 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
   int hit = ctx->screening ? -1 : cache_get (ctx, l, party, TRUE);
   if (hit >= 0)
     return (Tri) hit;
-  Graph g = { g_ptr_array_new_with_free_func (node_free),
-              g_hash_table_new (g_str_hash, g_str_equal) };
-  graph_build (&g, ctx->root);
+  if (ctx->owner_graph == NULL)
+    {
+      ctx->owner_graph = g_new0 (Graph, 1);
+      ctx->owner_graph->nodes = g_ptr_array_new_with_free_func (node_free);
+      ctx->owner_graph->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      graph_build (ctx->owner_graph, ctx->root);
+    }
+  Graph *g = ctx->owner_graph;
   const char *role = ctx->party_role ? ctx->party_role : "party";
   /* An owner evaluated through `party: owners` is not among the parties: add it. */
-  Node *self = graph_add (&g, party, role, 0);
+  Node *self = graph_add (g, party, role, 0);
   Tri res = TRI_FALSE;
 
-  g_autoptr (GHashTable) closure = g_hash_table_new (NULL, NULL);
-  reach (&g, self, closure);
-  for (guint i = 0; i < g.nodes->len; i++)
+  g_autoptr (GHashTable) reached = g_hash_table_new (NULL, NULL);
+  reach (g, self, reached);
+  /* In node order, so that results do not depend on hash order. */
+  g_autoptr (GPtrArray) closure = g_ptr_array_new ();
+  for (guint i = 0; i < g->nodes->len; i++)
     {
-      Node *x = g_ptr_array_index (g.nodes, i);
-      if (x != self && g_hash_table_contains (closure, x))
+      Node *x = g_ptr_array_index (g->nodes, i);
+      if (!g_hash_table_contains (reached, x))
+        continue;
+      g_ptr_array_add (closure, x);
+      x->verdict = VERDICT_NONE;
+      if (x == self)
+        continue;
+      /* Not recorded (the result is not known yet): a verdict, once per list and node. */
+      int v = cache_get (ctx, l, x->party, FALSE);
+      if (v < 0)
         {
-          /* Not recorded yet (the result is not known), but prepared names are shared. */
           EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared };
-          x->verdict = screen_party (l, x->party, x->role, &quiet, 0);
+          v = screen_party (l, x->party, x->role, &quiet, 0);
           ctx->prepared = quiet.prepared;
+          cache_put (ctx, l, x->party, FALSE, (Tri) v);
         }
+      x->verdict = (Verdict) v;
     }
   ScreenOwnership certain = { 0 }, upper = { 0 };
-  if (!resolve (&g, self, FALSE, l->review_pct, &certain)
-      || !resolve (&g, self, TRUE, l->review_pct, &upper))
+  if (!resolve (closure, self, FALSE, l->review_pct, &certain)
+      || !resolve (closure, self, TRUE, l->review_pct, &upper))
     res = TRI_UNKNOWN; /* stakes summing to more than 100%: a person must look */
   else if (certain.status == SCREEN_OWNERSHIP_BLOCKED)
     res = TRI_TRUE;
@@ -561,15 +631,13 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
     res = TRI_UNKNOWN;
 
   if (ctx->screening && res != TRI_FALSE)
-    for (guint i = 0; i < g.nodes->len; i++)
+    for (guint i = 0; i < closure->len; i++)
       {
-        Node *x = g_ptr_array_index (g.nodes, i);
-        if (x != self && x->verdict != VERDICT_NONE && g_hash_table_contains (closure, x))
+        Node *x = g_ptr_array_index (closure, i);
+        if (x != self && x->verdict != VERDICT_NONE)
           screen_party (l, x->party, x->role, ctx,
                         certain.status == SCREEN_OWNERSHIP_BLOCKED ? certain.blocked_pct
                                                                    : upper.blocked_pct);
       }
-  g_hash_table_destroy (g.by_key);
-  g_ptr_array_unref (g.nodes);
   return ctx->screening ? res : cache_put (ctx, l, party, TRUE, res);
 }
