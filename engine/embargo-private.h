@@ -607,9 +607,9 @@ const DocNode *path_value (const Path *p, EvalCtx *ctx);
 char *render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                       const ScreenRec *match);
 
-/* The next placeholder of a message template at or after P: *OPEN at its '{', *CLOSE
+/* The next placeholder of a message template at or after P: *BRACE at its '{', *CLOSE
  * at its '}', *BAR at the '|' before its fallback or NULL. FALSE when there is none. */
-gboolean message_next_placeholder (const char *p, const char **open, const char **close,
+gboolean message_next_placeholder (const char *p, const char **brace, const char **close,
                                    const char **bar);
 
 /* suite.c: case INDEX's transaction, or NULL when it was not supplied (white-box tests). */

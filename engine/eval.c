@@ -612,7 +612,7 @@ match_field (const ScreenRec *m, const char *field)
 #define MESSAGE_NOT_STATED "(not stated)"
 
 gboolean
-message_next_placeholder (const char *p, const char **open, const char **close,
+message_next_placeholder (const char *p, const char **brace, const char **close,
                           const char **bar)
 {
   for (; (p = strchr (p, '{')); p++)
@@ -623,7 +623,7 @@ message_next_placeholder (const char *p, const char **open, const char **close,
       if (c - p > 1 && c - p < 128)
         {
           const char *b = memchr (p, '|', (gsize) (c - p));
-          *open = p, *close = c, *bar = b;
+          *brace = p, *close = c, *bar = b;
           return TRUE;
         }
     }
@@ -664,12 +664,12 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                 const ScreenRec *match)
 {
   GString *out = g_string_sized_new (strlen (tmpl) + 32);
-  const char *p = tmpl, *open, *close, *bar;
-  while (message_next_placeholder (p, &open, &close, &bar))
+  const char *p = tmpl, *brace, *close, *bar;
+  while (message_next_placeholder (p, &brace, &close, &bar))
     {
-      g_string_append_len (out, p, open - p);
+      g_string_append_len (out, p, brace - p);
       const char *end = bar ? bar : close;
-      g_autofree char *path = g_strndup (open + 1, (gsize) (end - open - 1));
+      g_autofree char *path = g_strndup (brace + 1, (gsize) (end - brace - 1));
       gboolean found;
       if (g_str_has_prefix (path, "match."))
         {

@@ -796,13 +796,13 @@ message_fact_certain (const EmbargoRule *r, const GPtrArray *cj, const char *pat
 static void
 check_message (Lint *l, const EmbargoRule *r, const GPtrArray *cj)
 {
-  const char *open, *close, *bar;
-  for (const char *p = r->message; message_next_placeholder (p, &open, &close, &bar);
+  const char *brace, *close, *bar;
+  for (const char *p = r->message; message_next_placeholder (p, &brace, &close, &bar);
        p = close + 1)
     {
       if (bar)
         continue;
-      g_autofree char *path = g_strndup (open + 1, (gsize) (close - open - 1));
+      g_autofree char *path = g_strndup (brace + 1, (gsize) (close - brace - 1));
       if (!message_fact_certain (r, cj, path))
         FINDING (l, WARNING, "W-MESSAGE-FALLBACK", r->source_name, r->line, r->col,
                  "rule '%s': message placeholder {%s} names a fact that can be absent; give "
