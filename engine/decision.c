@@ -32,6 +32,9 @@ struct _EmbargoDecision {
   guint8 *regimes;  /* outcome per rs->regimes entry */
   GArray *missing;  /* EmbargoMissing, fields owned (g_free) */
   GArray *screening; /* EmbargoScreeningHit, party and name owned (g_free) */
+  EmbargoStandIn stand_ins[2];
+  guint32 nstand_ins;
+  GArray *notes;     /* EmbargoNote, text owned (g_free) */
 };
 
 static gsize
@@ -87,6 +90,37 @@ decision_build (EmbargoRuleset *rs, const char *txn_id, gint32 as_of, const Item
 }
 
 void
+decision_note_stand_ins (EmbargoDecision *d, const DocNode *root)
+{
+  static const KeyId roles[] = { KEY_CONSIGNEE, KEY_END_USER };
+  static const char *const names[] = { "consignee", "end_user" };
+  const DocNode *buyer = doc_key (root, KEY_BUYER);
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      const DocNode *v = doc_key (root, roles[i]);
+      const DocNode *by = role_party (root, roles[i]);
+      if ((v && v->kind != DOC_NULL) || by == NULL || by->kind == DOC_NULL)
+        continue;
+      d->stand_ins[d->nstand_ins++] = (EmbargoStandIn) { names[i],
+                                                         by == buyer ? "buyer" : "consignee" };
+    }
+}
+
+gsize
+embargo_decision_get_stand_in_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->nstand_ins;
+}
+
+const EmbargoStandIn *
+embargo_decision_get_stand_in (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  return index < d->nstand_ins ? &d->stand_ins[index] : NULL;
+}
+
+void
 decision_set_message (EmbargoDecision *d, char *message)
 {
   g_free (d->message);
@@ -113,6 +147,31 @@ decision_add_screening (EmbargoDecision *d, ScreenRec *rec)
     rec->match ? EMBARGO_SCREEN_MATCH : EMBARGO_SCREEN_POSSIBLE, rec->owned_pct,
   };
   g_array_append_val (d->screening, h);
+}
+
+void
+decision_add_note (EmbargoDecision *d, const EmbargoRule *rule, guint32 item, char *text)
+{
+  if (d->notes == NULL)
+    d->notes = g_array_new (FALSE, FALSE, sizeof (EmbargoNote));
+  EmbargoNote n = { rule, item, text };
+  g_array_append_val (d->notes, n);
+}
+
+gsize
+embargo_decision_get_note_count (const EmbargoDecision *d)
+{
+  g_return_val_if_fail (d != NULL, 0);
+  return d->notes ? d->notes->len : 0;
+}
+
+const EmbargoNote *
+embargo_decision_get_note (const EmbargoDecision *d, gsize index)
+{
+  g_return_val_if_fail (d != NULL, NULL);
+  if (d->notes == NULL || index >= d->notes->len)
+    return NULL;
+  return &g_array_index (d->notes, EmbargoNote, index);
 }
 
 gsize
@@ -145,6 +204,12 @@ embargo_decision_free (EmbargoDecision *decision)
           g_free ((char *) h->name);
         }
       g_array_free (decision->screening, TRUE);
+    }
+  if (decision->notes)
+    {
+      for (guint i = 0; i < decision->notes->len; i++)
+        g_free ((char *) g_array_index (decision->notes, EmbargoNote, i).text);
+      g_array_free (decision->notes, TRUE);
     }
   if (decision->missing)
     {
@@ -251,15 +316,36 @@ embargo_decision_get_missing (const EmbargoDecision *d, gsize index)
   return &g_array_index (d->missing, EmbargoMissing, index);
 }
 
+gboolean
+embargo_decision_lookup_regime_outcome (const EmbargoDecision *d, const char *regime,
+                                        EmbargoOutcome *outcome, GError **error)
+{
+  g_return_val_if_fail (d != NULL, FALSE);
+  g_return_val_if_fail (regime != NULL, FALSE);
+  for (guint32 i = 0; i < d->rs->nregimes; i++)
+    if (strcmp (d->rs->regimes[i], regime) == 0)
+      {
+        if (outcome)
+          *outcome = (EmbargoOutcome) d->regimes[i];
+        return TRUE;
+      }
+  if (outcome)
+    *outcome = EMBARGO_OUTCOME_DENY;
+  g_autofree char *known = g_strjoinv (", ", (char **) d->rs->regimes);
+  g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_UNKNOWN_NAME,
+               "unknown regime '%s': the rule set has %s", regime,
+               *known ? known : "no regimes");
+  return FALSE;
+}
+
 EmbargoOutcome
 embargo_decision_get_regime_outcome (const EmbargoDecision *d, const char *regime)
 {
   g_return_val_if_fail (d != NULL, EMBARGO_OUTCOME_DENY);
   g_return_val_if_fail (regime != NULL, EMBARGO_OUTCOME_DENY);
-  for (guint32 i = 0; i < d->rs->nregimes; i++)
-    if (strcmp (d->rs->regimes[i], regime) == 0)
-      return (EmbargoOutcome) d->regimes[i];
-  return EMBARGO_OUTCOME_ALLOW;
+  EmbargoOutcome o;
+  embargo_decision_lookup_regime_outcome (d, regime, &o, NULL);
+  return o;
 }
 
 /* ---- JSON ---- */
@@ -339,7 +425,8 @@ gen_rule_ref (yajl_gen g, const EmbargoRule *r)
 
 static const char *const outcome_json[] = { "\"allow\"", "\"review\"",
                                             "\"license_required\"", "\"deny\"" };
-static const char *const status_json[] = { "\"decisive\"", "\"outweighed\"", "\"lifted\"" };
+static const char *const status_json[] = { "\"decisive\"", "\"outweighed\"", "\"lifted\"",
+                                            "\"not_needed\"" };
 
 static void
 splice (yajl_gen g, const char *encoded)
@@ -464,6 +551,21 @@ decision_write_json (const EmbargoDecision *d, void *gen)
     }
   yajl_gen_array_close (g);
 
+  /* Added with stand-in roles: present only when a role stood in for an absent one. */
+  if (d->nstand_ins)
+    {
+      gen_str (g, "stand_ins");
+      yajl_gen_array_open (g);
+      for (guint32 i = 0; i < d->nstand_ins; i++)
+        {
+          yajl_gen_map_open (g);
+          gen_kv (g, "role", d->stand_ins[i].role);
+          gen_kv (g, "by", d->stand_ins[i].by);
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
+
   /* Added with party screening: present only when a rule screened a party. */
   if (d->screening)
     {
@@ -488,6 +590,23 @@ decision_write_json (const EmbargoDecision *d, void *gen)
               gen_str (g, "owned_pct");
               gen_fixed (g, h->owned_pct);
             }
+          yajl_gen_map_close (g);
+        }
+      yajl_gen_array_close (g);
+    }
+
+  /* Added with certain identity for exceptions: present only when there is a note. */
+  if (d->notes)
+    {
+      gen_str (g, "notes");
+      yajl_gen_array_open (g);
+      for (guint i = 0; i < d->notes->len; i++)
+        {
+          const EmbargoNote *n = &g_array_index (d->notes, EmbargoNote, i);
+          yajl_gen_map_open (g);
+          gen_kv (g, "rule", n->rule->id);
+          gen_kv (g, "item", d->items[n->item].id);
+          gen_kv (g, "note", n->text);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);

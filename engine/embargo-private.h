@@ -340,6 +340,8 @@ struct Cond {
   Cond **kids;   /* C_ALL, C_ANY: n kids; C_NOT, C_PARTY: one */
   guint32 nkids;
   guint32 line, col;
+  gboolean item_free; /* no `item.` path below: the same answer for every item (set by
+                         programs_build()) */
 };
 
 typedef enum { LIST_COUNTRIES, LIST_NAMES, LIST_VALUES } ListKind;
@@ -527,6 +529,18 @@ struct EvalCtx {
   guint8 *txn_seen, *item_seen;
   GHashTable *prepared;   /* name text -> ScreenName*, each party name prepared once for
                              every list; freed by screen_ctx_clear() */
+  gboolean certain;       /* evaluating an exception: a names list holds on certain
+                             identity only (screen_party_in_list()) */
+  /* Work that does not depend on the item, done once per evaluation however many items
+   * ask: item-free `party:` conditions (party_memo, inline for the first 16; memo_big
+   * beyond, Cond* -> PartyMemo*, also keeping the missing facts they named), party
+   * screening verdicts beyond the inline cache (screened_big: EList* -> hash table of
+   * DocNode* -> packed verdicts), and the ownership graph (screening.c). All freed by
+   * screen_ctx_clear(). */
+  guint32 n_party_memo;
+  GHashTable *memo_big;
+  GHashTable *screened_big;
+  struct OwnerGraph *owner_graph;
   /* Screening results of this evaluation, so that a party is screened once per list
    * however many items and rules ask (screening.c). Only the first n_screened entries
    * mean anything: eval_ctx_init() leaves the array itself as it finds it. */
@@ -536,6 +550,10 @@ struct EvalCtx {
     const DocNode *party;
     guint8 owned, tri;
   } screened[32];
+  struct {
+    const Cond *c;
+    guint8 tri;
+  } party_memo[16];
 };
 
 /* Zeroes every field of CTX but the screening cache's entries (768 bytes that a typical
@@ -570,6 +588,7 @@ struct ScreenRec {
   const char *matched;     /* the entry's name or alias that scored best */
   double score;
   gboolean match;          /* TRUE: match; FALSE: possible match */
+  gboolean certain;        /* an exact name or alias, or an identifier: not fuzzy */
   double owned_pct;        /* owned_by_list: the listed share the party holds; else -1 */
   const ListMember *member; /* the list member hit (for {match.*} in messages) */
 };
@@ -587,22 +606,34 @@ gboolean elist_screen_add (EList *l, ListMember *m, const DocNode *e, const char
 void elist_screen_build (EList *l);
 void elist_screen_free (EList *l);
 /* in_list on a party's name: TRUE on a match (or an exact normalized match) in force on
- * the date, UNKNOWN on a possible match only, FALSE otherwise. Hits go to
- * ctx->screening when it is set. */
+ * the date, UNKNOWN on a possible match only, FALSE otherwise. With ctx->certain (an
+ * exception), TRUE only on an exact name or alias or a matching identifier, and a fuzzy
+ * match is UNKNOWN. Hits go to ctx->screening when it is set. */
 Tri screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx);
 /* owned_by_list: TRUE when the party's listed owners (through chains) hold >= 50%,
  * UNKNOWN when possibly so or >= review_pct, FALSE otherwise. */
 Tri screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx);
+/* The party in role ROLE (KEY_BUYER ... KEY_INTERMEDIARIES) of transaction ROOT, or the
+ * one that stands in for it: an absent (or null) consignee is the buyer; an absent end
+ * user is the consignee, or failing that the buyer. NULL when there is none. */
+const DocNode *role_party (const DocNode *root, KeyId role);
+/* The value at P; a transaction path through an absent consignee or end user reads the
+ * party standing in (role_party()). */
 const DocNode *path_resolve (const Path *p, const EvalCtx *ctx);
 /* path_resolve() through the context's slot caches. */
 const DocNode *path_value (const Path *p, EvalCtx *ctx);
 
-/* Renders a rule message template against a transaction. */
 /* Renders a rule message: {path} is the transaction's value ({item.path} the item's);
  * {match.FIELD} describes the list entry the deciding rule matched (MATCH, NULL when
- * none): entry, list, party, matched, score, license_policy, citation. */
+ * none): entry, list, party, matched, score, license_policy, citation. A placeholder
+ * whose value is absent prints its fallback ({path|fallback}), or "(not stated)". */
 char *render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                       const ScreenRec *match);
+
+/* The next placeholder of a message template at or after P: *BRACE at its '{', *CLOSE
+ * at its '}', *BAR at the '|' before its fallback or NULL. FALSE when there is none. */
+gboolean message_next_placeholder (const char *p, const char **brace, const char **close,
+                                   const char **bar);
 
 /* suite.c: case INDEX's transaction, or NULL when it was not supplied (white-box tests). */
 const EmbargoTransaction *suite_get_transaction (const EmbargoSuite *suite, gsize index);
@@ -674,9 +705,13 @@ void decision_encode_ruleset (EmbargoRuleset *rs);
 /* Writes the decision JSON into GEN, a yajl_gen ready for a new value. */
 void decision_write_json (const EmbargoDecision *d, void *gen);
 void decision_set_message (EmbargoDecision *d, char *message);          /* takes ownership */
+/* Records the roles of transaction ROOT that stood in for absent ones (role_party()). */
+void decision_note_stand_ins (EmbargoDecision *d, const DocNode *root);
 void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
                            char *field);                                  /* takes ownership */
 void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */
+void decision_add_note (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
+                        char *text);                                     /* takes ownership */
 
 #include "no-io.h"
 

@@ -9,8 +9,11 @@
  *      and as not applying for an allow rule (fail closed);
  *   3. every exception that applies lifts the rules it names that also apply to this
  *      item; when two exceptions lift the same rule the better-ranked one is named;
- *   4. the item's outcome is the most severe remaining entry, ties to the best rank
- *      (priority, then load order).
+ *   4. the item's outcome is the most severe remaining restriction, ties to the best
+ *      rank (priority, then load order); where every restriction was lifted, the
+ *      exception that lifted the most severe one decides (allow); an exception that
+ *      lifted nothing decides nothing (`not_needed`), and with no restriction at all
+ *      the item is allow with no rule.
  * The transaction's outcome is the most severe item outcome; its rule, the best-ranked
  * deciding rule among those items. Per-regime outcomes fall out of the same entries.
  * Scratch space lives on the stack and spills to the heap only for unusual sizes, so a
@@ -22,6 +25,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+const DocNode *
+role_party (const DocNode *root, KeyId role)
+{
+  const DocNode *v = doc_key (root, role);
+  if (v && v->kind != DOC_NULL)
+    return v;
+  if (role == KEY_CONSIGNEE)
+    return doc_key (root, KEY_BUYER);
+  if (role == KEY_END_USER)
+    return role_party (root, KEY_CONSIGNEE);
+  return v;
+}
 
 const DocNode *
 path_resolve (const Path *p, const EvalCtx *ctx)
@@ -45,6 +61,10 @@ path_resolve (const Path *p, const EvalCtx *ctx)
               break;
             }
         }
+      /* An absent consignee or end user: the role that stands in for it. */
+      if (i == 0 && n == ctx->root && (next == NULL || next->kind == DOC_NULL)
+          && (seg->kid == KEY_CONSIGNEE || seg->kid == KEY_END_USER))
+        next = role_party (n, (KeyId) seg->kid);
       n = next;
     }
   return n && n->kind != DOC_NULL ? n : NULL;
@@ -65,7 +85,17 @@ path_value (const Path *p, EvalCtx *ctx)
   return vals[p->slot];
 }
 
-static gboolean
+/* Kleene "any": TRUE wins, then UNKNOWN, then FALSE. */
+static inline Tri
+tri_any (Tri acc, Tri t)
+{
+  return t == TRI_TRUE || (t == TRI_UNKNOWN && acc == TRI_FALSE) ? t : acc;
+}
+
+/* Does the scalar V equal operand O? UNKNOWN when V has the wrong type for O: a
+ * number, boolean or date operand against text or another kind (text operands compare
+ * with any scalar's text, and numbers keep theirs). */
+static Tri
 operand_eq (const Operand *o, const DocNode *v)
 {
   switch (o->type)
@@ -74,13 +104,13 @@ operand_eq (const Operand *o, const DocNode *v)
       return v->u.sc.len == o->str.len && v->u.sc.hash == o->str.hash
              && memcmp (v->u.sc.s, o->str.s, o->str.len) == 0;
     case V_NUM:
-      return v->kind == DOC_NUMBER && v->u.sc.num == o->num;
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN : v->u.sc.num == o->num;
     case V_BOOL:
-      return v->kind == DOC_BOOL && v->boolean == o->b;
+      return v->kind != DOC_BOOL ? TRI_UNKNOWN : v->boolean == o->b;
     case V_DATE:
-      return v->is_date && v->u.sc.date == o->date;
+      return !v->is_date ? TRI_UNKNOWN : v->u.sc.date == o->date;
     }
-  return FALSE;
+  return TRI_FALSE;
 }
 
 static gboolean
@@ -102,54 +132,52 @@ list_has (const EList *l, const char *text, gsize len, gint32 date)
   return FALSE;
 }
 
-static gboolean
+/* Does OP hold on V, an element of a fact (a scalar, or a mapping or list where a
+ * scalar was expected)? UNKNOWN where V has the wrong type for the comparison: a
+ * mapping or a nested list for any operator, text (or a malformed date) where a number
+ * or a date is compared, a boolean operand against anything but a boolean. A null is
+ * no value. */
+static Tri
 scalar_holds (const Op *op, const DocNode *v, gint32 date)
 {
-  if (v->kind == DOC_MAP || v->kind == DOC_LIST || v->kind == DOC_NULL)
-    return FALSE;
+  if (v->kind == DOC_NULL)
+    return TRI_FALSE;
+  if (v->kind == DOC_MAP || v->kind == DOC_LIST)
+    return TRI_UNKNOWN;
   switch (op->kind)
     {
     case OP_EQ:
       return operand_eq (&op->val, v);
     case OP_IN:
-      if (op->set_ht)
-        return g_hash_table_contains (op->set_ht, v->u.sc.s);
-      for (guint32 i = 0; i < op->nset; i++)
-        if (operand_eq (&op->set[i], v))
-          return TRUE;
-      return FALSE;
+      {
+        if (op->set_ht)
+          return g_hash_table_contains (op->set_ht, v->u.sc.s);
+        Tri res = TRI_FALSE;
+        for (guint32 i = 0; i < op->nset && res != TRI_TRUE; i++)
+          res = tri_any (res, operand_eq (&op->set[i], v));
+        return res;
+      }
     case OP_IN_LIST:
       return list_has (op->list, v->u.sc.s, v->u.sc.len, date);
     case OP_PREFIX:
       for (guint32 i = 0; i < op->nset; i++)
         if (v->u.sc.len >= op->set[i].str.len
             && memcmp (v->u.sc.s, op->set[i].str.s, op->set[i].str.len) == 0)
-          return TRUE;
-      return FALSE;
+          return TRI_TRUE;
+      return TRI_FALSE;
     case OP_GT:
     case OP_GTE:
     case OP_LT:
     case OP_LTE:
-      {
-        double a, b;
-        if (op->val.type == V_DATE)
-          {
-            if (!v->is_date)
-              return FALSE;
-            a = v->u.sc.date, b = op->val.date;
-          }
-        else
-          {
-            if (v->kind != DOC_NUMBER)
-              return FALSE;
-            a = v->u.sc.num, b = op->val.num;
-          }
-        return op_compare (op->kind, a, b);
-      }
+      if (op->val.type == V_DATE)
+        return !v->is_date ? TRI_UNKNOWN
+                           : op_compare (op->kind, v->u.sc.date, op->val.date);
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN
+                                   : op_compare (op->kind, v->u.sc.num, op->val.num);
     case OP_PRESENT:
       return op->present;
     }
-  return FALSE;
+  return TRI_FALSE;
 }
 
 /* A party's name matches a names list through its aliases too. */
@@ -177,22 +205,24 @@ alias_holds (const Op *op, const Cond *c, const EvalCtx *ctx)
   return FALSE;
 }
 
-static gboolean
+/* OP on the fact V: on a list, TRUE when it holds for any element, else UNKNOWN when
+ * it is unknown for one. A names list also matches through the party's aliases. */
+static Tri
 op_holds (const Op *op, const Cond *c, const DocNode *v, const EvalCtx *ctx)
 {
   if (op->kind == OP_PRESENT)
     return op->present;
-  gboolean ok = FALSE;
+  Tri res = TRI_FALSE;
   if (v->kind == DOC_LIST)
     {
-      for (guint32 i = 0; i < v->u.list.n && !ok; i++)
-        ok = scalar_holds (op, v->u.list.v[i], ctx->date);
+      for (guint32 i = 0; i < v->u.list.n && res != TRI_TRUE; i++)
+        res = tri_any (res, scalar_holds (op, v->u.list.v[i], ctx->date));
     }
   else
-    ok = scalar_holds (op, v, ctx->date);
-  if (!ok && op->kind == OP_IN_LIST)
-    ok = alias_holds (op, c, ctx);
-  return ok;
+    res = scalar_holds (op, v, ctx->date);
+  if (res != TRI_TRUE && op->kind == OP_IN_LIST && alias_holds (op, c, ctx))
+    res = TRI_TRUE;
+  return res;
 }
 
 static void
@@ -240,8 +270,8 @@ screen_test_eval (const Cond *c, const DocNode *v, EvalCtx *ctx)
                       : screen_party_in_list (op->list, ctx->party, ctx);
       else if (v == NULL)
         t = op->kind == OP_PRESENT && !op->present ? TRI_TRUE : TRI_FALSE;
-      else
-        t = op_holds (op, c, v, ctx) ? TRI_TRUE : TRI_FALSE;
+      else if ((t = op_holds (op, c, v, ctx)) == TRI_UNKNOWN)
+        record_missing (c, ctx);
       if (t != TRI_TRUE)
         res = t;
     }
@@ -290,17 +320,20 @@ test_eval (const Cond *c, EvalCtx *ctx)
       record_missing (c, ctx);
       return TRI_UNKNOWN;
     }
+  /* A fact of the wrong type for a comparison is unknown, like an absent one, whatever
+   * if_missing says: it can never make a restriction false. */
+  Tri res = TRI_TRUE;
   for (guint32 i = 0; i < c->nops; i++)
-    if (!op_holds (&c->ops[i], c, v, ctx))
-      return TRI_FALSE;
-  return TRI_TRUE;
-}
-
-/* Kleene "any": TRUE wins, then UNKNOWN, then FALSE. */
-static inline Tri
-tri_any (Tri acc, Tri t)
-{
-  return t == TRI_TRUE || (t == TRI_UNKNOWN && acc == TRI_FALSE) ? t : acc;
+    {
+      Tri t = op_holds (&c->ops[i], c, v, ctx);
+      if (t == TRI_FALSE)
+        return TRI_FALSE;
+      if (t == TRI_UNKNOWN)
+        res = TRI_UNKNOWN;
+    }
+  if (res == TRI_UNKNOWN)
+    record_missing (c, ctx);
+  return res;
 }
 
 /* `party: owners`: C's condition on every owner named under PARTY (at ROLE), and
@@ -350,8 +383,18 @@ any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
         continue;
       static const KeyId role_keys[ROLE_COUNT] = ROLE_KEYS;
       const DocNode *p = doc_key (ctx->root, role_keys[r]);
-      if (p == NULL)
-        continue;
+      guint rr = r;
+      if (p == NULL || p->kind == DOC_NULL)
+        {
+          /* A stand-in (the buyer for an absent consignee...) is screened under its own
+           * role, and only once: not when that role is asked for too. */
+          p = role_party (ctx->root, role_keys[r]);
+          if (p == NULL)
+            continue;
+          rr = p == doc_key (ctx->root, KEY_BUYER) ? 0 : 2; /* role_names[] */
+          if (roles & (1u << rr))
+            continue;
+        }
       guint32 n = p->kind == DOC_LIST ? p->u.list.n : 1;
       for (guint32 i = 0; i < n && (res != TRI_TRUE || all); i++)
         {
@@ -359,9 +402,9 @@ any_party (const Cond *c, guint32 roles, PartyFn fn, EvalCtx *ctx)
           if (party->kind != DOC_MAP)
             continue;
           if (p->kind == DOC_LIST)
-            g_snprintf (role, sizeof role, "%s.%u", role_names[r], i);
+            g_snprintf (role, sizeof role, "%s.%u", role_names[rr], i);
           else
-            g_strlcpy (role, role_names[r], sizeof role);
+            g_strlcpy (role, role_names[rr], sizeof role);
           res = tri_any (res, fn (c, party, role, ctx));
         }
     }
@@ -383,13 +426,84 @@ party_when (const Cond *c, const DocNode *party, const char *role, EvalCtx *ctx)
 }
 
 static Tri
-party_eval (const Cond *c, EvalCtx *ctx)
+party_eval_all (const Cond *c, EvalCtx *ctx)
 {
   Tri res = any_party (c, c->roles, party_when, ctx);
   if ((c->roles & ROLE_OWNERS) && (res != TRI_TRUE || ctx->screening != NULL))
     res = tri_any (res, any_party (c, (1u << ROLE_COUNT) - 1, party_owners, ctx));
   ctx->party = NULL;
   ctx->party_role = NULL;
+  return res;
+}
+
+/* An item-free `party:` condition's answer, kept for the evaluation (and, while missing
+ * facts are named, the facts it named). */
+typedef struct {
+  Tri tri;
+  GPtrArray *names; /* missing field names (g_free), or NULL */
+} PartyMemo;
+
+static void
+party_memo_free (gpointer p)
+{
+  PartyMemo *m = p;
+  if (m->names)
+    g_ptr_array_unref (m->names);
+  g_free (m);
+}
+
+static void
+add_missing_name (GPtrArray *missing, const char *name)
+{
+  for (guint i = 0; i < missing->len; i++)
+    if (strcmp (g_ptr_array_index (missing, i), name) == 0)
+      return;
+  g_ptr_array_add (missing, g_strdup (name));
+}
+
+/* A `party:` condition over every party of its roles. One that tests no `item.` path
+ * answers the same for every item: it is evaluated once per evaluation (a transaction
+ * of 10,000 items and 1,000 intermediaries costs items + parties, not their product).
+ * Not while screening hits are gathered: each pass wants its own. */
+static Tri
+party_eval (const Cond *c, EvalCtx *ctx)
+{
+  if (!c->item_free || ctx->screening)
+    return party_eval_all (c, ctx);
+  if (ctx->missing == NULL)
+    for (guint32 i = 0; i < MIN (ctx->n_party_memo, G_N_ELEMENTS (ctx->party_memo)); i++)
+      if (ctx->party_memo[i].c == c)
+        return (Tri) ctx->party_memo[i].tri;
+  PartyMemo *m = ctx->memo_big ? g_hash_table_lookup (ctx->memo_big, c) : NULL;
+  if (m && (ctx->missing == NULL || m->names))
+    {
+      if (ctx->missing)
+        for (guint i = 0; i < m->names->len; i++)
+          add_missing_name (ctx->missing, g_ptr_array_index (m->names, i));
+      return m->tri;
+    }
+  GPtrArray *outer = ctx->missing;
+  if (outer)
+    ctx->missing = g_ptr_array_new_with_free_func (g_free);
+  Tri res = party_eval_all (c, ctx);
+  if (outer == NULL && ctx->n_party_memo < G_N_ELEMENTS (ctx->party_memo))
+    {
+      ctx->party_memo[ctx->n_party_memo].c = c;
+      ctx->party_memo[ctx->n_party_memo++].tri = (guint8) res;
+      return res;
+    }
+  if (ctx->memo_big == NULL)
+    ctx->memo_big = g_hash_table_new_full (NULL, NULL, NULL, party_memo_free);
+  m = g_new0 (PartyMemo, 1);
+  m->tri = res;
+  if (outer)
+    {
+      m->names = ctx->missing;
+      ctx->missing = outer;
+      for (guint i = 0; i < m->names->len; i++)
+        add_missing_name (outer, g_ptr_array_index (m->names, i));
+    }
+  g_hash_table_replace (ctx->memo_big, (gpointer) c, m);
   return res;
 }
 
@@ -461,6 +575,16 @@ cond_eval (const Cond *c, EvalCtx *ctx)
 
 /* ---- messages ---- */
 
+/* The value of top-level key KEY of the transaction ROOT, stand-ins included. */
+static const DocNode *
+role_value (const DocNode *root, const char *key)
+{
+  guint32 kid = key_id (key, strlen (key));
+  if (kid == KEY_CONSIGNEE || kid == KEY_END_USER)
+    return role_party (root, (KeyId) kid);
+  return doc_get (root, key);
+}
+
 /* The value of {match.FIELD}, or NULL. */
 static char *
 match_field (const ScreenRec *m, const char *field)
@@ -484,45 +608,84 @@ match_field (const ScreenRec *m, const char *field)
   return NULL;
 }
 
+/* The text a placeholder whose fact is absent prints when it names no fallback. */
+#define MESSAGE_NOT_STATED "(not stated)"
+
+gboolean
+message_next_placeholder (const char *p, const char **brace, const char **close,
+                          const char **bar)
+{
+  for (; (p = strchr (p, '{')); p++)
+    {
+      const char *c = strchr (p, '}');
+      if (c == NULL)
+        return FALSE;
+      if (c - p > 1 && c - p < 128)
+        {
+          const char *b = memchr (p, '|', (gsize) (c - p));
+          *brace = p, *close = c, *bar = b;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Appends the transaction's value at PATH (scalars, or a list's scalars joined by
+ * ", "); FALSE, appending nothing, when there is none. */
+static gboolean
+append_fact (GString *out, const char *path, const DocNode *root, const DocNode *item)
+{
+  const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
+  const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
+  g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
+  for (guint i = 0; segs[i] && n; i++)
+    n = i == 0 && n == root ? role_value (root, segs[i]) : doc_get (n, segs[i]);
+  if (n && doc_is_scalar (n) && n->kind != DOC_NULL)
+    {
+      g_string_append (out, n->u.sc.s);
+      return TRUE;
+    }
+  if (n == NULL || n->kind != DOC_LIST)
+    return FALSE;
+  gboolean any = FALSE;
+  for (guint32 i = 0; i < n->u.list.n; i++)
+    {
+      const DocNode *e = n->u.list.v[i];
+      if (!doc_is_scalar (e) || e->kind == DOC_NULL)
+        continue;
+      g_string_append_printf (out, "%s%s", any ? ", " : "", e->u.sc.s);
+      any = TRUE;
+    }
+  return any;
+}
+
 char *
 render_message (const char *tmpl, const DocNode *root, const DocNode *item,
                 const ScreenRec *match)
 {
   GString *out = g_string_sized_new (strlen (tmpl) + 32);
-  for (const char *p = tmpl; *p;)
+  const char *p = tmpl, *brace, *close, *bar;
+  while (message_next_placeholder (p, &brace, &close, &bar))
     {
-      const char *close;
-      if (*p == '{' && (close = strchr (p, '}')) && close - p > 1 && close - p < 128)
+      g_string_append_len (out, p, brace - p);
+      const char *end = bar ? bar : close;
+      g_autofree char *path = g_strndup (brace + 1, (gsize) (end - brace - 1));
+      gboolean found;
+      if (g_str_has_prefix (path, "match."))
         {
-          g_autofree char *path = g_strndup (p + 1, close - p - 1);
-          if (g_str_has_prefix (path, "match."))
-            {
-              g_autofree char *v = match_field (match, path + 6);
-              g_string_append (out, v ? v : "?");
-              p = close + 1;
-              continue;
-            }
-          const DocNode *n = g_str_has_prefix (path, "item.") ? item : root;
-          const char *rest = g_str_has_prefix (path, "item.") ? path + 5 : path;
-          g_auto (GStrv) segs = g_strsplit (rest, ".", -1);
-          for (guint i = 0; segs[i] && n; i++)
-            n = doc_get (n, segs[i]);
-          if (n && doc_is_scalar (n) && n->kind != DOC_NULL)
-            g_string_append (out, n->u.sc.s);
-          else if (n && n->kind == DOC_LIST)
-            for (guint32 i = 0; i < n->u.list.n; i++)
-              {
-                const DocNode *e = n->u.list.v[i];
-                g_string_append_printf (out, "%s%s", i ? ", " : "",
-                                        doc_is_scalar (e) ? e->u.sc.s : "?");
-              }
-          else
-            g_string_append_c (out, '?');
-          p = close + 1;
-          continue;
+          g_autofree char *v = match_field (match, path + 6);
+          if ((found = v != NULL && *v))
+            g_string_append (out, v);
         }
-      g_string_append_c (out, *p++);
+      else
+        found = append_fact (out, path, root, item);
+      if (!found && bar)
+        g_string_append_len (out, bar + 1, close - bar - 1);
+      else if (!found)
+        g_string_append (out, MESSAGE_NOT_STATED);
+      p = close + 1;
     }
+  g_string_append (out, p);
   return g_string_free (out, FALSE);
 }
 
@@ -709,6 +872,45 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
   return decided;
 }
 
+/* Rare path: exceptions left unknown while they screen a party (UNCERTAIN holds rule,
+ * item pairs). Where a party only resembled a list entry, fuzzily or possibly, the
+ * decision notes that an exception needs certain identity: once per exception, on the
+ * first item it was considered for (screening does not depend on the item). */
+static void
+explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
+                   const DocNode *items, gint32 date, const Vec32 *uncertain)
+{
+  if (uncertain->n == 0)
+    return;
+  g_autofree guint8 *seen = g_new0 (guint8, rs->nrules);
+  for (guint32 k = 0; k < uncertain->n; k += 2)
+    {
+      guint32 ri = uncertain->v[k], item = uncertain->v[k + 1];
+      if (seen[ri]++)
+        continue;
+      const EmbargoRule *x = rs->rules[ri];
+      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
+      EvalCtx sctx = { .root = root, .item = items->u.list.v[item], .date = date,
+                       .screening = hits, .certain = TRUE };
+      cond_eval (x->when, &sctx);
+      screen_ctx_clear (&sctx);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          ScreenRec *r = &g_array_index (hits, ScreenRec, i);
+          if (!r->certain)
+            decision_add_note (
+              d, x, item,
+              g_strdup_printf ("exception '%s' not applied: the %s '%s' only resembles '%s' "
+                               "on list '%s' (%s, score %.2f); an exception needs an exact "
+                               "name or alias, or a matching identifier",
+                               x->id, r->party, r->name, r->entry, r->list,
+                               r->match ? "a fuzzy match" : "a possible match", r->score));
+          g_free (r->party);
+          g_free (r->name);
+        }
+    }
+}
+
 static EmbargoDecision *
 evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GError **error)
 {
@@ -717,8 +919,9 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   const DocNode *items = doc_key (root, KEY_ITEMS);
   guint32 nitems = items->u.list.n;
 
-  guint32 txn_store[64], cand_store[256];
-  Vec32 txn_cands, cands;
+  guint32 txn_store[64], cand_store[256], uncertain_store[16];
+  Vec32 txn_cands, cands, uncertain; /* uncertain: (rule, item) of exceptions left unknown */
+  vec32_init (&uncertain, uncertain_store, G_N_ELEMENTS (uncertain_store));
   vec32_init (&txn_cands, txn_store, G_N_ELEMENTS (txn_store));
   vec32_init (&cands, cand_store, G_N_ELEMENTS (cand_store));
   const DocNode *txn_vals[PATH_SLOTS], *item_vals[PATH_SLOTS];
@@ -772,7 +975,10 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           const Program *p = rs->programs[ri];
           if (p->from > date || (p->until && date >= p->until))
             continue;
+          ctx.certain = p->exception;
           Tri t = program_eval (p, &ctx);
+          if (t == TRI_UNKNOWN && p->exception && p->screens)
+            vec32_append (&uncertain, (guint32[]) { ri, it }, 2);
           if (t == TRI_FALSE || (t == TRI_UNKNOWN && p->effect == EMBARGO_OUTCOME_ALLOW))
             continue;
           MatchRec *mr = match_push (&m);
@@ -807,13 +1013,24 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
             }
         }
 
-      MatchRec *best = NULL;
+      /* The most severe restriction left decides. Where none is left but some were
+       * lifted, the exception that lifted the most severe of them decides (allow); an
+       * exception that lifted nothing, and an allow rule that lifts nothing, decide
+       * nothing: they are `not_needed`. */
+      MatchRec *best = NULL, *best_lifted = NULL;
       for (guint32 k = first; k < last; k++)
         {
           MatchRec *e = &m.v[k];
           if (e->lifted_by)
             {
               e->status = EMBARGO_MATCH_LIFTED;
+              if (best_lifted == NULL || better (e, best_lifted))
+                best_lifted = e;
+              continue;
+            }
+          if (e->effect == EMBARGO_OUTCOME_ALLOW)
+            {
+              e->status = EMBARGO_MATCH_NOT_NEEDED;
               continue;
             }
           e->status = EMBARGO_MATCH_OUTWEIGHED;
@@ -823,6 +1040,21 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           if (e->effect > *rsev)
             *rsev = e->effect;
         }
+      if (best_lifted)
+        for (guint32 k = first; k < last; k++)
+          {
+            MatchRec *e = &m.v[k];
+            if (e->status != EMBARGO_MATCH_NOT_NEEDED || !e->prog->exception)
+              continue;
+            for (guint32 j = first; j < last; j++)
+              if (m.v[j].lifted_by == e->rule)
+                {
+                  e->status = EMBARGO_MATCH_OUTWEIGHED;
+                  break;
+                }
+            if (best == NULL && e->rule == best_lifted->lifted_by)
+              best = e;
+          }
       if (best)
         best->status = EMBARGO_MATCH_DECISIVE;
 
@@ -843,34 +1075,43 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   screen_ctx_clear (&ctx);
   EmbargoDecision *d = decision_build (rs, doc_key (root, KEY_ID)->u.sc.s, date, irec, nitems,
                                        m.v, m.n, regime_sev, outcome, deciding);
+  decision_note_stand_ins (d, root);
 
-  /* Rare paths: facts that were missing, and the message. */
+  /* Rare paths: facts that were missing, and the message. One context for them all, so
+   * that item-free party conditions name their missing facts once (party_eval()). */
+  EvalCtx mctx = { .root = root, .date = date };
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
       if (!e->unknown || e->lifted_by)
         continue;
       GPtrArray *missing = g_ptr_array_new ();
-      EvalCtx mctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
-                       .missing = missing };
+      mctx.item = items->u.list.v[e->item];
+      mctx.missing = missing;
       cond_eval (e->rule->when, &mctx);
-      screen_ctx_clear (&mctx);
       for (guint i = 0; i < missing->len; i++)
         decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
       g_ptr_array_free (missing, TRUE);
     }
-  /* Rare path: the screening hits behind the rules that applied, for the explanation;
-   * the deciding rule's best match on its deciding item fills {match.*} in its message. */
+  screen_ctx_clear (&mctx);
+  /* Rare path: the screening hits behind the rules that applied, for the explanation,
+   * once per rule, on the first item it applied to: a party's screening does not depend
+   * on the item. The deciding rule's best match fills {match.*} in its message. */
   ScreenRec best_match = { 0 };
   g_autofree char *best_party = NULL;
+  g_autofree guint8 *screened_rules = NULL; /* by rule index: hits gathered */
   for (guint32 k = 0; k < m.n; k++)
     {
       const MatchRec *e = &m.v[k];
       if (e->lifted_by || !e->prog->screens)
         continue;
+      if (screened_rules == NULL)
+        screened_rules = g_new0 (guint8, rs->nrules);
+      if (screened_rules[e->rule->index]++)
+        continue;
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
-                       .screening = hits };
+                       .screening = hits, .certain = e->prog->exception };
       cond_eval (e->rule->when, &sctx);
       screen_ctx_clear (&sctx);
       for (guint i = 0; i < hits->len; i++)
@@ -878,7 +1119,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           ScreenRec *r = &g_array_index (hits, ScreenRec, i);
           r->rule = e->rule;
           r->item = e->item;
-          if (r->rule == deciding && r->item == deciding_item
+          if (r->rule == deciding
               && (best_party == NULL || (r->match && !best_match.match)
                   || (r->match == best_match.match && r->score > best_match.score)))
             {
@@ -891,6 +1132,7 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           decision_add_screening (d, r);
         }
     }
+  explain_uncertain (rs, d, root, items, date, &uncertain);
   if (deciding && deciding->message)
     decision_set_message (d, render_message (deciding->message, root,
                                              items->u.list.v[deciding_item],
@@ -904,5 +1146,6 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
     g_free (regime_sev);
   vec32_clear (&txn_cands);
   vec32_clear (&cands);
+  vec32_clear (&uncertain);
   return d;
 }

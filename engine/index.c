@@ -282,6 +282,8 @@ typedef struct {
   HTable heq, hprefix; /* the same, by hash (index_build() freezes them) */
   guint64 prefix_lens; /* bit L set: some prefix of length L is indexed */
   Bucket missing;      /* rules to add when a field is absent */
+  Bucket all;          /* every rule filed here: added when a field holds a mapping or
+                          list where a value was expected (unknown, never false) */
 } Entry;
 
 struct Index {
@@ -582,6 +584,7 @@ index_build (EmbargoRuleset *rs)
       for_each_key (a->op, file_first, &fl);
       if (a->c->if_missing != MISS_FALSE || (b && b->c->if_missing != MISS_FALSE))
         bucket_add (&e->missing, r);
+      bucket_add (&e->all, r);
     }
   g_hash_table_destroy (k.freq);
   GPtrArray *all[] = { ix->txn_entries, ix->item_entries };
@@ -604,6 +607,7 @@ entry_free (gpointer p)
   htable_clear (&e->heq);
   htable_clear (&e->hprefix);
   g_free (e->missing.v);
+  g_free (e->all.v);
   g_free (e);
 }
 
@@ -666,7 +670,11 @@ static void
 lookup_last (const Entry *e, const DocNode *first, const DocNode *v, Vec32 *out)
 {
   if (!is_value (v))
-    return;
+    {
+      if (v->kind != DOC_NULL)
+        append_bucket (out, &e->all);
+      return;
+    }
   guint32 ha = first ? first->u.sc.hash : 0;
   if (e->heq.n)
     append_slot (out, htable_lookup (&e->heq, first ? pair_hash (ha, v->u.sc.hash)
@@ -718,9 +726,13 @@ lookup_entries (const GPtrArray *entries, EvalCtx *ctx, Vec32 *out)
           for (guint32 k = 0; k < av->u.list.n; k++)
             if (is_value (av->u.list.v[k]))
               lookup_b (e, av->u.list.v[k], bv, out);
+            else if (av->u.list.v[k]->kind != DOC_NULL)
+              append_bucket (out, &e->all);
         }
       else if (is_value (av))
         lookup_b (e, av, bv, out);
+      else
+        append_bucket (out, &e->all);
     }
 }
 

@@ -11,6 +11,11 @@
  *   W-NEVER-HOLDS     two conditions of one rule that no single fact can meet;
  *   W-LIFTS-UNMATCHED an exception's `tag:` names no rule of its regime;
  *   W-LIFTS-DISJOINT  an exception can never apply together with what an entry lifts;
+ *   W-ALLOW-NO-LIFTS  an allow rule without `lifts`: it can never decide;
+ *   W-MESSAGE-FALLBACK a message placeholder, with no `|fallback`, on a fact that can be
+ *                     absent when the rule decides;
+ *   N-EXCEPTION-NAME-ONLY an exception screens a party against a names list whose
+ *                     entries lack identifiers: it applies on exact names only;
  *   W-EXPIRED, W-CITATION-PLACEHOLDER, W-SOURCE-URL-PLACEHOLDER, W-UNUSED-LIST and
  *   their notes (N-):
  *                     one rule or list at a time.
@@ -763,6 +768,83 @@ check_metadata (Lint *l, const EmbargoRule *r)
              "rule '%s' is not fully verified: %s", r->id, r->unverified);
 }
 
+/* ---- exceptions on names ---- */
+
+/* Notes each names list that C screens a party name against and whose entries (some of
+ * them) carry no identifier: there, exception X's identity rests on the name alone. */
+static void
+check_name_identity (Lint *l, const EmbargoRule *x, const Cond *c)
+{
+  for (guint32 i = 0; i < c->nkids; i++)
+    check_name_identity (l, x, c->kids[i]);
+  if (c->kind != C_TEST || c->path.scope != SCOPE_PARTY)
+    return;
+  for (guint32 i = 0; i < c->nops; i++)
+    {
+      const Op *op = &c->ops[i];
+      if (op->kind != OP_IN_LIST || op->owned || op->list->kind != LIST_NAMES
+          || op->list->screen_list == NULL)
+        continue;
+      guint n = screen_list_get_n_entries (op->list->screen_list), bare = 0;
+      for (guint k = 0; k < n; k++)
+        {
+          const ScreenEntry *e = screen_list_get_entry (op->list->screen_list, k);
+          bare += e->identifiers == NULL || e->identifiers->len == 0;
+        }
+      if (bare)
+        FINDING (l, NOTE, "N-EXCEPTION-NAME-ONLY", x->source_name, op->line, op->col,
+                 "exception '%s' identifies a party by name on list '%s' (%u of %u entries "
+                 "have no identifier): it applies only on an exact name or alias, never on "
+                 "a fuzzy match; give the entries `ids` to match by identifier",
+                 x->id, op->list->id, bare, n);
+    }
+}
+
+/* ---- messages ---- */
+
+/* Is the fact at PATH present whenever rule R decides, so that a placeholder on it needs
+ * no fallback? The contract's required fields are; so is a fact a top-level conjunct
+ * of R needs present for R to apply (or, for an allow rule, to be anything but unknown,
+ * which does not apply). */
+static gboolean
+message_fact_certain (const EmbargoRule *r, const GPtrArray *cj, const char *path)
+{
+  static const char *const required[] = { "id", "date", "destination.country", "item.id",
+                                          NULL };
+  for (const char *const *q = required; *q; q++)
+    if (strcmp (*q, path) == 0)
+      return TRUE;
+  for (guint i = 0; i < cj->len; i++)
+    {
+      const Cond *c = g_ptr_array_index (cj, i);
+      if (c->kind != C_TEST || c->path.scope == SCOPE_PARTY
+          || strcmp (c->path.text, path) != 0 || may_hold_when_missing (c))
+        continue;
+      if (has_op (c, OP_PRESENT) || c->if_missing == MISS_FALSE
+          || (c->if_missing == MISS_UNKNOWN && r->effect == EMBARGO_OUTCOME_ALLOW))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+check_message (Lint *l, const EmbargoRule *r, const GPtrArray *cj)
+{
+  const char *brace, *close, *bar;
+  for (const char *p = r->message; message_next_placeholder (p, &brace, &close, &bar);
+       p = close + 1)
+    {
+      if (bar)
+        continue;
+      g_autofree char *path = g_strndup (brace + 1, (gsize) (close - brace - 1));
+      if (!message_fact_certain (r, cj, path))
+        FINDING (l, WARNING, "W-MESSAGE-FALLBACK", r->source_name, r->line, r->col,
+                 "rule '%s': message placeholder {%s} names a fact that can be absent; give "
+                 "it a fallback, such as {%s|not stated}",
+                 r->id, path, path);
+    }
+}
+
 static void
 check_lists (Lint *l)
 {
@@ -1038,8 +1120,18 @@ embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **er
       check_metadata (&l, rs->rules[i]);
       check_cond (&l, rs->rules[i], rs->rules[i]->when);
       check_never_holds (&l, rs->rules[i], cj[i]);
+      if (rs->rules[i]->message)
+        check_message (&l, rs->rules[i], cj[i]);
+      if (rs->rules[i]->effect == EMBARGO_OUTCOME_ALLOW && !rs->rules[i]->is_exception)
+        FINDING (&l, WARNING, "W-ALLOW-NO-LIFTS", rs->rules[i]->source_name,
+                 rs->rules[i]->line, rs->rules[i]->col,
+                 "rule '%s' is allow and lifts nothing: it can never decide (an exception "
+                 "decides only where it lifted a restriction); name what it lifts",
+                 rs->rules[i]->id);
       if (rs->rules[i]->is_exception)
         check_lifts (&l, rs->rules[i], cj);
+      if (rs->rules[i]->is_exception && rs->rules[i]->when)
+        check_name_identity (&l, rs->rules[i], rs->rules[i]->when);
     }
   check_shadowed (&l, cj, &lf);
   check_lists (&l);
@@ -1102,6 +1194,9 @@ static const struct {
   { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
   { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },
   { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
+  { "W-ALLOW-NO-LIFTS", "an allow rule that lifts nothing: it can never decide" },
+  { "W-MESSAGE-FALLBACK", "a message placeholder on a fact that can be absent, with no "
+    "fallback" },
   { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
   { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
   { "W-FIELD-TYPO", "a field path that is a near miss of a contract field (did you mean)" },
@@ -1109,6 +1204,7 @@ static const struct {
   { "W-YAML11-BOOLEAN", "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean" },
   { "N-IF-MISSING-FALSE", "a condition that an absent fact makes false (if_missing: false)" },
   { "N-UNVERIFIED", "a rule that says part of it is not verified" },
+  { "N-EXCEPTION-NAME-ONLY", "an exception that identifies a party by name alone" },
 };
 
 const char *

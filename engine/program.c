@@ -242,9 +242,23 @@ compile_rule (EmbargoRuleset *rs, const EmbargoRule *r)
   return p;
 }
 
+/* Sets item_free on C and everything below it; TRUE when C tests no `item.` path. */
+static gboolean
+mark_item_free (Cond *c)
+{
+  gboolean free_ = !(c->kind == C_TEST && c->path.scope == SCOPE_ITEM);
+  for (guint32 i = 0; i < c->nkids; i++)
+    free_ = mark_item_free (c->kids[i]) && free_;
+  c->item_free = free_;
+  return free_;
+}
+
 void
 programs_build (EmbargoRuleset *rs)
 {
+  for (guint32 i = 0; i < rs->nrules; i++)
+    if (rs->rules[i]->when)
+      mark_item_free (rs->rules[i]->when);
   rs->programs = arena_alloc (&rs->arena, MAX (rs->nrules, 1) * sizeof *rs->programs);
   /* In rule order, from one arena: the programs of neighbouring rules are neighbours. */
   for (guint32 i = 0; i < rs->nrules; i++)
@@ -260,27 +274,31 @@ key_is (const Key *k, const DocNode *v)
          && memcmp (v->u.sc.s, k->u.s, k->len) == 0;
 }
 
-/* Does test T hold on the scalar V? The same answers as scalar_holds() (eval.c). */
-static gboolean
+/* Does test T hold on V, an element of the fact? The same answers as scalar_holds()
+ * (eval.c): UNKNOWN for a mapping or nested list, and for a value of the wrong type for
+ * a number, boolean or date. */
+static Tri
 test_scalar (const Test *t, const DocNode *v, gint32 date)
 {
-  if (v->kind == DOC_MAP || v->kind == DOC_LIST || v->kind == DOC_NULL)
-    return FALSE;
+  if (v->kind == DOC_NULL)
+    return TRI_FALSE;
+  if (v->kind == DOC_MAP || v->kind == DOC_LIST)
+    return TRI_UNKNOWN;
   switch ((TestKind) t->kind)
     {
     case T_EQ_STR:
       return key_is (&t->u.key, v);
     case T_EQ_NUM:
-      return v->kind == DOC_NUMBER && v->u.sc.num == t->u.num;
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN : v->u.sc.num == t->u.num;
     case T_EQ_BOOL:
-      return v->kind == DOC_BOOL && v->boolean == t->u.b;
+      return v->kind != DOC_BOOL ? TRI_UNKNOWN : v->boolean == t->u.b;
     case T_EQ_DATE:
-      return v->is_date && v->u.sc.date == t->u.date;
+      return !v->is_date ? TRI_UNKNOWN : v->u.sc.date == t->u.date;
     case T_IN:
       for (guint32 i = 0; i < t->nkeys; i++)
         if (key_is (&t->u.keys[i], v))
-          return TRUE;
-      return FALSE;
+          return TRI_TRUE;
+      return TRI_FALSE;
     case T_IN_HASH:
       return g_hash_table_contains (t->u.set, v->u.sc.s);
     case T_IN_LIST:
@@ -292,17 +310,19 @@ test_scalar (const Test *t, const DocNode *v, gint32 date)
           if (v->u.sc.len >= k->len
               && memcmp (v->u.sc.s, k->len <= sizeof k->u.bytes ? k->u.bytes : k->u.s, k->len)
                      == 0)
-            return TRUE;
+            return TRI_TRUE;
         }
-      return FALSE;
+      return TRI_FALSE;
     case T_CMP_NUM:
-      return v->kind == DOC_NUMBER && op_compare ((OpKind) t->cmp, v->u.sc.num, t->u.num);
+      return v->kind != DOC_NUMBER ? TRI_UNKNOWN
+                                   : op_compare ((OpKind) t->cmp, v->u.sc.num, t->u.num);
     case T_CMP_DATE:
-      return v->is_date && op_compare ((OpKind) t->cmp, v->u.sc.date, t->u.date);
+      return !v->is_date ? TRI_UNKNOWN
+                         : op_compare ((OpKind) t->cmp, v->u.sc.date, t->u.date);
     case T_PRESENT:
       return t->cmp; /* program_eval() answers it before looking at the value */
     }
-  return FALSE;
+  return TRI_FALSE;
 }
 
 static inline const DocNode *
@@ -334,12 +354,17 @@ program_eval (const Program *p, EvalCtx *ctx)
         r = t->cmp ? TRI_TRUE : TRI_FALSE;
       else if (v->kind == DOC_LIST)
         {
+          /* TRUE on any element, else UNKNOWN on any, else FALSE. */
           r = TRI_FALSE;
-          for (guint32 k = 0; k < v->u.list.n && r == TRI_FALSE; k++)
-            r = test_scalar (t, v->u.list.v[k], ctx->date) ? TRI_TRUE : TRI_FALSE;
+          for (guint32 k = 0; k < v->u.list.n && r != TRI_TRUE; k++)
+            {
+              Tri e = test_scalar (t, v->u.list.v[k], ctx->date);
+              if (e != TRI_FALSE)
+                r = e;
+            }
         }
       else
-        r = test_scalar (t, v, ctx->date) ? TRI_TRUE : TRI_FALSE;
+        r = test_scalar (t, v, ctx->date);
       if (r == TRI_FALSE)
         return TRI_FALSE;
       if (r == TRI_UNKNOWN)

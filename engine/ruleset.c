@@ -59,6 +59,7 @@ embargo_match_status_to_string (EmbargoMatchStatus status)
     case EMBARGO_MATCH_DECISIVE: return "decisive";
     case EMBARGO_MATCH_OUTWEIGHED: return "outweighed";
     case EMBARGO_MATCH_LIFTED: return "lifted";
+    case EMBARGO_MATCH_NOT_NEEDED: return "not_needed";
     }
   return "unknown";
 }

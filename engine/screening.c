@@ -11,6 +11,9 @@
  *   score >= the list's `match` threshold (or an exact normalized name)  -> TRUE
  *   possible <= score < match                                           -> UNKNOWN
  *   nothing, or only entries not in force on the date                   -> FALSE
+ * except inside an exception (ctx->certain), which must rest on certain identity: there
+ * only an exact normalized name or alias (no country against it) or a matching
+ * identifier is TRUE, and a fuzzy match is UNKNOWN (the exception does not apply).
  * UNKNOWN is the engine's "cannot rule it out": a restriction that depends on it
  * decides `review`. Exact normalized names stay matches whatever the country, as they
  * were before screening existed; identifiers are decisive both ways (engine/screen).
@@ -35,10 +38,15 @@
 #define DEFAULT_POSSIBLE   0.80
 #define DEFAULT_REVIEW_PCT 25.0
 
+static void owner_graph_free (struct OwnerGraph *g);
+
 void
 screen_ctx_clear (EvalCtx *ctx)
 {
   g_clear_pointer (&ctx->prepared, g_hash_table_destroy);
+  g_clear_pointer (&ctx->memo_big, g_hash_table_destroy);
+  g_clear_pointer (&ctx->screened_big, g_hash_table_destroy);
+  g_clear_pointer (&ctx->owner_graph, owner_graph_free);
 }
 
 /* NAME normalized and split once per evaluation, whatever the lists it is screened
@@ -221,7 +229,10 @@ in_force (const Interval *w, gint32 date)
   return (w->from == 0 || w->from <= date) && (w->until == 0 || date < w->until);
 }
 
-typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH } Verdict;
+/* MATCH is a fuzzy match at or above the list's threshold; CERTAIN an exact normalized
+ * name or alias (with no country against it) or an identifier of the same kind and
+ * value: the only identity an exception may rest on. */
+typedef enum { VERDICT_NONE = 0, VERDICT_POSSIBLE, VERDICT_MATCH, VERDICT_CERTAIN } Verdict;
 
 static void
 record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
@@ -241,7 +252,8 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
               r->name = g_strdup (name);
               r->matched = h->matched_name;
               r->score = h->score;
-              r->match = v == VERDICT_MATCH;
+              r->match = v >= VERDICT_MATCH;
+              r->certain = v == VERDICT_CERTAIN;
               r->member = m;
             }
           return;
@@ -249,7 +261,8 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
     }
   ScreenRec r = { .party = g_strdup (role), .name = g_strdup (name), .list = l->id,
                   .entry = h->entry->name, .matched = h->matched_name, .score = h->score,
-                  .match = v == VERDICT_MATCH, .owned_pct = owned_pct, .member = m };
+                  .match = v >= VERDICT_MATCH, .certain = v == VERDICT_CERTAIN,
+                  .owned_pct = owned_pct, .member = m };
   g_array_append_val (ctx->screening, r);
 }
 
@@ -288,11 +301,16 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
       const ListMember *m = g_ptr_array_index (l->screen_members, h->entry->index);
       if (!in_force (&m->when, ctx->date))
         continue;
-      Verdict v = h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
-                    ? VERDICT_MATCH : VERDICT_POSSIBLE;
+      Verdict v = (h->flags & SCREEN_HIT_IDENTIFIER)
+                      || ((h->flags & SCREEN_HIT_EXACT)
+                          && !(h->flags & SCREEN_HIT_COUNTRY_MISMATCH))
+                    ? VERDICT_CERTAIN
+                  : h->verdict == SCREEN_VERDICT_MATCH || (h->flags & SCREEN_HIT_EXACT)
+                    ? VERDICT_MATCH
+                    : VERDICT_POSSIBLE;
       record (ctx, l, role, name, h, m, v, owned_pct);
       best = MAX (best, v);
-      if (best == VERDICT_MATCH && ctx->screening == NULL)
+      if (best == VERDICT_CERTAIN && ctx->screening == NULL)
         break;
     }
   return best;
@@ -306,7 +324,7 @@ screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *c
   const char *name = scalar_text (doc_get (party, "name"));
   const DocNode *aliases = doc_get (party, "aliases");
   guint32 n = aliases && aliases->kind == DOC_LIST ? aliases->u.list.n : 0;
-  for (guint32 i = 0; i <= n && (best < VERDICT_MATCH || ctx->screening); i++)
+  for (guint32 i = 0; i <= n && (best < VERDICT_CERTAIN || ctx->screening); i++)
     {
       const char *s = i == 0 ? name : scalar_text (aliases->u.list.v[i - 1]);
       if (s == NULL)
@@ -317,10 +335,19 @@ screen_party (const EList *l, const DocNode *party, const char *role, EvalCtx *c
 }
 
 /* The result of screening PARTY against L (OWNED: the 50% rule) earlier in this
- * evaluation, or -1. Results depend on the party only, not on the item. */
+ * evaluation, or -1. Results depend on the party only, not on the item. The first 32
+ * live in the context; beyond, every result goes to screened_big (a party is then still
+ * screened once per list, however many parties there are). */
 static int
 cache_get (const EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned)
 {
+  if (ctx->screened_big)
+    {
+      GHashTable *by_party = g_hash_table_lookup (ctx->screened_big, l);
+      guint v = by_party ? GPOINTER_TO_UINT (g_hash_table_lookup (by_party, party)) : 0;
+      v = (v >> (owned ? 8 : 0)) & 0xff;
+      return v ? (int) v - 1 : -1;
+    }
   guint32 n = MIN (ctx->n_screened, G_N_ELEMENTS (ctx->screened));
   for (guint32 i = 0; i < n; i++)
     if (ctx->screened[i].list == l && ctx->screened[i].party == party
@@ -329,26 +356,62 @@ cache_get (const EvalCtx *ctx, const EList *l, const DocNode *party, gboolean ow
   return -1;
 }
 
+static void
+big_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, guint t)
+{
+  GHashTable *by_party = g_hash_table_lookup (ctx->screened_big, l);
+  if (by_party == NULL)
+    {
+      by_party = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (ctx->screened_big, (gpointer) l, by_party);
+    }
+  guint v = GPOINTER_TO_UINT (g_hash_table_lookup (by_party, party));
+  guint shift = owned ? 8 : 0;
+  v = (v & ~(0xffu << shift)) | ((t + 1) << shift);
+  g_hash_table_insert (by_party, (gpointer) party, GUINT_TO_POINTER (v));
+}
+
 static Tri
 cache_put (EvalCtx *ctx, const EList *l, const DocNode *party, gboolean owned, Tri t)
 {
-  guint32 at = ctx->n_screened++ % G_N_ELEMENTS (ctx->screened); /* oldest out */
-  ctx->screened[at].list = l;
-  ctx->screened[at].party = party;
-  ctx->screened[at].owned = (guint8) owned;
-  ctx->screened[at].tri = (guint8) t;
+  if (ctx->screened_big == NULL && ctx->n_screened < G_N_ELEMENTS (ctx->screened))
+    {
+      guint32 at = ctx->n_screened++;
+      ctx->screened[at].list = l;
+      ctx->screened[at].party = party;
+      ctx->screened[at].owned = (guint8) owned;
+      ctx->screened[at].tri = (guint8) t;
+      return t;
+    }
+  if (ctx->screened_big == NULL)
+    {
+      ctx->screened_big = g_hash_table_new_full (NULL, NULL, NULL,
+                                                 (GDestroyNotify) g_hash_table_destroy);
+      for (guint32 i = 0; i < ctx->n_screened; i++)
+        big_put (ctx, ctx->screened[i].list, ctx->screened[i].party, ctx->screened[i].owned,
+                 ctx->screened[i].tri);
+    }
+  big_put (ctx, l, party, owned, t);
   return t;
 }
 
 Tri
 screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx)
 {
-  int hit = ctx->screening ? -1 : cache_get (ctx, l, party, FALSE);
-  if (hit >= 0)
-    return (Tri) hit;
-  Verdict v = screen_party (l, party, ctx->party_role ? ctx->party_role : "party", ctx, -1);
-  return cache_put (ctx, l, party, FALSE,
-                    v == VERDICT_MATCH ? TRI_TRUE : v == VERDICT_POSSIBLE ? TRI_UNKNOWN : TRI_FALSE);
+  /* The cache keeps the verdict: restrictions and exceptions read it differently. */
+  int v = ctx->screening ? -1 : cache_get (ctx, l, party, FALSE);
+  if (v < 0)
+    v = cache_put (ctx, l, party, FALSE,
+                   (Tri) screen_party (l, party, ctx->party_role ? ctx->party_role : "party",
+                                       ctx, -1));
+  switch ((Verdict) v)
+    {
+    case VERDICT_CERTAIN: return TRI_TRUE;
+    case VERDICT_MATCH: return ctx->certain ? TRI_UNKNOWN : TRI_TRUE;
+    case VERDICT_POSSIBLE: return TRI_UNKNOWN;
+    case VERDICT_NONE: break;
+    }
+  return TRI_FALSE;
 }
 
 /* ---- ownership ---- */
@@ -361,10 +424,20 @@ typedef struct {
   Verdict verdict;
 } Node;
 
-typedef struct {
+/* Built once per evaluation (EvalCtx.owner_graph) and shared by every list and party:
+ * a node's verdict is set for the list at hand before each use. */
+typedef struct OwnerGraph {
   GPtrArray *nodes;     /* Node* */
   GHashTable *by_key;   /* key -> Node* */
 } Graph;
+
+static void
+owner_graph_free (Graph *g)
+{
+  g_hash_table_destroy (g->by_key);
+  g_ptr_array_unref (g->nodes);
+  g_free (g);
+}
 
 static void
 node_free (gpointer p)
@@ -473,22 +546,24 @@ reach (Graph *g, Node *n, GHashTable *seen)
            seen);
 }
 
+/* Resolves SELF's ownership over CLOSURE, the nodes SELF reaches (NODES of them): no
+ * other node can hold a stake in it. */
 static gboolean
-resolve (Graph *g, const Node *self, gboolean count_possible, double review_pct,
-         ScreenOwnership *out)
+resolve (const GPtrArray *closure, const Node *self, gboolean count_possible,
+         double review_pct, ScreenOwnership *out)
 {
-  guint n = g->nodes->len;
+  guint n = closure->len;
   g_autofree ScreenParty *parties = g_new0 (ScreenParty, n);
   g_autofree ScreenOwnership *res = g_new0 (ScreenOwnership, n);
   guint at = 0;
   for (guint i = 0; i < n; i++)
     {
-      const Node *x = g_ptr_array_index (g->nodes, i);
+      const Node *x = g_ptr_array_index (closure, i);
       if (x == self)
         at = i;
       parties[i] = (ScreenParty) {
         .name = x->key,
-        .listed = x != self && (x->verdict == VERDICT_MATCH
+        .listed = x != self && (x->verdict >= VERDICT_MATCH
                                 || (count_possible && x->verdict == VERDICT_POSSIBLE)),
         .owners = (const ScreenOwner *) x->owners->data,
         .n_owners = x->owners->len,
@@ -509,30 +584,46 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
   int hit = ctx->screening ? -1 : cache_get (ctx, l, party, TRUE);
   if (hit >= 0)
     return (Tri) hit;
-  Graph g = { g_ptr_array_new_with_free_func (node_free),
-              g_hash_table_new (g_str_hash, g_str_equal) };
-  graph_build (&g, ctx->root);
+  if (ctx->owner_graph == NULL)
+    {
+      ctx->owner_graph = g_new0 (Graph, 1);
+      ctx->owner_graph->nodes = g_ptr_array_new_with_free_func (node_free);
+      ctx->owner_graph->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      graph_build (ctx->owner_graph, ctx->root);
+    }
+  Graph *g = ctx->owner_graph;
   const char *role = ctx->party_role ? ctx->party_role : "party";
   /* An owner evaluated through `party: owners` is not among the parties: add it. */
-  Node *self = graph_add (&g, party, role, 0);
+  Node *self = graph_add (g, party, role, 0);
   Tri res = TRI_FALSE;
 
-  g_autoptr (GHashTable) closure = g_hash_table_new (NULL, NULL);
-  reach (&g, self, closure);
-  for (guint i = 0; i < g.nodes->len; i++)
+  g_autoptr (GHashTable) reached = g_hash_table_new (NULL, NULL);
+  reach (g, self, reached);
+  /* In node order, so that results do not depend on hash order. */
+  g_autoptr (GPtrArray) closure = g_ptr_array_new ();
+  for (guint i = 0; i < g->nodes->len; i++)
     {
-      Node *x = g_ptr_array_index (g.nodes, i);
-      if (x != self && g_hash_table_contains (closure, x))
+      Node *x = g_ptr_array_index (g->nodes, i);
+      if (!g_hash_table_contains (reached, x))
+        continue;
+      g_ptr_array_add (closure, x);
+      x->verdict = VERDICT_NONE;
+      if (x == self)
+        continue;
+      /* Not recorded (the result is not known yet): a verdict, once per list and node. */
+      int v = cache_get (ctx, l, x->party, FALSE);
+      if (v < 0)
         {
-          /* Not recorded yet (the result is not known), but prepared names are shared. */
           EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared };
-          x->verdict = screen_party (l, x->party, x->role, &quiet, 0);
+          v = screen_party (l, x->party, x->role, &quiet, 0);
           ctx->prepared = quiet.prepared;
+          cache_put (ctx, l, x->party, FALSE, (Tri) v);
         }
+      x->verdict = (Verdict) v;
     }
   ScreenOwnership certain = { 0 }, upper = { 0 };
-  if (!resolve (&g, self, FALSE, l->review_pct, &certain)
-      || !resolve (&g, self, TRUE, l->review_pct, &upper))
+  if (!resolve (closure, self, FALSE, l->review_pct, &certain)
+      || !resolve (closure, self, TRUE, l->review_pct, &upper))
     res = TRI_UNKNOWN; /* stakes summing to more than 100%: a person must look */
   else if (certain.status == SCREEN_OWNERSHIP_BLOCKED)
     res = TRI_TRUE;
@@ -540,15 +631,13 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
     res = TRI_UNKNOWN;
 
   if (ctx->screening && res != TRI_FALSE)
-    for (guint i = 0; i < g.nodes->len; i++)
+    for (guint i = 0; i < closure->len; i++)
       {
-        Node *x = g_ptr_array_index (g.nodes, i);
-        if (x != self && x->verdict != VERDICT_NONE && g_hash_table_contains (closure, x))
+        Node *x = g_ptr_array_index (closure, i);
+        if (x != self && x->verdict != VERDICT_NONE)
           screen_party (l, x->party, x->role, ctx,
                         certain.status == SCREEN_OWNERSHIP_BLOCKED ? certain.blocked_pct
                                                                    : upper.blocked_pct);
       }
-  g_hash_table_destroy (g.by_key);
-  g_ptr_array_unref (g.nodes);
   return ctx->screening ? res : cache_put (ctx, l, party, TRUE, res);
 }

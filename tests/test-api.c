@@ -72,7 +72,7 @@ test_builder_decides (void)
   CU_ASSERT_EQUAL (embargo_decision_get_item_count (d), 1);
   CU_ASSERT_STRING_EQUAL (embargo_decision_get_item_id (d, 0), "1");
   CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "CN-CAC"), EMBARGO_OUTCOME_DENY);
-  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "EU"), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "EU"), EMBARGO_OUTCOME_DENY);
   CU_ASSERT_EQUAL (embargo_decision_get_match_count (d), 1);
   CU_ASSERT_EQUAL (embargo_decision_get_match (d, 0)->status, EMBARGO_MATCH_DECISIVE);
   CU_ASSERT_PTR_NULL (embargo_decision_get_match (d, 1));
@@ -144,7 +144,9 @@ test_json_output (void)
     "\"items\":[{\"id\":\"1\",\"decision\":\"deny\",\"rule\":{\"id\":\"cac-micron\"}}],"
     "\"regimes\":{\"CN-CAC\":\"deny\"},"
     "\"matched\":[{\"rule\":\"cac-micron\",\"item\":\"1\",\"effect\":\"deny\","
-    "\"status\":\"decisive\"}],\"missing\":[],\"as_of\":\"2023-06-15\","
+    "\"status\":\"decisive\"}],\"missing\":[],"
+    "\"stand_ins\":[{\"role\":\"consignee\",\"by\":\"buyer\"},"
+    "{\"role\":\"end_user\",\"by\":\"buyer\"}],\"as_of\":\"2023-06-15\","
     "\"ruleset\":{\"digest\":\"%s\",\"rules\":1}}",
     embargo_ruleset_get_digest (rs));
   CU_ASSERT_STRING_EQUAL (json, expected);
@@ -429,6 +431,167 @@ test_evaluate_all (void)
   embargo_ruleset_unref (rs);
 }
 
+/* Stand-in roles in the decision: none when every role is named; the consignee for an
+ * absent end user; the buyer for both when neither is named. */
+static void
+test_stand_ins (void)
+{
+  EmbargoRuleset *rs = load_rules ();
+  static const struct {
+    const char *parties;
+    gsize n;
+    const char *role0, *by0, *role1, *by1;
+  } cases[] = {
+    { "\"consignee\":{\"name\":\"C\"},\"end_user\":{\"name\":\"E\"}", 0, NULL, NULL, NULL, NULL },
+    { "\"consignee\":{\"name\":\"C\"}", 1, "end_user", "consignee", NULL, NULL },
+    { "\"consignee\":null,\"end_user\":{\"name\":\"E\"}", 1, "consignee", "buyer", NULL, NULL },
+    { "\"seller\":{\"name\":\"S\"}", 2, "consignee", "buyer", "end_user", "buyer" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (
+        "{\"id\":\"S\",\"date\":\"2023-06-15\",\"destination\":{\"country\":\"CN\"},"
+        "\"buyer\":{\"name\":\"B\"},%s,\"items\":[{\"id\":\"1\"}]}", cases[i].parties);
+      EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "s.json",
+                                                                 NULL, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+      EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+      CU_ASSERT_EQUAL (embargo_decision_get_stand_in_count (d), cases[i].n);
+      const EmbargoStandIn *a = embargo_decision_get_stand_in (d, 0);
+      const EmbargoStandIn *b = embargo_decision_get_stand_in (d, 1);
+      if (cases[i].n >= 1 && a)
+        {
+          CU_ASSERT_STRING_EQUAL (a->role, cases[i].role0);
+          CU_ASSERT_STRING_EQUAL (a->by, cases[i].by0);
+        }
+      if (cases[i].n == 2 && b)
+        {
+          CU_ASSERT_STRING_EQUAL (b->role, cases[i].role1);
+          CU_ASSERT_STRING_EQUAL (b->by, cases[i].by1);
+        }
+      CU_ASSERT_PTR_NULL (embargo_decision_get_stand_in (d, cases[i].n));
+      g_autofree char *json = embargo_decision_to_json (d);
+      CU_ASSERT_EQUAL (strstr (json, "\"stand_ins\":") != NULL, cases[i].n != 0);
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+  embargo_ruleset_unref (rs);
+}
+
+/* A regime looked up by a name the rule set does not have is never ALLOW: DENY from
+ * the plain accessor, an error from the lookup; known regimes answer as before. */
+static void
+test_regime_lookup_fails_closed (void)
+{
+  static const char rules[] =
+    "defaults: {authority: A, citation: test, source_url: https://example.org, "
+    "effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: cuba, title: t, regime: US-OFAC, effect: deny, when: "
+    "{field: destination.country, equals: CU}}\n"
+    "  - {id: ear, title: t, regime: US-EAR, effect: review, when: "
+    "{field: destination.country, equals: CU}}\n";
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  const char *doc = "{\"id\":\"R\",\"date\":\"2024-01-01\",\"destination\":{\"country\":"
+                    "\"DE\"},\"buyer\":{\"name\":\"B\"},\"items\":[{\"id\":\"1\"}]}";
+  EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "r.json", NULL,
+                                                             NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+  CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "US-OFAC"), EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "US-OFAK"), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, "us-ofac"), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (embargo_decision_get_regime_outcome (d, ""), EMBARGO_OUTCOME_DENY);
+  EmbargoOutcome o = EMBARGO_OUTCOME_REVIEW;
+  GError *e = NULL;
+  CU_ASSERT_TRUE (embargo_decision_lookup_regime_outcome (d, "US-EAR", &o, &e));
+  CU_ASSERT_EQUAL (o, EMBARGO_OUTCOME_ALLOW);
+  CU_ASSERT_PTR_NULL (e);
+  CU_ASSERT_FALSE (embargo_decision_lookup_regime_outcome (d, "US-OFAK", &o, &e));
+  CU_ASSERT_EQUAL (o, EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (e);
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_UNKNOWN_NAME));
+  CU_ASSERT_STRING_EQUAL (e->message, "unknown regime 'US-OFAK': the rule set has US-EAR, US-OFAC");
+  g_clear_error (&e);
+  CU_ASSERT_FALSE (embargo_decision_lookup_regime_outcome (d, "US-OFAK", NULL, NULL));
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  embargo_ruleset_unref (rs);
+}
+
+/* An exception needs certain identity: a consignee that only resembles the VEU entry
+ * leaves it unknown, with a note saying why; an exact alias, or an identifier of the
+ * entry whatever the name, lets it apply, with no note. */
+static void
+test_exception_certain_identity (void)
+{
+  static const char rules[] =
+    "defaults: {regime: US-EAR, authority: BIS, citation: test, source_url: "
+    "https://example.org, effective_from: 2020-01-01}\n"
+    "lists:\n"
+    "  - id: veu\n"
+    "    kind: names\n"
+    "    members:\n"
+    "      - {name: \"Samsung China Semiconductor Co., Ltd.\", aliases: [SCS Xian], "
+    "country: CN, ids: {registration: \"9161\"}}\n"
+    "rules:\n"
+    "  - {id: fab, title: fab, effect: license_required, when: {field: destination.country, "
+    "equals: CN}}\n"
+    "  - {id: veu-x, title: VEU, effect: allow, lifts: [fab], when: {party: [consignee], "
+    "when: {field: party.name, in_list: veu}}}\n";
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  static const struct {
+    const char *consignee;
+    EmbargoOutcome outcome;
+    const char *note;
+  } cases[] = {
+    { "{\"name\":\"Samsung China Semiconductors\",\"country\":\"CN\"}",
+      EMBARGO_OUTCOME_LICENSE_REQUIRED,
+      "exception 'veu-x' not applied: the consignee 'Samsung China Semiconductors' only "
+      "resembles 'Samsung China Semiconductor Co., Ltd.' on list 'veu' (a fuzzy match, score "
+      "0.9" },
+    { "{\"name\":\"scs xian\",\"country\":\"CN\"}", EMBARGO_OUTCOME_ALLOW, NULL },
+    { "{\"name\":\"SCS Xi'an Fab\",\"country\":\"CN\",\"ids\":{\"registration\":\"9161\"}}",
+      EMBARGO_OUTCOME_ALLOW, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *doc = g_strdup_printf (
+        "{\"id\":\"V\",\"date\":\"2024-05-01\",\"destination\":{\"country\":\"CN\"},"
+        "\"buyer\":{\"name\":\"B\"},\"consignee\":%s,\"items\":[{\"id\":\"1\"},"
+        "{\"id\":\"2\"}]}", cases[i].consignee);
+      EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "v.json",
+                                                                 NULL, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+      EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+      CU_ASSERT_EQUAL (embargo_decision_get_outcome (d), cases[i].outcome);
+      /* One note per exception, on the first item, however many items there are. */
+      CU_ASSERT_EQUAL (embargo_decision_get_note_count (d), cases[i].note ? 1u : 0u);
+      const EmbargoNote *n = embargo_decision_get_note (d, 0);
+      g_autofree char *json = embargo_decision_to_json (d);
+      if (cases[i].note && n)
+        {
+          CU_ASSERT_STRING_EQUAL (embargo_rule_get_id (n->rule), "veu-x");
+          CU_ASSERT_EQUAL (n->item, 0);
+          if (!g_str_has_prefix (n->text, cases[i].note))
+            fprintf (stderr, "\nnote: %s\n", n->text);
+          CU_ASSERT_TRUE (g_str_has_prefix (n->text, cases[i].note));
+          CU_ASSERT_PTR_NOT_NULL (strstr (json, "\"notes\":[{\"rule\":\"veu-x\",\"item\":\"1\","
+                                                "\"note\":\"exception 'veu-x' not applied"));
+        }
+      else
+        CU_ASSERT_PTR_NULL (strstr (json, "\"notes\""));
+      CU_ASSERT_PTR_NULL (embargo_decision_get_note (d, 1));
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_api_tests (void)
 {
@@ -444,6 +607,9 @@ register_api_tests (void)
     { "8 threads on one rule set", test_threads_share_ruleset },
     { "hundreds of candidates for one item", test_many_candidates },
     { "embargo_evaluate_all decides as embargo_evaluate", test_evaluate_all },
+    { "stand-in roles in the decision", test_stand_ins },
+    { "a regime looked up by an unknown name is never allow", test_regime_lookup_fails_closed },
+    { "an exception needs certain identity", test_exception_certain_identity },
     { NULL, NULL },
   };
   add_suite ("api", tests);

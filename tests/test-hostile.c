@@ -711,6 +711,100 @@ test_yaml_version_bom (void)
   g_clear_error (&e);
 }
 
+/* A fact of the wrong type for the comparison a rule makes is unknown, never false: the
+ * restriction gives review and `missing` names the field, whatever if_missing says; the
+ * right type still decides. Each transaction trips one rule; the program (flat tests)
+ * and the tree (inside `any`) must agree, and a mapping under an indexed field must
+ * still reach the rules filed under it. */
+static void
+test_wrong_type_unknown (void)
+{
+  static const char rules[] =
+    "defaults: {regime: T, authority: A, citation: test, source_url: https://example.org, "
+    "effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: tpp, title: t, effect: license_required, when: [{field: item.attributes.tpp, "
+    "gte: 4800, if_missing: false}]}\n"
+    "  - {id: perf, title: t, effect: license_required, when: {any: [{field: "
+    "item.attributes.pd, gt: 5.92, if_missing: false}, {field: item.attributes.pd, lt: -1, "
+    "if_missing: false}]}}\n"
+    "  - {id: signed, title: t, effect: deny, when: [{field: contract.signed, lt: 2024-02-01, "
+    "if_missing: false}]}\n"
+    "  - {id: clause, title: t, effect: deny, when: [{field: contract.clause, equals: false, "
+    "if_missing: false}]}\n"
+    "  - {id: city, title: t, effect: license_required, when: [{field: destination.city, "
+    "equals: Sevastopol, if_missing: false}]}\n"
+    "  - {id: count, title: t, effect: review, when: [{field: item.count, equals: 3, "
+    "if_missing: false}]}\n";
+  static const struct {
+    const char *facts, *item;
+    EmbargoOutcome outcome;
+    const char *rule, *missing;
+  } cases[] = {
+    { "", "attributes: {tpp: \"4992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
+    { "", "attributes: {tpp: \"4,992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
+    { "", "attributes: {tpp: true}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
+    { "", "attributes: {tpp: {value: 4992}}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
+    { "", "attributes: {tpp: [x, 10]}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
+    { "", "attributes: {tpp: [x, 4992]}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
+    { "", "attributes: {tpp: 4992}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
+    { "", "attributes: {tpp: 4000}", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "", "attributes: {pd: \"5.95\"}", EMBARGO_OUTCOME_REVIEW, "perf", "item.attributes.pd" },
+    { "", "attributes: {pd: 5.9}", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "", "count: \"3\"", EMBARGO_OUTCOME_REVIEW, "count", "item.count" },
+    { "", "count: 3", EMBARGO_OUTCOME_REVIEW, "count", NULL },
+    { "contract: {signed: \"2024-1-15\"}\n", "", EMBARGO_OUTCOME_REVIEW, "signed", "contract.signed" },
+    { "contract: {signed: \"2024-02-30\"}\n", "", EMBARGO_OUTCOME_REVIEW, "signed", "contract.signed" },
+    { "contract: {signed: 20240115}\n", "", EMBARGO_OUTCOME_REVIEW, "signed", "contract.signed" },
+    { "contract: {signed: 2024-01-15}\n", "", EMBARGO_OUTCOME_DENY, "signed", NULL },
+    { "contract: {signed: 2024-03-01}\n", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "contract: {clause: \"no\"}\n", "", EMBARGO_OUTCOME_REVIEW, "clause", "contract.clause" },
+    { "contract: {clause: 0}\n", "", EMBARGO_OUTCOME_REVIEW, "clause", "contract.clause" },
+    { "contract: {clause: true}\n", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "city: {name: Sevastopol}", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.city" },
+    { "city: [{name: Sevastopol}]", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.city" },
+    { "city: Kyiv", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+  };
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      /* "city: ..." goes into destination; anything else is a top-level line. */
+      gboolean city = g_str_has_prefix (cases[i].facts, "city:");
+      g_autofree char *text = g_strdup_printf (
+        "id: W\ndate: 2024-05-01\ndestination: {country: UA%s%s}\nbuyer: {name: B}\n%s"
+        "items: [{id: \"1\", %s}]\n",
+        city ? ", " : "", city ? cases[i].facts : "", city ? "" : cases[i].facts,
+        cases[i].item);
+      GError *e = NULL;
+      EmbargoTransaction *t = embargo_transaction_new_from_data (text, strlen (text), "w.yaml",
+                                                                 NULL, &e);
+      if (t == NULL)
+        fprintf (stderr, "\ncase %zu: %s\n%s\n", i, e ? e->message : "?", text);
+      g_clear_error (&e);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (t);
+      EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL (d);
+      const EmbargoRule *r = embargo_decision_get_rule (d);
+      const char *rid = r ? embargo_rule_get_id (r) : NULL;
+      gboolean ok = embargo_decision_get_outcome (d) == cases[i].outcome
+                    && g_strcmp0 (rid, cases[i].rule) == 0
+                    && embargo_decision_get_missing_count (d) == (cases[i].missing ? 1u : 0u)
+                    && (cases[i].missing == NULL
+                        || strcmp (embargo_decision_get_missing (d, 0)->field,
+                                   cases[i].missing) == 0);
+      if (!ok)
+        {
+          g_autofree char *json = embargo_decision_to_json (d);
+          fprintf (stderr, "\ncase %zu (%s%s): %s\n", i, cases[i].facts, cases[i].item, json);
+        }
+      CU_ASSERT_TRUE (ok);
+      embargo_decision_free (d);
+      embargo_transaction_free (t);
+    }
+  embargo_ruleset_unref (rs);
+}
+
 void
 register_hostile_tests (void)
 {
@@ -730,6 +824,7 @@ register_hostile_tests (void)
     { "I/O errors are errors, never a partial rule set", test_io_errors },
     { "a rule set with one bad file is not loaded", test_never_partly_loaded },
     { "reload handle: swap, keep on failure", test_handle_reload },
+    { "a fact of the wrong type is unknown, never false", test_wrong_type_unknown },
     { NULL, NULL },
   };
   add_suite ("hostile", hostile);

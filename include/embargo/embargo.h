@@ -116,6 +116,8 @@ typedef enum {
   EMBARGO_EVAL_ERROR_FAILED,      /* anything not listed below (may grow) */
   EMBARGO_EVAL_ERROR_INVALID,     /* the transaction breaks the schema (built by hand) */
   EMBARGO_EVAL_ERROR_BAD_DATE,    /* the as-of option is not a valid date */
+  EMBARGO_EVAL_ERROR_UNKNOWN_NAME, /* a lookup by a name the rule set does not have (a
+                                      regime misspelt: "US-OFAK") */
 } EmbargoEvalError;
 EMBARGO_API GQuark embargo_eval_error_quark (void);
 
@@ -493,7 +495,9 @@ EMBARGO_API void embargo_decision_free (EmbargoDecision *decision);
  * NULL it logs a critical and returns DENY, never ALLOW. */
 EMBARGO_API EmbargoOutcome embargo_decision_get_outcome (const EmbargoDecision *decision);
 
-/* The rule that decided the transaction (borrowed), or NULL when no rule applied. */
+/* The rule that decided the transaction (borrowed), or NULL when no restriction applied.
+ * An exception decides only where it lifted a restriction; one that lifted nothing is
+ * a match with status EMBARGO_MATCH_NOT_NEEDED, never the deciding rule. */
 EMBARGO_API const EmbargoRule *embargo_decision_get_rule (const EmbargoDecision *decision);
 
 /* The deciding rule's message with its {placeholders} filled in for the deciding item
@@ -509,7 +513,8 @@ EMBARGO_API gsize embargo_decision_get_item_count (const EmbargoDecision *decisi
 EMBARGO_API const char *embargo_decision_get_item_id (const EmbargoDecision *decision, gsize index);
 EMBARGO_API EmbargoOutcome embargo_decision_get_item_outcome (const EmbargoDecision *decision,
                                                               gsize index);
-/* The rule that decided item INDEX (borrowed), or NULL when none applied. */
+/* The rule that decided item INDEX (borrowed), or NULL when no restriction applied to
+ * it (see embargo_decision_get_rule()). */
 EMBARGO_API const EmbargoRule *embargo_decision_get_item_rule (const EmbargoDecision *decision,
                                                                gsize index);
 
@@ -518,9 +523,12 @@ typedef enum {
   EMBARGO_MATCH_DECISIVE = 0,   /* it decided the item */
   EMBARGO_MATCH_OUTWEIGHED = 1, /* it applied, but a more severe or earlier rule decided */
   EMBARGO_MATCH_LIFTED = 2,     /* an exception lifted it for this item */
+  EMBARGO_MATCH_NOT_NEEDED = 3, /* an allow rule that applied and lifted nothing for this
+                                   item: no restriction it names applied. It decides
+                                   nothing (an allow rule without `lifts` never does) */
 } EmbargoMatchStatus;
 
-/* Returns "decisive", "outweighed" or "lifted" (static). */
+/* Returns "decisive", "outweighed", "lifted" or "not_needed" (static). */
 EMBARGO_API const char *embargo_match_status_to_string (EmbargoMatchStatus status);
 
 /* One rule that applied (or could not be ruled out) for one item. Borrowed from the
@@ -556,9 +564,38 @@ EMBARGO_API gsize embargo_decision_get_missing_count (const EmbargoDecision *dec
 EMBARGO_API const EmbargoMissing *embargo_decision_get_missing (const EmbargoDecision *decision,
                                                                 gsize index);
 
-/* The outcome under REGIME alone; ALLOW for a regime with no rule that applied. */
+/* A party role that stood in for an absent one. A transaction that names no `consignee`
+ * ships to the buyer: the buyer is the consignee. One that names no `end_user` is used
+ * by the consignee, or failing that by the buyer. Rules on the absent role (party
+ * conditions, paths such as `consignee.name`, message placeholders) see the stand-in;
+ * the decision lists each substitution: {"consignee", "buyer"}, {"end_user", "buyer"}
+ * or {"end_user", "consignee"}. Strings are static. */
+typedef struct {
+  const char *role; /* the absent role */
+  const char *by;   /* the role that stood in for it */
+} EmbargoStandIn;
+
+/* Number of stand-ins (0 to 2), and stand-in INDEX (borrowed; NULL when out of range),
+ * consignee first. */
+EMBARGO_API gsize embargo_decision_get_stand_in_count (const EmbargoDecision *decision);
+EMBARGO_API const EmbargoStandIn *embargo_decision_get_stand_in (const EmbargoDecision *decision,
+                                                                 gsize index);
+
+/* The outcome under REGIME alone (a regime of the decision's rule set, compared byte
+ * for byte: "US-EAR"); ALLOW for a regime of the rule set with no rule that applied.
+ * A name the rule set does not have fails closed: DENY, never ALLOW, since a misspelt
+ * regime ("US-OFAK") must not read as a clean answer. To tell an unknown name apart,
+ * use embargo_decision_lookup_regime_outcome(). */
 EMBARGO_API EmbargoOutcome embargo_decision_get_regime_outcome (const EmbargoDecision *decision,
                                                                 const char *regime);
+
+/* The outcome under REGIME alone, in *OUTCOME, and TRUE; or, for a name the decision's
+ * rule set does not have, FALSE with ERROR set (EMBARGO_EVAL_ERROR_UNKNOWN_NAME; the
+ * message lists the regimes there are) and *OUTCOME set to DENY. OUTCOME may be NULL. */
+EMBARGO_API gboolean embargo_decision_lookup_regime_outcome (const EmbargoDecision *decision,
+                                                             const char *regime,
+                                                             EmbargoOutcome *outcome,
+                                                             GError **error);
 
 /* Renders the decision as the contract's JSON object, on one line, without a trailing
  * newline. Returns a new string: free with g_free(). */
@@ -978,6 +1015,23 @@ typedef struct {
 EMBARGO_API gsize embargo_decision_get_screening_count (const EmbargoDecision *decision);
 EMBARGO_API const EmbargoScreeningHit *embargo_decision_get_screening (const EmbargoDecision *decision,
                                                                        gsize index);
+
+/* Why an exception did not apply, where the decision can say so. An exception (`allow`
+ * with `lifts`) must rest on certain identity: a names-list condition in it holds only
+ * on an exact normalized name or alias, or a matching identifier. A fuzzy or possible
+ * match leaves the exception unknown, so it does not apply; the decision then carries
+ * a note for the first item it was considered for, naming the party, the entry and the
+ * score. */
+typedef struct {
+  const EmbargoRule *rule; /* the exception */
+  gsize item;              /* index into the decision's items */
+  const char *text;        /* one sentence, for people */
+} EmbargoNote;
+
+/* Number of notes in DECISION, and note INDEX (borrowed; NULL out of range). */
+EMBARGO_API gsize embargo_decision_get_note_count (const EmbargoDecision *decision);
+EMBARGO_API const EmbargoNote *embargo_decision_get_note (const EmbargoDecision *decision,
+                                                          gsize index);
 
 /* ---------------------------------------------------------------------------------
  * Names

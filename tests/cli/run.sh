@@ -20,6 +20,8 @@ expect "default rules are the bundled ones" 1 'cn-cac-micron-ciio' -- \
   "$bin" check examples/micron-ciio.yaml
 expect "json output" 1 '^\{"transaction":"PO-2023-0415","decision":"deny","rule":\{"id":"cn-cac-micron-ciio"' -- \
   "$bin" check "${r[@]}" --format json examples/micron-ciio.yaml
+expect "a stand-in role is shown" 1 '^  stand-in: the buyer is the consignee \(no consignee named\)$' -- \
+  "$bin" check "${r[@]}" examples/micron-ciio.yaml
 expect "standard input" 0 '"decision":"allow"' -- \
   bash -c "\"$bin\" check --rules rules --format json - < examples/micron-non-ciio.yaml"
 expect "as-of before the rule" 0 '^ALLOW  PO-2023-0415  \(as of 2023-05-20\)' -- \
@@ -140,6 +142,13 @@ expect "--strict: a transaction of contract keys and read facts is decided" 1 '^
 expect "a near miss of a contract key is an error without --strict" 2 \
   "unknown key 'enduser'; did you mean 'end_user'\\?" -- \
   bash -c "sed 's/^seller:/enduser:/' examples/micron-ciio.yaml | \"$bin\" check --rules rules -"
+
+# A test case's expectation on a regime the rule set does not have fails, naming it.
+mkdir -p "$tmp/regime"
+printf 'defaults: {regime: US-OFAC, authority: OFAC, citation: 31 CFR 515, source_url: https://www.ecfr.gov/x, effective_from: 2020-01-01}\nrules:\n  - {id: cuba, title: Cuba, effect: deny, when: {field: destination.country, equals: CU}}\n' >"$tmp/regime/r.yaml"
+printf 'cases:\n  - name: misspelt regime\n    transaction: {id: U1, date: 2024-05-01, destination: {country: DE}, buyer: {name: B}, items: [{id: "1"}]}\n    expect: {decision: allow, regimes: {US-OFAK: allow}}\n' >"$tmp/regime/r.tests.yaml"
+expect "a misspelt regime in a test fails" 1 "unknown regime 'US-OFAK': the rule set has US-OFAC" -- \
+  "$bin" test "$tmp/regime"
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

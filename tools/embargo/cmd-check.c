@@ -77,6 +77,13 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
       fprintf (f, "  %-6s %s%-16s%s %s\n", embargo_decision_get_item_id (d, i), paint (&s, io),
                embargo_outcome_to_string (io), reset (&s), ir ? embargo_rule_get_id (ir) : "-");
     }
+  for (gsize i = 0; i < embargo_decision_get_note_count (d); i++)
+    fprintf (f, "  note: %s\n", embargo_decision_get_note (d, i)->text);
+  for (gsize i = 0; i < embargo_decision_get_stand_in_count (d); i++)
+    {
+      const EmbargoStandIn *si = embargo_decision_get_stand_in (d, i);
+      fprintf (f, "  stand-in: the %s is the %s (no %s named)\n", si->by, si->role, si->role);
+    }
   for (gsize i = 0; i < embargo_decision_get_missing_count (d); i++)
     {
       const EmbargoMissing *m = embargo_decision_get_missing (d, i);
