@@ -56,6 +56,20 @@ gboolean cli_limits_apply (const CliLimits *opts, EmbargoLimits *out);
 gboolean cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *command,
                             const CliLimits *limit_opts, EmbargoLimits *limits);
 
+/* Text from input, rule files or lists, safe to print: embargo_text_escape() in
+ * EMBARGO_ESCAPE_TEXT mode. Returns S itself when nothing needs escaping, else an
+ * escaped copy that lives until the program exits; NULL stays NULL. Every string a
+ * command prints that it did not write itself goes through this (docs/cli.md). */
+const char *cli_safe (const char *s);
+
+/* As cli_safe(), line by line: newlines are kept, for messages of several lines such
+ * as a GError listing one diagnostic a line. */
+const char *cli_safe_lines (const char *s);
+
+/* Writes JSON text (LEN bytes) and a newline to F with the characters a terminal obeys
+ * escaped (EMBARGO_ESCAPE_JSON). Returns FALSE when the write failed. */
+gboolean cli_write_json (FILE *f, const char *json, gsize len);
+
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
 

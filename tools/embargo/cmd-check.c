@@ -51,22 +51,23 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
   char word[32];
   upper (word, sizeof word, embargo_outcome_to_string (o));
   fprintf (f, "%s%s%s  %s  (as of %s)\n", paint (&s, o), word, reset (&s),
-           embargo_decision_get_transaction_id (d), embargo_decision_get_as_of (d));
+           cli_safe (embargo_decision_get_transaction_id (d)), embargo_decision_get_as_of (d));
   const EmbargoRule *r = embargo_decision_get_rule (d);
   if (r == NULL)
     fprintf (f, "  no rule applies\n");
   else
     {
-      fprintf (f, "  rule      %s: %s\n", embargo_rule_get_id (r), embargo_rule_get_title (r));
-      fprintf (f, "  regime    %s (%s)\n", embargo_rule_get_regime (r),
-               embargo_rule_get_authority (r));
-      fprintf (f, "  citation  %s\n", embargo_rule_get_citation (r));
-      fprintf (f, "  source    %s  %s:%u\n", embargo_rule_get_source_url (r),
-               embargo_rule_get_source_name (r), embargo_rule_get_line (r));
+      fprintf (f, "  rule      %s: %s\n", cli_safe (embargo_rule_get_id (r)),
+               cli_safe (embargo_rule_get_title (r)));
+      fprintf (f, "  regime    %s (%s)\n", cli_safe (embargo_rule_get_regime (r)),
+               cli_safe (embargo_rule_get_authority (r)));
+      fprintf (f, "  citation  %s\n", cli_safe (embargo_rule_get_citation (r)));
+      fprintf (f, "  source    %s  %s:%u\n", cli_safe (embargo_rule_get_source_url (r)),
+               cli_safe (embargo_rule_get_source_name (r)), embargo_rule_get_line (r));
       if (embargo_decision_get_message (d))
-        fprintf (f, "  why       %s\n", embargo_decision_get_message (d));
+        fprintf (f, "  why       %s\n", cli_safe (embargo_decision_get_message (d)));
       if (embargo_rule_get_unverified (r))
-        fprintf (f, "  %sunverified: %s%s\n", dim (&s), embargo_rule_get_unverified (r),
+        fprintf (f, "  %sunverified: %s%s\n", dim (&s), cli_safe (embargo_rule_get_unverified (r)),
                  reset (&s));
     }
   fprintf (f, "items\n");
@@ -74,27 +75,30 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
     {
       EmbargoOutcome io = embargo_decision_get_item_outcome (d, i);
       const EmbargoRule *ir = embargo_decision_get_item_rule (d, i);
-      fprintf (f, "  %-6s %s%-16s%s %s\n", embargo_decision_get_item_id (d, i), paint (&s, io),
-               embargo_outcome_to_string (io), reset (&s), ir ? embargo_rule_get_id (ir) : "-");
+      fprintf (f, "  %-6s %s%-16s%s %s\n", cli_safe (embargo_decision_get_item_id (d, i)),
+               paint (&s, io), embargo_outcome_to_string (io), reset (&s),
+               ir ? cli_safe (embargo_rule_get_id (ir)) : "-");
     }
   for (gsize i = 0; i < embargo_decision_get_missing_count (d); i++)
     {
       const EmbargoMissing *m = embargo_decision_get_missing (d, i);
-      fprintf (f, "  missing: '%s' (item %s) is needed by %s\n", m->field,
-               embargo_decision_get_item_id (d, m->item), embargo_rule_get_id (m->rule));
+      fprintf (f, "  missing: '%s' (item %s) is needed by %s\n", cli_safe (m->field),
+               cli_safe (embargo_decision_get_item_id (d, m->item)),
+               cli_safe (embargo_rule_get_id (m->rule)));
     }
   for (gsize i = 0; i < embargo_decision_get_screening_count (d); i++)
     {
       const EmbargoScreeningHit *h = embargo_decision_get_screening (d, i);
-      fprintf (f, "  screening: %s '%s': %s with %s", h->party, h->name,
-               h->verdict == EMBARGO_SCREEN_MATCH ? "match" : "possible match", h->entry);
+      fprintf (f, "  screening: %s '%s': %s with %s", cli_safe (h->party), cli_safe (h->name),
+               h->verdict == EMBARGO_SCREEN_MATCH ? "match" : "possible match",
+               cli_safe (h->entry));
       if (strcmp (h->matched, h->entry) != 0)
-        fprintf (f, " (as %s)", h->matched);
-      fprintf (f, " on %s, score %.3f", h->list, h->score);
+        fprintf (f, " (as %s)", cli_safe (h->matched));
+      fprintf (f, " on %s, score %.3f", cli_safe (h->list), h->score);
       if (h->owned_pct >= 0)
         fprintf (f, ", listed owners hold %.1f%%", h->owned_pct);
-      fprintf (f, " (%s, item %s)\n", embargo_rule_get_id (h->rule),
-               embargo_decision_get_item_id (d, h->item));
+      fprintf (f, " (%s, item %s)\n", cli_safe (embargo_rule_get_id (h->rule)),
+               cli_safe (embargo_decision_get_item_id (d, h->item)));
     }
   gsize lifted = 0;
   for (gsize i = 0; i < embargo_decision_get_match_count (d); i++)
@@ -102,8 +106,9 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
       const EmbargoMatch *m = embargo_decision_get_match (d, i);
       if (m->status == EMBARGO_MATCH_LIFTED)
         {
-          fprintf (f, "  lifted: %s (item %s) by %s\n", embargo_rule_get_id (m->rule),
-                   embargo_decision_get_item_id (d, m->item), embargo_rule_get_id (m->lifted_by));
+          fprintf (f, "  lifted: %s (item %s) by %s\n", cli_safe (embargo_rule_get_id (m->rule)),
+                   cli_safe (embargo_decision_get_item_id (d, m->item)),
+                   cli_safe (embargo_rule_get_id (m->lifted_by)));
           lifted++;
         }
     }
@@ -112,7 +117,7 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
   for (gsize i = 0; regimes[i]; i++)
     {
       EmbargoOutcome ro = embargo_decision_get_regime_outcome (d, regimes[i]);
-      fprintf (f, "%s%s %s%s%s", i ? "  " : "", regimes[i], paint (&s, ro),
+      fprintf (f, "%s%s %s%s%s", i ? "  " : "", cli_safe (regimes[i]), paint (&s, ro),
                embargo_outcome_to_string (ro), reset (&s));
     }
   fprintf (f, "\n%sruleset  %s (%zu rules)%s\n", dim (&s), embargo_ruleset_get_digest (rs),
@@ -155,7 +160,8 @@ cmd_check (int argc, char **argv)
     json = TRUE;
   else if (format && strcmp (format, "text") != 0)
     {
-      fprintf (stderr, "embargo check: error: unknown format '%s' (text or json)\n", format);
+      fprintf (stderr, "embargo check: error: unknown format '%s' (text or json)\n",
+               cli_safe (format));
       return EXIT_NO_DECISION;
     }
   if (color && strcmp (color, "auto") && strcmp (color, "always") && strcmp (color, "never"))
@@ -178,7 +184,7 @@ cmd_check (int argc, char **argv)
     data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, &limits, &e);
   if (txn == NULL)
     {
-      fprintf (stderr, "%s\n", e->message);
+      fprintf (stderr, "%s\n", cli_safe_lines (e->message));
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
@@ -194,14 +200,14 @@ cmd_check (int argc, char **argv)
   int status = EXIT_NO_DECISION;
   if (d == NULL)
     {
-      fprintf (stderr, "embargo check: error: %s\n", e->message);
+      fprintf (stderr, "embargo check: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
     }
   else
     {
       if (json)
         {
-          g_autofree char *out = embargo_decision_to_json (d);
+          g_autofree char *out = embargo_decision_to_json (d); /* already escaped */
           printf ("%s\n", out);
         }
       else

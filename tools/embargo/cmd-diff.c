@@ -122,7 +122,7 @@ side_open (Side *s, const char *spec)
       if (!g_file_test (spec, G_FILE_TEST_EXISTS))
         {
           fprintf (stderr, "embargo diff: error: %s: no such file or directory (nor a "
-                           "git:REV:PATH)\n", spec);
+                           "git:REV:PATH)\n", cli_safe (spec));
           return FALSE;
         }
       s->path = g_strdup (spec);
@@ -132,7 +132,7 @@ side_open (Side *s, const char *spec)
   s->tmpdir = g_dir_make_tmp ("embargo-diff-XXXXXX", &e);
   if (s->tmpdir == NULL)
     {
-      fprintf (stderr, "embargo diff: error: %s\n", e->message);
+      fprintf (stderr, "embargo diff: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
       return FALSE;
     }
@@ -141,7 +141,8 @@ side_open (Side *s, const char *spec)
   const char *extract[] = { "tar", "-xf", tar, "-C", s->tmpdir, NULL };
   if (!run (archive, &e) || !run (extract, &e))
     {
-      fprintf (stderr, "embargo diff: error: %s: %s\n", spec, e->message);
+      fprintf (stderr, "embargo diff: error: %s: %s\n", cli_safe (spec),
+               cli_safe_lines (e->message));
       g_error_free (e);
       return FALSE;
     }
@@ -272,7 +273,7 @@ parse_fail_on (const char *spec, FailOn *f)
             {
               fprintf (stderr, "embargo diff: error: --fail-on: unknown change '%s' (any, "
                                "loosened, tightened, rule, none, or OUTCOME-to-OUTCOME such "
-                               "as deny-to-allow)\n", w);
+                               "as deny-to-allow)\n", cli_safe (w));
               return FALSE;
             }
           for (int x = 0; x < 4; x++)
@@ -434,7 +435,8 @@ compare_rules (Diff *d)
 static char *
 describe (EmbargoOutcome o, const EmbargoRule *r)
 {
-  return g_strdup_printf ("%s (%s)", embargo_outcome_to_string (o), r ? rule_id (r) : "no rule");
+  return g_strdup_printf ("%s (%s)", embargo_outcome_to_string (o),
+                          r ? cli_safe (rule_id (r)) : "no rule");
 }
 
 /* Findings for SARIF and GitHub: each group at the rule that decides after the change
@@ -477,7 +479,7 @@ static void
 print_text (const Diff *d)
 {
   for (int s = 0; s < 2; s++)
-    printf ("%s  %s: %zu rules, %s\n", s ? "head" : "base", d->side[s]->spec,
+    printf ("%s  %s: %zu rules, %s\n", s ? "head" : "base", cli_safe (d->side[s]->spec),
             embargo_ruleset_get_rule_count (d->side[s]->rs),
             embargo_ruleset_get_digest (d->side[s]->rs));
   struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
@@ -487,8 +489,9 @@ print_text (const Diff *d)
     for (guint i = 0; i < kinds[k].rules->len; i++)
       {
         const EmbargoRule *r = g_ptr_array_index (kinds[k].rules, i);
-        printf ("  %-8s %s  %s:%u\n", kinds[k].what, embargo_rule_get_id (r),
-                shown_source (d->side[kinds[k].side], embargo_rule_get_source_name (r)),
+        printf ("  %-8s %s  %s:%u\n", kinds[k].what, cli_safe (embargo_rule_get_id (r)),
+                cli_safe (shown_source (d->side[kinds[k].side],
+                                        embargo_rule_get_source_name (r))),
                 embargo_rule_get_line (r));
       }
   printf ("rules: %u added, %u removed, %u changed\n", d->added->len, d->removed->len,
@@ -500,11 +503,11 @@ print_text (const Diff *d)
       g_autofree char *after = describe (g->outcome[1], g->rule[1]);
       printf ("%s %8zu  %s -> %s   e.g. ", g->fails ? "FAIL" : "    ", g->count, before, after);
       for (guint k = 0; k < g->examples->len; k++)
-        printf ("%s%s", k ? ", " : "", (const char *) g_ptr_array_index (g->examples, k));
+        printf ("%s%s", k ? ", " : "", cli_safe (g_ptr_array_index (g->examples, k)));
       printf ("\n");
     }
   printf ("decisions: %zu of %zu transactions changed; %zu fail the gate (--fail-on %s)\n",
-          d->changed_count, d->transactions, d->failing, d->fail_on);
+          d->changed_count, d->transactions, d->failing, cli_safe (d->fail_on));
 }
 
 static const char *
@@ -566,7 +569,7 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   gsize errors = 0;
   for (gsize i = 0; i < nlines; i++)
     if (res[i].error && errors++ < 10)
-      fprintf (stderr, "%s\n", res[i].error);
+      fprintf (stderr, "%s\n", cli_safe_lines (res[i].error));
   if (errors)
     {
       fprintf (stderr, "embargo diff: %zu transaction%s could not be decided: no verdict\n",

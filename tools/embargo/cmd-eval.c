@@ -107,7 +107,8 @@ summary (const EmbargoBatch *b, const EmbargoRuleset *rs)
     {
       const EmbargoRule *r = g_ptr_array_index (rules, i);
       fprintf (stderr, "  %10" G_GUINT64_FORMAT "  %-16s %s\n", embargo_batch_get_rule_count (b, r),
-               embargo_outcome_to_string (embargo_rule_get_effect (r)), embargo_rule_get_id (r));
+               embargo_outcome_to_string (embargo_rule_get_effect (r)),
+               cli_safe (embargo_rule_get_id (r)));
     }
 }
 
@@ -168,7 +169,7 @@ cmd_eval (int argc, char **argv)
   FILE *in = stdin;
   if (strcmp (input, "-") != 0 && (in = fopen (input, "rb")) == NULL)
     {
-      fprintf (stderr, "embargo eval: error: %s: %s\n", input, g_strerror (errno));
+      fprintf (stderr, "embargo eval: error: %s: %s\n", cli_safe (input), g_strerror (errno));
       return EXIT_NO_DECISION;
     }
   EmbargoRuleset *rs = cli_load_rules_limited (rules, &limits);
@@ -187,7 +188,7 @@ cmd_eval (int argc, char **argv)
   EmbargoBatch *batch = embargo_batch_new (rs, &bo, &e);
   if (batch == NULL)
     {
-      fprintf (stderr, "embargo eval: error: %s\n", e->message);
+      fprintf (stderr, "embargo eval: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
       embargo_ruleset_unref (rs);
       if (in != stdin)
@@ -215,7 +216,8 @@ cmd_eval (int argc, char **argv)
           eof = TRUE;
           if (ferror (in))
             {
-              fprintf (stderr, "embargo eval: error: reading %s: %s\n", input, g_strerror (errno));
+              fprintf (stderr, "embargo eval: error: reading %s: %s\n", cli_safe (input),
+                       g_strerror (errno));
               io_ok = FALSE;
               break;
             }

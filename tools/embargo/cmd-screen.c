@@ -39,7 +39,8 @@ add_lists (EmbargoScreener *s, char **paths)
         g_ptr_array_add (rule_paths, g_strdup (*p));
       if (!ok)
         {
-          fprintf (stderr, "embargo screen: error: %s: %s\n", *p, e->message);
+          fprintf (stderr, "embargo screen: error: %s: %s\n", cli_safe (*p),
+                   cli_safe_lines (e->message));
           g_error_free (e);
           return FALSE;
         }
@@ -54,7 +55,7 @@ add_lists (EmbargoScreener *s, char **paths)
   gboolean ok = embargo_screener_add_ruleset (s, rs, NULL, &e);
   if (!ok)
     {
-      fprintf (stderr, "embargo screen: error: %s\n", e->message);
+      fprintf (stderr, "embargo screen: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
     }
   embargo_ruleset_unref (rs);
@@ -66,7 +67,7 @@ print_text (const char *name, const EmbargoScreenResult *r)
 {
   EmbargoOutcome o = embargo_screen_result_get_outcome (r);
   gsize n = embargo_screen_result_get_count (r);
-  printf ("%s  %s\n", embargo_outcome_to_string (o), name);
+  printf ("%s  %s\n", embargo_outcome_to_string (o), cli_safe (name));
   if (n == 0)
     {
       printf ("  no candidates\n");
@@ -77,11 +78,12 @@ print_text (const char *name, const EmbargoScreenResult *r)
     {
       const EmbargoScreenCandidate *c = embargo_screen_result_get (r, i);
       printf ("  %.3f  %-8s  %-24.24s  %s", c->score,
-              embargo_screen_verdict_to_string (c->verdict), c->list, c->entry);
+              embargo_screen_verdict_to_string (c->verdict), cli_safe (c->list),
+              cli_safe (c->entry));
       if (c->ref)
-        printf (" [%s]", c->ref);
+        printf (" [%s]", cli_safe (c->ref));
       if (c->alias)
-        printf ("  (alias: %s)", c->matched);
+        printf ("  (alias: %s)", cli_safe (c->matched));
       if (c->by_identifier)
         printf ("  (identifier)");
       if (c->country_mismatch)
@@ -151,8 +153,7 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  fwrite (buf, 1, len, stdout);
-  fputc ('\n', stdout);
+  cli_write_json (stdout, (const char *) buf, len);
   yajl_gen_free (g);
 }
 
@@ -204,7 +205,8 @@ cmd_screen (int argc, char **argv)
   gboolean json = format && strcmp (format, "json") == 0;
   if (format && !json && strcmp (format, "text") != 0)
     {
-      fprintf (stderr, "embargo screen: error: --format is text or json, not '%s'\n", format);
+      fprintf (stderr, "embargo screen: error: --format is text or json, not '%s'\n",
+               cli_safe (format));
       return EXIT_NO_DECISION;
     }
   if (max < 0)
@@ -231,7 +233,7 @@ cmd_screen (int argc, char **argv)
   embargo_screener_unref (s);
   if (r == NULL)
     {
-      fprintf (stderr, "embargo screen: error: %s\n", e->message);
+      fprintf (stderr, "embargo screen: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
       return EXIT_NO_DECISION;
     }

@@ -4,6 +4,8 @@
 #include "cli.h"
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 char *
@@ -83,14 +85,14 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
       && (guint64) st.st_size > (guint64) max)
     {
       fprintf (stderr, "%s: error: input of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
-               "%zu (--max-input-bytes)\n", path, (guint64) st.st_size, max);
+               "%zu (--max-input-bytes)\n", cli_safe (path), (guint64) st.st_size, max);
       return FALSE;
     }
   if (strcmp (path, "-") != 0)
     {
       if (!g_file_get_contents (path, data, len, &e))
         {
-          fprintf (stderr, "embargo: error: %s\n", e->message);
+          fprintf (stderr, "embargo: error: %s\n", cli_safe_lines (e->message));
           g_error_free (e);
           return FALSE;
         }
@@ -197,9 +199,56 @@ cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *com
   GError *e = NULL;
   if (!g_option_context_parse (ctx, argc, argv, &e))
     {
-      fprintf (stderr, "embargo %s: error: %s\n", command, e->message);
+      fprintf (stderr, "embargo %s: error: %s\n", command, cli_safe_lines (e->message));
       g_error_free (e);
       return FALSE;
     }
   return limit_opts == NULL || cli_limits_apply (limit_opts, limits);
+}
+
+/* Escaped copies live until exit: printing is the last thing done with them, and a
+ * command prints little enough that freeing them one by one is not worth the noise. */
+static GPtrArray *safe_copies;
+
+static void
+safe_copies_free (void)
+{
+  g_clear_pointer (&safe_copies, g_ptr_array_unref);
+}
+
+static const char *
+keep (const char *s, char *escaped)
+{
+  if (strcmp (s, escaped) == 0)
+    {
+      g_free (escaped);
+      return s;
+    }
+  if (safe_copies == NULL)
+    {
+      safe_copies = g_ptr_array_new_with_free_func (g_free);
+      atexit (safe_copies_free);
+    }
+  g_ptr_array_add (safe_copies, escaped);
+  return escaped;
+}
+
+const char *
+cli_safe (const char *s)
+{
+  return s ? keep (s, embargo_text_escape (s, -1, EMBARGO_ESCAPE_TEXT)) : NULL;
+}
+
+const char *
+cli_safe_lines (const char *s)
+{
+  return s ? keep (s, embargo_text_escape (s, -1, EMBARGO_ESCAPE_LINES)) : NULL;
+}
+
+gboolean
+cli_write_json (FILE *f, const char *json, gsize len)
+{
+  g_autofree char *safe = embargo_text_escape (json, (gssize) len, EMBARGO_ESCAPE_JSON);
+  gsize n = strlen (safe);
+  return fwrite (safe, 1, n, f) == n && fputc ('\n', f) != EOF;
 }

@@ -54,7 +54,7 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       return commands[i].fn (argc - 1, argv + 1);
-  fprintf (stderr, "embargo: error: unknown command '%s'\n\n", argv[1]);
+  fprintf (stderr, "embargo: error: unknown command '%s'\n\n", cli_safe (argv[1]));
   usage (stderr);
   return EXIT_NO_DECISION;
 }
