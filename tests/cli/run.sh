@@ -86,6 +86,13 @@ expect "diff --fail-on deny-to-allow exits 0" 0 '3 of 7 transactions changed; 0 
 expect "diff github" 1 '^::error file=tests/lint/diff/head/rules.yaml,line=15,col=1,title=D-DECISION-GATE::2 decisions' -- \
   "$bin" diff --format github "${d[@]}"
 expect "diff bad fail-on exits 2" 2 "unknown change 'looser'" -- "$bin" diff --fail-on looser "${d[@]}"
+# An unset CI variable: the gate must not pass silently on a change it would fail.
+expect "diff --fail-on= (empty) exits 2" 2 '--fail-on is empty \(an unset variable\?\)' -- \
+  "$bin" diff --fail-on= "${d[@]}"
+expect "diff --fail-on '' exits 2" 2 '--fail-on is empty' -- "$bin" diff --fail-on '' "${d[@]}"
+expect "diff --fail-on of blanks exits 2" 2 '--fail-on is empty' -- "$bin" diff --fail-on ' ' "${d[@]}"
+expect "diff --fail-on with an empty element exits 2" 2 "unknown change ''" -- \
+  "$bin" diff --fail-on 'loosened,' "${d[@]}"
 expect "diff missing side exits 2" 2 'no such file' -- "$bin" diff --corpus $l/diff/corpus.jsonl "$tmp/none" $l/diff/head
 printf '{"id": "X"\n' >"$tmp/bad.jsonl"
 expect "diff bad corpus line exits 2" 2 'could not be decided' -- "$bin" diff --corpus "$tmp/bad.jsonl" $l/diff/base $l/diff/head

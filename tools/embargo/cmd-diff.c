@@ -247,6 +247,16 @@ static gboolean
 parse_fail_on (const char *spec, FailOn *f)
 {
   memset (f, 0, sizeof *f);
+  /* An empty value is most often an unset CI variable: a gate that checks nothing must
+   * not pass silently. "none" says so on purpose. */
+  g_autofree char *all = g_strstrip (g_strdup (spec));
+  if (*all == '\0')
+    {
+      fprintf (stderr, "embargo diff: error: --fail-on is empty (an unset variable?): give "
+                       "any, loosened, tightened, rule, none, or OUTCOME-to-OUTCOME such as "
+                       "deny-to-allow\n");
+      return FALSE;
+    }
   g_auto (GStrv) parts = g_strsplit (spec, ",", -1);
   for (char **p = parts; *p; p++)
     {
