@@ -47,7 +47,7 @@ expect "missing rules dir exits 2" 2 'no such file or directory' -- \
 expect "unknown option exits 2" 2 'Unknown option' -- "$bin" check --frobnicate x
 expect "unknown format exits 2" 2 "unknown format 'xml'" -- \
   "$bin" check "${r[@]}" --format xml examples/micron-ciio.yaml
-expect "no file exits 2" 2 'give one transaction file' -- "$bin" check "${r[@]}"
+expect "no file exits 2" 2 'give a transaction file' -- "$bin" check "${r[@]}"
 expect "unknown command exits 2" 2 "unknown command 'frob'" -- "$bin" frob
 expect "help lists commands" 0 'check +decide one transaction' -- "$bin" --help
 expect "check help lists options and examples" 0 '--as-of=YYYY-MM-DD' -- "$bin" check --help

@@ -70,6 +70,25 @@ const char *cli_safe_lines (const char *s);
  * escaped (EMBARGO_ESCAPE_JSON). Returns FALSE when the write failed. */
 gboolean cli_write_json (FILE *f, const char *json, gsize len);
 
+/* Errors. By default each goes to standard error as text. After cli_errors_as_json
+ * (TRUE) (a command given --format json) each goes to standard output as one line
+ * {"error": {"code": ..., "message": ..., "file": ..., "line": ..., "column": ...}}
+ * instead ("file" null, "line" and "column" 0 when unknown), so that a caller parses
+ * one stream. cli_load_rules*() and cli_read_input*() report through these too. */
+void cli_errors_as_json (gboolean on);
+gboolean cli_errors_are_json (void);
+
+/* One error: as text "FILE:LINE:COLUMN: error: MESSAGE [CODE]" (FILE: without a line;
+ * "embargo: error: MESSAGE" without a file). FILE and the message are escaped. */
+void cli_error (const char *code, const char *file, unsigned line, unsigned column,
+                const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
+/* A GError from the library: its message holds one diagnostic a line
+ * ("file:line:column: error: message [CODE]"). As text, the message as it is (escaped);
+ * as JSON, one error per such line, CODE defaulting to FALLBACK_CODE, or the whole
+ * message as one error when no line has that shape. */
+void cli_error_gerror (const GError *e, const char *fallback_code);
+
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
 

@@ -124,6 +124,70 @@ print_decision_text (FILE *f, const EmbargoDecision *d, const EmbargoRuleset *rs
            embargo_ruleset_get_rule_count (rs), reset (&s));
 }
 
+/* What every file of one `embargo check` shares: the rules are loaded once, when the
+ * first transaction has been read. */
+typedef struct {
+  char **rule_paths;
+  const EmbargoLimits *limits;
+  const char *as_of;
+  gboolean json, color;
+  EmbargoRuleset *rs;
+  gboolean rules_failed;
+  guint decided; /* decisions printed so far */
+} Check;
+
+/* Decides INPUT and prints its decision, or reports why there is none. Returns its
+ * exit status. */
+static int
+check_one (Check *c, const char *input)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  if (!cli_read_input_limited (input, c->limits->max_input_bytes, &data, &len))
+    return EXIT_NO_DECISION;
+  GError *e = NULL;
+  EmbargoTransaction *txn = embargo_transaction_new_from_data (
+    data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, c->limits, &e);
+  if (txn == NULL)
+    {
+      cli_error_gerror (e, "E-TRANSACTION");
+      g_error_free (e);
+      return EXIT_NO_DECISION;
+    }
+  if (c->rs == NULL && (c->rs = cli_load_rules_limited (c->rule_paths, c->limits)) == NULL)
+    {
+      c->rules_failed = TRUE;
+      embargo_transaction_free (txn);
+      return EXIT_NO_DECISION;
+    }
+  EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
+  opts.as_of = c->as_of;
+  EmbargoDecision *d = embargo_evaluate (c->rs, txn, &opts, &e);
+  embargo_transaction_free (txn);
+  if (d == NULL)
+    {
+      cli_error ("E-EVAL", NULL, 0, 0, "%s", e->message);
+      g_error_free (e);
+      return EXIT_NO_DECISION;
+    }
+  if (c->json)
+    {
+      g_autofree char *out = embargo_decision_to_json (d); /* already escaped */
+      printf ("%s\n", out);
+    }
+  else
+    {
+      if (c->decided)
+        printf ("\n");
+      print_decision_text (stdout, d, c->rs, c->color);
+    }
+  c->decided++;
+  int status = embargo_decision_get_outcome (d) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
+                                                                          : EXIT_NOT_ALLOWED;
+  embargo_decision_free (d);
+  return status;
+}
+
 int
 cmd_check (int argc, char **argv)
 {
@@ -140,18 +204,22 @@ cmd_check (int argc, char **argv)
       "WHEN" },
     G_OPTION_ENTRY_NULL,
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|- — decide one transaction");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|-... — decide transactions, one decision each");
   g_option_context_add_main_entries (ctx, entries, NULL);
   CliLimits limit_opts;
   cli_add_limit_options (ctx, &limit_opts);
   g_option_context_set_description (
-    ctx, "FILE is a transaction document in YAML or JSON; - reads standard input.\n\n"
+    ctx, "FILE is a transaction document in YAML or JSON; - reads standard input.\n"
+         "Several files get a decision each; the exit status is the worst of them.\n"
+         "With --format json, errors are JSON too, on standard output:\n"
+         "{\"error\": {\"code\", \"message\", \"file\", \"line\", \"column\"}}.\n\n"
          "Examples:\n"
          "  embargo check examples/micron-ciio.yaml\n"
          "  embargo check --rules rules/ --as-of 2023-06-15 --format json order.json\n"
          "  cat order.yaml | embargo check -\n\n"
-         "Exit status: 0 allow, 1 review/license_required/deny, 2 no decision.");
-  GError *e = NULL;
+         "  embargo check orders/*.yaml\n\n"
+         "Exit status: 0 allow, 1 review/license_required/deny, 2 no decision\n"
+         "(for several files the worst: 2, then 1, then 0).");
   EmbargoLimits limits;
   if (!cli_parse_options (ctx, &argc, &argv, "check", &limit_opts, &limits))
     return EXIT_NO_DECISION;
@@ -169,56 +237,24 @@ cmd_check (int argc, char **argv)
       fprintf (stderr, "embargo check: error: --color is auto, always or never\n");
       return EXIT_NO_DECISION;
     }
-  if (argc != 2)
+  if (argc < 2)
     {
-      fprintf (stderr, "embargo check: error: give one transaction file (or - for standard "
+      fprintf (stderr, "embargo check: error: give a transaction file (or - for standard "
                        "input); see embargo check --help\n");
       return EXIT_NO_DECISION;
     }
-  const char *input = argv[1];
-  g_autofree char *data = NULL;
-  gsize len;
-  if (!cli_read_input_limited (input, limits.max_input_bytes, &data, &len))
-    return EXIT_NO_DECISION;
-  EmbargoTransaction *txn = embargo_transaction_new_from_data (
-    data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, &limits, &e);
-  if (txn == NULL)
+  cli_errors_as_json (json);
+  Check c = { rules, &limits, as_of, json, cli_use_color (stdout, color), NULL, FALSE, 0 };
+  int status = EXIT_ALLOW;
+  for (int i = 1; i < argc && !c.rules_failed; i++)
     {
-      fprintf (stderr, "%s\n", cli_safe_lines (e->message));
-      g_error_free (e);
-      return EXIT_NO_DECISION;
+      int one = check_one (&c, argv[i]);
+      status = MAX (status, one);
     }
-  EmbargoRuleset *rs = cli_load_rules_limited (rules, &limits);
-  if (rs == NULL)
-    {
-      embargo_transaction_free (txn);
-      return EXIT_NO_DECISION;
-    }
-  EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
-  opts.as_of = as_of;
-  EmbargoDecision *d = embargo_evaluate (rs, txn, &opts, &e);
-  int status = EXIT_NO_DECISION;
-  if (d == NULL)
-    {
-      fprintf (stderr, "embargo check: error: %s\n", cli_safe_lines (e->message));
-      g_error_free (e);
-    }
-  else
-    {
-      if (json)
-        {
-          g_autofree char *out = embargo_decision_to_json (d); /* already escaped */
-          printf ("%s\n", out);
-        }
-      else
-        print_decision_text (stdout, d, rs, cli_use_color (stdout, color));
-      status = embargo_decision_get_outcome (d) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
-                                                                          : EXIT_NOT_ALLOWED;
-      if (fflush (stdout) != 0)
-        status = EXIT_NO_DECISION;
-      embargo_decision_free (d);
-    }
-  embargo_ruleset_unref (rs);
-  embargo_transaction_free (txn);
+  if (c.rules_failed)
+    status = EXIT_NO_DECISION;
+  if (fflush (stdout) != 0)
+    status = EXIT_NO_DECISION;
+  embargo_ruleset_unref (c.rs);
   return status;
 }

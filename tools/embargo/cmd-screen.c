@@ -39,8 +39,7 @@ add_lists (EmbargoScreener *s, char **paths)
         g_ptr_array_add (rule_paths, g_strdup (*p));
       if (!ok)
         {
-          fprintf (stderr, "embargo screen: error: %s: %s\n", cli_safe (*p),
-                   cli_safe_lines (e->message));
+          cli_error ("E-LIST", *p, 0, 0, "%s", e->message);
           g_error_free (e);
           return FALSE;
         }
@@ -55,7 +54,7 @@ add_lists (EmbargoScreener *s, char **paths)
   gboolean ok = embargo_screener_add_ruleset (s, rs, NULL, &e);
   if (!ok)
     {
-      fprintf (stderr, "embargo screen: error: %s\n", cli_safe_lines (e->message));
+      cli_error ("E-LIST", NULL, 0, 0, "%s", e->message);
       g_error_free (e);
     }
   embargo_ruleset_unref (rs);
@@ -157,6 +156,29 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
   yajl_gen_free (g);
 }
 
+/* Screens NAME and prints the result. Returns its exit status. */
+static int
+screen_one (EmbargoScreener *s, EmbargoScreenQuery *q, const char *name, gboolean json)
+{
+  GError *e = NULL;
+  q->name = name;
+  EmbargoScreenResult *r = embargo_screener_screen (s, q, &e);
+  if (r == NULL)
+    {
+      cli_error ("E-SCREEN", NULL, 0, 0, "%s", e->message);
+      g_error_free (e);
+      return EXIT_NO_DECISION;
+    }
+  if (json)
+    print_json (name, q->country, r);
+  else
+    print_text (name, r);
+  int status = embargo_screen_result_get_outcome (r) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
+                                                                              : EXIT_NOT_ALLOWED;
+  embargo_screen_result_free (r);
+  return status;
+}
+
 int
 cmd_screen (int argc, char **argv)
 {
@@ -183,23 +205,26 @@ cmd_screen (int argc, char **argv)
       "text|json" },
     G_OPTION_ENTRY_NULL,
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME — screen a party name");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME|- — screen a party name (- : one name a line from "
+                                                   "standard input)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (
     ctx, "Examples:\n"
          "  embargo screen 'Huawei Technologies'\n"
          "  embargo screen --lists ../shared/data/ofac-sdn-2021 --country CU "
          "'Banco Nacional de Cuba'\n"
-         "  embargo screen --lists csl.csv --format json 'Rosoboronexport'\n\n"
+         "  embargo screen --lists csl.csv --format json 'Rosoboronexport'\n"
+         "  embargo screen --format json - < names.txt\n\n"
          "Decision: allow (no candidate), review (possible matches only), else the effect\n"
          "of the matches: the rules using a rule-file list decide it, SDN and CSL entries\n"
-         "deny. Exit status: 0 allow, 1 review or worse, 2 no decision.");
-  GError *e = NULL;
+         "deny. Exit status: 0 allow, 1 review or worse, 2 no decision (for several\n"
+         "names the worst). With --format json, errors are JSON on standard output too.");
   if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL))
     return EXIT_NO_DECISION;
   if (argc != 2)
     {
-      fprintf (stderr, "embargo screen: error: give one NAME (quote names with spaces)\n");
+      fprintf (stderr, "embargo screen: error: give one NAME (quote names with spaces), or - "
+                       "to read names from standard input\n");
       return EXIT_NO_DECISION;
     }
   gboolean json = format && strcmp (format, "json") == 0;
@@ -215,6 +240,7 @@ cmd_screen (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
 
+  cli_errors_as_json (json);
   EmbargoScreener *s = embargo_screener_new ();
   if (!add_lists (s, lists))
     {
@@ -222,27 +248,36 @@ cmd_screen (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
   EmbargoScreenQuery q = EMBARGO_SCREEN_QUERY_INIT;
-  q.name = argv[1];
   q.country = country;
   q.type = type;
   q.ids = (const char *const *) ids;
   q.match_threshold = match;
   q.possible_threshold = possible;
   q.max_results = (unsigned) max;
-  EmbargoScreenResult *r = embargo_screener_screen (s, &q, &e);
-  embargo_screener_unref (s);
-  if (r == NULL)
-    {
-      fprintf (stderr, "embargo screen: error: %s\n", cli_safe_lines (e->message));
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
-  if (json)
-    print_json (argv[1], country, r);
+  int status = EXIT_ALLOW;
+  if (strcmp (argv[1], "-") != 0)
+    status = screen_one (s, &q, argv[1], json);
   else
-    print_text (argv[1], r);
-  int status = embargo_screen_result_get_outcome (r) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
-                                                                              : EXIT_NOT_ALLOWED;
-  embargo_screen_result_free (r);
+    {
+      /* One name a line; blank lines are skipped. */
+      g_autofree char *data = NULL;
+      gsize len;
+      if (!cli_read_input ("-", &data, &len))
+        status = EXIT_NO_DECISION;
+      g_auto (GStrv) names = data ? g_strsplit (data, "\n", -1) : NULL;
+      for (char **n = names; n && *n; n++)
+        {
+          gsize l = strlen (*n);
+          if (l && (*n)[l - 1] == '\r')
+            (*n)[l - 1] = '\0';
+          if (**n == '\0')
+            continue;
+          int one = screen_one (s, &q, *n, json);
+          status = MAX (status, one);
+        }
+    }
+  embargo_screener_unref (s);
+  if (fflush (stdout) != 0)
+    status = EXIT_NO_DECISION;
   return status;
 }
