@@ -73,6 +73,20 @@ stdout_is "screen json: an error is an error object" 2 \
   '{"error":{"code":"E-SCREEN","message":"the query'"'"'s name is not valid UTF-8","file":null,"line":0,"column":0}}' -- \
   "$bin" screen --lists rules/lists --format json $'bad \xff name'
 
+l=tests/lint/diff
+printf '{"id": "X"\n' >"$tmp/bad.jsonl"
+stdout_is "diff json: a missing side is an error object" 2 \
+  "{\"error\":{\"code\":\"E-IO\",\"message\":\"no such file or directory (nor a git:REV:PATH)\",\"file\":\"$tmp/none\",\"line\":0,\"column\":0}}" -- \
+  "$bin" diff --format json --corpus $l/corpus.jsonl "$tmp/none" $l/head
+expect "diff json: an undecidable corpus line is an error object" 2 \
+  '^\{"error":\{"code":"E-TRANSACTION","message":"malformed JSON' -- \
+  bash -c "\"$bin\" diff --format json --corpus \"$tmp/bad.jsonl\" $l/base $l/head 2>/dev/null"
+mkdir -p "$tmp/suite"
+cp $l/base/*.yaml "$tmp/suite/"
+printf 'cases: [{name: x, transaction_file: nowhere.yaml, expect: {decision: allow}}]\n' >"$tmp/suite/a.tests.yaml"
+expect "test json: nothing on standard error" 2 '^$' -- \
+  bash -c "\"$bin\" test --format json \"$tmp/suite\" 2>&1 >/dev/null"
+
 # ---- screen -: names from standard input, one a line
 printf 'Huawei Technologies Co\n\nAlpha Beta Gamma GmbH\r\n' >"$tmp/names.txt"
 stdout_is "screen -: a decision per name, blank lines skipped" 1 \

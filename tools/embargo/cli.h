@@ -83,11 +83,11 @@ gboolean cli_errors_are_json (void);
 void cli_error (const char *code, const char *file, unsigned line, unsigned column,
                 const char *fmt, ...) G_GNUC_PRINTF (5, 6);
 
-/* A GError from the library: its message holds one diagnostic a line
- * ("file:line:column: error: message [CODE]"). As text, the message as it is (escaped);
- * as JSON, one error per such line, CODE defaulting to FALLBACK_CODE, or the whole
+/* An error message from the library (a GError's): one diagnostic a line
+ * ("file:line:column: error: message [CODE]"). As text, MESSAGE as it is (escaped); as
+ * JSON, one error per such line, CODE defaulting to FALLBACK_CODE, or the whole
  * message as one error when no line has that shape. */
-void cli_error_gerror (const GError *e, const char *fallback_code);
+void cli_error_lines (const char *message, const char *fallback_code);
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);

@@ -150,7 +150,7 @@ check_one (Check *c, const char *input)
     data, len, strcmp (input, "-") == 0 ? "<stdin>" : input, c->limits, &e);
   if (txn == NULL)
     {
-      cli_error_gerror (e, "E-TRANSACTION");
+      cli_error_lines (e->message, "E-TRANSACTION");
       g_error_free (e);
       return EXIT_NO_DECISION;
     }

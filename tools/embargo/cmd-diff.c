@@ -121,8 +121,7 @@ side_open (Side *s, const char *spec)
     {
       if (!g_file_test (spec, G_FILE_TEST_EXISTS))
         {
-          fprintf (stderr, "embargo diff: error: %s: no such file or directory (nor a "
-                           "git:REV:PATH)\n", cli_safe (spec));
+          cli_error ("E-IO", spec, 0, 0, "no such file or directory (nor a git:REV:PATH)");
           return FALSE;
         }
       s->path = g_strdup (spec);
@@ -132,7 +131,7 @@ side_open (Side *s, const char *spec)
   s->tmpdir = g_dir_make_tmp ("embargo-diff-XXXXXX", &e);
   if (s->tmpdir == NULL)
     {
-      fprintf (stderr, "embargo diff: error: %s\n", cli_safe_lines (e->message));
+      cli_error ("E-IO", NULL, 0, 0, "%s", e->message);
       g_error_free (e);
       return FALSE;
     }
@@ -141,8 +140,7 @@ side_open (Side *s, const char *spec)
   const char *extract[] = { "tar", "-xf", tar, "-C", s->tmpdir, NULL };
   if (!run (archive, &e) || !run (extract, &e))
     {
-      fprintf (stderr, "embargo diff: error: %s: %s\n", cli_safe (spec),
-               cli_safe_lines (e->message));
+      cli_error ("E-IO", spec, 0, 0, "%s", e->message);
       g_error_free (e);
       return FALSE;
     }
@@ -579,11 +577,12 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   gsize errors = 0;
   for (gsize i = 0; i < nlines; i++)
     if (res[i].error && errors++ < 10)
-      fprintf (stderr, "%s\n", cli_safe_lines (res[i].error));
+      cli_error_lines (res[i].error, "E-TRANSACTION");
   if (errors)
     {
-      fprintf (stderr, "embargo diff: %zu transaction%s could not be decided: no verdict\n",
-               errors, errors == 1 ? "" : "s");
+      if (!cli_errors_are_json ())
+        fprintf (stderr, "embargo diff: %zu transaction%s could not be decided: no verdict\n",
+                 errors, errors == 1 ? "" : "s");
       free_results (res, nlines);
       return EXIT_NO_DECISION;
     }
@@ -689,6 +688,7 @@ cmd_diff (int argc, char **argv)
   unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB;
   if (format_name && !report_format_parse ("diff", format_name, allowed, &format))
     return EXIT_NO_DECISION;
+  cli_errors_as_json (format == REPORT_JSON);
   FailOn fail_on;
   if (fail_on_spec == NULL)
     fail_on_spec = g_strdup ("loosened");

@@ -229,6 +229,7 @@ cmd_test (int argc, char **argv)
   if (format_name && !report_format_parse ("test", format_name, REPORT_ALL_FORMATS, &format))
     return EXIT_NO_DECISION;
   gboolean text = format == REPORT_TEXT;
+  cli_errors_as_json (format == REPORT_JSON);
   if (argc < 2)
     {
       fprintf (stderr, "embargo test: error: give at least one PATH; see embargo test --help\n");
@@ -268,7 +269,8 @@ cmd_test (int argc, char **argv)
       EmbargoSuite *suite = embargo_suite_new_from_file (path, &e);
       if (suite == NULL)
         {
-          fprintf (stderr, "%s\n", cli_safe_lines (e->message));
+          if (!cli_errors_are_json ()) /* else the report has it */
+            fprintf (stderr, "%s\n", cli_safe_lines (e->message));
           report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-SUITE", path, 0, 0, "%s",
                               e->message);
           g_clear_error (&e);

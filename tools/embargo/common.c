@@ -333,18 +333,18 @@ cli_error (const char *code, const char *file, unsigned line, unsigned column,
 }
 
 void
-cli_error_gerror (const GError *e, const char *fallback_code)
+cli_error_lines (const char *message, const char *fallback_code)
 {
   if (!json_errors)
     {
-      fprintf (stderr, "%s\n", cli_safe_lines (e->message));
+      fprintf (stderr, "%s\n", cli_safe_lines (message));
       return;
     }
   static GRegex *shape;
   if (shape == NULL)
     shape = g_regex_new ("^(.+?):(\\d+):(\\d+): error: (.*?)(?: \\[([A-Z][A-Z0-9-]*)\\])?$",
                          G_REGEX_OPTIMIZE, 0, NULL);
-  g_auto (GStrv) lines = g_strsplit (e->message, "\n", -1);
+  g_auto (GStrv) lines = g_strsplit (message, "\n", -1);
   gboolean any = FALSE;
   for (char **l = lines; *l; l++)
     {
@@ -359,5 +359,5 @@ cli_error_gerror (const GError *e, const char *fallback_code)
       any = TRUE;
     }
   if (!any)
-    cli_error (fallback_code, NULL, 0, 0, "%s", e->message);
+    cli_error (fallback_code, NULL, 0, 0, "%s", message);
 }
