@@ -1,5 +1,6 @@
 /* cmd-check.c: `embargo check`: decide one transaction, for a person or a program. */
 #include "cli.h"
+#include "html.h"
 
 typedef struct {
   gboolean color;
@@ -131,6 +132,7 @@ typedef struct {
   const EmbargoLimits *limits;
   const char *as_of;
   gboolean json, color;
+  HtmlPage *html; /* --format html: decisions go here, the page is written at the end */
   EmbargoRuleset *rs;
   gboolean rules_failed;
   guint decided; /* decisions printed so far */
@@ -170,7 +172,9 @@ check_one (Check *c, const char *input)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
-  if (c->json)
+  if (c->html)
+    html_decision (c->html, d, c->rs, strcmp (input, "-") == 0 ? "<stdin>" : input);
+  else if (c->json)
     {
       g_autofree char *out = embargo_decision_to_json (d); /* already escaped */
       printf ("%s\n", out);
@@ -198,8 +202,8 @@ cmd_check (int argc, char **argv)
       "Rule file or directory (repeatable; default: the bundled rules)", "PATH" },
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
       "Decide as of this date instead of the transaction's", "YYYY-MM-DD" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default) or json",
-      "text|json" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default), json or html (one page)",
+      "text|json|html" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default), always, never",
       "WHEN" },
     G_OPTION_ENTRY_NULL,
@@ -223,12 +227,14 @@ cmd_check (int argc, char **argv)
   EmbargoLimits limits;
   if (!cli_parse_options (ctx, &argc, &argv, "check", &limit_opts, &limits))
     return EXIT_NO_DECISION;
-  gboolean json = FALSE;
+  gboolean json = FALSE, html = FALSE;
   if (format && strcmp (format, "json") == 0)
     json = TRUE;
+  else if (format && strcmp (format, "html") == 0)
+    html = TRUE;
   else if (format && strcmp (format, "text") != 0)
     {
-      fprintf (stderr, "embargo check: error: unknown format '%s' (text or json)\n",
+      fprintf (stderr, "embargo check: error: unknown format '%s' (text, json or html)\n",
                cli_safe (format));
       return EXIT_NO_DECISION;
     }
@@ -244,7 +250,8 @@ cmd_check (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
   cli_errors_as_json (json);
-  Check c = { rules, &limits, as_of, json, cli_use_color (stdout, color), NULL, FALSE, 0 };
+  g_autoptr (HtmlPage) page = html ? html_page_new ("embargo check") : NULL;
+  Check c = { rules, &limits, as_of, json, cli_use_color (stdout, color), page, NULL, FALSE, 0 };
   int status = EXIT_ALLOW;
   for (int i = 1; i < argc && !c.rules_failed; i++)
     {
@@ -252,6 +259,8 @@ cmd_check (int argc, char **argv)
       status = MAX (status, one);
     }
   if (c.rules_failed)
+    status = EXIT_NO_DECISION;
+  if (page && c.decided && !html_page_write (page, stdout))
     status = EXIT_NO_DECISION;
   if (fflush (stdout) != 0)
     status = EXIT_NO_DECISION;

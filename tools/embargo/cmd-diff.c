@@ -23,6 +23,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "html.h"
 #include "report.h"
 
 #include <errno.h>
@@ -518,6 +519,90 @@ print_text (const Diff *d)
           d->changed_count, d->transactions, d->failing, cli_safe (d->fail_on));
 }
 
+/* A rule set's side of the page: how it was given, its digest and size. */
+static void
+html_side (GString *out, const char *name, const Side *s)
+{
+  html_add (out, "<tr><th>%s</th><td><code>%s</code></td><td><code>%s</code></td><td>%zu</td>"
+                 "</tr>\n", name, s->spec, embargo_ruleset_get_digest (s->rs),
+            embargo_ruleset_get_rule_count (s->rs));
+}
+
+static void
+html_before_after (GString *out, EmbargoOutcome o, const EmbargoRule *r, const Side *s)
+{
+  html_outcome (out, o);
+  if (r == NULL)
+    {
+      g_string_append (out, " <small>no rule applies</small>");
+      return;
+    }
+  html_add (out, " <code>%s</code>: %s<br><small>%s; <code>%s:%u</code></small>",
+            embargo_rule_get_id (r), embargo_rule_get_title (r), embargo_rule_get_citation (r),
+            shown_source (s, embargo_rule_get_source_name (r)), embargo_rule_get_line (r));
+}
+
+/* The whole diff as one page: the two rule sets, the rules that changed, and each group
+ * of changed decisions with the rules (title, citation, source) before and after. */
+static gboolean
+write_html (const Diff *d)
+{
+  g_autoptr (HtmlPage) page = html_page_new ("embargo diff");
+  GString *out = html_body (page);
+  g_string_append (out, "<table><tr><th></th><th>rules</th><th>digest</th><th>count</th>"
+                        "</tr>\n");
+  html_side (out, "base", d->side[0]);
+  html_side (out, "head", d->side[1]);
+  html_add (out, "</table>\n<p>%zu of %zu transactions changed; <span class=\"%s\">%zu fail "
+                 "the gate</span> (<code>--fail-on %s</code>).</p>\n", d->changed_count,
+            d->transactions, d->failing ? "fail" : "", d->failing, d->fail_on);
+  g_string_append (out, "<h2>Decisions that changed</h2>\n");
+  if (d->groups->len == 0)
+    g_string_append (out, "<p>None.</p>\n");
+  else
+    g_string_append (out, "<table><tr><th>gate</th><th>count</th><th>before</th>"
+                          "<th>after</th><th>for example</th></tr>\n");
+  for (guint i = 0; i < d->groups->len; i++)
+    {
+      const Group *g = g_ptr_array_index (d->groups, i);
+      html_add (out, "<tr><td class=\"%s\">%s</td><td>%zu</td><td>", g->fails ? "fail" : "",
+                g->fails ? "FAIL" : "ok", g->count);
+      html_before_after (out, g->outcome[0], g->rule[0], d->side[0]);
+      g_string_append (out, "</td><td>");
+      html_before_after (out, g->outcome[1], g->rule[1], d->side[1]);
+      g_string_append (out, "</td><td>");
+      for (guint k = 0; k < g->examples->len; k++)
+        html_add (out, "%s<code>%s</code>", k ? ", " : "",
+                  (const char *) g_ptr_array_index (g->examples, k));
+      g_string_append (out, "</td></tr>\n");
+    }
+  if (d->groups->len)
+    g_string_append (out, "</table>\n");
+  g_string_append (out, "<h2>Rules that changed</h2>\n");
+  struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
+    { d->added, "added", 1 }, { d->removed, "removed", 0 }, { d->changed, "changed", 1 },
+  };
+  if (d->added->len + d->removed->len + d->changed->len == 0)
+    g_string_append (out, "<p>None.</p>\n");
+  else
+    g_string_append (out, "<table><tr><th></th><th>rule</th><th>title</th><th>citation</th>"
+                          "<th>source</th></tr>\n");
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint i = 0; i < kinds[k].rules->len; i++)
+      {
+        const EmbargoRule *r = g_ptr_array_index (kinds[k].rules, i);
+        html_add (out, "<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td>"
+                       "<td><code>%s:%u</code></td></tr>\n", kinds[k].what,
+                  embargo_rule_get_id (r), embargo_rule_get_title (r),
+                  embargo_rule_get_citation (r),
+                  shown_source (d->side[kinds[k].side], embargo_rule_get_source_name (r)),
+                  embargo_rule_get_line (r));
+      }
+  if (d->added->len + d->removed->len + d->changed->len)
+    g_string_append (out, "</table>\n");
+  return html_page_write (page, stdout);
+}
+
 static const char *
 or_empty (const char *s)
 {
@@ -629,6 +714,8 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
       print_text (&d);
       ok = !ferror (stdout);
     }
+  else if (format == REPORT_HTML)
+    ok = write_html (&d);
   else
     {
       g_autoptr (Report) rep = report_new ("diff");
@@ -661,7 +748,7 @@ cmd_diff (int argc, char **argv)
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
       "Decide every transaction as of this day instead of its own date", "YYYY-MM-DD" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, sarif or github", "FORMAT" },
+      "Output: text (default), json, sarif, github or html (one page)", "FORMAT" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N" },
     G_OPTION_ENTRY_NULL,
   };
@@ -685,7 +772,8 @@ cmd_diff (int argc, char **argv)
   if (!cli_parse_options (ctx, &argc, &argv, "diff", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
-  unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB;
+  unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB
+                     | 1u << REPORT_HTML;
   if (format_name && !report_format_parse ("diff", format_name, allowed, &format))
     return EXIT_NO_DECISION;
   cli_errors_as_json (format == REPORT_JSON);

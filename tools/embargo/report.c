@@ -10,7 +10,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-static const char *const format_names[] = { "text", "json", "junit", "sarif", "github" };
+static const char *const format_names[] = { "text", "json", "junit", "sarif", "github",
+                                             "html" };
 
 gboolean
 report_format_parse (const char *command, const char *name, unsigned allowed, ReportFormat *out)
@@ -506,6 +507,7 @@ report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min
     case REPORT_JUNIT: return write_junit (f, r);
     case REPORT_SARIF: return write_sarif (f, r, min);
     case REPORT_GITHUB: return write_github (f, r, min);
+    case REPORT_HTML: break;
     }
   return FALSE;
 }
