@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages embargo needs to build and test, when they are missing.
-# Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, and chromium to
-# render the HTML pages in tests/cli/html.sh)
+# Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, chromium to render
+# the HTML pages in tests/cli/html.sh, man-db, groff and zsh for tests/cli/man.sh)
 set -euo pipefail
-pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev)
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev python3)
 if [[ ${1:-} == --test ]]; then
-  pkgs+=(libcunit1-dev valgrind clang python3 chromium)
+  pkgs+=(libcunit1-dev valgrind clang python3 chromium man-db groff zsh)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

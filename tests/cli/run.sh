@@ -49,7 +49,7 @@ expect "unknown format exits 2" 2 "unknown format 'xml'" -- \
   "$bin" check "${r[@]}" --format xml examples/micron-ciio.yaml
 expect "no file exits 2" 2 'give a transaction file' -- "$bin" check "${r[@]}"
 expect "unknown command exits 2" 2 "unknown command 'frob'" -- "$bin" frob
-expect "help lists commands" 0 'check +decide one transaction' -- "$bin" --help
+expect "help lists commands" 0 'check +decide transactions' -- "$bin" --help
 expect "check help lists options and examples" 0 '--as-of=YYYY-MM-DD' -- "$bin" check --help
 expect "check help has examples" 0 'embargo check examples/micron-ciio.yaml' -- "$bin" check --help
 expect "version" 0 '^embargo [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version

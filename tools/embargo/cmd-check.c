@@ -204,8 +204,8 @@ cmd_check (int argc, char **argv)
       "Decide as of this date instead of the transaction's", "YYYY-MM-DD" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default), json or html (one page)",
       "text|json|html" },
-    { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default), always, never",
-      "WHEN" },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default: on a terminal, unless NO_COLOR is set), always, never",
+      "auto|always|never" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|-... — decide transactions, one decision each");
@@ -220,7 +220,7 @@ cmd_check (int argc, char **argv)
          "Examples:\n"
          "  embargo check examples/micron-ciio.yaml\n"
          "  embargo check --rules rules/ --as-of 2023-06-15 --format json order.json\n"
-         "  cat order.yaml | embargo check -\n\n"
+         "  cat order.yaml | embargo check -\n"
          "  embargo check orders/*.yaml\n\n"
          "Exit status: 0 allow, 1 review/license_required/deny, 2 no decision\n"
          "(for several files the worst: 2, then 1, then 0).");

@@ -8,7 +8,7 @@ static const struct {
   CommandFn fn;
   const char *summary;
 } commands[] = {
-  { "check", cmd_check, "decide one transaction: embargo check order.yaml" },
+  { "check", cmd_check, "decide transactions, a decision each: embargo check order.yaml" },
   { "eval", cmd_eval, "decide a stream of transactions (JSON Lines), one decision a line" },
   { "test", cmd_test, "run the test cases kept beside rule files: embargo test rules/" },
   { "lint", cmd_lint, "find problems in rule files: embargo lint rules/" },
