@@ -162,8 +162,16 @@ void
 text_escape_append (GString *out, const char *s, gsize len, EmbargoEscapeMode mode)
 {
   const unsigned char *p = (const unsigned char *) s;
+  const unsigned char low = mode == EMBARGO_ESCAPE_JSON ? 0 : 0x20;
   for (gsize i = 0; i < len;)
     {
+      /* A run of printable ASCII goes in at once. */
+      gsize run = i;
+      while (run < len && p[run] >= low && p[run] < 0x7F)
+        run++;
+      g_string_append_len (out, s + i, (gssize) (run - i));
+      if ((i = run) == len)
+        break;
       if (p[i] < 0x80)
         {
           unsigned char b = p[i++];
@@ -215,7 +223,9 @@ embargo_text_escape (const char *text, gssize len, EmbargoEscapeMode mode)
 {
   g_return_val_if_fail (text != NULL, NULL);
   gsize n = len < 0 ? strlen (text) : (gsize) len;
-  GString *out = g_string_sized_new (n + 1);
+  if (!text_needs_escape (text, n, mode))
+    return g_strndup (text, n);
+  GString *out = g_string_sized_new (n + 16);
   text_escape_append (out, text, n, mode);
   return g_string_free (out, FALSE);
 }
