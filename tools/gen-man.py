@@ -71,8 +71,25 @@ def parse_command(text):
     # "check [OPTION…] FILE|-... — decide transactions, one decision each"
     usage = usage.replace("…", "...")
     synopsis, _, summary = usage.partition(" — ")
+    if not summary:
+        synopsis, _, summary = usage.partition(" - ")
     args = synopsis.split(" ", 1)[1] if " " in synopsis else ""
     return args, summary, options, "\n".join(tail).strip("\n")
+
+
+def parse_subcommands(cmd, text):
+    """A help that is not GLib's, for a command with subcommands:
+    "Usage: embargo CMD SUB ..." lines, then paragraphs. Returns the synopsis lines
+    (without "embargo CMD"), the subcommand names and the description."""
+    synopsis, subs, rest = [], [], []
+    for line in text.splitlines():
+        m = re.match(r"^(?:Usage:)?\s*embargo " + re.escape(cmd) + r" (\S+)(.*)$", line)
+        if m and not rest:
+            synopsis.append(m.group(1) + m.group(2))
+            subs.append(m.group(1))
+        else:
+            rest.append(line)
+    return synopsis, subs, "\n".join(rest).strip("\n")
 
 
 def roff(text):
@@ -128,13 +145,8 @@ ENVIRONMENT = (".SH ENVIRONMENT\n.TP\n.B EMBARGO_RULES_DIR\n"
                "\\fB\\-\\-color=always\\fR.\n")
 
 
-def command_page(cmd, summary, args, options, tail, commands, version):
-    desc, examples, status = split_tail(tail)
-    out = page_header(f"embargo-{cmd}", "embargo manual", version)
-    out += f".SH NAME\nembargo\\-{cmd} \\- {roff(summary)}\n"
-    out += f".SH SYNOPSIS\n.B embargo {cmd}\n{roff(args)}\n"
-    out += ".SH DESCRIPTION\n" + paragraphs(desc or [summary])
-    out += ".SH OPTIONS\n"
+def option_list(options):
+    out = ""
     for o in options + [{"short": "-h", "long": "--help", "arg": None,
                          "text": "Show the options and examples"}]:
         names = (f"\\fB{roff(o['short'])}\\fR, " if o["short"] else "")
@@ -142,6 +154,28 @@ def command_page(cmd, summary, args, options, tail, commands, version):
         if o["arg"]:
             names += f"=\\fI{roff(o['arg'])}\\fR"
         out += f".TP\n{names}\n{roff(o['text'])}\n"
+    return out
+
+
+def command_page(cmd, summary, args, options, tail, commands, version, subs=()):
+    """SUBS: (name, synopsis, summary, options, tail) of each subcommand, if any."""
+    desc, examples, status = split_tail(tail)
+    out = page_header(f"embargo-{cmd}", "embargo manual", version)
+    out += f".SH NAME\nembargo\\-{cmd} \\- {roff(summary)}\n"
+    out += ".SH SYNOPSIS\n"
+    if subs:
+        out += ".br\n".join(f".B embargo {cmd} {s[0]}\n{roff(s[1])}\n" for s in subs)
+    else:
+        out += f".B embargo {cmd}\n{roff(args)}\n"
+    out += ".SH DESCRIPTION\n" + paragraphs(desc or [summary])
+    if subs:
+        for name, _, sub_summary, sub_options, sub_tail in subs:
+            sub_desc, sub_examples, _ = split_tail(sub_tail)
+            out += f".SH {cmd.upper()} {name.upper()}\n" + paragraphs([sub_summary] + sub_desc)
+            out += ".SS Options\n" + option_list(sub_options)
+            examples += sub_examples
+    else:
+        out += ".SH OPTIONS\n" + option_list(options)
     out += examples_block(examples)
     out += ".SH EXIT STATUS\n" + paragraphs(status or ["See embargo(1)."])
     out += ENVIRONMENT
@@ -182,7 +216,7 @@ def is_path(arg):
     return bool(arg) and re.search(r"PATH|FILE|DIR", arg) is not None
 
 
-def bash_completion(commands, specs):
+def bash_completion(commands, specs, subcommands):
     out = ["# bash completion for embargo: generated from `embargo --help` by tools/gen-man.py",
            "_embargo() {",
            "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}",
@@ -203,6 +237,9 @@ def bash_completion(commands, specs):
                 words.append(o["short"])
         words.append("--help")
         out.append(f"  {cmd})")
+        if subcommands.get(cmd):
+            out.append("    if ((COMP_CWORD == 2)); then COMPREPLY=($(compgen -W '%s' -- \"$cur\"));"
+                       " return; fi" % " ".join(subcommands[cmd]))
         out.append(f"    opts='{' '.join(words)}'")
         out.append("    case $prev in")
         for o in options:
@@ -235,7 +272,7 @@ def zsh_quote(s):
             .replace("]", "\\]").replace(":", "\\:")
 
 
-def zsh_completion(commands, specs):
+def zsh_completion(commands, specs, subcommands):
     out = ["#compdef embargo",
            "# zsh completion for embargo: generated from `embargo --help` by tools/gen-man.py",
            "_embargo() {",
@@ -262,6 +299,8 @@ def zsh_completion(commands, specs):
             if o["short"]:
                 args.append(f"'{o['short']}[{desc}]{action}'")
             args.append(f"'{o['long']}{'=' if o['arg'] else ''}[{desc}]{action}'")
+        if subcommands.get(cmd):
+            args.append(f"'1:subcommand:({' '.join(subcommands[cmd])})'")
         args.append("'*:file:_files'")
         out.append(f"    {cmd}) _arguments -S \\")
         out.append("        " + " \\\n        ".join(args) + " ;;")
@@ -282,15 +321,28 @@ def main():
                              check=True).stdout.split()[-1]
     main_help = run_help(binary)
     commands = parse_main(main_help)
-    specs = {}
+    specs, subcommands = {}, {}
     files = {"embargo.1": main_page(main_help, commands, version)}
     for cmd, summary in commands:
-        args, usage_summary, options, tail = parse_command(run_help(binary, cmd))
+        text = run_help(binary, cmd)
+        args, usage_summary, options, tail = parse_command(text)
+        subs = []
+        if not options and not usage_summary:
+            # Not GLib's help: a command of subcommands, each with its own.
+            synopsis, names, tail = parse_subcommands(cmd, text)
+            for name, syn in zip(names, synopsis):
+                _, sub_summary, sub_options, sub_tail = parse_command(
+                    run_help(binary, cmd, name))
+                subs.append((name, syn[len(name):].strip(), sub_summary, sub_options,
+                             sub_tail))
+                options = options + [o for o in sub_options
+                                     if o["long"] not in {x["long"] for x in options}]
         specs[cmd] = options
+        subcommands[cmd] = [s[0] for s in subs]
         files[f"embargo-{cmd}.1"] = command_page(cmd, usage_summary or summary, args, options,
-                                                 tail, commands, version)
-    files["embargo.bash"] = bash_completion(commands, specs)
-    files["_embargo"] = zsh_completion(commands, specs)
+                                                 tail, commands, version, subs)
+    files["embargo.bash"] = bash_completion(commands, specs, subcommands)
+    files["_embargo"] = zsh_completion(commands, specs, subcommands)
     for name, text in files.items():
         with open(os.path.join(outdir, name), "w", encoding="utf-8") as f:
             f.write(text)

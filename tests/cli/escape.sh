@@ -166,5 +166,12 @@ has out '{"name":"Alpha\u001B[32m\u2028"'
 run "screen: a list path in an error" 2 -- "$bin" screen --lists "$tmp/x"$'\e[31m'.csv X
 has err 'x\x1b[31m.csv'
 
+# lists: a file name in what detect prints and in an error.
+printf 'not a list\n' >"$tmp/l"$'\e[31m'".txt"
+run "lists detect: an error quoting a file name" 2 -- "$bin" lists detect "$tmp/l"$'\e[31m'".txt"
+has err 'l\x1b[31m.txt: not a list format'
+run "lists convert: an error quoting a path" 2 -- "$bin" lists convert --id x "$tmp/none"$'\u202e'".xml"
+has err 'none\u202e.xml'
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

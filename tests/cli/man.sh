@@ -77,6 +77,10 @@ expect_completion 'json ' embargo check --format=j
 expect_completion 'always auto never ' embargo check --color ''
 expect_completion '--fail-on= ' embargo diff --fail
 expect_completion 'error note warning ' embargo lint --level ''
+if grep -qx lists <<<"$commands"; then
+  expect_completion 'convert detect ' embargo lists ''
+  expect_completion '--format= ' embargo lists convert --fo
+fi
 
 # zsh: installed, and valid zsh when zsh is there to say so.
 [[ -s $zcomp ]] && ok || ko "zsh completion not installed"
