@@ -59,7 +59,7 @@ append_error (GString *out, yajl_gen g, guint64 line, const char *message)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  g_string_append_len (out, (const char *) buf, len);
+  text_escape_append (out, (const char *) buf, len, EMBARGO_ESCAPE_JSON);
   g_string_append_c (out, '\n');
   yajl_gen_clear (g);
   yajl_gen_reset (g, NULL);
@@ -106,7 +106,11 @@ decide_one (EmbargoBatch *b, Chunk *c, yajl_gen g, const char *text, gsize len, 
   const unsigned char *buf;
   size_t blen;
   yajl_gen_get_buf (g, &buf, &blen);
-  g_string_append_len (c->out, (const char *) buf, blen);
+  /* Raw C1, bidirectional and separator characters become \u escapes (diag.c). */
+  if (text_needs_escape ((const char *) buf, blen, EMBARGO_ESCAPE_JSON))
+    text_escape_append (c->out, (const char *) buf, blen, EMBARGO_ESCAPE_JSON);
+  else
+    g_string_append_len (c->out, (const char *) buf, blen);
   g_string_append_c (c->out, '\n');
   yajl_gen_clear (g);
   yajl_gen_reset (g, NULL);

@@ -6,7 +6,9 @@
  * rule set, so the rules it points to outlive the caller's own reference.
  *
  * The JSON form follows the contract (docs/decision-format.md) key for key, through
- * yajl's generator, which escapes strings correctly and writes compact output.
+ * yajl's generator, which escapes strings correctly and writes compact output; what
+ * yajl leaves raw and a terminal would obey (DEL, C1 controls, bidirectional marks,
+ * U+2028/U+2029) then becomes \u escapes (embargo_text_escape(), EMBARGO_ESCAPE_JSON).
  */
 #include "embargo-private.h"
 
@@ -628,7 +630,7 @@ embargo_decision_to_json (const EmbargoDecision *d)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  char *out = g_strndup ((const char *) buf, len);
+  char *out = embargo_text_escape ((const char *) buf, (gssize) len, EMBARGO_ESCAPE_JSON);
   yajl_gen_free (g);
   return out;
 }

@@ -34,6 +34,13 @@ diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const c
   va_start (ap, fmt);
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  /* A message quotes input: it is kept escaped, one line, whoever shows it. */
+  if (text_needs_escape (msg, strlen (msg), EMBARGO_ESCAPE_TEXT))
+    {
+      char *safe = embargo_text_escape (msg, -1, EMBARGO_ESCAPE_TEXT);
+      g_free (msg);
+      msg = safe;
+    }
   if (d->items == NULL)
     {
       d->items = g_array_new (FALSE, TRUE, sizeof (EmbargoDiagnostic));
@@ -96,8 +103,129 @@ embargo_diagnostic_format (const EmbargoDiagnostic *diag)
 {
   g_return_val_if_fail (diag != NULL, NULL);
   const char *sev = severity_names[CLAMP ((int) diag->severity, 0, 2)];
+  g_autofree char *source = embargo_text_escape (diag->source, -1, EMBARGO_ESCAPE_TEXT);
+  g_autofree char *message = embargo_text_escape (diag->message, -1, EMBARGO_ESCAPE_TEXT);
   if (diag->line == 0)
-    return g_strdup_printf ("%s: %s: %s [%s]", diag->source, sev, diag->message, diag->code);
-  return g_strdup_printf ("%s:%u:%u: %s: %s [%s]", diag->source, diag->line, diag->column, sev,
-                          diag->message, diag->code);
+    return g_strdup_printf ("%s: %s: %s [%s]", source, sev, message, diag->code);
+  return g_strdup_printf ("%s:%u:%u: %s: %s [%s]", source, diag->line, diag->column, sev,
+                          message, diag->code);
+}
+
+/* ---- text that came from input, made safe to show ----
+ *
+ * Anything a transaction, a rule file or a list brings in may hold characters that a
+ * terminal obeys rather than shows: C0 and C1 controls (ESC starts a colour or a cursor
+ * move; U+009B is CSI on its own), DEL, the bidirectional embeddings, overrides and
+ * isolates that reorder what follows, and the line and paragraph separators. Shown
+ * raw, a transaction id could repaint "DENY" as a green "ALLOW" or start a line of its
+ * own. These are the characters escaped. */
+
+static gboolean
+unsafe_char (gunichar c)
+{
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x061C || c == 0x200E || c == 0x200F
+         || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+gboolean
+text_needs_escape (const char *s, gsize len, EmbargoEscapeMode mode)
+{
+  /* The common case, plain ASCII, in one branch-free pass the compiler vectorises: a
+   * byte below 0x20 (text only) or from 0x7F up needs a closer look. */
+  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char low = mode == EMBARGO_ESCAPE_JSON ? 0 : 0x20;
+  unsigned flag = 0;
+  for (gsize i = 0; i < len; i++)
+    flag |= (unsigned) (p[i] < low) | (unsigned) (p[i] >= 0x7F);
+  if (!flag)
+    return FALSE;
+  for (gsize i = 0; i < len;)
+    {
+      if (p[i] < 0x80)
+        {
+          if ((p[i] < 0x20 && mode != EMBARGO_ESCAPE_JSON
+               && !(p[i] == '\n' && mode == EMBARGO_ESCAPE_LINES))
+              || p[i] == 0x7F)
+            return TRUE;
+          i++;
+          continue;
+        }
+      gunichar c = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (c == (gunichar) -1 || c == (gunichar) -2 || unsafe_char (c))
+        return TRUE;
+      i += (gsize) g_unichar_to_utf8 (c, NULL);
+    }
+  return FALSE;
+}
+
+void
+text_escape_append (GString *out, const char *s, gsize len, EmbargoEscapeMode mode)
+{
+  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char low = mode == EMBARGO_ESCAPE_JSON ? 0 : 0x20;
+  for (gsize i = 0; i < len;)
+    {
+      /* A run of printable ASCII goes in at once. */
+      gsize run = i;
+      while (run < len && p[run] >= low && p[run] < 0x7F)
+        run++;
+      g_string_append_len (out, s + i, (gssize) (run - i));
+      if ((i = run) == len)
+        break;
+      if (p[i] < 0x80)
+        {
+          unsigned char b = p[i++];
+          if (mode == EMBARGO_ESCAPE_JSON)
+            {
+              /* C0 in JSON text is structure (yajl escapes it inside strings). */
+              if (b == 0x7F)
+                g_string_append (out, "\\u007f");
+              else
+                g_string_append_c (out, (char) b);
+            }
+          else if (b == '\n' && mode == EMBARGO_ESCAPE_LINES)
+            g_string_append_c (out, '\n');
+          else if (b == '\n')
+            g_string_append (out, "\\n");
+          else if (b == '\r')
+            g_string_append (out, "\\r");
+          else if (b == '\t')
+            g_string_append (out, "\\t");
+          else if (b < 0x20 || b == 0x7F)
+            g_string_append_printf (out, "\\x%02x", b);
+          else
+            g_string_append_c (out, (char) b);
+          continue;
+        }
+      gunichar c = g_utf8_get_char_validated (s + i, (gssize) (len - i));
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8: a byte of its own, shown as such (a JSON string holds only
+           * characters, so there it is the replacement character). */
+          if (mode == EMBARGO_ESCAPE_JSON)
+            g_string_append (out, "\\ufffd");
+          else
+            g_string_append_printf (out, "\\x%02x", p[i]);
+          i++;
+          continue;
+        }
+      gsize n = (gsize) g_unichar_to_utf8 (c, NULL);
+      if (unsafe_char (c))
+        g_string_append_printf (out, "\\u%04x", (unsigned) c);
+      else
+        g_string_append_len (out, s + i, (gssize) n);
+      i += n;
+    }
+}
+
+char *
+embargo_text_escape (const char *text, gssize len, EmbargoEscapeMode mode)
+{
+  g_return_val_if_fail (text != NULL, NULL);
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  if (!text_needs_escape (text, n, mode))
+    return g_strndup (text, n);
+  GString *out = g_string_sized_new (n + 16);
+  text_escape_append (out, text, n, mode);
+  return g_string_free (out, FALSE);
 }

@@ -264,6 +264,11 @@ void diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, co
 /* All diagnostics at SEV or above, one formatted line each, joined by newlines. */
 char *diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev);
 
+/* embargo_text_escape() in parts: whether S (LEN bytes) holds anything MODE escapes,
+ * and appending its escaped form to OUT. */
+gboolean text_needs_escape (const char *s, gsize len, EmbargoEscapeMode mode);
+void text_escape_append (GString *out, const char *s, gsize len, EmbargoEscapeMode mode);
+
 /* ---- compiled rules ---- */
 
 typedef struct {

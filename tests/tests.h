@@ -11,6 +11,7 @@ void register_hostile_tests (void);
 void register_lint_tests (void);
 void register_program_tests (void);
 void register_ruleset_tests (void);
+void register_escape_tests (void);
 void register_lists_tests (void);
 void register_contract_tests (void);
 

@@ -139,7 +139,8 @@ typedef struct {
   const char *source;  /* the source name given when loading, such as "rules/us/ear.yaml" */
   unsigned line;
   unsigned column;
-  const char *message; /* one line, no trailing newline */
+  const char *message; /* one line, no trailing newline: text quoted from input is
+                        * escaped as by embargo_text_escape() (EMBARGO_ESCAPE_TEXT) */
 } EmbargoDiagnostic;
 
 typedef struct _EmbargoDiagnostics EmbargoDiagnostics;
@@ -155,9 +156,39 @@ EMBARGO_API const EmbargoDiagnostic *embargo_diagnostics_get (const EmbargoDiagn
 EMBARGO_API gsize embargo_diagnostics_count_at_least (const EmbargoDiagnostics *diags,
                                                       EmbargoSeverity severity);
 
-/* Formats one diagnostic as "source:line:column: severity: message" (compiler style).
- * Returns a new string: free with g_free(). */
+/* Formats one diagnostic as "source:line:column: severity: message" (compiler style),
+ * on one line, with the source name and the message escaped as by embargo_text_escape()
+ * (EMBARGO_ESCAPE_TEXT) so that it is safe to print. Returns a new string: free with
+ * g_free(). */
 EMBARGO_API char *embargo_diagnostic_format (const EmbargoDiagnostic *diag);
+
+/* Text from a transaction, a rule file or a list, made safe to show. Such text may
+ * hold characters a terminal obeys instead of showing: C0 and C1 control characters
+ * (ESC starts colour and cursor sequences), DEL, the bidirectional marks, embeddings,
+ * overrides and isolates (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and
+ * the line and paragraph separators (U+2028, U+2029). Printed raw, an id could repaint
+ * "DENY" as "ALLOW" or start a line of its own.
+ *
+ * EMBARGO_ESCAPE_TEXT: for a terminal or a log. Newline, carriage return and tab become
+ *   \n, \r, \t; other C0 characters and DEL \xNN; the others \uNNNN (lower-case hex);
+ *   a byte that is not part of valid UTF-8 \xNN. Everything else is kept, backslash
+ *   included. The result is one line.
+ * EMBARGO_ESCAPE_LINES: as EMBARGO_ESCAPE_TEXT, but newlines are kept: for a message
+ *   of several lines, each line escaped.
+ * EMBARGO_ESCAPE_JSON: TEXT is JSON text (such as embargo_decision_to_json() writes:
+ *   already escaped by it) and the result is the same JSON with DEL, the C1 characters,
+ *   the bidirectional ones and U+2028/U+2029 written as \uNNNN escapes, and a byte
+ *   that is not UTF-8 as \ufffd. C0 characters are left alone: in JSON text they can
+ *   only be white space between tokens.
+ * LEN is the length of TEXT in bytes, or -1 when it is NUL-terminated. Returns a new
+ * string (g_free()); NULL only when TEXT is NULL (a programming error). */
+typedef enum {
+  EMBARGO_ESCAPE_TEXT = 0,
+  EMBARGO_ESCAPE_JSON = 1,
+  EMBARGO_ESCAPE_LINES = 2,
+} EmbargoEscapeMode;
+
+EMBARGO_API char *embargo_text_escape (const char *text, gssize len, EmbargoEscapeMode mode);
 
 /* ---------------------------------------------------------------------------------
  * Limits: what input is refused before it can exhaust memory or time

@@ -49,9 +49,9 @@ expect "missing rules dir exits 2" 2 'no such file or directory' -- \
 expect "unknown option exits 2" 2 'Unknown option' -- "$bin" check --frobnicate x
 expect "unknown format exits 2" 2 "unknown format 'xml'" -- \
   "$bin" check "${r[@]}" --format xml examples/micron-ciio.yaml
-expect "no file exits 2" 2 'give one transaction file' -- "$bin" check "${r[@]}"
+expect "no file exits 2" 2 'give a transaction file' -- "$bin" check "${r[@]}"
 expect "unknown command exits 2" 2 "unknown command 'frob'" -- "$bin" frob
-expect "help lists commands" 0 'check +decide one transaction' -- "$bin" --help
+expect "help lists commands" 0 'check +decide transactions' -- "$bin" --help
 expect "check help lists options and examples" 0 '--as-of=YYYY-MM-DD' -- "$bin" check --help
 expect "check help has examples" 0 'embargo check examples/micron-ciio.yaml' -- "$bin" check --help
 expect "version" 0 '^embargo [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version
@@ -98,6 +98,13 @@ expect "diff --fail-on deny-to-allow exits 0" 0 '3 of 7 transactions changed; 0 
 expect "diff github" 1 '^::error file=tests/lint/diff/head/rules.yaml,line=15,col=1,title=D-DECISION-GATE::2 decisions' -- \
   "$bin" diff --format github "${d[@]}"
 expect "diff bad fail-on exits 2" 2 "unknown change 'looser'" -- "$bin" diff --fail-on looser "${d[@]}"
+# An unset CI variable: the gate must not pass silently on a change it would fail.
+expect "diff --fail-on= (empty) exits 2" 2 '--fail-on is empty \(an unset variable\?\)' -- \
+  "$bin" diff --fail-on= "${d[@]}"
+expect "diff --fail-on '' exits 2" 2 '--fail-on is empty' -- "$bin" diff --fail-on '' "${d[@]}"
+expect "diff --fail-on of blanks exits 2" 2 '--fail-on is empty' -- "$bin" diff --fail-on ' ' "${d[@]}"
+expect "diff --fail-on with an empty element exits 2" 2 "unknown change ''" -- \
+  "$bin" diff --fail-on 'loosened,' "${d[@]}"
 expect "diff missing side exits 2" 2 'no such file' -- "$bin" diff --corpus $l/diff/corpus.jsonl "$tmp/none" $l/diff/head
 printf '{"id": "X"\n' >"$tmp/bad.jsonl"
 expect "diff bad corpus line exits 2" 2 'could not be decided' -- "$bin" diff --corpus "$tmp/bad.jsonl" $l/diff/base $l/diff/head

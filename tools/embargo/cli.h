@@ -98,6 +98,38 @@ int cli_screen_batch (EmbargoScreener *screener, const EmbargoScreenQuery *base,
  * the open JSON map of G (what `embargo screen --format json` prints). */
 void cli_screen_result_to_json (yajl_gen g, const char *name, const char *country,
                                 const EmbargoScreenResult *r);
+/* Text from input, rule files or lists, safe to print: embargo_text_escape() in
+ * EMBARGO_ESCAPE_TEXT mode. Returns S itself when nothing needs escaping, else an
+ * escaped copy that lives until the program exits; NULL stays NULL. Every string a
+ * command prints that it did not write itself goes through this (docs/cli.md). */
+const char *cli_safe (const char *s);
+
+/* As cli_safe(), line by line: newlines are kept, for messages of several lines such
+ * as a GError listing one diagnostic a line. */
+const char *cli_safe_lines (const char *s);
+
+/* Writes JSON text (LEN bytes) and a newline to F with the characters a terminal obeys
+ * escaped (EMBARGO_ESCAPE_JSON). Returns FALSE when the write failed. */
+gboolean cli_write_json (FILE *f, const char *json, gsize len);
+
+/* Errors. By default each goes to standard error as text. After cli_errors_as_json
+ * (TRUE) (a command given --format json) each goes to standard output as one line
+ * {"error": {"code": ..., "message": ..., "file": ..., "line": ..., "column": ...}}
+ * instead ("file" null, "line" and "column" 0 when unknown), so that a caller parses
+ * one stream. cli_load_rules*() and cli_read_input*() report through these too. */
+void cli_errors_as_json (gboolean on);
+gboolean cli_errors_are_json (void);
+
+/* One error: as text "FILE:LINE:COLUMN: error: MESSAGE [CODE]" (FILE: without a line;
+ * "embargo: error: MESSAGE" without a file). FILE and the message are escaped. */
+void cli_error (const char *code, const char *file, unsigned line, unsigned column,
+                const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
+/* An error message from the library (a GError's): one diagnostic a line
+ * ("file:line:column: error: message [CODE]"). As text, MESSAGE as it is (escaped); as
+ * JSON, one error per such line, CODE defaulting to FALLBACK_CODE, or the whole
+ * message as one error when no line has that shape. */
+void cli_error_lines (const char *message, const char *fallback_code);
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);

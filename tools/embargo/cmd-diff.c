@@ -23,6 +23,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "html.h"
 #include "report.h"
 
 #include <errno.h>
@@ -121,8 +122,7 @@ side_open (Side *s, const char *spec)
     {
       if (!g_file_test (spec, G_FILE_TEST_EXISTS))
         {
-          fprintf (stderr, "embargo diff: error: %s: no such file or directory (nor a "
-                           "git:REV:PATH)\n", spec);
+          cli_error ("E-IO", spec, 0, 0, "no such file or directory (nor a git:REV:PATH)");
           return FALSE;
         }
       s->path = g_strdup (spec);
@@ -132,7 +132,7 @@ side_open (Side *s, const char *spec)
   s->tmpdir = g_dir_make_tmp ("embargo-diff-XXXXXX", &e);
   if (s->tmpdir == NULL)
     {
-      fprintf (stderr, "embargo diff: error: %s\n", e->message);
+      cli_error ("E-IO", NULL, 0, 0, "%s", e->message);
       g_error_free (e);
       return FALSE;
     }
@@ -141,7 +141,7 @@ side_open (Side *s, const char *spec)
   const char *extract[] = { "tar", "-xf", tar, "-C", s->tmpdir, NULL };
   if (!run (archive, &e) || !run (extract, &e))
     {
-      fprintf (stderr, "embargo diff: error: %s: %s\n", spec, e->message);
+      cli_error ("E-IO", spec, 0, 0, "%s", e->message);
       g_error_free (e);
       return FALSE;
     }
@@ -246,6 +246,16 @@ static gboolean
 parse_fail_on (const char *spec, FailOn *f)
 {
   memset (f, 0, sizeof *f);
+  /* An empty value is most often an unset CI variable: a gate that checks nothing must
+   * not pass silently. "none" says so on purpose. */
+  g_autofree char *all = g_strstrip (g_strdup (spec));
+  if (*all == '\0')
+    {
+      fprintf (stderr, "embargo diff: error: --fail-on is empty (an unset variable?): give "
+                       "any, loosened, tightened, rule, none, or OUTCOME-to-OUTCOME such as "
+                       "deny-to-allow\n");
+      return FALSE;
+    }
   g_auto (GStrv) parts = g_strsplit (spec, ",", -1);
   for (char **p = parts; *p; p++)
     {
@@ -272,7 +282,7 @@ parse_fail_on (const char *spec, FailOn *f)
             {
               fprintf (stderr, "embargo diff: error: --fail-on: unknown change '%s' (any, "
                                "loosened, tightened, rule, none, or OUTCOME-to-OUTCOME such "
-                               "as deny-to-allow)\n", w);
+                               "as deny-to-allow)\n", cli_safe (w));
               return FALSE;
             }
           for (int x = 0; x < 4; x++)
@@ -434,7 +444,8 @@ compare_rules (Diff *d)
 static char *
 describe (EmbargoOutcome o, const EmbargoRule *r)
 {
-  return g_strdup_printf ("%s (%s)", embargo_outcome_to_string (o), r ? rule_id (r) : "no rule");
+  return g_strdup_printf ("%s (%s)", embargo_outcome_to_string (o),
+                          r ? cli_safe (rule_id (r)) : "no rule");
 }
 
 /* Findings for SARIF and GitHub: each group at the rule that decides after the change
@@ -477,7 +488,7 @@ static void
 print_text (const Diff *d)
 {
   for (int s = 0; s < 2; s++)
-    printf ("%s  %s: %zu rules, %s\n", s ? "head" : "base", d->side[s]->spec,
+    printf ("%s  %s: %zu rules, %s\n", s ? "head" : "base", cli_safe (d->side[s]->spec),
             embargo_ruleset_get_rule_count (d->side[s]->rs),
             embargo_ruleset_get_digest (d->side[s]->rs));
   struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
@@ -487,8 +498,9 @@ print_text (const Diff *d)
     for (guint i = 0; i < kinds[k].rules->len; i++)
       {
         const EmbargoRule *r = g_ptr_array_index (kinds[k].rules, i);
-        printf ("  %-8s %s  %s:%u\n", kinds[k].what, embargo_rule_get_id (r),
-                shown_source (d->side[kinds[k].side], embargo_rule_get_source_name (r)),
+        printf ("  %-8s %s  %s:%u\n", kinds[k].what, cli_safe (embargo_rule_get_id (r)),
+                cli_safe (shown_source (d->side[kinds[k].side],
+                                        embargo_rule_get_source_name (r))),
                 embargo_rule_get_line (r));
       }
   printf ("rules: %u added, %u removed, %u changed\n", d->added->len, d->removed->len,
@@ -500,11 +512,95 @@ print_text (const Diff *d)
       g_autofree char *after = describe (g->outcome[1], g->rule[1]);
       printf ("%s %8zu  %s -> %s   e.g. ", g->fails ? "FAIL" : "    ", g->count, before, after);
       for (guint k = 0; k < g->examples->len; k++)
-        printf ("%s%s", k ? ", " : "", (const char *) g_ptr_array_index (g->examples, k));
+        printf ("%s%s", k ? ", " : "", cli_safe (g_ptr_array_index (g->examples, k)));
       printf ("\n");
     }
   printf ("decisions: %zu of %zu transactions changed; %zu fail the gate (--fail-on %s)\n",
-          d->changed_count, d->transactions, d->failing, d->fail_on);
+          d->changed_count, d->transactions, d->failing, cli_safe (d->fail_on));
+}
+
+/* A rule set's side of the page: how it was given, its digest and size. */
+static void
+html_side (GString *out, const char *name, const Side *s)
+{
+  html_add (out, "<tr><th>%s</th><td><code>%s</code></td><td><code>%s</code></td><td>%zu</td>"
+                 "</tr>\n", name, s->spec, embargo_ruleset_get_digest (s->rs),
+            embargo_ruleset_get_rule_count (s->rs));
+}
+
+static void
+html_before_after (GString *out, EmbargoOutcome o, const EmbargoRule *r, const Side *s)
+{
+  html_outcome (out, o);
+  if (r == NULL)
+    {
+      g_string_append (out, " <small>no rule applies</small>");
+      return;
+    }
+  html_add (out, " <code>%s</code>: %s<br><small>%s; <code>%s:%u</code></small>",
+            embargo_rule_get_id (r), embargo_rule_get_title (r), embargo_rule_get_citation (r),
+            shown_source (s, embargo_rule_get_source_name (r)), embargo_rule_get_line (r));
+}
+
+/* The whole diff as one page: the two rule sets, the rules that changed, and each group
+ * of changed decisions with the rules (title, citation, source) before and after. */
+static gboolean
+write_html (const Diff *d)
+{
+  g_autoptr (HtmlPage) page = html_page_new ("embargo diff");
+  GString *out = html_body (page);
+  g_string_append (out, "<table><tr><th></th><th>rules</th><th>digest</th><th>count</th>"
+                        "</tr>\n");
+  html_side (out, "base", d->side[0]);
+  html_side (out, "head", d->side[1]);
+  html_add (out, "</table>\n<p>%zu of %zu transactions changed; <span class=\"%s\">%zu fail "
+                 "the gate</span> (<code>--fail-on %s</code>).</p>\n", d->changed_count,
+            d->transactions, d->failing ? "fail" : "", d->failing, d->fail_on);
+  g_string_append (out, "<h2>Decisions that changed</h2>\n");
+  if (d->groups->len == 0)
+    g_string_append (out, "<p>None.</p>\n");
+  else
+    g_string_append (out, "<table><tr><th>gate</th><th>count</th><th>before</th>"
+                          "<th>after</th><th>for example</th></tr>\n");
+  for (guint i = 0; i < d->groups->len; i++)
+    {
+      const Group *g = g_ptr_array_index (d->groups, i);
+      html_add (out, "<tr><td class=\"%s\">%s</td><td>%zu</td><td>", g->fails ? "fail" : "",
+                g->fails ? "FAIL" : "ok", g->count);
+      html_before_after (out, g->outcome[0], g->rule[0], d->side[0]);
+      g_string_append (out, "</td><td>");
+      html_before_after (out, g->outcome[1], g->rule[1], d->side[1]);
+      g_string_append (out, "</td><td>");
+      for (guint k = 0; k < g->examples->len; k++)
+        html_add (out, "%s<code>%s</code>", k ? ", " : "",
+                  (const char *) g_ptr_array_index (g->examples, k));
+      g_string_append (out, "</td></tr>\n");
+    }
+  if (d->groups->len)
+    g_string_append (out, "</table>\n");
+  g_string_append (out, "<h2>Rules that changed</h2>\n");
+  struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
+    { d->added, "added", 1 }, { d->removed, "removed", 0 }, { d->changed, "changed", 1 },
+  };
+  if (d->added->len + d->removed->len + d->changed->len == 0)
+    g_string_append (out, "<p>None.</p>\n");
+  else
+    g_string_append (out, "<table><tr><th></th><th>rule</th><th>title</th><th>citation</th>"
+                          "<th>source</th></tr>\n");
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint i = 0; i < kinds[k].rules->len; i++)
+      {
+        const EmbargoRule *r = g_ptr_array_index (kinds[k].rules, i);
+        html_add (out, "<tr><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td>"
+                       "<td><code>%s:%u</code></td></tr>\n", kinds[k].what,
+                  embargo_rule_get_id (r), embargo_rule_get_title (r),
+                  embargo_rule_get_citation (r),
+                  shown_source (d->side[kinds[k].side], embargo_rule_get_source_name (r)),
+                  embargo_rule_get_line (r));
+      }
+  if (d->added->len + d->removed->len + d->changed->len)
+    g_string_append (out, "</table>\n");
+  return html_page_write (page, stdout);
 }
 
 static const char *
@@ -567,11 +663,12 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   gsize errors = 0;
   for (gsize i = 0; i < nlines; i++)
     if (res[i].error && errors++ < 10)
-      fprintf (stderr, "%s\n", res[i].error);
+      cli_error_lines (res[i].error, "E-TRANSACTION");
   if (errors)
     {
-      fprintf (stderr, "embargo diff: %zu transaction%s could not be decided: no verdict\n",
-               errors, errors == 1 ? "" : "s");
+      if (!cli_errors_are_json ())
+        fprintf (stderr, "embargo diff: %zu transaction%s could not be decided: no verdict\n",
+                 errors, errors == 1 ? "" : "s");
       free_results (res, nlines);
       return EXIT_NO_DECISION;
     }
@@ -618,6 +715,8 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
       print_text (&d);
       ok = !ferror (stdout);
     }
+  else if (format == REPORT_HTML)
+    ok = write_html (&d);
   else
     {
       g_autoptr (Report) rep = report_new ("diff");
@@ -650,7 +749,7 @@ cmd_diff (int argc, char **argv)
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
       "Decide every transaction as of this day instead of its own date", "YYYY-MM-DD" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, sarif or github", "FORMAT" },
+      "Output: text (default), json, sarif, github or html (one page)", "FORMAT" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N" },
     G_OPTION_ENTRY_NULL,
   };
@@ -674,9 +773,11 @@ cmd_diff (int argc, char **argv)
   if (!cli_parse_options (ctx, &argc, &argv, "diff", &limit_opts, &limits))
     return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
-  unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB;
+  unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB
+                     | 1u << REPORT_HTML;
   if (format_name && !report_format_parse ("diff", format_name, allowed, &format))
     return EXIT_NO_DECISION;
+  cli_errors_as_json (format == REPORT_JSON);
   FailOn fail_on;
   if (fail_on_spec == NULL)
     fail_on_spec = g_strdup ("loosened");

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "html.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -109,8 +110,53 @@ summary (const EmbargoBatch *b, const EmbargoRuleset *rs)
     {
       const EmbargoRule *r = g_ptr_array_index (rules, i);
       fprintf (stderr, "  %10" G_GUINT64_FORMAT "  %-16s %s\n", embargo_batch_get_rule_count (b, r),
-               embargo_outcome_to_string (embargo_rule_get_effect (r)), embargo_rule_get_id (r));
+               embargo_outcome_to_string (embargo_rule_get_effect (r)),
+               cli_safe (embargo_rule_get_id (r)));
     }
+}
+
+/* The summary as one page: counts per outcome, and each deciding rule with its
+ * citation and source. */
+static gboolean
+summary_html (const EmbargoBatch *b, const EmbargoRuleset *rs, const char *input)
+{
+  g_autoptr (HtmlPage) page = html_page_new ("embargo eval: summary");
+  GString *out = html_body (page);
+  EmbargoBatchCounts c;
+  embargo_batch_get_counts (b, &c);
+  g_autofree char *lines = g_strdup_printf ("%" G_GUINT64_FORMAT, c.lines);
+  html_add (out, "<p>%s transactions from <code>%s</code>, rule set <code>%s</code> (%zu rules)"
+                 "</p>\n<table><tr><th>outcome</th><th>transactions</th></tr>\n", lines,
+            input, embargo_ruleset_get_digest (rs), embargo_ruleset_get_rule_count (rs));
+  for (int o = EMBARGO_OUTCOME_DENY; o >= EMBARGO_OUTCOME_ALLOW; o--)
+    {
+      g_string_append (out, "<tr><td>");
+      html_outcome (out, (EmbargoOutcome) o);
+      g_string_append_printf (out, "</td><td>%" G_GUINT64_FORMAT "</td></tr>\n", c.outcomes[o]);
+    }
+  g_string_append_printf (out, "<tr><td class=\"fail\">failed (no decision)</td><td>%"
+                               G_GUINT64_FORMAT "</td></tr>\n</table>\n", c.failed);
+  g_autoptr (GPtrArray) rules = g_ptr_array_new ();
+  for (gsize i = 0; i < embargo_ruleset_get_rule_count (rs); i++)
+    {
+      const EmbargoRule *r = embargo_ruleset_get_rule (rs, i);
+      if (embargo_batch_get_rule_count (b, r))
+        g_ptr_array_add (rules, (gpointer) r);
+    }
+  g_ptr_array_sort_with_data (rules, cmp_count, (gpointer) b);
+  g_string_append (out, "<h2>Deciding rules</h2>\n");
+  if (rules->len == 0)
+    g_string_append (out, "<p>No rule decided a transaction.</p>\n");
+  for (guint i = 0; i < rules->len; i++)
+    {
+      const EmbargoRule *r = g_ptr_array_index (rules, i);
+      g_string_append_printf (out, "<h3>%" G_GUINT64_FORMAT " transactions: ",
+                              embargo_batch_get_rule_count (b, r));
+      html_outcome (out, embargo_rule_get_effect (r));
+      g_string_append (out, "</h3>\n");
+      html_rule (out, r);
+    }
+  return html_page_write (page, stdout);
 }
 
 static gboolean
@@ -123,7 +169,7 @@ int
 cmd_eval (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
-  g_autofree char *as_of = NULL;
+  g_autofree char *as_of = NULL, *format = NULL;
   gint threads = 0;
   gboolean want_summary = FALSE, yaml = FALSE, no_progress = FALSE, strict = FALSE;
   GOptionEntry entries[] = {
@@ -141,6 +187,8 @@ cmd_eval (int argc, char **argv)
       "Print counts per outcome and per deciding rule to standard error at the end", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
       "No progress line, even on a terminal", NULL },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "json: one decision a line (default); html: only the summary, as one page", "json|html" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx =
@@ -155,7 +203,8 @@ cmd_eval (int argc, char **argv)
          "Examples:\n"
          "  embargo eval orders.jsonl > decisions.jsonl\n"
          "  zcat orders.jsonl.gz | embargo eval --summary --threads 8 - | gzip > out.gz\n"
-         "  embargo eval --yaml orders.yaml\n\n"
+         "  embargo eval --yaml orders.yaml\n"
+         "  embargo eval --summary --format html orders.jsonl > summary.html\n\n"
          "Exit status: 0 every transaction allowed, 1 some were not (review,\n"
          "license_required, deny), 2 a line or the input could not be decided.");
   GError *e = NULL;
@@ -168,11 +217,18 @@ cmd_eval (int argc, char **argv)
                        "1024; see embargo eval --help\n");
       return EXIT_NO_DECISION;
     }
+  gboolean html = format && strcmp (format, "html") == 0;
+  if (format && !html && strcmp (format, "json") != 0)
+    {
+      fprintf (stderr, "embargo eval: error: --format is json or html, not '%s'\n",
+               cli_safe (format));
+      return EXIT_NO_DECISION;
+    }
   const char *input = argc == 2 ? argv[1] : "-";
   FILE *in = stdin;
   if (strcmp (input, "-") != 0 && (in = fopen (input, "rb")) == NULL)
     {
-      fprintf (stderr, "embargo eval: error: %s: %s\n", input, g_strerror (errno));
+      fprintf (stderr, "embargo eval: error: %s: %s\n", cli_safe (input), g_strerror (errno));
       return EXIT_NO_DECISION;
     }
   EmbargoRuleset *rs = cli_load_rules_limited (rules, &limits);
@@ -192,7 +248,7 @@ cmd_eval (int argc, char **argv)
   EmbargoBatch *batch = embargo_batch_new (rs, &bo, &e);
   if (batch == NULL)
     {
-      fprintf (stderr, "embargo eval: error: %s\n", e->message);
+      fprintf (stderr, "embargo eval: error: %s\n", cli_safe_lines (e->message));
       g_error_free (e);
       embargo_ruleset_unref (rs);
       if (in != stdin)
@@ -220,7 +276,8 @@ cmd_eval (int argc, char **argv)
           eof = TRUE;
           if (ferror (in))
             {
-              fprintf (stderr, "embargo eval: error: reading %s: %s\n", input, g_strerror (errno));
+              fprintf (stderr, "embargo eval: error: reading %s: %s\n", cli_safe (input),
+                       g_strerror (errno));
               io_ok = FALSE;
               break;
             }
@@ -245,7 +302,7 @@ cmd_eval (int argc, char **argv)
         {
           gsize len;
           g_autofree char *out = embargo_batch_pop (batch, &len);
-          io_ok = write_all (out, len) && io_ok;
+          io_ok = (html || write_all (out, len)) && io_ok;
           progress (&prog, batch, bytes_read, FALSE);
         }
     }
@@ -253,14 +310,16 @@ cmd_eval (int argc, char **argv)
     {
       gsize len;
       g_autofree char *out = embargo_batch_pop (batch, &len);
-      io_ok = write_all (out, len) && io_ok;
+      io_ok = (html || write_all (out, len)) && io_ok;
       progress (&prog, batch, bytes_read, FALSE);
     }
-  if (fflush (stdout) != 0)
-    io_ok = FALSE;
   progress (&prog, batch, bytes_read, TRUE);
   if (want_summary)
     summary (batch, rs);
+  if (html && !summary_html (batch, rs, bo.source))
+    io_ok = FALSE;
+  if (fflush (stdout) != 0)
+    io_ok = FALSE;
 
   EmbargoBatchCounts c = EMBARGO_BATCH_COUNTS_INIT;
   embargo_batch_get_counts (batch, &c);

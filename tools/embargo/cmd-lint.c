@@ -136,7 +136,7 @@ cmd_lint (int argc, char **argv)
       if (!embargo_loader_add_path (ld, argv[i], &le)
           && g_error_matches (le, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO))
         {
-          fprintf (stderr, "embargo lint: error: %s\n", le->message);
+          fprintf (stderr, "embargo lint: error: %s\n", cli_safe_lines (le->message));
           g_error_free (le);
           embargo_loader_free (ld);
           return EXIT_NO_DECISION;
@@ -172,7 +172,7 @@ cmd_lint (int argc, char **argv)
       cli_free_test_suites (suites);
       if (found == NULL)
         {
-          fprintf (stderr, "embargo lint: error: %s\n", e->message);
+          fprintf (stderr, "embargo lint: error: %s\n", cli_safe_lines (e->message));
           g_error_free (e);
           status = EXIT_NO_DECISION;
         }

@@ -22,7 +22,7 @@ parse_format (const char *name, EmbargoListFormat *format)
   if (embargo_list_format_from_string (name, format))
     return TRUE;
   fprintf (stderr, "embargo lists: error: unknown --format '%s' (auto, csl, eu-fsf, un-sc, "
-                   "uk, ftm, os-simple)\n", name);
+                   "uk, ftm, os-simple)\n", cli_safe (name));
   return FALSE;
 }
 
@@ -35,7 +35,8 @@ add_path (EmbargoScreener *s, const char *path, EmbargoListFormat format)
                   ? embargo_screener_add_sdn_dir (s, path, &e)
                   : embargo_screener_add_list_file (s, path, format, &e);
   if (!ok)
-    fprintf (stderr, "embargo lists: error: %s: %s\n", path, e->message);
+    fprintf (stderr, "embargo lists: error: %s: %s\n", cli_safe (path),
+             cli_safe_lines (e->message));
   return ok;
 }
 
@@ -72,14 +73,14 @@ lists_convert (int argc, char **argv)
     ok = add_path (s, argv[i], format);
   if (ok && (yaml = embargo_screener_to_names_list (s, id, title, &e)) == NULL)
     {
-      fprintf (stderr, "embargo lists convert: error: %s\n", e->message);
+      fprintf (stderr, "embargo lists convert: error: %s\n", cli_safe_lines (e->message));
       ok = FALSE;
     }
   if (ok)
     {
       fputs (yaml, stdout);
       fprintf (stderr, "embargo lists convert: %" G_GSIZE_FORMAT " entries written as list '%s'\n",
-               embargo_screener_get_entry_count (s), id);
+               embargo_screener_get_entry_count (s), cli_safe (id));
     }
   embargo_screener_unref (s);
   return ok ? 0 : EXIT_NO_DECISION;
@@ -96,7 +97,7 @@ lists_detect (int argc, char **argv)
     {
       if (g_file_test (argv[i], G_FILE_TEST_IS_DIR))
         {
-          printf ("%s\tsdn\n", argv[i]);
+          printf ("%s\tsdn\n", cli_safe (argv[i]));
           continue;
         }
       g_autofree char *data = NULL;
@@ -106,11 +107,12 @@ lists_detect (int argc, char **argv)
       EmbargoListFormat f = embargo_list_format_detect (data, len);
       if (f == EMBARGO_LIST_FORMAT_AUTO)
         {
-          fprintf (stderr, "embargo lists: error: %s: not a list format embargo reads\n", argv[i]);
+          fprintf (stderr, "embargo lists: error: %s: not a list format embargo reads\n",
+                   cli_safe (argv[i]));
           status = EXIT_NO_DECISION;
           continue;
         }
-      printf ("%s\t%s\n", argv[i], embargo_list_format_to_string (f));
+      printf ("%s\t%s\n", cli_safe (argv[i]), embargo_list_format_to_string (f));
     }
   return status;
 }

@@ -52,7 +52,7 @@ add_lists (EmbargoScreener *s, char **paths)
         g_ptr_array_add (rule_paths, g_strdup (*p));
       if (!ok)
         {
-          fprintf (stderr, "embargo screen: error: %s: %s\n", *p, e->message);
+          cli_error ("E-LIST", *p, 0, 0, "%s", e->message);
           g_error_free (e);
           return FALSE;
         }
@@ -67,7 +67,7 @@ add_lists (EmbargoScreener *s, char **paths)
   gboolean ok = embargo_screener_add_ruleset (s, rs, NULL, &e);
   if (!ok)
     {
-      fprintf (stderr, "embargo screen: error: %s\n", e->message);
+      cli_error ("E-LIST", NULL, 0, 0, "%s", e->message);
       g_error_free (e);
     }
   embargo_ruleset_unref (rs);
@@ -79,7 +79,7 @@ print_text (const char *name, const EmbargoScreenResult *r)
 {
   EmbargoOutcome o = embargo_screen_result_get_outcome (r);
   gsize n = embargo_screen_result_get_count (r);
-  printf ("%s  %s\n", embargo_outcome_to_string (o), name);
+  printf ("%s  %s\n", embargo_outcome_to_string (o), cli_safe (name));
   if (n == 0)
     {
       printf ("  no candidates\n");
@@ -90,11 +90,12 @@ print_text (const char *name, const EmbargoScreenResult *r)
     {
       const EmbargoScreenCandidate *c = embargo_screen_result_get (r, i);
       printf ("  %.3f  %-8s  %-24.24s  %s", c->score,
-              embargo_screen_verdict_to_string (c->verdict), c->list, c->entry);
+              embargo_screen_verdict_to_string (c->verdict), cli_safe (c->list),
+              cli_safe (c->entry));
       if (c->ref)
-        printf (" [%s]", c->ref);
+        printf (" [%s]", cli_safe (c->ref));
       if (c->alias)
-        printf ("  (alias: %s)", c->matched);
+        printf ("  (alias: %s)", cli_safe (c->matched));
       if (c->by_identifier)
         printf ("  (identifier)");
       if (c->country_mismatch)
@@ -113,9 +114,31 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  fwrite (buf, 1, len, stdout);
-  fputc ('\n', stdout);
+  cli_write_json (stdout, (const char *) buf, len);
   yajl_gen_free (g);
+}
+
+/* Screens NAME and prints the result. Returns its exit status. */
+static int
+screen_one (EmbargoScreener *s, EmbargoScreenQuery *q, const char *name, gboolean json)
+{
+  GError *e = NULL;
+  q->name = name;
+  EmbargoScreenResult *r = embargo_screener_screen (s, q, &e);
+  if (r == NULL)
+    {
+      cli_error ("E-SCREEN", NULL, 0, 0, "%s", e->message);
+      g_error_free (e);
+      return EXIT_NO_DECISION;
+    }
+  if (json)
+    print_json (name, q->country, r);
+  else
+    print_text (name, r);
+  int status = embargo_screen_result_get_outcome (r) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
+                                                                              : EXIT_NOT_ALLOWED;
+  embargo_screen_result_free (r);
+  return status;
 }
 
 int
@@ -152,37 +175,41 @@ cmd_screen (int argc, char **argv)
       "one per core)", "N" },
     G_OPTION_ENTRY_NULL,
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME — screen a party name");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME|- — screen a party name (- : one name a line from "
+                                                   "standard input)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (
     ctx, "Examples:\n"
          "  embargo screen 'Huawei Technologies'\n"
          "  embargo screen --lists ../shared/data/ofac-sdn-2021 --country CU "
          "'Banco Nacional de Cuba'\n"
-         "  embargo screen --lists csl.csv --format json 'Rosoboronexport'\n\n"
+         "  embargo screen --lists csl.csv --format json 'Rosoboronexport'\n"
+         "  embargo screen --format json - < names.txt\n\n"
          "Decision: allow (no candidate), review (possible matches only), else the effect\n"
          "of the matches: the rules using a rule-file list decide it, SDN and CSL entries\n"
-         "deny. Exit status: 0 allow, 1 review or worse, 2 no decision.");
-  GError *e = NULL;
+         "deny. Exit status: 0 allow, 1 review or worse, 2 no decision (for several\n"
+         "names the worst). With --format json, errors are JSON on standard output too.");
   if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL)
       || !cli_set_expected_digests (digests))
     return EXIT_NO_DECISION;
   if (batch ? argc != 1 : argc != 2)
     {
-      fprintf (stderr, batch ? "embargo screen: error: --batch takes its names from FILE, "
-                               "not from the command line\n"
-                             : "embargo screen: error: give one NAME (quote names with spaces)\n");
+      cli_error (NULL, NULL, 0, 0, batch ? "--batch takes its names from FILE, not from the "
+                                           "command line"
+                                         : "give one NAME (quote names with spaces), or - to "
+                                           "read names from standard input");
       return EXIT_NO_DECISION;
     }
   if (threads < 0 || threads > 1024)
     {
-      fprintf (stderr, "embargo screen: error: --threads is from 1 to 1024\n");
+      cli_error (NULL, NULL, 0, 0, "--threads is from 1 to 1024");
       return EXIT_NO_DECISION;
     }
   gboolean json = format && strcmp (format, "json") == 0;
   if (format && !json && strcmp (format, "text") != 0)
     {
-      fprintf (stderr, "embargo screen: error: --format is text or json, not '%s'\n", format);
+      fprintf (stderr, "embargo screen: error: --format is text or json, not '%s'\n",
+               cli_safe (format));
       return EXIT_NO_DECISION;
     }
   if (max < 0)
@@ -191,6 +218,7 @@ cmd_screen (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
 
+  cli_errors_as_json (json);
   EmbargoScreener *s = embargo_screener_new ();
   if (!add_lists (s, lists))
     {
@@ -207,24 +235,33 @@ cmd_screen (int argc, char **argv)
       embargo_screener_unref (s);
       return status;
     }
-  q.name = argv[1];
   q.country = country;
   q.type = type;
   q.ids = (const char *const *) ids;
-  EmbargoScreenResult *r = embargo_screener_screen (s, &q, &e);
-  embargo_screener_unref (s);
-  if (r == NULL)
-    {
-      fprintf (stderr, "embargo screen: error: %s\n", e->message);
-      g_error_free (e);
-      return EXIT_NO_DECISION;
-    }
-  if (json)
-    print_json (argv[1], country, r);
+  int status = EXIT_ALLOW;
+  if (strcmp (argv[1], "-") != 0)
+    status = screen_one (s, &q, argv[1], json);
   else
-    print_text (argv[1], r);
-  int status = embargo_screen_result_get_outcome (r) == EMBARGO_OUTCOME_ALLOW ? EXIT_ALLOW
-                                                                              : EXIT_NOT_ALLOWED;
-  embargo_screen_result_free (r);
+    {
+      /* One name a line; blank lines are skipped. */
+      g_autofree char *data = NULL;
+      gsize len;
+      if (!cli_read_input ("-", &data, &len))
+        status = EXIT_NO_DECISION;
+      g_auto (GStrv) names = data ? g_strsplit (data, "\n", -1) : NULL;
+      for (char **n = names; n && *n; n++)
+        {
+          gsize l = strlen (*n);
+          if (l && (*n)[l - 1] == '\r')
+            (*n)[l - 1] = '\0';
+          if (**n == '\0')
+            continue;
+          int one = screen_one (s, &q, *n, json);
+          status = MAX (status, one);
+        }
+    }
+  embargo_screener_unref (s);
+  if (fflush (stdout) != 0)
+    status = EXIT_NO_DECISION;
   return status;
 }

@@ -123,8 +123,8 @@ print_coverage (const Coverage *c)
         if (!c->decided[i])
           {
             const EmbargoRule *r = embargo_ruleset_get_rule (c->rs, i);
-            printf ("  %s (%s:%u)\n", embargo_rule_get_id (r), embargo_rule_get_source_name (r),
-                    embargo_rule_get_line (r));
+            printf ("  %s (%s:%u)\n", cli_safe (embargo_rule_get_id (r)),
+                    cli_safe (embargo_rule_get_source_name (r)), embargo_rule_get_line (r));
           }
     }
   gsize nx = 0, both = 0;
@@ -138,8 +138,8 @@ print_coverage (const Coverage *c)
             continue;
           }
         const EmbargoRule *r = embargo_ruleset_get_rule (c->rs, i);
-        printf ("exception %s (%s:%u) never seen %s\n", embargo_rule_get_id (r),
-                embargo_rule_get_source_name (r), embargo_rule_get_line (r),
+        printf ("exception %s (%s:%u) never seen %s\n", cli_safe (embargo_rule_get_id (r)),
+                cli_safe (embargo_rule_get_source_name (r)), embargo_rule_get_line (r),
                 !c->applied[i] && !c->not_applied[i] ? "applying or not applying"
                 : !c->applied[i]                     ? "applying"
                                                      : "not applying");
@@ -222,6 +222,7 @@ cmd_test (int argc, char **argv)
   if (format_name && !report_format_parse ("test", format_name, REPORT_ALL_FORMATS, &format))
     return EXIT_NO_DECISION;
   gboolean text = format == REPORT_TEXT;
+  cli_errors_as_json (format == REPORT_JSON);
   if (argc < 2)
     {
       fprintf (stderr, "embargo test: error: give at least one PATH; see embargo test --help\n");
@@ -284,7 +285,8 @@ cmd_test (int argc, char **argv)
       EmbargoSuite *suite = embargo_suite_new_from_file_within (path, sf->root, &e);
       if (suite == NULL)
         {
-          fprintf (stderr, "%s\n", e->message);
+          if (!cli_errors_are_json ()) /* else the report has it */
+            fprintf (stderr, "%s\n", cli_safe_lines (e->message));
           report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-SUITE", path, 0, 0, "%s",
                               e->message);
           g_clear_error (&e);
@@ -297,9 +299,9 @@ cmd_test (int argc, char **argv)
           EmbargoDecision *d = embargo_suite_run (suite, i, rs, &why, &e);
           if (d == NULL)
             {
-              fprintf (stderr, "%s:%u: error: case '%s': %s\n", path,
-                       embargo_suite_get_line (suite, i), embargo_suite_get_name (suite, i),
-                       e->message);
+              fprintf (stderr, "%s:%u: error: case '%s': %s\n", cli_safe (path),
+                       embargo_suite_get_line (suite, i),
+                       cli_safe (embargo_suite_get_name (suite, i)), cli_safe_lines (e->message));
               report_case (report, suite, i, e->message);
               g_clear_error (&e);
               failed++;
@@ -326,18 +328,18 @@ cmd_test (int argc, char **argv)
           else if (why)
             {
               failed++;
-              printf ("FAIL %s:%u: %s\n", path, embargo_suite_get_line (suite, i),
-                      embargo_suite_get_name (suite, i));
+              printf ("FAIL %s:%u: %s\n", cli_safe (path), embargo_suite_get_line (suite, i),
+                      cli_safe (embargo_suite_get_name (suite, i)));
               g_auto (GStrv) lines = g_strsplit (why, "\n", -1);
               for (char **l = lines; *l; l++)
-                printf ("     %s\n", *l);
+                printf ("     %s\n", cli_safe (*l));
             }
           else
             {
               passed++;
               if (verbose && text)
-                printf ("ok   %s:%u: %s\n", path, embargo_suite_get_line (suite, i),
-                        embargo_suite_get_name (suite, i));
+                printf ("ok   %s:%u: %s\n", cli_safe (path), embargo_suite_get_line (suite, i),
+                        cli_safe (embargo_suite_get_name (suite, i)));
             }
           embargo_decision_free (d);
         }

@@ -5,7 +5,11 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
 
 char *
 cli_default_rules_dir (void)
@@ -144,8 +148,8 @@ cli_digest_expected (const char *digest, const char *where)
       || g_strv_contains ((const char *const *) expected_digests, digest))
     return TRUE;
   g_autofree char *want = g_strjoinv (", ", expected_digests);
-  fprintf (stderr, "%s: error: the rule set's digest is %s, expected %s: these are not the "
-           "pinned rules [E-DIGEST]\n", where, digest, want);
+  cli_error ("E-DIGEST", where, 0, 0, "the rule set's digest is %s, expected %s: these are "
+             "not the pinned rules", digest, want);
   return FALSE;
 }
 
@@ -179,16 +183,23 @@ load_rules (char **paths, const EmbargoLimits *limits, gboolean lists_only)
   const EmbargoDiagnostics *diags = embargo_loader_get_diagnostics (ld);
   for (gsize i = 0; i < embargo_diagnostics_get_count (diags); i++)
     {
-      g_autofree char *line = embargo_diagnostic_format (embargo_diagnostics_get (diags, i));
+      const EmbargoDiagnostic *d = embargo_diagnostics_get (diags, i);
+      if (cli_errors_are_json () && d->severity == EMBARGO_SEVERITY_ERROR)
+        {
+          cli_error (d->code, d->source, d->line, d->column, "%s", d->message);
+          continue;
+        }
+      g_autofree char *line = embargo_diagnostic_format (d);
       fprintf (stderr, "%s\n", line);
     }
   /* --expect-digest: the set must be one of the pinned ones. */
   if (rs && !cli_digest_expected (embargo_ruleset_get_digest (rs), list[0]))
     {
       g_clear_pointer (&rs, embargo_ruleset_unref);
-      fprintf (stderr, "embargo: 1 error: the rules were not loaded, nothing was decided\n");
+      if (!cli_errors_are_json ())
+        fprintf (stderr, "embargo: 1 error: the rules were not loaded, nothing was decided\n");
     }
-  else if (rs == NULL)
+  else if (rs == NULL && !cli_errors_are_json ())
     {
       gsize n = embargo_diagnostics_count_at_least (diags, EMBARGO_SEVERITY_ERROR);
       fprintf (stderr, "embargo: %zu error%s: the rules were not loaded, nothing was decided\n",
@@ -226,7 +237,7 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
   FILE *f = in ? stdin : fopen (path, "rb");
   if (f == NULL)
     {
-      fprintf (stderr, "embargo: error: %s: %s\n", path, g_strerror (errno));
+      cli_error ("E-IO", path, 0, 0, "%s", g_strerror (errno));
       return FALSE;
     }
   /* A regular file is refused before it is read; anything else (standard input, a FIFO,
@@ -235,8 +246,8 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
   GStatBuf st;
   if (fstat (fileno (f), &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size > max)
     {
-      fprintf (stderr, "%s: error: input of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
-               "%zu (--max-input-bytes)\n", name, (guint64) st.st_size, max);
+      cli_error ("E-LIMIT", name, 0, 0, "input of %" G_GUINT64_FORMAT " bytes exceeds the "
+                 "limit of %zu (--max-input-bytes)", (guint64) st.st_size, max);
       if (!in)
         fclose (f);
       return FALSE;
@@ -255,14 +266,14 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
     fclose (f);
   if (buf->len > max)
     {
-      fprintf (stderr, "%s: error: input exceeds the limit of %zu bytes (--max-input-bytes)\n",
-               name, max);
+      cli_error ("E-LIMIT", name, 0, 0, "input exceeds the limit of %zu bytes "
+                 "(--max-input-bytes)", max);
       g_string_free (buf, TRUE);
       return FALSE;
     }
   if (bad)
     {
-      fprintf (stderr, "embargo: error: cannot read %s\n", in ? "standard input" : path);
+      cli_error ("E-IO", name, 0, 0, "cannot read %s", in ? "standard input" : path);
       g_string_free (buf, TRUE);
       return FALSE;
     }
@@ -352,9 +363,157 @@ cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *com
   GError *e = NULL;
   if (!g_option_context_parse (ctx, argc, argv, &e))
     {
-      fprintf (stderr, "embargo %s: error: %s\n", command, e->message);
+      fprintf (stderr, "embargo %s: error: %s\n", command, cli_safe_lines (e->message));
       g_error_free (e);
       return FALSE;
     }
   return limit_opts == NULL || cli_limits_apply (limit_opts, limits);
+}
+
+/* Escaped copies live until exit: printing is the last thing done with them, and a
+ * command prints little enough that freeing them one by one is not worth the noise. */
+static GPtrArray *safe_copies;
+
+static void
+safe_copies_free (void)
+{
+  g_clear_pointer (&safe_copies, g_ptr_array_unref);
+}
+
+static const char *
+keep (const char *s, char *escaped)
+{
+  if (strcmp (s, escaped) == 0)
+    {
+      g_free (escaped);
+      return s;
+    }
+  if (safe_copies == NULL)
+    {
+      safe_copies = g_ptr_array_new_with_free_func (g_free);
+      atexit (safe_copies_free);
+    }
+  g_ptr_array_add (safe_copies, escaped);
+  return escaped;
+}
+
+const char *
+cli_safe (const char *s)
+{
+  return s ? keep (s, embargo_text_escape (s, -1, EMBARGO_ESCAPE_TEXT)) : NULL;
+}
+
+const char *
+cli_safe_lines (const char *s)
+{
+  return s ? keep (s, embargo_text_escape (s, -1, EMBARGO_ESCAPE_LINES)) : NULL;
+}
+
+gboolean
+cli_write_json (FILE *f, const char *json, gsize len)
+{
+  g_autofree char *safe = embargo_text_escape (json, (gssize) len, EMBARGO_ESCAPE_JSON);
+  gsize n = strlen (safe);
+  return fwrite (safe, 1, n, f) == n && fputc ('\n', f) != EOF;
+}
+
+static gboolean json_errors;
+
+void
+cli_errors_as_json (gboolean on)
+{
+  json_errors = on;
+}
+
+gboolean
+cli_errors_are_json (void)
+{
+  return json_errors;
+}
+
+static void
+error_json (const char *code, const char *file, unsigned line, unsigned column,
+            const char *message)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_validate_utf8, 0);
+  const struct {
+    const char *key, *value;
+  } strs[] = { { "code", code }, { "message", message }, { "file", file } };
+  yajl_gen_map_open (g);
+  yajl_gen_string (g, (const unsigned char *) "error", 5);
+  yajl_gen_map_open (g);
+  for (gsize i = 0; i < G_N_ELEMENTS (strs); i++)
+    {
+      yajl_gen_string (g, (const unsigned char *) strs[i].key, strlen (strs[i].key));
+      if (strs[i].value)
+        yajl_gen_string (g, (const unsigned char *) strs[i].value, strlen (strs[i].value));
+      else
+        yajl_gen_null (g);
+    }
+  yajl_gen_string (g, (const unsigned char *) "line", 4);
+  yajl_gen_integer (g, line);
+  yajl_gen_string (g, (const unsigned char *) "column", 6);
+  yajl_gen_integer (g, column);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  cli_write_json (stdout, (const char *) buf, len);
+  yajl_gen_free (g);
+}
+
+void
+cli_error (const char *code, const char *file, unsigned line, unsigned column,
+           const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *message = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (json_errors)
+    {
+      /* Not UTF-8 (a file name, say) cannot go into JSON as it is. */
+      g_autofree char *m = g_utf8_make_valid (message, -1);
+      g_autofree char *f = file ? g_utf8_make_valid (file, -1) : NULL;
+      error_json (code, f, line, column, m);
+    }
+  else if (file && line)
+    fprintf (stderr, "%s:%u:%u: error: %s [%s]\n", cli_safe (file), line, column,
+             cli_safe (message), code);
+  else if (file)
+    fprintf (stderr, "%s: error: %s [%s]\n", cli_safe (file), cli_safe (message), code);
+  else
+    fprintf (stderr, "embargo: error: %s\n", cli_safe (message));
+}
+
+void
+cli_error_lines (const char *message, const char *fallback_code)
+{
+  if (!json_errors)
+    {
+      fprintf (stderr, "%s\n", cli_safe_lines (message));
+      return;
+    }
+  static GRegex *shape;
+  if (shape == NULL)
+    shape = g_regex_new ("^(.+?):(\\d+):(\\d+): error: (.*?)(?: \\[([A-Z][A-Z0-9-]*)\\])?$",
+                         G_REGEX_OPTIMIZE, 0, NULL);
+  g_auto (GStrv) lines = g_strsplit (message, "\n", -1);
+  gboolean any = FALSE;
+  for (char **l = lines; *l; l++)
+    {
+      g_autoptr (GMatchInfo) m = NULL;
+      if (!g_regex_match (shape, *l, 0, &m))
+        continue;
+      g_autofree char *file = g_match_info_fetch (m, 1), *line = g_match_info_fetch (m, 2),
+                      *col = g_match_info_fetch (m, 3), *msg = g_match_info_fetch (m, 4),
+                      *code = g_match_info_fetch (m, 5);
+      cli_error (code && *code ? code : fallback_code, file, (unsigned) atoi (line),
+                 (unsigned) atoi (col), "%s", msg);
+      any = TRUE;
+    }
+  if (!any)
+    cli_error (fallback_code, NULL, 0, 0, "%s", message);
 }

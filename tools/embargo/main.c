@@ -8,7 +8,7 @@ static const struct {
   CommandFn fn;
   const char *summary;
 } commands[] = {
-  { "check", cmd_check, "decide one transaction: embargo check order.yaml" },
+  { "check", cmd_check, "decide transactions, a decision each: embargo check order.yaml" },
   { "eval", cmd_eval, "decide a stream of transactions (JSON Lines), one decision a line" },
   { "test", cmd_test, "run the test cases kept beside rule files: embargo test rules/" },
   { "lint", cmd_lint, "find problems in rule files: embargo lint rules/" },
@@ -56,7 +56,7 @@ main (int argc, char **argv)
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       return commands[i].fn (argc - 1, argv + 1);
-  fprintf (stderr, "embargo: error: unknown command '%s'\n\n", argv[1]);
+  fprintf (stderr, "embargo: error: unknown command '%s'\n\n", cli_safe (argv[1]));
   usage (stderr);
   return EXIT_NO_DECISION;
 }

@@ -10,7 +10,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-static const char *const format_names[] = { "text", "json", "junit", "sarif", "github" };
+static const char *const format_names[] = { "text", "json", "junit", "sarif", "github",
+                                             "html" };
 
 gboolean
 report_format_parse (const char *command, const char *name, unsigned allowed, ReportFormat *out)
@@ -172,7 +173,11 @@ flush_gen (FILE *f, yajl_gen g)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  gboolean ok = fwrite (buf, 1, len, f) == len && fputc ('\n', f) != EOF;
+  /* What yajl leaves raw and a terminal would obey becomes \u escapes. */
+  g_autofree char *safe = embargo_text_escape ((const char *) buf, (gssize) len,
+                                               EMBARGO_ESCAPE_JSON);
+  len = strlen (safe);
+  gboolean ok = fwrite (safe, 1, len, f) == len && fputc ('\n', f) != EOF;
   yajl_gen_free (g);
   return ok;
 }
@@ -338,10 +343,19 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
 
 /* ---- JUnit XML ---- */
 
+/* XML text: control characters are not allowed in XML 1.0, even as references, so
+ * they are escaped as for a terminal (newlines kept) before the markup is. */
+static char *
+xml_text (const char *value)
+{
+  g_autofree char *safe = embargo_text_escape (value ? value : "", -1, EMBARGO_ESCAPE_LINES);
+  return g_markup_escape_text (safe, -1);
+}
+
 static void
 xml_attr (GString *out, const char *name, const char *value)
 {
-  g_autofree char *esc = g_markup_escape_text (value ? value : "", -1);
+  g_autofree char *esc = xml_text (value);
   g_string_append_printf (out, " %s=\"%s\"", name, esc);
 }
 
@@ -398,7 +412,7 @@ write_junit (FILE *f, const Report *r)
               continue;
             }
           g_autofree char *first = g_strndup (c->failure, strcspn (c->failure, "\n"));
-          g_autofree char *body = g_markup_escape_text (c->failure, -1);
+          g_autofree char *body = xml_text (c->failure);
           g_string_append (out, ">\n      <failure");
           xml_attr (out, "message", first);
           xml_attr (out, "type", r->command);
@@ -414,8 +428,11 @@ write_junit (FILE *f, const Report *r)
 
 /* Workflow command escaping: data escapes %, CR, LF; properties also ':' and ','. */
 static void
-gh_escape (GString *out, const char *s, gboolean property)
+gh_escape (GString *out, const char *raw, gboolean property)
 {
+  /* The log renders colour sequences: those are escaped as for a terminal first, line
+   * by line, the lines then joined by GitHub's own escape. */
+  g_autofree char *s = embargo_text_escape (raw, -1, EMBARGO_ESCAPE_LINES);
   for (const char *p = s; *p; p++)
     switch (*p)
       {
@@ -467,11 +484,14 @@ write_text (FILE *f, const Report *r, EmbargoSeverity min)
       const ReportFinding *x = &g_array_index (r->findings, ReportFinding, i);
       if (x->severity < min)
         continue;
-      if (x->file && x->line)
-        fprintf (f, "%s:%u:%u: ", x->file, x->line, x->column);
-      else if (x->file)
-        fprintf (f, "%s: ", x->file);
-      fprintf (f, "%s: %s [%s]\n", report_severity_name (x->severity), x->message, x->code);
+      g_autofree char *file = x->file ? embargo_text_escape (x->file, -1, EMBARGO_ESCAPE_TEXT)
+                                      : NULL;
+      g_autofree char *message = embargo_text_escape (x->message, -1, EMBARGO_ESCAPE_LINES);
+      if (file && x->line)
+        fprintf (f, "%s:%u:%u: ", file, x->line, x->column);
+      else if (file)
+        fprintf (f, "%s: ", file);
+      fprintf (f, "%s: %s [%s]\n", report_severity_name (x->severity), message, x->code);
     }
   return !ferror (f);
 }
@@ -487,6 +507,7 @@ report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min
     case REPORT_JUNIT: return write_junit (f, r);
     case REPORT_SARIF: return write_sarif (f, r, min);
     case REPORT_GITHUB: return write_github (f, r, min);
+    case REPORT_HTML: break;
     }
   return FALSE;
 }

@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <yajl/yajl_gen.h>
 
-typedef enum { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_SARIF, REPORT_GITHUB } ReportFormat;
+/* REPORT_HTML is written by the command itself (html.h), never by report_write(). */
+typedef enum {
+  REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_SARIF, REPORT_GITHUB, REPORT_HTML
+} ReportFormat;
 
 /* Parses NAME ("text", "json", ...) into *OUT. ALLOWED is a bit set of (1 << format)
  * the command supports; prints an error naming them and returns FALSE otherwise. */
