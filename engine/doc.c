@@ -176,12 +176,6 @@ key_id (const char *s, gsize len)
     }
 }
 
-const char *
-key_name (guint32 id)
-{
-  return id >= 1 && id <= G_N_ELEMENTS (well_known_keys) ? well_known_keys[id - 1] : NULL;
-}
-
 gint32
 date_parse (const char *s, gsize len)
 {

@@ -115,7 +115,7 @@ guint32 str_hash (const char *s, gsize len);
  * "country", "eccn", ...), 0 for any other: map lookups on well-known keys then compare
  * integers instead of strings. */
 guint32 key_id (const char *s, gsize len);
-/* The contract key with id ID (1 .. KEY_COUNT - 1), or NULL: lint's suggestions. */
+/* The contract key with id ID (1 .. KEY_COUNT - 1), or NULL (KEY_OTHER and beyond). */
 const char *key_name (guint32 id);
 /* The well-known keys by id, in the order of doc.c's table (checked there at compile
  * time): lookups by a constant id compare integers, not strings. */
@@ -170,8 +170,6 @@ typedef enum {
   KEY_LEI,
   KEY_COUNT
 } KeyId;
-/* The text of well-known key KID, or NULL for KEY_OTHER. */
-const char *key_name (guint32 kid);
 /* The key of each party role, in the order of role_names. */
 #define ROLE_KEYS { KEY_BUYER, KEY_SELLER, KEY_CONSIGNEE, KEY_END_USER, KEY_INTERMEDIARIES }
 

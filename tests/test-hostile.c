@@ -723,7 +723,7 @@ test_wrong_type_unknown (void)
     "defaults: {regime: T, authority: A, citation: test, source_url: https://example.org, "
     "effective_from: 2020-01-01}\n"
     "rules:\n"
-    "  - {id: tpp, title: t, effect: license_required, when: [{field: item.attributes.tpp, "
+    "  - {id: tpp, title: t, effect: license_required, when: [{field: item.attributes.score, "
     "gte: 4800, if_missing: false}]}\n"
     "  - {id: perf, title: t, effect: license_required, when: {any: [{field: "
     "item.attributes.pd, gt: 5.92, if_missing: false}, {field: item.attributes.pd, lt: -1, "
@@ -732,7 +732,7 @@ test_wrong_type_unknown (void)
     "if_missing: false}]}\n"
     "  - {id: clause, title: t, effect: deny, when: [{field: contract.clause, equals: false, "
     "if_missing: false}]}\n"
-    "  - {id: city, title: t, effect: license_required, when: [{field: destination.city, "
+    "  - {id: city, title: t, effect: license_required, when: [{field: destination.port, "
     "equals: Sevastopol, if_missing: false}]}\n"
     "  - {id: count, title: t, effect: review, when: [{field: item.count, equals: 3, "
     "if_missing: false}]}\n";
@@ -741,14 +741,14 @@ test_wrong_type_unknown (void)
     EmbargoOutcome outcome;
     const char *rule, *missing;
   } cases[] = {
-    { "", "attributes: {tpp: \"4992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
-    { "", "attributes: {tpp: \"4,992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
-    { "", "attributes: {tpp: true}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
-    { "", "attributes: {tpp: {value: 4992}}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
-    { "", "attributes: {tpp: [x, 10]}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.tpp" },
-    { "", "attributes: {tpp: [x, 4992]}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
-    { "", "attributes: {tpp: 4992}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
-    { "", "attributes: {tpp: 4000}", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "", "attributes: {score: \"4992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.score" },
+    { "", "attributes: {score: \"4,992\"}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.score" },
+    { "", "attributes: {score: true}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.score" },
+    { "", "attributes: {score: {value: 4992}}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.score" },
+    { "", "attributes: {score: [x, 10]}", EMBARGO_OUTCOME_REVIEW, "tpp", "item.attributes.score" },
+    { "", "attributes: {score: [x, 4992]}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
+    { "", "attributes: {score: 4992}", EMBARGO_OUTCOME_LICENSE_REQUIRED, "tpp", NULL },
+    { "", "attributes: {score: 4000}", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
     { "", "attributes: {pd: \"5.95\"}", EMBARGO_OUTCOME_REVIEW, "perf", "item.attributes.pd" },
     { "", "attributes: {pd: 5.9}", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
     { "", "count: \"3\"", EMBARGO_OUTCOME_REVIEW, "count", "item.count" },
@@ -761,16 +761,16 @@ test_wrong_type_unknown (void)
     { "contract: {clause: \"no\"}\n", "", EMBARGO_OUTCOME_REVIEW, "clause", "contract.clause" },
     { "contract: {clause: 0}\n", "", EMBARGO_OUTCOME_REVIEW, "clause", "contract.clause" },
     { "contract: {clause: true}\n", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
-    { "city: {name: Sevastopol}", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.city" },
-    { "city: [{name: Sevastopol}]", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.city" },
-    { "city: Kyiv", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
+    { "port: {name: Sevastopol}", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.port" },
+    { "port: [{name: Sevastopol}]", "", EMBARGO_OUTCOME_REVIEW, "city", "destination.port" },
+    { "port: Kyiv", "", EMBARGO_OUTCOME_ALLOW, NULL, NULL },
   };
   EmbargoRuleset *rs = embargo_ruleset_new_from_data (rules, strlen (rules), "r.yaml", NULL);
   CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      /* "city: ..." goes into destination; anything else is a top-level line. */
-      gboolean city = g_str_has_prefix (cases[i].facts, "city:");
+      /* "port: ..." goes into destination; anything else is a top-level line. */
+      gboolean city = g_str_has_prefix (cases[i].facts, "port:");
       g_autofree char *text = g_strdup_printf (
         "id: W\ndate: 2024-05-01\ndestination: {country: UA%s%s}\nbuyer: {name: B}\n%s"
         "items: [{id: \"1\", %s}]\n",

@@ -57,7 +57,7 @@ stdout_is "check json: a bad date is an error object" 2 \
   "{\"error\":{\"code\":\"E-TRANSACTION\",\"message\":\"'date': '2023-02-30' is not a valid date (YYYY-MM-DD)\",\"file\":\"$tmp/bad-date.yaml\",\"line\":2,\"column\":7}}" -- \
   "$bin" check "${r[@]}" --format json "$tmp/bad-date.yaml"
 stdout_is "check json: a missing file is an error object" 2 \
-  "{\"error\":{\"code\":\"E-IO\",\"message\":\"Failed to open file “$tmp/nope.yaml”: No such file or directory\",\"file\":null,\"line\":0,\"column\":0}}" -- \
+  "{\"error\":{\"code\":\"E-IO\",\"message\":\"No such file or directory\",\"file\":\"$tmp/nope.yaml\",\"line\":0,\"column\":0}}" -- \
   "$bin" check "${r[@]}" --format json "$tmp/nope.yaml"
 mkdir -p "$tmp/rules"
 printf 'rules:\n  - id: a\n    title: t\n    regime: US-EAR\n    authority: A\n    citation: c\n    source_url: https://x.org\n    effective_from: 2020-01-01\n    effect: deny\n    when: {field: destination.country, equals: XK1}\n' >"$tmp/rules/ear.yaml"

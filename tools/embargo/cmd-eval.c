@@ -122,8 +122,9 @@ summary_html (const EmbargoBatch *b, const EmbargoRuleset *rs, const char *input
 {
   g_autoptr (HtmlPage) page = html_page_new ("embargo eval: summary");
   GString *out = html_body (page);
-  EmbargoBatchCounts c;
-  embargo_batch_get_counts (b, &c);
+  EmbargoBatchCounts c = EMBARGO_BATCH_COUNTS_INIT;
+  if (!embargo_batch_get_counts (b, &c))
+    return FALSE;
   g_autofree char *lines = g_strdup_printf ("%" G_GUINT64_FORMAT, c.lines);
   html_add (out, "<p>%s transactions from <code>%s</code>, rule set <code>%s</code> (%zu rules)"
                  "</p>\n<table><tr><th>outcome</th><th>transactions</th></tr>\n", lines,
