@@ -86,7 +86,8 @@ embargo_screener_add_sdn_dir (EmbargoScreener *s, const char *dir, GError **erro
 }
 
 gboolean
-embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **error)
+embargo_screener_add_list_file (EmbargoScreener *s, const char *path, EmbargoListFormat format,
+                                GError **error)
 {
   g_return_val_if_fail (s != NULL && path != NULL, FALSE);
 
@@ -99,5 +100,11 @@ embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **er
       return FALSE;
     }
   g_autofree char *base = g_path_get_basename (path);
-  return embargo_screener_add_csl (s, data, len, base, error);
+  return embargo_screener_add_list (s, format, data, len, base, error);
+}
+
+gboolean
+embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **error)
+{
+  return embargo_screener_add_list_file (s, path, EMBARGO_LIST_FORMAT_CSL, error);
 }

@@ -744,6 +744,62 @@ EMBARGO_API gboolean embargo_screener_add_csl (EmbargoScreener *s, const char *d
 EMBARGO_API gboolean embargo_screener_add_csl_file (EmbargoScreener *s, const char *path,
                                                     GError **error);
 
+/* The formats of sanctions lists a screener reads besides OFAC's SDN directory
+ * (docs/screening.md, "List formats"). */
+typedef enum {
+  EMBARGO_LIST_FORMAT_AUTO = 0,  /* detect from the content (embargo_list_format_detect()) */
+  EMBARGO_LIST_FORMAT_CSL,       /* trade.gov Consolidated Screening List, CSV */
+  EMBARGO_LIST_FORMAT_EU_FSF,    /* EU Financial Sanctions Files, XML (<export>) */
+  EMBARGO_LIST_FORMAT_UN_SC,     /* UN Security Council Consolidated List, XML */
+  EMBARGO_LIST_FORMAT_UK,        /* UK Sanctions List, XML (<Designations>) */
+  EMBARGO_LIST_FORMAT_FTM,       /* OpenSanctions FollowTheMoney entities, JSON Lines */
+  EMBARGO_LIST_FORMAT_OS_SIMPLE, /* OpenSanctions targets.simple.csv */
+} EmbargoListFormat;
+
+/* The format's name as the command line spells it ("auto", "csl", "eu-fsf", "un-sc",
+ * "uk", "ftm", "os-simple"; static), or NULL for a value outside the enum. */
+EMBARGO_API const char *embargo_list_format_to_string (EmbargoListFormat format);
+
+/* Sets *FORMAT from a name of embargo_list_format_to_string(); FALSE (and *FORMAT
+ * untouched) for any other name. NAME and FORMAT must not be NULL. */
+EMBARGO_API gboolean embargo_list_format_from_string (const char *name,
+                                                      EmbargoListFormat *format);
+
+/* Which format LEN bytes of DATA are in, from their first element or line (after a
+ * byte-order mark, an XML declaration and comments); EMBARGO_LIST_FORMAT_AUTO when
+ * none. Reads no more than it needs. DATA may be NULL only when LEN is 0. */
+EMBARGO_API EmbargoListFormat embargo_list_format_detect (const char *data, gsize len);
+
+/* Adds the listed parties of LEN bytes of DATA in FORMAT (AUTO: detected), called
+ * SOURCE_NAME in errors. Names, aliases (non-Latin ones too), countries, identifiers,
+ * programmes and listing dates are kept (docs/screening.md says which field of each
+ * format becomes what). Entries' list is "EU", "UN", "UK", "OpenSanctions", or the CSL
+ * source column; effect DENY. The whole input is read before anything is added:
+ * on error nothing is. Returns FALSE with ERROR: EMBARGO_LOAD_ERROR_SYNTAX
+ * ("SOURCE_NAME:LINE: ...": not well-formed, an undetectable format, the wrong root
+ * element, a party without a name, no party at all) or EMBARGO_LOAD_ERROR_FAILED (the
+ * screener has already screened and is frozen). XML is read without network access or
+ * external entities. */
+EMBARGO_API gboolean embargo_screener_add_list (EmbargoScreener *s, EmbargoListFormat format,
+                                               const char *data, gsize len,
+                                               const char *source_name, GError **error);
+
+/* Reads the file at PATH (within the input limit of embargo_limits_init()) and adds
+ * it as embargo_screener_add_list() does, with its base name in errors. Errors as
+ * there, or EMBARGO_LOAD_ERROR_IO when it cannot be read. */
+EMBARGO_API gboolean embargo_screener_add_list_file (EmbargoScreener *s, const char *path,
+                                                    EmbargoListFormat format, GError **error);
+
+/* Writes every entry added so far as one `kind: names` list of a rule file, with id
+ * LIST_ID (not NULL; [A-Za-z0-9._-]) and TITLE (nullable), as YAML text (transfer full;
+ * g_free()). Each member keeps its name, aliases, type, programme, identifiers, its
+ * country when it has exactly one, its listing date as `from` when the list gave one,
+ * and its list and reference in `notes`. Every value is double-quoted, so it reads the
+ * same under any YAML version. Returns NULL with ERROR (EMBARGO_LOAD_ERROR_INVALID)
+ * when LIST_ID is not a valid id or no entry was added. */
+EMBARGO_API char *embargo_screener_to_names_list (EmbargoScreener *s, const char *list_id,
+                                                 const char *title, GError **error);
+
 /* Number of entries added so far. */
 EMBARGO_API gsize embargo_screener_get_entry_count (const EmbargoScreener *s);
 

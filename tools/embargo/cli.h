@@ -16,6 +16,7 @@ int cmd_lint (int argc, char **argv);
 int cmd_diff (int argc, char **argv);
 int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
+int cmd_lists (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
  * else the source tree's rules/ (a build that was not installed). Returns a new string. */

@@ -21,6 +21,19 @@ is_sdn_dir (const char *path)
   return g_file_test (path, G_FILE_TEST_IS_DIR) && g_file_test (sdn, G_FILE_TEST_IS_REGULAR);
 }
 
+/* A list in a publisher's format (CSV, XML, JSON Lines), as opposed to a rule file:
+ * by its name, else by its first bytes. */
+static gboolean
+is_list_file (const char *path)
+{
+  static const char *const suffixes[] = { ".csv", ".xml", ".json", ".jsonl", ".ndjson" };
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    if (g_str_has_suffix (lower, suffixes[i]))
+      return TRUE;
+  return FALSE;
+}
+
 /* Adds every --lists PATH to S; rule files and directories are loaded together as one
  * rule set. Prints why and returns FALSE on the first problem. */
 static gboolean
@@ -33,8 +46,8 @@ add_lists (EmbargoScreener *s, char **paths)
       gboolean ok = TRUE;
       if (is_sdn_dir (*p))
         ok = embargo_screener_add_sdn_dir (s, *p, &e);
-      else if (g_str_has_suffix (*p, ".csv") || g_str_has_suffix (*p, ".CSV"))
-        ok = embargo_screener_add_csl_file (s, *p, &e);
+      else if (is_list_file (*p))
+        ok = embargo_screener_add_list_file (s, *p, EMBARGO_LIST_FORMAT_AUTO, &e);
       else
         g_ptr_array_add (rule_paths, g_strdup (*p));
       if (!ok)
