@@ -351,6 +351,9 @@ EmbargoScreenResult *
 embargo_screener_screen (EmbargoScreener *s, const EmbargoScreenQuery *query, GError **error)
 {
   g_return_val_if_fail (s != NULL && query != NULL, NULL);
+  if (!OPTIONS_VERSION_OK (query, EMBARGO_SCREEN_QUERY_VERSION, "EmbargoScreenQuery",
+                          EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID, error))
+    return NULL;
 
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (ScreenIdentifier));
   g_autoptr (GPtrArray) id_store = g_ptr_array_new_with_free_func (g_free);

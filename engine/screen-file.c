@@ -4,6 +4,7 @@
  * reads whole files and hands their bytes to the pure loaders, embargo_screener_add_*()
  * of the public API and screen_list_load_sdn() of engine/screen.
  */
+#define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
 #include "embargo-private.h"
 
 /* Reads DIR/NAME into *OUT; a missing optional file leaves *OUT NULL. Errors are in

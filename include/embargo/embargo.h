@@ -171,6 +171,11 @@ typedef struct {
   gsize max_parties;         /* intermediaries in one transaction */
 } EmbargoLimits;
 
+/* Every options struct (EmbargoLimits, EmbargoEvalOptions, EmbargoBatchOptions,
+ * EmbargoLintOptions, EmbargoScreenQuery, EmbargoBatchCounts) starts with its version:
+ * initialize it with its _INIT macro. A function given a struct whose version is not
+ * the one this library reads refuses it with an error that names the struct, and reads
+ * none of it (a loader given such limits never finishes; see embargo_loader_new()). */
 #define EMBARGO_LIMITS_VERSION 1
 /* The defaults, documented in docs/reliability.md; start from them and change fields:
  *   EmbargoLimits lim = EMBARGO_LIMITS_INIT; lim.max_input_bytes = 1 << 20;
@@ -198,8 +203,9 @@ typedef struct _EmbargoLoader EmbargoLoader;
  *   // on failure: embargo_loader_get_diagnostics (ld) lists every problem
  *   embargo_loader_free (ld);
  *
- * LIMITS may be NULL for the defaults; it is copied. Returns a new loader (transfer
- * full); free with embargo_loader_free(). Never NULL. */
+ * LIMITS may be NULL for the defaults; it is copied. LIMITS of another version are not
+ * read: the loader gets an E-VERSION error diagnostic, so embargo_loader_finish() fails.
+ * Returns a new loader (transfer full); free with embargo_loader_free(). Never NULL. */
 EMBARGO_API EmbargoLoader *embargo_loader_new (const EmbargoLimits *limits);
 
 /* Frees the loader and everything it gathered. NULL is a no-op. Rule sets already
@@ -437,7 +443,8 @@ EMBARGO_API gsize embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransac
 /* Frees the decision. NULL is a no-op. */
 EMBARGO_API void embargo_decision_free (EmbargoDecision *decision);
 
-/* The transaction's outcome: the most severe item outcome. */
+/* The transaction's outcome: the most severe item outcome. DECISION must not be NULL: on
+ * NULL it logs a critical and returns DENY, never ALLOW. */
 EMBARGO_API EmbargoOutcome embargo_decision_get_outcome (const EmbargoDecision *decision);
 
 /* The rule that decided the transaction (borrowed), or NULL when no rule applied. */
@@ -529,12 +536,17 @@ typedef struct {
 #define EMBARGO_BATCH_OPTIONS_VERSION 1
 #define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE, NULL }
 
-/* Running totals of a batch. */
+/* Running totals of a batch. Start from EMBARGO_BATCH_COUNTS_INIT: the version says
+ * which fields the caller's header has. */
 typedef struct {
+  unsigned version;       /* EMBARGO_BATCH_COUNTS_VERSION */
   guint64 lines;          /* input lines (or YAML documents) seen */
   guint64 failed;         /* lines that gave an error object instead of a decision */
   guint64 outcomes[4];    /* decisions per EmbargoOutcome */
 } EmbargoBatchCounts;
+
+#define EMBARGO_BATCH_COUNTS_VERSION 1
+#define EMBARGO_BATCH_COUNTS_INIT { EMBARGO_BATCH_COUNTS_VERSION, 0, 0, { 0, 0, 0, 0 } }
 
 /* Starts a batch over RS (a reference is taken). OPTIONS may be NULL for the defaults
  * and is copied. Returns the batch (transfer full; free with embargo_batch_free()), or
@@ -564,8 +576,11 @@ EMBARGO_API guint embargo_batch_get_pending (const EmbargoBatch *batch);
  * when nothing is pending. Call from one thread. */
 EMBARGO_API char *embargo_batch_pop (EmbargoBatch *batch, gsize *len);
 
-/* Totals over every chunk popped so far. */
-EMBARGO_API void embargo_batch_get_counts (const EmbargoBatch *batch, EmbargoBatchCounts *counts);
+/* Fills COUNTS (initialized with EMBARGO_BATCH_COUNTS_INIT) with the totals over every
+ * chunk popped so far and returns TRUE. Returns FALSE, leaving COUNTS untouched, when
+ * its version is not EMBARGO_BATCH_COUNTS_VERSION (a struct from another header). */
+EMBARGO_API gboolean embargo_batch_get_counts (const EmbargoBatch *batch,
+                                               EmbargoBatchCounts *counts);
 
 /* How many transactions RULE decided, over every chunk popped so far. */
 EMBARGO_API guint64 embargo_batch_get_rule_count (const EmbargoBatch *batch,
@@ -862,7 +877,7 @@ EMBARGO_API gsize embargo_screen_result_get_count (const EmbargoScreenResult *r)
 EMBARGO_API const EmbargoScreenCandidate *embargo_screen_result_get (const EmbargoScreenResult *r,
                                                                      gsize index);
 /* The outcome screening implies: ALLOW without candidates, REVIEW with possible matches
- * only, else the most severe effect of the matches. */
+ * only, else the most severe effect of the matches. On NULL: a critical, and DENY. */
 EMBARGO_API EmbargoOutcome embargo_screen_result_get_outcome (const EmbargoScreenResult *r);
 /* Frees the result. NULL is a no-op. */
 EMBARGO_API void embargo_screen_result_free (EmbargoScreenResult *r);
@@ -902,6 +917,22 @@ EMBARGO_API const EmbargoScreeningHit *embargo_decision_get_screening (const Emb
  * sorted. LEN is the length in bytes, or -1 for a NUL-terminated NAME. Returns a new
  * string (free with g_free()); "" for invalid UTF-8. */
 EMBARGO_API char *embargo_name_normalize (const char *name, gssize len);
+
+/* ---------------------------------------------------------------------------------
+ * Automatic cleanup (GLib's g_autoptr), for programs built with GCC or Clang:
+ *   g_autoptr (EmbargoRuleset) rs = embargo_ruleset_new_from_paths (paths, &error);
+ * --------------------------------------------------------------------------------- */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoLoader, embargo_loader_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoRuleset, embargo_ruleset_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoRulesetHandle, embargo_handle_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoTransaction, embargo_transaction_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoDecision, embargo_decision_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoBatch, embargo_batch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoSuite, embargo_suite_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoDiagnostics, embargo_diagnostics_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoScreener, embargo_screener_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoScreenResult, embargo_screen_result_free)
 
 G_END_DECLS
 
