@@ -57,6 +57,9 @@ expect "check help has examples" 0 'embargo check examples/micron-ciio.yaml' -- 
 expect "version" 0 '^embargo [0-9]+\.[0-9]+\.[0-9]+$' -- "$bin" --version
 expect "test command passes the CAC pack" 0 '^[0-9]+ passed, 0 failed' -- \
   "$bin" test rules/cn/cac-micron.yaml rules/cn/cac-micron.tests.yaml
+cp -R rules "$tmp/rules-copy"   # the bundled tests read only files inside the rules tree
+expect "a copied rules tree passes its own tests" 0 '^[0-9]+ passed, 0 failed' -- \
+  "$bin" test --min-coverage 100 "$tmp/rules-copy"
 
 # lint, test --format, diff: exit 0 clean, 1 findings, 2 could not run.
 l=tests/lint
