@@ -18,6 +18,8 @@ echo "== the bundled rules: lint clean, every rule covered by a case"
 # revoked VEUs) on purpose, for decisions as of earlier dates; docs/ci.md explains.
 build/tools/embargo/embargo lint --ignore W-EXPIRED rules
 build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
+python3 tools/ear-import.py generate --check rules/us/data rules \
+  || { echo "the Control List / Country Chart rules are stale: run tools/ear-import.py generate"; exit 1; }
 python3 tools/rules-catalogue.py rules | cmp -s - rules/README.md \
   || { echo "rules/README.md is stale: run tools/rules-catalogue.py rules > rules/README.md"; exit 1; }
 
