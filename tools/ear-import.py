@@ -36,7 +36,12 @@ The data flow, in three steps:
      RULES_DIR/lists/ear-country-chart.yaml   one countries list per chart column;
      RULES_DIR/us/ccl-licence.yaml            the licence-determination rules.
    `--check` writes nothing and exits 1 if either committed file differs from what the
-   tables give (tools/test.sh runs it, like the catalogue check).
+   tables give (tools/test.sh runs it, like the catalogue check). Both forms also check the
+   hand-written, dated rules/lists/ear-country-groups.yaml against OUT_DIR/country-groups.csv
+   (a copy of the snapshot's Country Groups, Supplement No. 1 to Part 740): the members in
+   force on the snapshot date must be exactly the snapshot's, or the command fails and says
+   which group differs. A new snapshot that moves a country therefore fails the check until
+   the move is written into the groups file with its effective date.
 
 How a BIS amendment becomes a data change: extract the new eCFR issue into a snapshot
 folder, run `table` on it, review the diff of the two CSV tables (git diff shows each
@@ -377,6 +382,13 @@ def cmd_table(args):
                 die("%s: no ISO code known for %r: add it to ISO_BY_NAME" % (notes, name))
             w.writerow([code, label] + [parent[c].strip() for c in COLUMNS]
                        + [parent["iso2"], parent["footnotes"], parent["see"]])
+
+    groups = read_csv(os.path.join(snap, "country-groups.csv"))
+    with open(os.path.join(args.out, "country-groups.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["group", "label", "country", "iso2"])
+        for r in groups:
+            w.writerow([r["group"], r["label"], r["country"], r["iso2"]])
 
     everywhere = everywhere_eccns(notes)
     with open(os.path.join(args.out, "ccl-licence.csv"), "w", newline="", encoding="utf-8") as f:
@@ -793,7 +805,55 @@ def generate(data_dir):
     return lists_yaml, ro.getvalue().rstrip("\n") + "\n"
 
 
+GROUP_LIST = re.compile(r"^  - id: ear-([a-z])(\d?)\s*$")
+MEMBER = re.compile(r"\{code: ([A-Z]{2})((?:, (?:from|until): \d{4}-\d{2}-\d{2})*)\}|\b([A-Z]{2})\b")
+
+
+def check_groups(data_dir, groups_yaml, on=SNAPSHOT_DATE):
+    """Compare the dated group lists, as of `on`, with the snapshot's country-groups.csv.
+    A line-based reader for the layout of rules/lists/ear-country-groups.yaml: members are
+    bare codes or {code: XX, from: D, until: D}, inline or one per line. -> problems."""
+    snap = {}
+    for r in read_csv(os.path.join(data_dir, "country-groups.csv")):
+        snap.setdefault(r["group"], set()).add(r["iso2"])
+    have, cur, in_members = {}, None, False
+    with open(groups_yaml, encoding="utf-8") as f:
+        for line in f:
+            m = GROUP_LIST.match(line)
+            if m:
+                cur = "%s:%s" % (m.group(1).upper(), m.group(2)) if m.group(2) else m.group(1).upper()
+                have[cur], in_members = set(), False
+                continue
+            body = line.split("#", 1)[0]
+            if cur is None:
+                continue
+            if re.match(r"^    [a-z_]+:", body):
+                in_members = body.strip().startswith("members:")
+                body = body.split(":", 1)[1] if in_members else ""
+            if not in_members:
+                continue
+            for mm in MEMBER.finditer(body):
+                code = mm.group(1) or mm.group(3)
+                dates = dict(re.findall(r"(from|until): (\S+)", mm.group(2) or ""))
+                if dates.get("from", "0000") <= on and on < dates.get("until", "9999"):
+                    have[cur].add(code)
+    problems = []
+    for g, members in sorted(have.items()):
+        if g not in snap:
+            problems.append("%s: group %s is not in the snapshot" % (groups_yaml, g))
+            continue
+        extra, missing = sorted(members - snap[g]), sorted(snap[g] - members)
+        if extra or missing:
+            problems.append("%s: Country Group %s on %s differs from %s: %s%s" % (
+                groups_yaml, g, on, os.path.join(data_dir, "country-groups.csv"),
+                "extra " + " ".join(extra) if extra else "", (" " if extra else "") + "missing " + " ".join(missing) if missing else ""))
+    return problems
+
+
 def cmd_generate(args):
+    problems = check_groups(args.data, os.path.join(args.rules, "lists", "ear-country-groups.yaml"))
+    for p in problems:
+        print(p, file=sys.stderr)
     lists_yaml, rules_yaml = generate(args.data)
     targets = [(os.path.join(args.rules, "lists", "ear-country-chart.yaml"), lists_yaml),
                (os.path.join(args.rules, "us", "ccl-licence.yaml"), rules_yaml)]
@@ -808,11 +868,11 @@ def cmd_generate(args):
                 stale.append(path)
         for p in stale:
             print("%s is stale: run tools/ear-import.py generate" % p, file=sys.stderr)
-        return 1 if stale else 0
+        return 1 if stale or problems else 0
     for path, text in targets:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-    return 0
+    return 1 if problems else 0
 
 
 def main(argv):
