@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev)
 if [[ ${1:-} == --test ]]; then
-  pkgs+=(libcunit1-dev valgrind clang python3)
+  pkgs+=(libcunit1-dev valgrind clang python3 dpkg-dev file
+         python3-pytest python3-jsonschema python3-yaml)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
