@@ -189,12 +189,10 @@ def derived_aliases(name):
         return out
     m = re.match(r"^(.*\S)\s*\(([^()]{2,40})\)\.?$", name)
     if m:
-        out.append(m.group(1).rstrip(","))
-        short = m.group(2).strip()
-        # Upper-case acronyms (SMIC, MTC, CGTC) are left out: as bare aliases they make
-        # possible matches with every short name; a short name in words (Huawei) is kept.
-        if not re.fullmatch(r"[A-Z0-9&.\- ]{2,8}", short):
-            out.append(short)
+        # Both the name without its short name and the short name itself (SMIC, Huawei):
+        # the entity trades under it. Short acronyms make possible matches with other
+        # short names (YMTC and MTC score 0.82): review, which a person clears.
+        out += [m.group(1).rstrip(","), m.group(2).strip()]
     return out
 
 
