@@ -264,7 +264,7 @@ operands_equal (const Operand *a, const Operand *b)
 static gboolean
 ops_equal (const Op *a, const Op *b)
 {
-  if (a->kind != b->kind || a->nset != b->nset || a->present != b->present)
+  if (a->kind != b->kind || a->nset != b->nset || a->present != b->present || a->owned != b->owned)
     return FALSE;
   if ((a->list_id || b->list_id) && g_strcmp0 (a->list_id, b->list_id) != 0)
     return FALSE;
@@ -503,7 +503,7 @@ static const char *const op_words[] = { "equals", "in", "in_list", "prefix", "gt
 static char *
 describe_op (const Op *op)
 {
-  GString *s = g_string_new (op_words[op->kind]);
+  GString *s = g_string_new (op->owned ? "owned_by_list" : op_words[op->kind]);
   if (op->kind == OP_PRESENT)
     g_string_append (s, op->present ? " true" : " false");
   else if (op->kind == OP_IN_LIST)

@@ -3,6 +3,19 @@
 
 Usage:
     tools/csl-import.py CSV --id us-entity-list [--source S] [--members-only] > out.yaml
+    tools/csl-import.py CSV --id us-entity-list --entity-list \
+        [--dates rules/us/data/entity-list-dates.csv] > rules/lists/us-entity-list.yaml
+
+--entity-list writes the bundled Entity List pack's lists (rules/lists/us-entity-list.yaml)
+from the Entity List rows of the CSV: `us-entity-list` (every entry: name, aliases, the
+address country when there is one, `from`, FR citations, review policy, and in `notes` the
+licence requirement), the sub-lists of the entries whose licence requirement cites a
+foreign direct product paragraph of 15 CFR 734.9 (FDP_LISTS below; footnote 1 = 734.9(e)(1),
+Huawei) and SMIC with its ten affiliates of 2020-12-18. The CSL of 2026 has no start
+dates: --dates maps FR citations to effective dates (a reviewable CSV), and other entries
+get a lower bound from their first FR citation (see entity_list()). A new CSL is a data
+change: rerun the command, review the diff, add the effective dates of new rules to the
+dates table. The rules that use the lists are in rules/us/entity-list.yaml.
 
 The CSV is the CSL bulk export (https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv)
 with a header row: source, entity_number, type, programs, name, title, addresses,
@@ -132,6 +145,200 @@ def split_citations(text):
     text = repair(text)
     return [c.strip() for c in text.split(", ") if c.strip()] if text else []
 
+# ------------------------------------------------------------------ --entity-list mode
+
+FR_CITE = re.compile(r"\b(\d{2,3}) FR (\d+)")
+# The licence requirement's foreign-direct-product paragraph -> the sub-list it puts the
+# entry on. Footnote 1 of Supplement No. 4 to Part 744 is 734.9(e)(1) (Huawei).
+FDP_LISTS = [
+    ("us-entity-list-fdp-footnote-1", re.compile(r"734\.9\(e\)\s*(?:\(1\)|1\b)"),
+     "Entity List entries whose licence requirement cites 15 CFR 734.9(e)(1) (footnote 1, Huawei foreign direct product rule)"),
+    ("us-entity-list-fdp-734-9-e-2", re.compile(r"734\.9\(e\)\s*\(2\)|734\.9\(e\) and 744\.11[^0-9]*\)\s*4"),
+     "Entity List entries whose licence requirement cites 15 CFR 734.9(e)(2) (Entity List foreign direct product rule, footnote 4)"),
+    ("us-entity-list-fdp-734-9-e-3", re.compile(r"734\.9\(e\)\s*\(3\)"),
+     "Entity List entries whose licence requirement cites 15 CFR 734.9(e)(3) (semiconductor foreign direct product rule, footnote 5)"),
+    ("us-entity-list-fdp-734-9-g", re.compile(r"734\.9\(g\)"),
+     "Entity List entries whose licence requirement cites 15 CFR 734.9(g) (Russia/Belarus military end user foreign direct product rule)"),
+]
+SMIC_2020_CITE = "85 FR 83420"
+SMIC_2020_NAME = re.compile(r"SMIC|Semiconductor Manufacturing|SJ Semiconductor|Ningbo Semiconductor International")
+SMIC_2020_COUNT = 11  # SMIC and its ten affiliates
+
+
+def load_dates(path):
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            out[r["citation"].strip()] = (r["effective"].strip(), r["verified"].strip() == "yes")
+    return out
+
+
+def first_citation(cites):
+    """The earliest FR citation (volume, page) of an entry: its listing, as a rule."""
+    found = sorted((int(v), int(pg)) for c in cites for v, pg in FR_CITE.findall(c))
+    return found[0] if found else None
+
+
+def derived_aliases(name):
+    """BIS entry names carry their short name in parentheses ("... Corporation (SMIC)") and
+    affiliates as "Parent (P). Affiliated Entity: X": both give names the entry goes by."""
+    out = []
+    m = re.match(r"^.*?\. Affiliated Entity: (.+)$", name)
+    if m:
+        out.append(m.group(1).strip().rstrip("."))
+        return out
+    m = re.match(r"^(.*\S)\s*\(([^()]{2,40})\)\.?$", name)
+    if m:
+        # Both the name without its short name and the short name itself (SMIC, Huawei):
+        # the entity trades under it. Short acronyms make possible matches with other
+        # short names (YMTC and MTC score 0.82): review, which a person clears.
+        out += [m.group(1).rstrip(","), m.group(2).strip()]
+    return out
+
+
+def entity_list(args):
+    dates = load_dates(args.dates)
+    iso = load_iso_codes()
+    with open(args.csv, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if (r.get("source") or "").strip() == DEFAULT_SOURCE]
+    members = {}
+    for row in rows:
+        name = repair(row.get("name") or "")
+        if not name:
+            continue
+        m = members.setdefault(name, {"name": name, "aliases": [], "countries": [], "citations": [],
+                                      "policies": [], "requirements": [], "rows": 0})
+        m["rows"] += 1
+        for a in split_aliases(row.get("alt_names") or "") + derived_aliases(name):
+            if a != name and a not in m["aliases"]:
+                m["aliases"].append(a)
+        # The 2026 CSL gives bare ISO codes ("CN; HK"), older ones full addresses.
+        for part in repair(row.get("addresses") or "").split(";"):
+            code = part.strip().rsplit(",", 1)[-1].strip()
+            if code:
+                m["countries"].append(code if re.fullmatch(r"[A-Z]{2}", code) and (iso is None or code in iso) else None)
+        for c in re.split(r"[;,]\s*", repair(row.get("federal_register_notice") or "")):
+            c = c.strip()
+            if c and c not in m["citations"]:
+                m["citations"].append(c)
+        pol = repair(row.get("license_policy") or "")
+        if pol and pol.rstrip(".").lower() not in [p.rstrip(".").lower() for p in m["policies"]]:
+            m["policies"].append(pol)
+        req = repair(row.get("license_requirement") or "")
+        if req and req not in m["requirements"]:
+            m["requirements"].append(req)
+
+    # Known dates by (volume, page); FR pages grow through the year, so an entry first cited
+    # at a later page of the same volume was published after that rule took effect.
+    known = sorted((int(v), int(pg), d) for c, (d, _) in dates.items() for v, pg in FR_CITE.findall(c))
+    unverified_years = 0
+    for m in members.values():
+        first = first_citation(m["citations"])
+        m["from"], m["from_note"] = None, ""
+        if first:
+            key = "%d FR %d" % first
+            if key in dates:
+                m["from"] = dates[key][0]
+                m["from_note"] = "effective date of %s (rules/us/data/entity-list-dates.csv)" % key
+            else:
+                before = [d for v, pg, d in known if v == first[0] and pg <= first[1]]
+                m["from"] = max(before) if before else "%d-01-01" % (1935 + first[0])
+                m["from_note"] = "estimated from %s: a lower bound, not the listing date" % key
+                unverified_years += 1
+
+    out = sys.stdout
+    w = out.write
+    w("# GENERATED by tools/csl-import.py --entity-list from the Consolidated Screening List\n")
+    w("# (%s, source \"%s\"): do not edit; regenerate:\n" % (os.path.basename(args.csv), DEFAULT_SOURCE))
+    w("#   tools/csl-import.py ../shared/data/csl-2026-07-31/csl.csv --id us-entity-list --entity-list \\\n")
+    w("#     --dates rules/us/data/entity-list-dates.csv > rules/lists/us-entity-list.yaml\n")
+    w("#\n")
+    w("# %d CSL rows, %d entries (rows with the same name merged: aliases, address countries,\n" % (len(rows), len(members)))
+    w("# FR citations, review policies and licence requirements united; `country` only where\n")
+    w("# every address is in one country). Aliases: the CSL's alt_names, plus the short name BIS\n")
+    w("# gives in parentheses (\"... Corporation (SMIC)\") and the affiliate of an \"Affiliated\n")
+    w("# Entity:\" entry. `notes` keeps each entry's licence requirement (and its address countries\n")
+    w("# when several); the sub-lists repeat only what matching and dating need.\n")
+    w("#\n")
+    w("# `from`: this CSL snapshot has no start dates. Where the entry's earliest FR citation is\n")
+    w("# in rules/us/data/entity-list-dates.csv, `from` is that rule's effective date; otherwise\n")
+    w("# it is a LOWER BOUND (%d entries): the effective date of the latest rule in the table\n" % unverified_years)
+    w("# printed earlier in the same FR volume (pages grow through the year), or else 1 January\n")
+    w("# of the volume's year (volume + 1935). Decisions dated between that day and the real\n")
+    w("# listing date need a licence (or review) they should not: add the rule to the table.\n")
+    w("# Removals are not modelled (an entry removed from the list is simply absent).\n")
+    w("#\n")
+    w("# Sub-lists, by the licence requirement's foreign-direct-product paragraph (every entry\n")
+    w("# that cites it; footnote 1 = 734.9(e)(1), Huawei) and the SMIC group of 2020-12-18.\n")
+    w("lists:\n")
+
+    def member(m, ind="      ", when=None, full=True):
+        w("%s- name: %s\n" % (ind, yq(m["name"])))
+        sub = ind + "  "
+        if m["aliases"]:
+            w("%saliases: [%s]\n" % (sub, ", ".join(yq(a) for a in m["aliases"])))
+        countries = set(m["countries"])
+        if len(countries) == 1 and None not in countries:
+            w("%scountry: %s\n" % (sub, next(iter(countries))))
+        frm = when or m["from"]
+        if frm:
+            w("%sfrom: %s\n" % (sub, frm))
+        if m["citations"]:
+            w("%scitation: %s\n" % (sub, yq(", ".join(m["citations"]))))
+        if not full:
+            return
+        if m["policies"]:
+            w("%slicense_policy: %s\n" % (sub, yq(" / ".join(m["policies"]))))
+        note = []
+        if m["requirements"]:
+            note.append("Licence requirement: " + " / ".join(m["requirements"]))
+        known = [c for c in dict.fromkeys(m["countries"]) if c]
+        if len(known) > 1:
+            note.append("Address countries: " + ", ".join(known))
+        if m["from_note"] and "lower bound" not in m["from_note"]:
+            note.append("from: " + m["from_note"])
+        if note:
+            w("%snotes: %s\n" % (sub, yq("; ".join(note))))
+
+    def header(lid, title, unverified, sub=False):
+        w("  - id: %s\n" % lid)
+        w("    kind: names\n")
+        if sub:
+            # A sub-list's members are all in the main list: a possible (not certain) match
+            # is already review through us-entity-list, so here only matches count.
+            w("    screening: {match: 0.92, possible: 0.92}\n")
+        w("    title: %s\n" % yq(title))
+        w("    unverified: %s\n" % yq(unverified))
+        w("    citation: %s\n" % yq("15 CFR Part 744, Supplement No. 4 (Entity List), as in the Consolidated Screening List of %s" % args.snapshot_date))
+        w("    source_url: %s\n" % yq("https://www.bis.gov/regulations/ear/744#supplement-4-744"))
+        w("    members:\n")
+
+    base_unv = ("Listing dates: %d entries carry a lower bound estimated from their first FR citation "
+                "(the CSL snapshot has no start dates); the dates in rules/us/data/entity-list-dates.csv are "
+                "marked there. Names and policies are as the CSL prints them, not read in the Federal Register."
+                % unverified_years)
+    header(args.id, "US Entity List (EAR Part 744, Supplement No. 4): every entry of the CSL of %s" % args.snapshot_date, base_unv)
+    for m in members.values():
+        member(m)
+    for lid, rx, title in FDP_LISTS:
+        sel = [m for m in members.values() if any(rx.search(r) for r in m["requirements"])]
+        header(lid, title, base_unv + " The FDP paragraph is read from the CSL's licence requirement text.", sub=True)
+        for m in sel:
+            member(m, full=False)
+        if not sel:
+            w("      []\n")
+    smic = [m for m in members.values() if SMIC_2020_CITE in m["citations"] and SMIC_2020_NAME.search(m["name"])]
+    if len(smic) != SMIC_2020_COUNT:
+        sys.exit("csl-import: error: %d SMIC entries citing %s, expected %d: check the CSL and SMIC_2020_NAME"
+                 % (len(smic), SMIC_2020_CITE, SMIC_2020_COUNT))
+    header("us-entity-list-smic-2020",
+           "SMIC and the ten affiliates listed with it effective 2020-12-18 (entries citing 85 FR 83420)",
+           "The effective date 2020-12-18 is from secondary sources (regimes.md 2(b)); the group is the entries "
+           "citing 85 FR 83420 whose names are SMIC's (tools/csl-import.py SMIC_2020_NAME).", sub=True)
+    for m in smic:
+        member(m, full=False, when=dates.get(SMIC_2020_CITE, ("2020-12-18", False))[0])
+    return 0
+
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -141,8 +348,16 @@ def main(argv):
     ap.add_argument("--title", default=None, help="list title (default: the source)")
     ap.add_argument("--members-only", action="store_true",
                     help="write only the member entries (indented for a `members:` key), to append to a hand-written list")
+    ap.add_argument("--entity-list", action="store_true",
+                    help="write the whole Entity List pack lists (us-entity-list and its FDP and SMIC sub-lists)")
+    ap.add_argument("--dates", default="rules/us/data/entity-list-dates.csv",
+                    help="with --entity-list: FR citation -> effective date table (default: %(default)s)")
+    ap.add_argument("--snapshot-date", default="2026-07-31",
+                    help="with --entity-list: the CSL's date, for the lists' citation (default: %(default)s)")
     args = ap.parse_args(argv)
 
+    if args.entity_list:
+        return entity_list(args)
     if not re.fullmatch(r"[a-z0-9._-]+", args.id):
         ap.error("--id must match [a-z0-9._-]+")
 

@@ -22,6 +22,8 @@ tools/package-test.sh build
 echo "== the bundled rules: lint clean, every rule covered by a case"
 build/tools/embargo/embargo lint rules
 build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
+python3 tools/ear-import.py generate --check rules/us/data rules \
+  || { echo "the Control List / Country Chart rules are stale: run tools/ear-import.py generate"; exit 1; }
 python3 tools/gen-iso3166.py --check
 python3 tools/rules-catalogue.py rules | cmp -s - rules/README.md \
   || { echo "rules/README.md is stale: run tools/rules-catalogue.py rules > rules/README.md"; exit 1; }
