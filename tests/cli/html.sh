@@ -125,7 +125,7 @@ look check "$tmp/check.html" \
 # eval --summary --format html: counts per outcome and the deciding rules.
 printf '%s\n' \
   '{"id":"A","date":"2023-06-15","destination":{"country":"CN"},"buyer":{"name":"Shanghai Grid","country":"CN","ciio":true},"items":[{"id":"1","manufacturer":"Micron Technology"}]}' \
-  '{"id":"B","date":"2023-06-15","destination":{"country":"DE"},"buyer":{"name":"Berlin GmbH","country":"DE"},"items":[{"id":"1"}]}' \
+  '{"id":"B","date":"2023-06-15","destination":{"country":"DE"},"buyer":{"name":"Example Maschinenbau GmbH","country":"DE"},"items":[{"id":"1"}]}' \
   '{"id":"C","date":"2023-06-15","destination":{"country":"CN"},"buyer":{"name":"Shanghai Grid","country":"CN","ciio":true},"items":[{"id":"1","manufacturer":"Micron Technology"}]}' \
   >"$tmp/orders.jsonl"
 page "eval html" 1 "$tmp/eval.html" -- "$bin" eval --rules rules --summary --format html \
