@@ -389,6 +389,7 @@ embargo_screener_screen (EmbargoScreener *s, const EmbargoScreenQuery *query, GE
         .type = h->entry->type < G_N_ELEMENTS (type_names) ? type_names[h->entry->type] : NULL,
         .program = h->entry->program, .by_identifier = by_id,
         .country_mismatch = (h->flags & SCREEN_HIT_COUNTRY_MISMATCH) != 0,
+        .how = screen_hit_how (h),
       };
       g_array_append_val (r->candidates, c);
       r->outcome = MAX (r->outcome, c.verdict == EMBARGO_SCREEN_MATCH ? c.effect

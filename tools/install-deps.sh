@@ -2,7 +2,7 @@
 # Installs the Debian packages embargo needs to build and test, when they are missing.
 # Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang and Node.js tools)
 set -euo pipefail
-pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev)
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libicu-dev)
 if [[ ${1:-} == --test ]]; then
   pkgs+=(libcunit1-dev valgrind clang python3)
 fi

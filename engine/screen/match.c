@@ -78,6 +78,7 @@ typedef struct {
   float       weight;     /* sum of the token weights */
   const char *text;       /* the name as printed */
   gboolean    alias;
+  guint       flags;      /* SCREEN_HIT_TRANSLITERATED for a Latin transliteration */
 } Name;
 
 struct _ScreenIndex {
@@ -277,13 +278,20 @@ drop_misspelt_legal_forms (char **toks, guint n)
   return k;
 }
 
-/* Splits a normalized name (modified: spaces become NULs) into at most
- * MAX_NAME_TOKENS tokens, without misspelt legal forms. Returns the count. */
+static int
+cmp_cstrp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Splits folded words (modified: spaces become NULs) into at most MAX_NAME_TOKENS
+ * tokens, sorted (word order does not matter), without misspelt legal forms.
+ * Returns the count. */
 static guint
-split_tokens (char *norm, char **toks)
+split_tokens (char *words, char **toks)
 {
   guint n = 0;
-  for (char *p = norm; *p != '\0' && n < MAX_NAME_TOKENS;)
+  for (char *p = words; *p != '\0' && n < MAX_NAME_TOKENS;)
     {
       char *end = strchr (p, ' ');
       toks[n++] = p;
@@ -292,6 +300,7 @@ split_tokens (char *norm, char **toks)
       *end = '\0';
       p = end + 1;
     }
+  qsort (toks, n, sizeof *toks, cmp_cstrp);
   return drop_misspelt_legal_forms (toks, n);
 }
 
@@ -308,11 +317,12 @@ typedef struct {
   float       weight_sum;
 } Tokens;
 
+/* Fills @t from folded @words (screen_fold()), which it takes over. */
 static void
-tokens_init (Tokens *t, const char *name)
+tokens_init_words (Tokens *t, char *words)
 {
   memset (t, 0, sizeof *t);
-  t->norm = embargo_name_normalize (name, -1);
+  t->norm = words;
   t->skels = g_malloc (SKELETON_SIZE (strlen (t->norm)) + 3 * MAX_NAME_TOKENS);
 
   char *toks[MAX_NAME_TOKENS];
@@ -332,15 +342,48 @@ tokens_init (Tokens *t, const char *name)
 }
 
 static void
+tokens_init (Tokens *t, const char *name)
+{
+  tokens_init_words (t, screen_fold (name, -1, NULL));
+}
+
+static void
 tokens_clear (Tokens *t)
 {
   g_free (t->norm);
   g_free (t->skels);
 }
 
-struct _ScreenName {
+/* The ways a name is screened: as folded, and transliterated to Latin when it has
+ * letters of another script. */
+#define MAX_PREPARED_FORMS 2
+
+typedef struct {
   Tokens t;
+  char  *words; /* the folded words in written order, for joining and splitting */
+  guint  flags; /* ScreenHitFlags that a hit through this form carries */
+} Form;
+
+struct _ScreenName {
+  Form  forms[MAX_PREPARED_FORMS];
+  guint n_forms;
 };
+
+/* @words: folded words, copied. */
+static void
+form_init (Form *f, const char *words, guint flags)
+{
+  f->words = g_strdup (words);
+  f->flags = flags;
+  tokens_init_words (&f->t, g_strdup (words));
+}
+
+static void
+form_clear (Form *f)
+{
+  tokens_clear (&f->t);
+  g_free (f->words);
+}
 
 ScreenName *
 screen_name_new (const char *name)
@@ -348,8 +391,16 @@ screen_name_new (const char *name)
   g_return_val_if_fail (name != NULL, NULL);
   if (!g_utf8_validate (name, -1, NULL))
     return NULL;
-  ScreenName *n = g_new (ScreenName, 1);
-  tokens_init (&n->t, name);
+  ScreenName *n = g_new0 (ScreenName, 1);
+  guint fold_flags = 0;
+  g_autofree char *words = screen_fold (name, -1, &fold_flags);
+  guint flags = fold_flags & (SCREEN_FOLD_INVISIBLE | SCREEN_FOLD_CONFUSABLE
+                              | SCREEN_FOLD_SIMPLIFIED) ? SCREEN_HIT_FOLDED : 0;
+  form_init (&n->forms[n->n_forms++], words, flags);
+  g_autofree char *latin = (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
+                             ? screen_fold_latin (name, -1, NULL) : NULL;
+  if (latin != NULL)
+    form_init (&n->forms[n->n_forms++], latin, flags | SCREEN_HIT_TRANSLITERATED);
   return n;
 }
 
@@ -358,7 +409,8 @@ screen_name_free (ScreenName *name)
 {
   if (name == NULL)
     return;
-  tokens_clear (&name->t);
+  for (guint i = 0; i < name->n_forms; i++)
+    form_clear (&name->forms[i]);
   g_free (name);
 }
 
@@ -530,24 +582,26 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
   return n;
 }
 
-/* Adds one name of entry @e unless it normalizes to "" or to a name of @e already
- * indexed (@seen holds the normalized names of @e so far). */
+/* Adds folded @words (taken over) as a name of entry @e unless they are empty or
+ * already a name of @e (@seen holds the sorted words of @e's names so far). */
 static void
-index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
-            GPtrArray *seen)
+index_words (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
+             char *words, guint flags, GPtrArray *seen)
 {
-  char *norm = embargo_name_normalize (text, -1);
-  if (norm[0] == '\0' || g_ptr_array_find_with_equal_func (seen, norm, g_str_equal, NULL))
+  char *toks[MAX_NAME_TOKENS];
+  guint n = split_tokens (words, toks);
+  GString *key = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (key, "%s%s", i ? " " : "", toks[i]);
+  if (n == 0 || g_ptr_array_find_with_equal_func (seen, key->str, g_str_equal, NULL))
     {
-      g_free (norm);
+      g_string_free (key, TRUE);
+      g_free (words);
       return;
     }
-  g_ptr_array_add (seen, norm);
+  g_ptr_array_add (seen, g_string_free (key, FALSE));
 
-  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias };
-  g_autofree char *split = g_strdup (norm);
-  char *toks[MAX_NAME_TOKENS];
-  guint n = split_tokens (split, toks);
+  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias, flags };
   for (guint i = 0; i < n; i++)
     {
       guint32 id = intern_token (ix, toks[i], strlen (toks[i]));
@@ -557,6 +611,23 @@ index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean al
       name.weight += g_array_index (ix->tokens, Token, id).weight;
     }
   g_array_append_val (ix->names, name);
+  g_free (words);
+}
+
+/* Adds one name of entry @e as folded and, when it has letters of another script,
+ * as transliterated to Latin. */
+static void
+index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
+            GPtrArray *seen)
+{
+  guint fold_flags = 0;
+  index_words (ix, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
+  if (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
+    {
+      char *latin = screen_fold_latin (text, -1, NULL);
+      if (latin != NULL)
+        index_words (ix, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
+    }
 }
 
 /* The distinct token ids of @name into @out; a name's tokens are sorted by text, so
@@ -750,8 +821,7 @@ screen_index_get_list (const ScreenIndex *ix)
 /* The query name: its tokens, their vocabulary ids (G_MAXUINT32 when unknown) and
  * their neighbours (pointers into the index, or into @own_neighbours). */
 typedef struct {
-  Tokens           t;
-  gboolean         borrowed;   /* t belongs to a ScreenName */
+  Tokens           t;          /* borrowed from a Form */
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
@@ -799,18 +869,9 @@ query_build_rows (Query *q)
 }
 
 static void
-query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared, Query *q)
+query_init (const ScreenIndex *ix, const Tokens *t, Query *q)
 {
-  if (prepared != NULL)
-    {
-      q->t = prepared->t; /* borrowed: query_clear() leaves its strings alone */
-      q->borrowed = TRUE;
-    }
-  else
-    {
-      tokens_init (&q->t, name);
-      q->borrowed = FALSE;
-    }
+  q->t = *t; /* borrowed: query_clear() leaves its strings alone */
   q->own_neighbours = NULL;
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
@@ -850,8 +911,6 @@ query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared,
 static void
 query_clear (Query *q)
 {
-  if (!q->borrowed)
-    tokens_clear (&q->t);
   g_free (q->slot_token);
   g_free (q->rows);
   if (q->own_neighbours != NULL)
@@ -921,6 +980,81 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
   return cost;
 }
 
+static gboolean
+in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
+{
+  char buf[2 * MAX_TOKEN_BYTES + 1];
+  if (len >= sizeof buf)
+    return FALSE;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  return g_hash_table_contains (ix->token_ids, buf);
+}
+
+/* Forms of @f with words joined or split where the result is in the vocabulary:
+ * "hua wei" as "huawei", "mahanair" as "mahan air" (a zero-width space removed, or
+ * words run together). Appends at most two to @out; returns how many. */
+static guint
+derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
+{
+  g_auto (GStrv) w = g_strsplit (f->words, " ", MAX_NAME_TOKENS);
+  guint n = g_strv_length (w), n_out = 0;
+  if (n == 0 || w[0][0] == '\0')
+    return 0;
+
+  GString *joined = g_string_new (NULL);
+  gboolean any = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (joined->len > 0)
+        g_string_append_c (joined, ' ');
+      gsize a = strlen (w[i]);
+      if (i + 1 < n && !in_vocabulary (ix, w[i], a))
+        {
+          g_autofree char *cat = g_strconcat (w[i], w[i + 1], NULL);
+          if (in_vocabulary (ix, cat, strlen (cat)))
+            {
+              g_string_append (joined, cat);
+              i++;
+              any = TRUE;
+              continue;
+            }
+        }
+      g_string_append (joined, w[i]);
+    }
+  if (any)
+    form_init (&out[n_out++], joined->str, f->flags | SCREEN_HIT_JOINED);
+  g_string_free (joined, TRUE);
+
+  GString *split = g_string_new (NULL);
+  any = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (split->len > 0)
+        g_string_append_c (split, ' ');
+      gsize len = strlen (w[i]);
+      gsize at = 0;
+      for (gsize k = len >= 4 && !in_vocabulary (ix, w[i], len) ? len - 2 : 0; k >= 2; k--)
+        if (((guchar) w[i][k] & 0xC0) != 0x80 && in_vocabulary (ix, w[i], k)
+            && in_vocabulary (ix, w[i] + k, len - k))
+          {
+            at = k;
+            break;
+          }
+      if (at > 0)
+        {
+          g_string_append_len (split, w[i], (gssize) at);
+          g_string_append_c (split, ' ');
+          any = TRUE;
+        }
+      g_string_append (split, w[i] + at);
+    }
+  if (any)
+    form_init (&out[n_out++], split->str, f->flags | SCREEN_HIT_JOINED);
+  g_string_free (split, TRUE);
+  return n_out;
+}
+
 typedef struct {
   guint32 entry;
   guint32 name;     /* G_MAXUINT32: found by identifier only */
@@ -928,9 +1062,11 @@ typedef struct {
   guint   flags;
 } Candidate;
 
-/* Appends every name scoring >= opts->possible_threshold to @out. */
+/* Appends every name scoring >= opts->possible_threshold to @out, its flags with
+ * @form_flags (how the query form was made). */
 static void
-screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts, GArray *out)
+screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
+             guint form_flags, GArray *out)
 {
   guint n = q->t.n;
   double a = opts->query_weight;
@@ -977,7 +1113,8 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts, G
               if (score >= opts->possible_threshold)
                 {
                   Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0),
-                                     exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY };
+                                     (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY)
+                                       | form_flags | name->flags };
                   g_array_append_val (out, cand);
                 }
             }
@@ -1125,11 +1262,24 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   if (q.name != NULL || q.prepared != NULL)
     {
-      Query qn;
-      query_init (ix, q.name, q.prepared, &qn);
-      if (qn.t.n > 0)
-        screen_name (ix, &qn, opts, cands);
-      query_clear (&qn);
+      g_autoptr (ScreenName) own = q.prepared == NULL ? screen_name_new (q.name) : NULL;
+      const ScreenName *prepared = q.prepared != NULL ? q.prepared : own;
+      Form derived[2 * MAX_PREPARED_FORMS];
+      guint n_derived = 0;
+      for (guint f = 0; f < prepared->n_forms; f++)
+        n_derived += derive_forms (ix, &prepared->forms[f], &derived[n_derived]);
+      for (guint f = 0; f < prepared->n_forms + n_derived; f++)
+        {
+          const Form *form = f < prepared->n_forms ? &prepared->forms[f]
+                                                   : &derived[f - prepared->n_forms];
+          Query qn;
+          query_init (ix, &form->t, &qn);
+          if (qn.t.n > 0)
+            screen_name (ix, &qn, opts, form->flags, cands);
+          query_clear (&qn);
+        }
+      for (guint f = 0; f < n_derived; f++)
+        form_clear (&derived[f]);
     }
   screen_identifiers (ix, &q, cands);
   g_array_sort (cands, cmp_candidate);
@@ -1146,10 +1296,13 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
       for (; i < cands->len && g_array_index (cands, Candidate, i).entry == entry; i++)
         {
           const Candidate *c = &g_array_index (cands, Candidate, i);
-          flags |= c->flags;
-          if (best == NULL && c->name != G_MAXUINT32)
+          if (c->name == G_MAXUINT32)
+            flags |= c->flags; /* an identifier */
+          else if (best == NULL)
             best = c;
         }
+      if (best != NULL)
+        flags |= best->flags;
 
       const ScreenEntry *e = screen_list_get_entry (ix->list, entry);
       const Name *name = best != NULL ? &g_array_index (ix->names, Name, best->name) : NULL;
@@ -1190,4 +1343,25 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
   if (opts->max_results > 0 && hits->len > opts->max_results)
     g_array_set_size (hits, opts->max_results);
   return hits;
+}
+
+const char *
+screen_hit_how (const ScreenHit *hit)
+{
+  g_return_val_if_fail (hit != NULL, NULL);
+  guint f = hit->flags;
+  GString *how = g_string_new (f & SCREEN_HIT_IDENTIFIER ? "identifier"
+                               : f & SCREEN_HIT_CONTAINED ? "contained name"
+                               : f & SCREEN_HIT_EXACT ? "exact" : "fuzzy tokens");
+  if (f & SCREEN_HIT_FOLDED)
+    g_string_append (how, ", look-alikes folded");
+  if (f & SCREEN_HIT_TRANSLITERATED)
+    g_string_append (how, ", transliterated");
+  if (f & SCREEN_HIT_JOINED)
+    g_string_append (how, ", words joined");
+  if (f & SCREEN_HIT_CONFLICT)
+    g_string_append (how, ", identifiers or type differ");
+  const char *interned = g_intern_string (how->str);
+  g_string_free (how, TRUE);
+  return interned;
 }

@@ -42,13 +42,17 @@ if [[ -d $data/ofac-sdn-2021 && -f $data/csl-sample/csl.csv ]]; then
     "$bin" screen "${sdn[@]}" --id passport:1084010 --format json "Someone Else"
   expect "SDN: clean name allows" 0 '"decision":"allow","candidates":\[\]' -- \
     "$bin" screen "${sdn[@]}" --format json "Siemens Healthineers"
+  expect "SDN: zero-width space folded, how shown" 1 'MAHAN AIR \[12927\]  \(exact, look-alikes folded, words joined\)' -- \
+    "$bin" screen "${sdn[@]}" $'Mahan\u200bAir'
+  expect "SDN: Cyrillic name transliterated" 1 '"ref":"25578".*"score":1.000,"verdict":"match".*"how":"exact, transliterated"' -- \
+    "$bin" screen "${sdn[@]}" --format json 'Банк Мелли Иран'
   expect "CSL file" 1 '^deny  7th of Tir' -- \
     "$bin" screen --lists "$data/csl-sample/csl.csv" "7th of Tir"
   expect "SDN and bundled rules together" 1 'us-entity-list' -- \
     "$bin" screen "${sdn[@]}" --lists rules "Huawei Technologies"
 else
-  skipped=8
-  echo "skipped 8 checks: no SDN/CSL data in $data (clone shared/ beside the repository)"
+  skipped=10
+  echo "skipped 10 checks: no SDN/CSL data in $data (clone shared/ beside the repository)"
 fi
 
 echo "cli-screen: $pass passed, $fail failed, $skipped skipped"

@@ -82,11 +82,9 @@ print_text (const char *name, const EmbargoScreenResult *r)
         printf (" [%s]", c->ref);
       if (c->alias)
         printf ("  (alias: %s)", c->matched);
-      if (c->by_identifier)
-        printf ("  (identifier)");
       if (c->country_mismatch)
         printf ("  (other country)");
-      printf ("\n");
+      printf ("  (%s)\n", c->how);
     }
 }
 
@@ -134,6 +132,7 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
       gen_kv (g, "effect", embargo_outcome_to_string (c->effect));
       gen_kv (g, "type", c->type);
       gen_kv (g, "program", c->program);
+      gen_kv (g, "how", c->how);
       if (c->by_identifier)
         {
           gen_str (g, "by_identifier");
