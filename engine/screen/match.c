@@ -43,6 +43,7 @@
  */
 #include "screen-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #define MAX_NAME_TOKENS   32    /* tokens of one name beyond these are ignored */
@@ -68,6 +69,8 @@ typedef struct {
   guint16     len, skel_len;
   float       weight;     /* characters */
   guint32     post_start, post_len; /* in ScreenIndex.postings */
+  guint32     anchor_start, anchor_len; /* in ScreenIndex.anchors */
+  gboolean    generic;    /* a generic business word: weighs little */
   guint32     nb_start, nb_len;     /* in ScreenIndex.neighbours */
 } Token;
 
@@ -91,6 +94,7 @@ struct _ScreenIndex {
   GArray       *name_weights; /* of float: the weight of each name_tokens entry, so that
                                  scoring a name never touches the Token table */
   guint32      *postings;    /* name ids, grouped by token */
+  guint32      *anchors;     /* name ids, grouped by their rarest token */
   GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
   GArray       *variants;    /* of Variant, sorted by hash */
   guint32      *variant_buckets; /* 2^bucket_bits + 1 offsets into variants: bucket b
@@ -206,6 +210,9 @@ skeleton (const char *t, gsize len, char *out)
   return n;
 }
 
+static gboolean related (const char *a, gsize alen, const char *askel, gsize askel_len,
+                         const char *b, gsize blen, const char *bskel, gsize bskel_len);
+
 static float
 token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
            const char *b, gsize blen, const char *bskel, gsize bskel_len)
@@ -215,19 +222,26 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
   double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
                                                        bskel + 1, bskel_len - 2);
   float sim = (float) MAX (raw, sk);
-  return sim >= TOKEN_FLOOR ? sim : 0.0f;
+  if (sim < TOKEN_FLOOR || !related (a, alen, askel, askel_len, b, blen, bskel, bskel_len))
+    return 0.0f;
+  return sim;
 }
 
 /* ------------------------------------------------------------------------------
  * Alignment and the name score
  */
 
-/* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed). */
+#define FUZZY_CAP 0.91 /* the score of a name none of whose distinctive words is spelt
+                          as listed */
+
+/* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed).
+ * @generic: which query tokens are generic words. */
 static double
 align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
-             const float *wl, float wl_sum, double query_weight)
+             const float *wl, float wl_sum, const gboolean *generic, double query_weight)
 {
   double sq = 0, sl = 0;
+  gboolean anchored = FALSE;
   for (guint step = 0; step < MIN (n, m); step++)
     {
       guint bi = 0, bj = 0;
@@ -240,12 +254,15 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
         break;
       sq += best * wq[bi];
       sl += best * wl[bj];
+      /* Spelt as listed, or the same skeleton (Qaddafi, Kadhafi): an anchor. */
+      anchored = anchored || (best >= (float) SKELETON_DISCOUNT && !generic[bi]);
       for (guint j = 0; j < m; j++)
         sim[bi * m + j] = 0;
       for (guint i = 0; i < n; i++)
         sim[i * m + bj] = 0;
     }
-  return query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  double score = query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  return anchored ? score : MIN (score, FUZZY_CAP);
 }
 
 /* Long legal-form words. embargo_name_normalize() drops them when spelled right;
@@ -253,6 +270,35 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
 static const char *const legal_words[] = {
   "company", "limited", "corporation", "incorporated", "gesellschaft",
 };
+
+/* Generic business words: a name that agrees with a listed one only in these agrees
+ * in nothing. They weigh GENERIC_FACTOR of their length. */
+static const char *const generic_words[] = {
+  "technologies", "technology", "tech", "international", "intl", "trading", "trade",
+  "group", "holding", "holdings", "industries", "industry", "industrial", "electronics",
+  "electronic", "enterprise", "enterprises", "general", "global", "services", "service",
+  "logistics", "shipping", "investment", "investments", "development", "engineering",
+  "import", "export", "commercial", "manufacturing", "systems", "solutions", "products",
+  "resources", "energy", "bank", "co", "ltd", "company", "corporation", "limited",
+};
+#define GENERIC_FACTOR 0.15f
+#define MIN_IDF_FACTOR 0.3
+
+/* A generic word, or one within Jaro-Winkler 0.92 of a generic word of 6 letters or
+ * more ("Technolgies"). */
+static gboolean
+is_generic (const char *tok, gsize len)
+{
+  for (gsize w = 0; w < G_N_ELEMENTS (generic_words); w++)
+    {
+      gsize wlen = strlen (generic_words[w]);
+      if ((wlen == len && memcmp (tok, generic_words[w], len) == 0)
+          || (len >= 6 && wlen >= 6
+              && screen_jaro_winkler (tok, len, generic_words[w], wlen) >= 0.92))
+        return TRUE;
+    }
+  return FALSE;
+}
 
 /* Removes from @toks (n entries) the tokens within Jaro-Winkler 0.9 of a legal-form
  * word, unless that would remove them all. Returns the new count. */
@@ -314,6 +360,7 @@ typedef struct {
   const char *skel[MAX_NAME_TOKENS];
   guint16     len[MAX_NAME_TOKENS], skel_len[MAX_NAME_TOKENS];
   float       weight[MAX_NAME_TOKENS];
+  gboolean    generic[MAX_NAME_TOKENS];
   float       weight_sum;
 } Tokens;
 
@@ -336,7 +383,9 @@ tokens_init_words (Tokens *t, char *words)
       t->skel[i] = s;
       t->skel_len[i] = (guint16) skeleton (toks[i], MIN (len, MAX_TOKEN_BYTES), s);
       s += t->skel_len[i] + 1;
-      t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len);
+      t->generic[i] = is_generic (toks[i], len);
+      t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len)
+                     * (t->generic[i] ? GENERIC_FACTOR : 1.0f);
       t->weight_sum += t->weight[i];
     }
 }
@@ -433,6 +482,7 @@ screen_name_similarity (const char *query, const char *listed)
       ScreenOptions opts;
       screen_options_init (&opts);
       score = align_score (sim, q.n, l.n, q.weight, q.weight_sum, l.weight, l.weight_sum,
+                           q.generic,
                            opts.query_weight);
     }
   tokens_clear (&q);
@@ -458,39 +508,122 @@ screen_options_init (ScreenOptions *opts)
  * Building the index
  */
 
-/* FNV-1a, from @seed, of @s with the byte at @skip (or none, skip >= len) left out. */
+/* FNV-1a, from @seed, of the first @len bytes of @s with the bytes at @skip1 and
+ * @skip2 (or none: G_MAXSIZE) left out. */
 static guint64
-variant_hash (guint64 seed, const char *s, gsize len, gsize skip)
+variant_hash (guint64 seed, const char *s, gsize len, gsize skip1, gsize skip2)
 {
   guint64 h = seed;
   for (gsize i = 0; i < len; i++)
-    if (i != skip)
+    if (i != skip1 && i != skip2)
       h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
   return h;
 }
 
-/* Appends to @out the hashes of @s and of each string with one byte of @s deleted. */
+#define SEED_TEXT   G_GUINT64_CONSTANT (14695981039346656037)
+#define SEED_SKEL   G_GUINT64_CONSTANT (1099511628211)
+#define SEED_WHOLE  G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) /* a token, as a prefix target */
+#define SEED_PREFIX G_GUINT64_CONSTANT (0xc2b2ae3d27d4eb4f) /* a proper prefix of a token */
+#define MIN_PREFIX  4
+#define MAX_PREFIX  12
+/* Room for the hashes of one string's deletions (MAX_DELETIONS (64) = 2081) and of
+ * its prefixes, for text and skeleton. */
+#define MAX_VARIANTS (2 * (1 + MAX_TOKEN_BYTES + MAX_TOKEN_BYTES * (MAX_TOKEN_BYTES - 1) / 2) \
+                      + MAX_PREFIX + 1)
+
+/* Deletions allowed between two strings, by the longer one's length in bytes. */
+static inline guint
+max_deletions (gsize longer)
+{
+  return longer >= 6 ? 2 : 1;
+}
+
+/* Appends to @out the hashes of @s and of each string with up to max_deletions (len)
+ * bytes of @s deleted. */
 static guint
 deletions (guint64 seed, const char *s, gsize len, guint64 *out)
 {
   guint n = 0;
-  out[n++] = variant_hash (seed, s, len, G_MAXSIZE);
+  out[n++] = variant_hash (seed, s, len, G_MAXSIZE, G_MAXSIZE);
   for (gsize i = 0; i < len && len > 1; i++)
-    if (i == 0 || s[i] != s[i - 1])
-      out[n++] = variant_hash (seed, s, len, i);
+    {
+      if (i == 0 || s[i] != s[i - 1])
+        out[n++] = variant_hash (seed, s, len, i, G_MAXSIZE);
+      for (gsize j = i + 1; max_deletions (len) >= 2 && j < len && len > 2; j++)
+        out[n++] = variant_hash (seed, s, len, i, j);
+    }
   return n;
 }
 
-/* The deletion variants of a token's text and of its skeleton (without '^' and
- * '$'), hashed from different seeds so that they never meet: room for
- * 2 * MAX_TOKEN_BYTES + 2 hashes in @out. */
+/* The variants of a token (text and skeleton without '^' and '$', hashed from
+ * different seeds so that they never meet): its deletions, and for abbreviations
+ * either the token as a whole and its proper prefixes (@lookup FALSE: what the index
+ * stores), or the token as a prefix and its own proper prefixes as whole tokens
+ * (@lookup TRUE: what a search looks for). Room for MAX_VARIANTS hashes in @out. */
 static guint
-variants (const char *text, gsize len, const char *skel, gsize skel_len, guint64 *out)
+variants (const char *text, gsize len, const char *skel, gsize skel_len, gboolean lookup,
+          guint64 *out)
 {
   len = MIN (len, MAX_TOKEN_BYTES);
-  guint n = deletions (G_GUINT64_CONSTANT (14695981039346656037), text, len, out);
-  return n + deletions (G_GUINT64_CONSTANT (1099511628211), skel + 1,
-                        MIN (skel_len - 2, MAX_TOKEN_BYTES), out + n);
+  guint n = deletions (SEED_TEXT, text, len, out);
+  n += deletions (SEED_SKEL, skel + 1, MIN (skel_len - 2, MAX_TOKEN_BYTES), out + n);
+  if (len >= MIN_PREFIX && len <= MAX_PREFIX)
+    out[n++] = variant_hash (lookup ? SEED_PREFIX : SEED_WHOLE, text, len, G_MAXSIZE, G_MAXSIZE);
+  for (gsize k = MIN_PREFIX; k < len && k <= MAX_PREFIX; k++)
+    if (((guchar) text[k] & 0xC0) != 0x80)
+      out[n++] = variant_hash (lookup ? SEED_WHOLE : SEED_PREFIX, text, k, G_MAXSIZE, G_MAXSIZE);
+  return n;
+}
+
+/* Length of the longest common subsequence of two byte strings (at most 64 each). */
+static guint
+lcs (const char *a, gsize alen, const char *b, gsize blen)
+{
+  guint8 row[MAX_TOKEN_BYTES + 1] = { 0 };
+  for (gsize i = 0; i < alen; i++)
+    {
+      guint8 diag = 0;
+      for (gsize j = 0; j < blen; j++)
+        {
+          guint8 up = row[j + 1];
+          row[j + 1] = a[i] == b[j] ? diag + 1 : MAX (row[j], up);
+          diag = up;
+        }
+    }
+  return row[blen];
+}
+
+static gboolean
+within_deletions (const char *a, gsize alen, const char *b, gsize blen)
+{
+  alen = MIN (alen, MAX_TOKEN_BYTES);
+  blen = MIN (blen, MAX_TOKEN_BYTES);
+  gsize longer = MAX (alen, blen);
+  guint d = max_deletions (longer);
+  if (longer - MIN (alen, blen) > d)
+    return FALSE;
+  return lcs (a, alen, b, blen) + d >= longer;
+}
+
+static gboolean
+proper_prefix (const char *a, gsize alen, const char *b, gsize blen)
+{
+  return alen >= MIN_PREFIX && alen <= MAX_PREFIX && alen < blen
+         && memcmp (a, b, alen) == 0 && ((guchar) b[alen] & 0xC0) != 0x80;
+}
+
+/* Whether two tokens may be compared at all: their texts or their skeletons are
+ * within max_deletions() of each other (they share a subsequence that long), or one
+ * is a proper prefix of the other (3 to 12 bytes: "tech" and "technologies"). This is
+ * exactly the relation the index's variant table finds, so that the candidate search
+ * can be exact. */
+static gboolean
+related (const char *a, gsize alen, const char *askel, gsize askel_len,
+         const char *b, gsize blen, const char *bskel, gsize bskel_len)
+{
+  return within_deletions (a, alen, b, blen)
+         || within_deletions (askel + 1, askel_len - 2, bskel + 1, bskel_len - 2)
+         || proper_prefix (a, alen, b, blen) || proper_prefix (b, blen, a, alen);
 }
 
 static int
@@ -530,8 +663,8 @@ static void
 find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
 {
-  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
-  guint nv = variants (text, len, skel, skel_len, hashes);
+  guint64 hashes[MAX_VARIANTS];
+  guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
   guint first = out->len;
   const Variant *v = (const Variant *) ix->variants->data;
 
@@ -575,6 +708,7 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
     .len = (guint16) MIN (len, G_MAXUINT16),
     .skel_len = (guint16) skel_len,
     .weight = (float) g_utf8_strlen (text, (gssize) len),
+    .generic = is_generic (text, len),
   };
   guint32 n = ix->tokens->len;
   g_array_append_val (ix->tokens, t);
@@ -671,6 +805,74 @@ build_postings (ScreenIndex *ix)
     }
 }
 
+/* Token weights: length times an inverse document frequency factor,
+ * ln (N / df) / ln 1000 within [MIN_IDF_FACTOR, 1] with N the number of names (at
+ * least 1000, so that a small list does not make every word common): a word in one
+ * name in a thousand or fewer weighs its full length. Generic words weigh
+ * GENERIC_FACTOR. Then each name's token weights and their sum. */
+static void
+build_weights (ScreenIndex *ix)
+{
+  double n = MAX (ix->names->len, 1000);
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      Token *tok = &g_array_index (ix->tokens, Token, t);
+      double f = tok->generic ? GENERIC_FACTOR
+                              : CLAMP (log (n / MAX (tok->post_len, 1)) / log (1000.0),
+                                       MIN_IDF_FACTOR, 1.0);
+      tok->weight = (float) (tok->weight * f);
+    }
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      Name *name = &g_array_index (ix->names, Name, i);
+      name->weight = 0;
+      for (guint k = 0; k < name->n_toks; k++)
+        {
+          guint32 id = g_array_index (ix->name_tokens, guint32, name->tok_start + k);
+          float w = g_array_index (ix->tokens, Token, id).weight;
+          g_array_index (ix->name_weights, float, name->tok_start + k) = w;
+          name->weight += w;
+        }
+    }
+}
+
+/* The token of @name with the shortest postings (the lowest id among equals). */
+static guint32
+anchor_of (const ScreenIndex *ix, const Name *name)
+{
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  guint32 best = toks[0];
+  for (guint k = 1; k < name->n_toks; k++)
+    {
+      const Token *a = &g_array_index (ix->tokens, Token, toks[k]);
+      const Token *b = &g_array_index (ix->tokens, Token, best);
+      if (a->post_len < b->post_len || (a->post_len == b->post_len && toks[k] < best))
+        best = toks[k];
+    }
+  return best;
+}
+
+static void
+build_anchors (ScreenIndex *ix)
+{
+  Token *tokens = (Token *) ix->tokens->data;
+  for (guint i = 0; i < ix->names->len; i++)
+    tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))].anchor_len++;
+  guint32 total = 0;
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      tokens[t].anchor_start = total;
+      total += tokens[t].anchor_len;
+      tokens[t].anchor_len = 0;
+    }
+  ix->anchors = g_new (guint32, MAX (total, 1));
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      Token *a = &tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))];
+      ix->anchors[a->anchor_start + a->anchor_len++] = i;
+    }
+}
+
 static int
 cmp_variant (const void *a, const void *b)
 {
@@ -683,11 +885,11 @@ cmp_variant (const void *a, const void *b)
 static void
 build_variants (ScreenIndex *ix)
 {
-  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
+  guint64 hashes[MAX_VARIANTS];
   for (guint t = 0; t < ix->tokens->len; t++)
     {
       const Token *tok = &g_array_index (ix->tokens, Token, t);
-      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, hashes);
+      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
       for (guint i = 0; i < nv; i++)
         g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
     }
@@ -782,6 +984,8 @@ screen_index_new (ScreenList *list)
       build_identifiers (ix, e);
     }
   build_postings (ix);
+  build_weights (ix);
+  build_anchors (ix);
   build_variants (ix);
   build_neighbours (ix);
   return ix;
@@ -797,6 +1001,7 @@ screen_index_free (ScreenIndex *ix)
   g_free (ix->variant_buckets);
   g_array_unref (ix->neighbours);
   g_free (ix->postings);
+  g_free (ix->anchors);
   g_array_unref (ix->name_tokens);
   g_array_unref (ix->name_weights);
   g_array_unref (ix->names);
@@ -868,8 +1073,25 @@ query_build_rows (Query *q)
       }
 }
 
+/* The vocabulary tokens similar to (text, skel) by comparing it with every one:
+ * what find_similar() must find, for screen_index_scan(). */
 static void
-query_init (const ScreenIndex *ix, const Tokens *t, Query *q)
+scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
+              gsize skel_len, GArray *out)
+{
+  for (guint32 t = 0; t < ix->tokens->len; t++)
+    {
+      const Token *tok = &g_array_index (ix->tokens, Token, t);
+      float sim = token_sim (text, len, skel, skel_len, tok->text, tok->len, tok->skel,
+                             tok->skel_len);
+      if (sim > 0)
+        g_array_append_val (out, ((Neighbour) { t, sim }));
+    }
+}
+
+/* @exhaustive: neighbours by comparing with the whole vocabulary, not from the index. */
+static void
+query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *q)
 {
   q->t = *t; /* borrowed: query_clear() leaves its strings alone */
   q->own_neighbours = NULL;
@@ -880,7 +1102,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, Query *q)
   for (guint i = 0; i < q->t.n; i++)
     {
       gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
-      if (id != NULL)
+      if (id != NULL && !exhaustive)
         {
           const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
           q->id[i] = GPOINTER_TO_UINT (id) - 1;
@@ -894,15 +1116,27 @@ query_init (const ScreenIndex *ix, const Tokens *t, Query *q)
           marks = g_new0 (guint8, MAX (ix->tokens->len, 1));
           touched = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
-      q->id[i] = G_MAXUINT32;
+      q->id[i] = id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
       own_start[i] = q->own_neighbours->len;
-      find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                    marks, touched, q->own_neighbours);
+      if (exhaustive)
+        scan_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
+                      q->own_neighbours);
+      else
+        find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
+                      marks, touched, q->own_neighbours);
       q->n_nb[i] = q->own_neighbours->len - own_start[i];
+    }
+  /* Known tokens weigh what the index says (their rarity in the lists). */
+  q->t.weight_sum = 0;
+  for (guint i = 0; i < q->t.n; i++)
+    {
+      if (q->id[i] != G_MAXUINT32)
+        q->t.weight[i] = g_array_index (ix->tokens, Token, q->id[i]).weight;
+      q->t.weight_sum += q->t.weight[i];
     }
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
-    if (q->id[i] == G_MAXUINT32)
+    if (q->id[i] == G_MAXUINT32 || exhaustive)
       q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
                             : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
@@ -967,7 +1201,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
                  + (1 - query_weight) * sl_bound / name->weight;
   if (bound < threshold - 1e-6)
     return bound;
-  return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, query_weight);
+  return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
+                      query_weight);
 }
 
 /* The neighbour postings a query token brings: the cost of using it for candidates. */
@@ -1008,8 +1243,7 @@ derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
     {
       if (joined->len > 0)
         g_string_append_c (joined, ' ');
-      gsize a = strlen (w[i]);
-      if (i + 1 < n && !in_vocabulary (ix, w[i], a))
+      if (i + 1 < n)
         {
           g_autofree char *cat = g_strconcat (w[i], w[i + 1], NULL);
           if (in_vocabulary (ix, cat, strlen (cat)))
@@ -1062,15 +1296,79 @@ typedef struct {
   guint   flags;
 } Candidate;
 
-/* Appends every name scoring >= opts->possible_threshold to @out, its flags with
- * @form_flags (how the query form was made). */
+/* TRUE when every token of @name is one of the query's (the same vocabulary token)
+ * and the name says something: two tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran Branch Office)". */
+static gboolean
+contained (const ScreenIndex *ix, const Query *q, const Name *name)
+{
+  if (name->n_toks < 2 || name->n_toks >= q->t.n)
+    return FALSE;
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  gboolean distinctive = FALSE;
+  for (guint j = 0; j < name->n_toks; j++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < q->t.n && !found; i++)
+        found = q->id[i] == toks[j];
+      if (!found)
+        return FALSE;
+      const Token *tok = &g_array_index (ix->tokens, Token, toks[j]);
+      distinctive = distinctive || !tok->generic;
+    }
+  return distinctive;
+}
+
+/* Scores name @name_id and appends it to @out when it reaches the possible threshold,
+ * or when it is contained in the query (then at the possible threshold at least).
+ * @bound_threshold: score_name()'s shortcut (0 to always align). */
+static void
+consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOptions *opts,
+          double bound_threshold, guint form_flags, GArray *out)
+{
+  const Name *name = &g_array_index (ix->names, Name, name_id);
+  gboolean exact;
+  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact);
+  guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
+  if (score < opts->possible_threshold && contained (ix, q, name))
+    {
+      score = opts->possible_threshold;
+      flags = SCREEN_HIT_CONTAINED | form_flags | name->flags;
+    }
+  if (score >= opts->possible_threshold)
+    {
+      Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0), flags };
+      if (cand.score < opts->possible_threshold) /* rounded down to float */
+        cand.score = nextafterf ((float) opts->possible_threshold, 2.0f);
+      g_array_append_val (out, cand);
+    }
+}
+
+static inline gboolean
+mark_seen (guint8 *seen, guint32 name_id)
+{
+  if (seen[name_id / 8] & (1u << (name_id % 8)))
+    return TRUE;
+  seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
+  return FALSE;
+}
+
+/* Appends every name scoring >= opts->possible_threshold, or contained in the query,
+ * to @out, its flags with @form_flags (how the query form was made). @exhaustive:
+ * every name of the index, not only the candidates (screen_index_scan()). */
 static void
 screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
-             guint form_flags, GArray *out)
+             guint form_flags, gboolean exhaustive, GArray *out)
 {
   guint n = q->t.n;
   double a = opts->query_weight;
   double sq_min = a > 0 ? (opts->possible_threshold - (1 - a)) / a : 0;
+
+  if (exhaustive)
+    {
+      for (guint32 name_id = 0; name_id < ix->names->len; name_id++)
+        consider (ix, q, name_id, opts, 0.0, form_flags, out);
+      return;
+    }
 
   /* The cover: query tokens by increasing cost until any name outside their
    * postings is provably below the threshold. */
@@ -1101,25 +1399,21 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
         {
           const Token *tok = &g_array_index (ix->tokens, Token, q->nb[i][k].token);
           for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
-            {
-              guint32 name_id = ix->postings[p];
-              if (seen[name_id / 8] & (1u << (name_id % 8)))
-                continue;
-              seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
-
-              const Name *name = &g_array_index (ix->names, Name, name_id);
-              gboolean exact;
-              double score = score_name (ix, q, name, a, opts->possible_threshold, &exact);
-              if (score >= opts->possible_threshold)
-                {
-                  Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0),
-                                     (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY)
-                                       | form_flags | name->flags };
-                  g_array_append_val (out, cand);
-                }
-            }
+            if (!mark_seen (seen, ix->postings[p]))
+              consider (ix, q, ix->postings[p], opts, opts->possible_threshold, form_flags,
+                        out);
         }
     }
+  /* A name contained in the query has its anchor (its rarest token) among the
+   * query's tokens. */
+  for (guint i = 0; i < n; i++)
+    if (q->id[i] != G_MAXUINT32)
+      {
+        const Token *tok = &g_array_index (ix->tokens, Token, q->id[i]);
+        for (guint32 p = tok->anchor_start; p < tok->anchor_start + tok->anchor_len; p++)
+          if (!mark_seen (seen, ix->anchors[p]))
+            consider (ix, q, ix->anchors[p], opts, opts->possible_threshold, form_flags, out);
+      }
 }
 
 /* Appends the entries sharing an identifier with the query. */
@@ -1219,9 +1513,26 @@ canonical_identifiers (const ScreenQuery *query, GPtrArray *storage, gsize *n_ou
   return ids;
 }
 
+static GArray *screen_full (const ScreenIndex *ix, const ScreenQuery *query,
+                            const ScreenOptions *opts, gboolean exhaustive, GError **error);
+
 GArray *
 screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
                      const ScreenOptions *opts, GError **error)
+{
+  return screen_full (ix, query, opts, FALSE, error);
+}
+
+GArray *
+screen_index_scan (const ScreenIndex *ix, const ScreenQuery *query,
+                   const ScreenOptions *opts, GError **error)
+{
+  return screen_full (ix, query, opts, TRUE, error);
+}
+
+static GArray *
+screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOptions *opts,
+             gboolean exhaustive, GError **error)
 {
   g_return_val_if_fail (ix != NULL && query != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1273,9 +1584,9 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
           const Form *form = f < prepared->n_forms ? &prepared->forms[f]
                                                    : &derived[f - prepared->n_forms];
           Query qn;
-          query_init (ix, &form->t, &qn);
+          query_init (ix, &form->t, exhaustive, &qn);
           if (qn.t.n > 0)
-            screen_name (ix, &qn, opts, form->flags, cands);
+            screen_name (ix, &qn, opts, form->flags, exhaustive, cands);
           query_clear (&qn);
         }
       for (guint f = 0; f < n_derived; f++)

