@@ -1629,11 +1629,18 @@ screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOption
         hit.score = 1.0;
       else
         {
-          if (identifiers_conflict (&q, e))
-            continue;
-          if (q.type != SCREEN_TYPE_UNKNOWN && e->type != SCREEN_TYPE_UNKNOWN && q.type != e->type)
-            continue;
           hit.score = hit.name_score;
+          /* Identifiers and type come from whoever wrote the query: differing ones
+           * rule out a weak name match, but lower a strong one only to possible. */
+          if (identifiers_conflict (&q, e)
+              || (q.type != SCREEN_TYPE_UNKNOWN && e->type != SCREEN_TYPE_UNKNOWN
+                  && q.type != e->type))
+            {
+              if (hit.name_score < opts->match_threshold)
+                continue;
+              hit.score = MAX (opts->possible_threshold, opts->match_threshold - 0.01);
+              hit.flags = (hit.flags & ~SCREEN_HIT_EXACT) | SCREEN_HIT_CONFLICT;
+            }
           if (country != NULL && e->countries->len > 0
               && !g_ptr_array_find_with_equal_func (e->countries, country, g_str_equal, NULL))
             {
@@ -1645,8 +1652,8 @@ screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOption
           if (hit.score < opts->possible_threshold)
             continue;
         }
-      hit.verdict = hit.score >= opts->match_threshold ? SCREEN_VERDICT_MATCH
-                                                       : SCREEN_VERDICT_POSSIBLE;
+      hit.verdict = hit.score >= opts->match_threshold && !(hit.flags & SCREEN_HIT_CONFLICT)
+                      ? SCREEN_VERDICT_MATCH : SCREEN_VERDICT_POSSIBLE;
       g_array_append_val (hits, hit);
     }
 

@@ -472,10 +472,16 @@ test_screen_filters (void)
   ScreenOptions opts;
   screen_options_init (&opts);
 
-  /* Type: an individual is not a bank. */
+  /* Type: the query's word that this is an individual lowers the exact name of a
+   * bank to a possible match, never clears it; a weak name match it rules out. */
   ScreenQuery q = { .name = "Banco Nacional de Cuba", .type = SCREEN_TYPE_INDIVIDUAL };
   g_autoptr (GArray) typed = screen_index_screen (sdn_index, &q, NULL, NULL);
-  CU_ASSERT_PTR_NULL (hit_for (typed, "306"));
+  const ScreenHit *t = hit_for (typed, "306");
+  CU_ASSERT_FATAL (t != NULL);
+  CU_ASSERT_DOUBLE_EQUAL (t->score, 0.91, 1e-9);
+  CU_ASSERT_EQUAL (t->verdict, SCREEN_VERDICT_POSSIBLE);
+  CU_ASSERT_EQUAL (t->flags & (SCREEN_HIT_CONFLICT | SCREEN_HIT_EXACT), SCREEN_HIT_CONFLICT);
+  CU_ASSERT_STRING_EQUAL (screen_hit_how (t), "fuzzy tokens, identifiers or type differ");
 
   /* Country: 306 has addresses in CH, ES, JP, PA, ... but not France. */
   q = (ScreenQuery) { .name = "Banco Nacional de Cuba", .country = "France" };
@@ -506,7 +512,14 @@ test_screen_filters (void)
   ScreenIdentifier other = { "passport", "X999999", NULL };
   q = (ScreenQuery) { .name = "AL ZAWAHIRI, Dr. Ayman", .identifiers = &other, .n_identifiers = 1 };
   g_autoptr (GArray) conflict = screen_index_screen (sdn_index, &q, NULL, NULL);
-  CU_ASSERT_PTR_NULL (hit_for (conflict, "2676"));
+  h = hit_for (conflict, "2676");
+  CU_ASSERT_FATAL (h != NULL);
+  CU_ASSERT_EQUAL (h->verdict, SCREEN_VERDICT_POSSIBLE);
+  CU_ASSERT (h->flags & SCREEN_HIT_CONFLICT);
+  q = (ScreenQuery) { .name = "Dr Aiman al-Zawahri", .identifiers = &other, .n_identifiers = 1 };
+  g_autoptr (GArray) weak = screen_index_screen (sdn_index, &q, NULL, NULL);
+  h = hit_for (weak, "2676");
+  CU_ASSERT (h == NULL || h->verdict == SCREEN_VERDICT_POSSIBLE);
 
   /* Bad thresholds are an error. */
   g_autoptr (GError) error = NULL;
