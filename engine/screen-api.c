@@ -400,16 +400,19 @@ embargo_screener_screen (EmbargoScreener *s, const EmbargoScreenQuery *query, GE
       double possible = query->possible_threshold > 0 ? query->possible_threshold
                                                       : MIN (st->possible, match);
       gboolean by_id = (h->flags & SCREEN_HIT_IDENTIFIER) != 0;
-      if (h->score < possible && !by_id)
+      gboolean conflict = (h->flags & SCREEN_HIT_CONFLICT) != 0; /* never below possible */
+      if (h->score < possible && !by_id && !conflict)
         continue;
       EmbargoScreenCandidate c = {
         .list = h->entry->source, .ref = h->entry->ref, .entry = h->entry->name,
         .matched = h->matched_name, .alias = h->matched_alias, .score = h->score,
-        .verdict = h->score >= match || by_id ? EMBARGO_SCREEN_MATCH : EMBARGO_SCREEN_POSSIBLE,
+        .verdict = (h->score >= match && !conflict) || by_id ? EMBARGO_SCREEN_MATCH
+                                                             : EMBARGO_SCREEN_POSSIBLE,
         .effect = st->effect,
         .type = h->entry->type < G_N_ELEMENTS (type_names) ? type_names[h->entry->type] : NULL,
         .program = h->entry->program, .by_identifier = by_id,
         .country_mismatch = (h->flags & SCREEN_HIT_COUNTRY_MISMATCH) != 0,
+        .how = screen_hit_how (h),
       };
       g_array_append_val (r->candidates, c);
       r->outcome = MAX (r->outcome, c.verdict == EMBARGO_SCREEN_MATCH ? c.effect

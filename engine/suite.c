@@ -156,7 +156,8 @@ check_expect (GString *errs, const char *source, const DocNode *e)
                                       "matched", "screening", "message", NULL };
   static const char *const item_keys[] = { "decision", "rule", NULL };
   static const char *const missing_keys[] = { "rule", "field", NULL };
-  static const char *const matched_keys[] = { "rule", "item", "effect", "status", "by", NULL };
+  static const char *const matched_keys[] = { "rule", "item", "effect", "status", "by",
+                                              "unknown", NULL };
   static const char *const matched_required[] = { "rule", "item", "effect", "status", NULL };
   static const char *const screening_keys[] = { "rule", "item", "party", "entry", "matched",
                                                 "verdict", NULL };
@@ -619,29 +620,37 @@ embargo_suite_run (const EmbargoSuite *suite, gsize index, EmbargoRuleset *rs, c
   const DocNode *matched = doc_get (e, "matched");
   if (matched && matched->kind == DOC_LIST)
     {
+      /* `unknown` (a match that holds only because a fact is missing or uncertain) is
+       * compared when any entry gives it, and then an entry without it means false. */
+      gboolean with_unknown = FALSE;
+      for (guint32 j = 0; j < matched->u.list.n; j++)
+        with_unknown |= doc_get (matched->u.list.v[j], "unknown") != NULL;
       g_autoptr (GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
       g_autoptr (GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
       for (gsize j = 0; j < embargo_decision_get_match_count (d); j++)
         {
           const EmbargoMatch *m = embargo_decision_get_match (d, j);
           g_ptr_array_add (got, g_strdup_printf (
-                                  "%s@%s:%s:%s%s%s", embargo_rule_get_id (m->rule),
+                                  "%s@%s:%s:%s%s%s%s", embargo_rule_get_id (m->rule),
                                   embargo_decision_get_item_id (d, m->item),
                                   embargo_outcome_to_string (m->effect),
                                   embargo_match_status_to_string (m->status),
                                   m->lifted_by ? ":" : "",
-                                  m->lifted_by ? embargo_rule_get_id (m->lifted_by) : ""));
+                                  m->lifted_by ? embargo_rule_get_id (m->lifted_by) : "",
+                                  with_unknown && m->unknown ? ":unknown" : ""));
         }
       for (guint32 j = 0; j < matched->u.list.n; j++)
         {
           const DocNode *m = matched->u.list.v[j];
-          const DocNode *by = doc_get (m, "by");
+          const DocNode *by = doc_get (m, "by"), *unknown = doc_get (m, "unknown");
           g_ptr_array_add (want, g_strdup_printf (
-                                   "%s@%s:%s:%s%s%s", scalar_text (doc_get (m, "rule")),
+                                   "%s@%s:%s:%s%s%s%s", scalar_text (doc_get (m, "rule")),
                                    scalar_text (doc_get (m, "item")),
                                    scalar_text (doc_get (m, "effect")),
                                    scalar_text (doc_get (m, "status")), by ? ":" : "",
-                                   by ? scalar_text (by) : ""));
+                                   by ? scalar_text (by) : "",
+                                   unknown && unknown->kind == DOC_BOOL && unknown->boolean
+                                     ? ":unknown" : ""));
         }
       expect_set (f, "matched", want, got);
     }

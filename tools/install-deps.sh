@@ -3,7 +3,8 @@
 # Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, chromium to render
 # the HTML pages in tests/cli/html.sh, man-db, groff and zsh for tests/cli/man.sh)
 set -euo pipefail
-pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libxml2-dev python3)
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libxml2-dev libicu-dev
+      python3)
 if [[ ${1:-} == --test ]]; then
   pkgs+=(libcunit1-dev valgrind clang python3 dpkg-dev file
          python3-pytest python3-jsonschema python3-yaml chromium man-db groff zsh)

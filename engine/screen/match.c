@@ -43,6 +43,7 @@
  */
 #include "screen-private.h"
 
+#include <math.h>
 #include <string.h>
 
 #define MAX_NAME_TOKENS   32    /* tokens of one name beyond these are ignored */
@@ -68,6 +69,8 @@ typedef struct {
   guint16     len, skel_len;
   float       weight;     /* characters */
   guint32     post_start, post_len; /* in ScreenIndex.postings */
+  guint32     anchor_start, anchor_len; /* in ScreenIndex.anchors */
+  gboolean    generic;    /* a generic business word: weighs little */
   guint32     nb_start, nb_len;     /* in ScreenIndex.neighbours */
 } Token;
 
@@ -78,6 +81,7 @@ typedef struct {
   float       weight;     /* sum of the token weights */
   const char *text;       /* the name as printed */
   gboolean    alias;
+  guint       flags;      /* SCREEN_HIT_TRANSLITERATED for a Latin transliteration */
 } Name;
 
 struct _ScreenIndex {
@@ -90,6 +94,7 @@ struct _ScreenIndex {
   GArray       *name_weights; /* of float: the weight of each name_tokens entry, so that
                                  scoring a name never touches the Token table */
   guint32      *postings;    /* name ids, grouped by token */
+  guint32      *anchors;     /* name ids, grouped by their rarest token */
   GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
   GArray       *variants;    /* of Variant, sorted by hash */
   guint32      *variant_buckets; /* 2^bucket_bits + 1 offsets into variants: bucket b
@@ -205,6 +210,9 @@ skeleton (const char *t, gsize len, char *out)
   return n;
 }
 
+static gboolean related (const char *a, gsize alen, const char *askel, gsize askel_len,
+                         const char *b, gsize blen, const char *bskel, gsize bskel_len);
+
 static float
 token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
            const char *b, gsize blen, const char *bskel, gsize bskel_len)
@@ -214,19 +222,26 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
   double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
                                                        bskel + 1, bskel_len - 2);
   float sim = (float) MAX (raw, sk);
-  return sim >= TOKEN_FLOOR ? sim : 0.0f;
+  if (sim < TOKEN_FLOOR || !related (a, alen, askel, askel_len, b, blen, bskel, bskel_len))
+    return 0.0f;
+  return sim;
 }
 
 /* ------------------------------------------------------------------------------
  * Alignment and the name score
  */
 
-/* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed). */
+#define FUZZY_CAP 0.91 /* the score of a name none of whose distinctive words is spelt
+                          as listed */
+
+/* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed).
+ * @generic: which query tokens are generic words. */
 static double
 align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
-             const float *wl, float wl_sum, double query_weight)
+             const float *wl, float wl_sum, const gboolean *generic, double query_weight)
 {
   double sq = 0, sl = 0;
+  gboolean anchored = FALSE;
   for (guint step = 0; step < MIN (n, m); step++)
     {
       guint bi = 0, bj = 0;
@@ -239,12 +254,15 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
         break;
       sq += best * wq[bi];
       sl += best * wl[bj];
+      /* Spelt as listed, or the same skeleton (Qaddafi, Kadhafi): an anchor. */
+      anchored = anchored || (best >= (float) SKELETON_DISCOUNT && !generic[bi]);
       for (guint j = 0; j < m; j++)
         sim[bi * m + j] = 0;
       for (guint i = 0; i < n; i++)
         sim[i * m + bj] = 0;
     }
-  return query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  double score = query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  return anchored ? score : MIN (score, FUZZY_CAP);
 }
 
 /* Long legal-form words. embargo_name_normalize() drops them when spelled right;
@@ -252,6 +270,35 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
 static const char *const legal_words[] = {
   "company", "limited", "corporation", "incorporated", "gesellschaft",
 };
+
+/* Generic business words: a name that agrees with a listed one only in these agrees
+ * in nothing. They weigh GENERIC_FACTOR of their length. */
+static const char *const generic_words[] = {
+  "technologies", "technology", "tech", "international", "intl", "trading", "trade",
+  "group", "holding", "holdings", "industries", "industry", "industrial", "electronics",
+  "electronic", "enterprise", "enterprises", "general", "global", "services", "service",
+  "logistics", "shipping", "investment", "investments", "development", "engineering",
+  "import", "export", "commercial", "manufacturing", "systems", "solutions", "products",
+  "resources", "energy", "bank", "co", "ltd", "company", "corporation", "limited",
+};
+#define GENERIC_FACTOR 0.15f
+#define MIN_IDF_FACTOR 0.3
+
+/* A generic word, or one within Jaro-Winkler 0.92 of a generic word of 6 letters or
+ * more ("Technolgies"). */
+static gboolean
+is_generic (const char *tok, gsize len)
+{
+  for (gsize w = 0; w < G_N_ELEMENTS (generic_words); w++)
+    {
+      gsize wlen = strlen (generic_words[w]);
+      if ((wlen == len && memcmp (tok, generic_words[w], len) == 0)
+          || (len >= 6 && wlen >= 6
+              && screen_jaro_winkler (tok, len, generic_words[w], wlen) >= 0.92))
+        return TRUE;
+    }
+  return FALSE;
+}
 
 /* Removes from @toks (n entries) the tokens within Jaro-Winkler 0.9 of a legal-form
  * word, unless that would remove them all. Returns the new count. */
@@ -277,13 +324,20 @@ drop_misspelt_legal_forms (char **toks, guint n)
   return k;
 }
 
-/* Splits a normalized name (modified: spaces become NULs) into at most
- * MAX_NAME_TOKENS tokens, without misspelt legal forms. Returns the count. */
+static int
+cmp_cstrp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Splits folded words (modified: spaces become NULs) into at most MAX_NAME_TOKENS
+ * tokens, sorted (word order does not matter), without misspelt legal forms.
+ * Returns the count. */
 static guint
-split_tokens (char *norm, char **toks)
+split_tokens (char *words, char **toks)
 {
   guint n = 0;
-  for (char *p = norm; *p != '\0' && n < MAX_NAME_TOKENS;)
+  for (char *p = words; *p != '\0' && n < MAX_NAME_TOKENS;)
     {
       char *end = strchr (p, ' ');
       toks[n++] = p;
@@ -292,6 +346,7 @@ split_tokens (char *norm, char **toks)
       *end = '\0';
       p = end + 1;
     }
+  qsort (toks, n, sizeof *toks, cmp_cstrp);
   return drop_misspelt_legal_forms (toks, n);
 }
 
@@ -305,14 +360,16 @@ typedef struct {
   const char *skel[MAX_NAME_TOKENS];
   guint16     len[MAX_NAME_TOKENS], skel_len[MAX_NAME_TOKENS];
   float       weight[MAX_NAME_TOKENS];
+  gboolean    generic[MAX_NAME_TOKENS];
   float       weight_sum;
 } Tokens;
 
+/* Fills @t from folded @words (screen_fold()), which it takes over. */
 static void
-tokens_init (Tokens *t, const char *name)
+tokens_init_words (Tokens *t, char *words)
 {
   memset (t, 0, sizeof *t);
-  t->norm = embargo_name_normalize (name, -1);
+  t->norm = words;
   t->skels = g_malloc (SKELETON_SIZE (strlen (t->norm)) + 3 * MAX_NAME_TOKENS);
 
   char *toks[MAX_NAME_TOKENS];
@@ -326,9 +383,17 @@ tokens_init (Tokens *t, const char *name)
       t->skel[i] = s;
       t->skel_len[i] = (guint16) skeleton (toks[i], MIN (len, MAX_TOKEN_BYTES), s);
       s += t->skel_len[i] + 1;
-      t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len);
+      t->generic[i] = is_generic (toks[i], len);
+      t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len)
+                     * (t->generic[i] ? GENERIC_FACTOR : 1.0f);
       t->weight_sum += t->weight[i];
     }
+}
+
+static void
+tokens_init (Tokens *t, const char *name)
+{
+  tokens_init_words (t, screen_fold (name, -1, NULL));
 }
 
 static void
@@ -338,9 +403,36 @@ tokens_clear (Tokens *t)
   g_free (t->skels);
 }
 
-struct _ScreenName {
+/* The ways a name is screened: as folded, and transliterated to Latin when it has
+ * letters of another script. */
+#define MAX_PREPARED_FORMS 2
+
+typedef struct {
   Tokens t;
+  char  *words; /* the folded words in written order, for joining and splitting */
+  guint  flags; /* ScreenHitFlags that a hit through this form carries */
+} Form;
+
+struct _ScreenName {
+  Form  forms[MAX_PREPARED_FORMS];
+  guint n_forms;
 };
+
+/* @words: folded words, copied. */
+static void
+form_init (Form *f, const char *words, guint flags)
+{
+  f->words = g_strdup (words);
+  f->flags = flags;
+  tokens_init_words (&f->t, g_strdup (words));
+}
+
+static void
+form_clear (Form *f)
+{
+  tokens_clear (&f->t);
+  g_free (f->words);
+}
 
 ScreenName *
 screen_name_new (const char *name)
@@ -348,8 +440,16 @@ screen_name_new (const char *name)
   g_return_val_if_fail (name != NULL, NULL);
   if (!g_utf8_validate (name, -1, NULL))
     return NULL;
-  ScreenName *n = g_new (ScreenName, 1);
-  tokens_init (&n->t, name);
+  ScreenName *n = g_new0 (ScreenName, 1);
+  guint fold_flags = 0;
+  g_autofree char *words = screen_fold (name, -1, &fold_flags);
+  guint flags = fold_flags & (SCREEN_FOLD_INVISIBLE | SCREEN_FOLD_CONFUSABLE
+                              | SCREEN_FOLD_SIMPLIFIED) ? SCREEN_HIT_FOLDED : 0;
+  form_init (&n->forms[n->n_forms++], words, flags);
+  g_autofree char *latin = (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
+                             ? screen_fold_latin (name, -1, NULL) : NULL;
+  if (latin != NULL)
+    form_init (&n->forms[n->n_forms++], latin, flags | SCREEN_HIT_TRANSLITERATED);
   return n;
 }
 
@@ -358,7 +458,8 @@ screen_name_free (ScreenName *name)
 {
   if (name == NULL)
     return;
-  tokens_clear (&name->t);
+  for (guint i = 0; i < name->n_forms; i++)
+    form_clear (&name->forms[i]);
   g_free (name);
 }
 
@@ -381,6 +482,7 @@ screen_name_similarity (const char *query, const char *listed)
       ScreenOptions opts;
       screen_options_init (&opts);
       score = align_score (sim, q.n, l.n, q.weight, q.weight_sum, l.weight, l.weight_sum,
+                           q.generic,
                            opts.query_weight);
     }
   tokens_clear (&q);
@@ -406,39 +508,122 @@ screen_options_init (ScreenOptions *opts)
  * Building the index
  */
 
-/* FNV-1a, from @seed, of @s with the byte at @skip (or none, skip >= len) left out. */
+/* FNV-1a, from @seed, of the first @len bytes of @s with the bytes at @skip1 and
+ * @skip2 (or none: G_MAXSIZE) left out. */
 static guint64
-variant_hash (guint64 seed, const char *s, gsize len, gsize skip)
+variant_hash (guint64 seed, const char *s, gsize len, gsize skip1, gsize skip2)
 {
   guint64 h = seed;
   for (gsize i = 0; i < len; i++)
-    if (i != skip)
+    if (i != skip1 && i != skip2)
       h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
   return h;
 }
 
-/* Appends to @out the hashes of @s and of each string with one byte of @s deleted. */
+#define SEED_TEXT   G_GUINT64_CONSTANT (14695981039346656037)
+#define SEED_SKEL   G_GUINT64_CONSTANT (1099511628211)
+#define SEED_WHOLE  G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) /* a token, as a prefix target */
+#define SEED_PREFIX G_GUINT64_CONSTANT (0xc2b2ae3d27d4eb4f) /* a proper prefix of a token */
+#define MIN_PREFIX  4
+#define MAX_PREFIX  12
+/* Room for the hashes of one string's deletions (MAX_DELETIONS (64) = 2081) and of
+ * its prefixes, for text and skeleton. */
+#define MAX_VARIANTS (2 * (1 + MAX_TOKEN_BYTES + MAX_TOKEN_BYTES * (MAX_TOKEN_BYTES - 1) / 2) \
+                      + MAX_PREFIX + 1)
+
+/* Deletions allowed between two strings, by the longer one's length in bytes. */
+static inline guint
+max_deletions (gsize longer)
+{
+  return longer >= 6 ? 2 : 1;
+}
+
+/* Appends to @out the hashes of @s and of each string with up to max_deletions (len)
+ * bytes of @s deleted. */
 static guint
 deletions (guint64 seed, const char *s, gsize len, guint64 *out)
 {
   guint n = 0;
-  out[n++] = variant_hash (seed, s, len, G_MAXSIZE);
+  out[n++] = variant_hash (seed, s, len, G_MAXSIZE, G_MAXSIZE);
   for (gsize i = 0; i < len && len > 1; i++)
-    if (i == 0 || s[i] != s[i - 1])
-      out[n++] = variant_hash (seed, s, len, i);
+    {
+      if (i == 0 || s[i] != s[i - 1])
+        out[n++] = variant_hash (seed, s, len, i, G_MAXSIZE);
+      for (gsize j = i + 1; max_deletions (len) >= 2 && j < len && len > 2; j++)
+        out[n++] = variant_hash (seed, s, len, i, j);
+    }
   return n;
 }
 
-/* The deletion variants of a token's text and of its skeleton (without '^' and
- * '$'), hashed from different seeds so that they never meet: room for
- * 2 * MAX_TOKEN_BYTES + 2 hashes in @out. */
+/* The variants of a token (text and skeleton without '^' and '$', hashed from
+ * different seeds so that they never meet): its deletions, and for abbreviations
+ * either the token as a whole and its proper prefixes (@lookup FALSE: what the index
+ * stores), or the token as a prefix and its own proper prefixes as whole tokens
+ * (@lookup TRUE: what a search looks for). Room for MAX_VARIANTS hashes in @out. */
 static guint
-variants (const char *text, gsize len, const char *skel, gsize skel_len, guint64 *out)
+variants (const char *text, gsize len, const char *skel, gsize skel_len, gboolean lookup,
+          guint64 *out)
 {
   len = MIN (len, MAX_TOKEN_BYTES);
-  guint n = deletions (G_GUINT64_CONSTANT (14695981039346656037), text, len, out);
-  return n + deletions (G_GUINT64_CONSTANT (1099511628211), skel + 1,
-                        MIN (skel_len - 2, MAX_TOKEN_BYTES), out + n);
+  guint n = deletions (SEED_TEXT, text, len, out);
+  n += deletions (SEED_SKEL, skel + 1, MIN (skel_len - 2, MAX_TOKEN_BYTES), out + n);
+  if (len >= MIN_PREFIX && len <= MAX_PREFIX)
+    out[n++] = variant_hash (lookup ? SEED_PREFIX : SEED_WHOLE, text, len, G_MAXSIZE, G_MAXSIZE);
+  for (gsize k = MIN_PREFIX; k < len && k <= MAX_PREFIX; k++)
+    if (((guchar) text[k] & 0xC0) != 0x80)
+      out[n++] = variant_hash (lookup ? SEED_WHOLE : SEED_PREFIX, text, k, G_MAXSIZE, G_MAXSIZE);
+  return n;
+}
+
+/* Length of the longest common subsequence of two byte strings (at most 64 each). */
+static guint
+lcs (const char *a, gsize alen, const char *b, gsize blen)
+{
+  guint8 row[MAX_TOKEN_BYTES + 1] = { 0 };
+  for (gsize i = 0; i < alen; i++)
+    {
+      guint8 diag = 0;
+      for (gsize j = 0; j < blen; j++)
+        {
+          guint8 up = row[j + 1];
+          row[j + 1] = a[i] == b[j] ? diag + 1 : MAX (row[j], up);
+          diag = up;
+        }
+    }
+  return row[blen];
+}
+
+static gboolean
+within_deletions (const char *a, gsize alen, const char *b, gsize blen)
+{
+  alen = MIN (alen, MAX_TOKEN_BYTES);
+  blen = MIN (blen, MAX_TOKEN_BYTES);
+  gsize longer = MAX (alen, blen);
+  guint d = max_deletions (longer);
+  if (longer - MIN (alen, blen) > d)
+    return FALSE;
+  return lcs (a, alen, b, blen) + d >= longer;
+}
+
+static gboolean
+proper_prefix (const char *a, gsize alen, const char *b, gsize blen)
+{
+  return alen >= MIN_PREFIX && alen <= MAX_PREFIX && alen < blen
+         && memcmp (a, b, alen) == 0 && ((guchar) b[alen] & 0xC0) != 0x80;
+}
+
+/* Whether two tokens may be compared at all: their texts or their skeletons are
+ * within max_deletions() of each other (they share a subsequence that long), or one
+ * is a proper prefix of the other (3 to 12 bytes: "tech" and "technologies"). This is
+ * exactly the relation the index's variant table finds, so that the candidate search
+ * can be exact. */
+static gboolean
+related (const char *a, gsize alen, const char *askel, gsize askel_len,
+         const char *b, gsize blen, const char *bskel, gsize bskel_len)
+{
+  return within_deletions (a, alen, b, blen)
+         || within_deletions (askel + 1, askel_len - 2, bskel + 1, bskel_len - 2)
+         || proper_prefix (a, alen, b, blen) || proper_prefix (b, blen, a, alen);
 }
 
 static int
@@ -478,8 +663,8 @@ static void
 find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
 {
-  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
-  guint nv = variants (text, len, skel, skel_len, hashes);
+  guint64 hashes[MAX_VARIANTS];
+  guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
   guint first = out->len;
   const Variant *v = (const Variant *) ix->variants->data;
 
@@ -523,6 +708,7 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
     .len = (guint16) MIN (len, G_MAXUINT16),
     .skel_len = (guint16) skel_len,
     .weight = (float) g_utf8_strlen (text, (gssize) len),
+    .generic = is_generic (text, len),
   };
   guint32 n = ix->tokens->len;
   g_array_append_val (ix->tokens, t);
@@ -530,24 +716,26 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
   return n;
 }
 
-/* Adds one name of entry @e unless it normalizes to "" or to a name of @e already
- * indexed (@seen holds the normalized names of @e so far). */
+/* Adds folded @words (taken over) as a name of entry @e unless they are empty or
+ * already a name of @e (@seen holds the sorted words of @e's names so far). */
 static void
-index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
-            GPtrArray *seen)
+index_words (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
+             char *words, guint flags, GPtrArray *seen)
 {
-  char *norm = embargo_name_normalize (text, -1);
-  if (norm[0] == '\0' || g_ptr_array_find_with_equal_func (seen, norm, g_str_equal, NULL))
+  char *toks[MAX_NAME_TOKENS];
+  guint n = split_tokens (words, toks);
+  GString *key = g_string_new (NULL);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (key, "%s%s", i ? " " : "", toks[i]);
+  if (n == 0 || g_ptr_array_find_with_equal_func (seen, key->str, g_str_equal, NULL))
     {
-      g_free (norm);
+      g_string_free (key, TRUE);
+      g_free (words);
       return;
     }
-  g_ptr_array_add (seen, norm);
+  g_ptr_array_add (seen, g_string_free (key, FALSE));
 
-  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias };
-  g_autofree char *split = g_strdup (norm);
-  char *toks[MAX_NAME_TOKENS];
-  guint n = split_tokens (split, toks);
+  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias, flags };
   for (guint i = 0; i < n; i++)
     {
       guint32 id = intern_token (ix, toks[i], strlen (toks[i]));
@@ -557,6 +745,23 @@ index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean al
       name.weight += g_array_index (ix->tokens, Token, id).weight;
     }
   g_array_append_val (ix->names, name);
+  g_free (words);
+}
+
+/* Adds one name of entry @e as folded and, when it has letters of another script,
+ * as transliterated to Latin. */
+static void
+index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
+            GPtrArray *seen)
+{
+  guint fold_flags = 0;
+  index_words (ix, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
+  if (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
+    {
+      char *latin = screen_fold_latin (text, -1, NULL);
+      if (latin != NULL)
+        index_words (ix, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
+    }
 }
 
 /* The distinct token ids of @name into @out; a name's tokens are sorted by text, so
@@ -600,6 +805,74 @@ build_postings (ScreenIndex *ix)
     }
 }
 
+/* Token weights: length times an inverse document frequency factor,
+ * ln (N / df) / ln 1000 within [MIN_IDF_FACTOR, 1] with N the number of names (at
+ * least 1000, so that a small list does not make every word common): a word in one
+ * name in a thousand or fewer weighs its full length. Generic words weigh
+ * GENERIC_FACTOR. Then each name's token weights and their sum. */
+static void
+build_weights (ScreenIndex *ix)
+{
+  double n = MAX (ix->names->len, 1000);
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      Token *tok = &g_array_index (ix->tokens, Token, t);
+      double f = tok->generic ? GENERIC_FACTOR
+                              : CLAMP (log (n / MAX (tok->post_len, 1)) / log (1000.0),
+                                       MIN_IDF_FACTOR, 1.0);
+      tok->weight = (float) (tok->weight * f);
+    }
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      Name *name = &g_array_index (ix->names, Name, i);
+      name->weight = 0;
+      for (guint k = 0; k < name->n_toks; k++)
+        {
+          guint32 id = g_array_index (ix->name_tokens, guint32, name->tok_start + k);
+          float w = g_array_index (ix->tokens, Token, id).weight;
+          g_array_index (ix->name_weights, float, name->tok_start + k) = w;
+          name->weight += w;
+        }
+    }
+}
+
+/* The token of @name with the shortest postings (the lowest id among equals). */
+static guint32
+anchor_of (const ScreenIndex *ix, const Name *name)
+{
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  guint32 best = toks[0];
+  for (guint k = 1; k < name->n_toks; k++)
+    {
+      const Token *a = &g_array_index (ix->tokens, Token, toks[k]);
+      const Token *b = &g_array_index (ix->tokens, Token, best);
+      if (a->post_len < b->post_len || (a->post_len == b->post_len && toks[k] < best))
+        best = toks[k];
+    }
+  return best;
+}
+
+static void
+build_anchors (ScreenIndex *ix)
+{
+  Token *tokens = (Token *) ix->tokens->data;
+  for (guint i = 0; i < ix->names->len; i++)
+    tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))].anchor_len++;
+  guint32 total = 0;
+  for (guint t = 0; t < ix->tokens->len; t++)
+    {
+      tokens[t].anchor_start = total;
+      total += tokens[t].anchor_len;
+      tokens[t].anchor_len = 0;
+    }
+  ix->anchors = g_new (guint32, MAX (total, 1));
+  for (guint i = 0; i < ix->names->len; i++)
+    {
+      Token *a = &tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))];
+      ix->anchors[a->anchor_start + a->anchor_len++] = i;
+    }
+}
+
 static int
 cmp_variant (const void *a, const void *b)
 {
@@ -612,11 +885,11 @@ cmp_variant (const void *a, const void *b)
 static void
 build_variants (ScreenIndex *ix)
 {
-  guint64 hashes[2 * MAX_TOKEN_BYTES + 2];
+  guint64 hashes[MAX_VARIANTS];
   for (guint t = 0; t < ix->tokens->len; t++)
     {
       const Token *tok = &g_array_index (ix->tokens, Token, t);
-      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, hashes);
+      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
       for (guint i = 0; i < nv; i++)
         g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
     }
@@ -711,6 +984,8 @@ screen_index_new (ScreenList *list)
       build_identifiers (ix, e);
     }
   build_postings (ix);
+  build_weights (ix);
+  build_anchors (ix);
   build_variants (ix);
   build_neighbours (ix);
   return ix;
@@ -726,6 +1001,7 @@ screen_index_free (ScreenIndex *ix)
   g_free (ix->variant_buckets);
   g_array_unref (ix->neighbours);
   g_free (ix->postings);
+  g_free (ix->anchors);
   g_array_unref (ix->name_tokens);
   g_array_unref (ix->name_weights);
   g_array_unref (ix->names);
@@ -750,8 +1026,7 @@ screen_index_get_list (const ScreenIndex *ix)
 /* The query name: its tokens, their vocabulary ids (G_MAXUINT32 when unknown) and
  * their neighbours (pointers into the index, or into @own_neighbours). */
 typedef struct {
-  Tokens           t;
-  gboolean         borrowed;   /* t belongs to a ScreenName */
+  Tokens           t;          /* borrowed from a Form */
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
@@ -798,19 +1073,27 @@ query_build_rows (Query *q)
       }
 }
 
+/* The vocabulary tokens similar to (text, skel) by comparing it with every one:
+ * what find_similar() must find, for screen_index_scan(). */
 static void
-query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared, Query *q)
+scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
+              gsize skel_len, GArray *out)
 {
-  if (prepared != NULL)
+  for (guint32 t = 0; t < ix->tokens->len; t++)
     {
-      q->t = prepared->t; /* borrowed: query_clear() leaves its strings alone */
-      q->borrowed = TRUE;
+      const Token *tok = &g_array_index (ix->tokens, Token, t);
+      float sim = token_sim (text, len, skel, skel_len, tok->text, tok->len, tok->skel,
+                             tok->skel_len);
+      if (sim > 0)
+        g_array_append_val (out, ((Neighbour) { t, sim }));
     }
-  else
-    {
-      tokens_init (&q->t, name);
-      q->borrowed = FALSE;
-    }
+}
+
+/* @exhaustive: neighbours by comparing with the whole vocabulary, not from the index. */
+static void
+query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *q)
+{
+  q->t = *t; /* borrowed: query_clear() leaves its strings alone */
   q->own_neighbours = NULL;
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
@@ -819,7 +1102,7 @@ query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared,
   for (guint i = 0; i < q->t.n; i++)
     {
       gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
-      if (id != NULL)
+      if (id != NULL && !exhaustive)
         {
           const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
           q->id[i] = GPOINTER_TO_UINT (id) - 1;
@@ -833,15 +1116,27 @@ query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared,
           marks = g_new0 (guint8, MAX (ix->tokens->len, 1));
           touched = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
-      q->id[i] = G_MAXUINT32;
+      q->id[i] = id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
       own_start[i] = q->own_neighbours->len;
-      find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                    marks, touched, q->own_neighbours);
+      if (exhaustive)
+        scan_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
+                      q->own_neighbours);
+      else
+        find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
+                      marks, touched, q->own_neighbours);
       q->n_nb[i] = q->own_neighbours->len - own_start[i];
+    }
+  /* Known tokens weigh what the index says (their rarity in the lists). */
+  q->t.weight_sum = 0;
+  for (guint i = 0; i < q->t.n; i++)
+    {
+      if (q->id[i] != G_MAXUINT32)
+        q->t.weight[i] = g_array_index (ix->tokens, Token, q->id[i]).weight;
+      q->t.weight_sum += q->t.weight[i];
     }
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
-    if (q->id[i] == G_MAXUINT32)
+    if (q->id[i] == G_MAXUINT32 || exhaustive)
       q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
                             : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
@@ -850,8 +1145,6 @@ query_init (const ScreenIndex *ix, const char *name, const ScreenName *prepared,
 static void
 query_clear (Query *q)
 {
-  if (!q->borrowed)
-    tokens_clear (&q->t);
   g_free (q->slot_token);
   g_free (q->rows);
   if (q->own_neighbours != NULL)
@@ -908,7 +1201,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
                  + (1 - query_weight) * sl_bound / name->weight;
   if (bound < threshold - 1e-6)
     return bound;
-  return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, query_weight);
+  return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
+                      query_weight);
 }
 
 /* The neighbour postings a query token brings: the cost of using it for candidates. */
@@ -921,6 +1215,80 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
   return cost;
 }
 
+static gboolean
+in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
+{
+  char buf[2 * MAX_TOKEN_BYTES + 1];
+  if (len >= sizeof buf)
+    return FALSE;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  return g_hash_table_contains (ix->token_ids, buf);
+}
+
+/* Forms of @f with words joined or split where the result is in the vocabulary:
+ * "hua wei" as "huawei", "mahanair" as "mahan air" (a zero-width space removed, or
+ * words run together). Appends at most two to @out; returns how many. */
+static guint
+derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
+{
+  g_auto (GStrv) w = g_strsplit (f->words, " ", MAX_NAME_TOKENS);
+  guint n = g_strv_length (w), n_out = 0;
+  if (n == 0 || w[0][0] == '\0')
+    return 0;
+
+  GString *joined = g_string_new (NULL);
+  gboolean any = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (joined->len > 0)
+        g_string_append_c (joined, ' ');
+      if (i + 1 < n)
+        {
+          g_autofree char *cat = g_strconcat (w[i], w[i + 1], NULL);
+          if (in_vocabulary (ix, cat, strlen (cat)))
+            {
+              g_string_append (joined, cat);
+              i++;
+              any = TRUE;
+              continue;
+            }
+        }
+      g_string_append (joined, w[i]);
+    }
+  if (any)
+    form_init (&out[n_out++], joined->str, f->flags | SCREEN_HIT_JOINED);
+  g_string_free (joined, TRUE);
+
+  GString *split = g_string_new (NULL);
+  any = FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      if (split->len > 0)
+        g_string_append_c (split, ' ');
+      gsize len = strlen (w[i]);
+      gsize at = 0;
+      for (gsize k = len >= 4 && !in_vocabulary (ix, w[i], len) ? len - 2 : 0; k >= 2; k--)
+        if (((guchar) w[i][k] & 0xC0) != 0x80 && in_vocabulary (ix, w[i], k)
+            && in_vocabulary (ix, w[i] + k, len - k))
+          {
+            at = k;
+            break;
+          }
+      if (at > 0)
+        {
+          g_string_append_len (split, w[i], (gssize) at);
+          g_string_append_c (split, ' ');
+          any = TRUE;
+        }
+      g_string_append (split, w[i] + at);
+    }
+  if (any)
+    form_init (&out[n_out++], split->str, f->flags | SCREEN_HIT_JOINED);
+  g_string_free (split, TRUE);
+  return n_out;
+}
+
 typedef struct {
   guint32 entry;
   guint32 name;     /* G_MAXUINT32: found by identifier only */
@@ -928,13 +1296,79 @@ typedef struct {
   guint   flags;
 } Candidate;
 
-/* Appends every name scoring >= opts->possible_threshold to @out. */
+/* TRUE when every token of @name is one of the query's (the same vocabulary token)
+ * and the name says something: two tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran Branch Office)". */
+static gboolean
+contained (const ScreenIndex *ix, const Query *q, const Name *name)
+{
+  if (name->n_toks < 2 || name->n_toks >= q->t.n)
+    return FALSE;
+  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  gboolean distinctive = FALSE;
+  for (guint j = 0; j < name->n_toks; j++)
+    {
+      gboolean found = FALSE;
+      for (guint i = 0; i < q->t.n && !found; i++)
+        found = q->id[i] == toks[j];
+      if (!found)
+        return FALSE;
+      const Token *tok = &g_array_index (ix->tokens, Token, toks[j]);
+      distinctive = distinctive || !tok->generic;
+    }
+  return distinctive;
+}
+
+/* Scores name @name_id and appends it to @out when it reaches the possible threshold,
+ * or when it is contained in the query (then at the possible threshold at least).
+ * @bound_threshold: score_name()'s shortcut (0 to always align). */
 static void
-screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts, GArray *out)
+consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOptions *opts,
+          double bound_threshold, guint form_flags, GArray *out)
+{
+  const Name *name = &g_array_index (ix->names, Name, name_id);
+  gboolean exact;
+  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact);
+  guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
+  if (score < opts->possible_threshold && contained (ix, q, name))
+    {
+      score = opts->possible_threshold;
+      flags = SCREEN_HIT_CONTAINED | form_flags | name->flags;
+    }
+  if (score >= opts->possible_threshold)
+    {
+      Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0), flags };
+      if (cand.score < opts->possible_threshold) /* rounded down to float */
+        cand.score = nextafterf ((float) opts->possible_threshold, 2.0f);
+      g_array_append_val (out, cand);
+    }
+}
+
+static inline gboolean
+mark_seen (guint8 *seen, guint32 name_id)
+{
+  if (seen[name_id / 8] & (1u << (name_id % 8)))
+    return TRUE;
+  seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
+  return FALSE;
+}
+
+/* Appends every name scoring >= opts->possible_threshold, or contained in the query,
+ * to @out, its flags with @form_flags (how the query form was made). @exhaustive:
+ * every name of the index, not only the candidates (screen_index_scan()). */
+static void
+screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
+             guint form_flags, gboolean exhaustive, GArray *out)
 {
   guint n = q->t.n;
   double a = opts->query_weight;
   double sq_min = a > 0 ? (opts->possible_threshold - (1 - a)) / a : 0;
+
+  if (exhaustive)
+    {
+      for (guint32 name_id = 0; name_id < ix->names->len; name_id++)
+        consider (ix, q, name_id, opts, 0.0, form_flags, out);
+      return;
+    }
 
   /* The cover: query tokens by increasing cost until any name outside their
    * postings is provably below the threshold. */
@@ -965,24 +1399,21 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts, G
         {
           const Token *tok = &g_array_index (ix->tokens, Token, q->nb[i][k].token);
           for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
-            {
-              guint32 name_id = ix->postings[p];
-              if (seen[name_id / 8] & (1u << (name_id % 8)))
-                continue;
-              seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
-
-              const Name *name = &g_array_index (ix->names, Name, name_id);
-              gboolean exact;
-              double score = score_name (ix, q, name, a, opts->possible_threshold, &exact);
-              if (score >= opts->possible_threshold)
-                {
-                  Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0),
-                                     exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY };
-                  g_array_append_val (out, cand);
-                }
-            }
+            if (!mark_seen (seen, ix->postings[p]))
+              consider (ix, q, ix->postings[p], opts, opts->possible_threshold, form_flags,
+                        out);
         }
     }
+  /* A name contained in the query has its anchor (its rarest token) among the
+   * query's tokens. */
+  for (guint i = 0; i < n; i++)
+    if (q->id[i] != G_MAXUINT32)
+      {
+        const Token *tok = &g_array_index (ix->tokens, Token, q->id[i]);
+        for (guint32 p = tok->anchor_start; p < tok->anchor_start + tok->anchor_len; p++)
+          if (!mark_seen (seen, ix->anchors[p]))
+            consider (ix, q, ix->anchors[p], opts, opts->possible_threshold, form_flags, out);
+      }
 }
 
 /* Appends the entries sharing an identifier with the query. */
@@ -1082,9 +1513,26 @@ canonical_identifiers (const ScreenQuery *query, GPtrArray *storage, gsize *n_ou
   return ids;
 }
 
+static GArray *screen_full (const ScreenIndex *ix, const ScreenQuery *query,
+                            const ScreenOptions *opts, gboolean exhaustive, GError **error);
+
 GArray *
 screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
                      const ScreenOptions *opts, GError **error)
+{
+  return screen_full (ix, query, opts, FALSE, error);
+}
+
+GArray *
+screen_index_scan (const ScreenIndex *ix, const ScreenQuery *query,
+                   const ScreenOptions *opts, GError **error)
+{
+  return screen_full (ix, query, opts, TRUE, error);
+}
+
+static GArray *
+screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOptions *opts,
+             gboolean exhaustive, GError **error)
 {
   g_return_val_if_fail (ix != NULL && query != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -1125,11 +1573,24 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
   g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
   if (q.name != NULL || q.prepared != NULL)
     {
-      Query qn;
-      query_init (ix, q.name, q.prepared, &qn);
-      if (qn.t.n > 0)
-        screen_name (ix, &qn, opts, cands);
-      query_clear (&qn);
+      g_autoptr (ScreenName) own = q.prepared == NULL ? screen_name_new (q.name) : NULL;
+      const ScreenName *prepared = q.prepared != NULL ? q.prepared : own;
+      Form derived[2 * MAX_PREPARED_FORMS];
+      guint n_derived = 0;
+      for (guint f = 0; f < prepared->n_forms; f++)
+        n_derived += derive_forms (ix, &prepared->forms[f], &derived[n_derived]);
+      for (guint f = 0; f < prepared->n_forms + n_derived; f++)
+        {
+          const Form *form = f < prepared->n_forms ? &prepared->forms[f]
+                                                   : &derived[f - prepared->n_forms];
+          Query qn;
+          query_init (ix, &form->t, exhaustive, &qn);
+          if (qn.t.n > 0)
+            screen_name (ix, &qn, opts, form->flags, exhaustive, cands);
+          query_clear (&qn);
+        }
+      for (guint f = 0; f < n_derived; f++)
+        form_clear (&derived[f]);
     }
   screen_identifiers (ix, &q, cands);
   g_array_sort (cands, cmp_candidate);
@@ -1146,10 +1607,13 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
       for (; i < cands->len && g_array_index (cands, Candidate, i).entry == entry; i++)
         {
           const Candidate *c = &g_array_index (cands, Candidate, i);
-          flags |= c->flags;
-          if (best == NULL && c->name != G_MAXUINT32)
+          if (c->name == G_MAXUINT32)
+            flags |= c->flags; /* an identifier */
+          else if (best == NULL)
             best = c;
         }
+      if (best != NULL)
+        flags |= best->flags;
 
       const ScreenEntry *e = screen_list_get_entry (ix->list, entry);
       const Name *name = best != NULL ? &g_array_index (ix->names, Name, best->name) : NULL;
@@ -1165,11 +1629,18 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
         hit.score = 1.0;
       else
         {
-          if (identifiers_conflict (&q, e))
-            continue;
-          if (q.type != SCREEN_TYPE_UNKNOWN && e->type != SCREEN_TYPE_UNKNOWN && q.type != e->type)
-            continue;
           hit.score = hit.name_score;
+          /* Identifiers and type come from whoever wrote the query: differing ones
+           * rule out a weak name match, but lower a strong one only to possible. */
+          if (identifiers_conflict (&q, e)
+              || (q.type != SCREEN_TYPE_UNKNOWN && e->type != SCREEN_TYPE_UNKNOWN
+                  && q.type != e->type))
+            {
+              if (hit.name_score < opts->match_threshold)
+                continue;
+              hit.score = MAX (opts->possible_threshold, opts->match_threshold - 0.01);
+              hit.flags = (hit.flags & ~SCREEN_HIT_EXACT) | SCREEN_HIT_CONFLICT;
+            }
           if (country != NULL && e->countries->len > 0
               && !g_ptr_array_find_with_equal_func (e->countries, country, g_str_equal, NULL))
             {
@@ -1181,8 +1652,8 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
           if (hit.score < opts->possible_threshold)
             continue;
         }
-      hit.verdict = hit.score >= opts->match_threshold ? SCREEN_VERDICT_MATCH
-                                                       : SCREEN_VERDICT_POSSIBLE;
+      hit.verdict = hit.score >= opts->match_threshold && !(hit.flags & SCREEN_HIT_CONFLICT)
+                      ? SCREEN_VERDICT_MATCH : SCREEN_VERDICT_POSSIBLE;
       g_array_append_val (hits, hit);
     }
 
@@ -1190,4 +1661,25 @@ screen_index_screen (const ScreenIndex *ix, const ScreenQuery *query,
   if (opts->max_results > 0 && hits->len > opts->max_results)
     g_array_set_size (hits, opts->max_results);
   return hits;
+}
+
+const char *
+screen_hit_how (const ScreenHit *hit)
+{
+  g_return_val_if_fail (hit != NULL, NULL);
+  guint f = hit->flags;
+  GString *how = g_string_new (f & SCREEN_HIT_IDENTIFIER ? "identifier"
+                               : f & SCREEN_HIT_CONTAINED ? "contained name"
+                               : f & SCREEN_HIT_EXACT ? "exact" : "fuzzy tokens");
+  if (f & SCREEN_HIT_FOLDED)
+    g_string_append (how, ", look-alikes folded");
+  if (f & SCREEN_HIT_TRANSLITERATED)
+    g_string_append (how, ", transliterated");
+  if (f & SCREEN_HIT_JOINED)
+    g_string_append (how, ", words joined");
+  if (f & SCREEN_HIT_CONFLICT)
+    g_string_append (how, ", identifiers or type differ");
+  const char *interned = g_intern_string (how->str);
+  g_string_free (how, TRUE);
+  return interned;
 }

@@ -205,6 +205,32 @@ const char *screen_country_code (const char *country);
  * label is not a known identifier kind. Static storage. */
 const char *screen_identifier_kind (const char *label);
 
+/* What screen_fold() changed, beyond case, marks and punctuation. */
+typedef enum {
+  SCREEN_FOLD_INVISIBLE    = 1 << 0, /* default-ignorable or control characters removed */
+  SCREEN_FOLD_CONFUSABLE   = 1 << 1, /* look-alike letters mapped to their skeleton */
+  SCREEN_FOLD_SIMPLIFIED   = 1 << 2, /* Traditional Chinese folded to Simplified */
+  SCREEN_FOLD_OTHER_SCRIPT = 1 << 3, /* letters outside Latin remain */
+} ScreenFoldFlags;
+
+/* screen_fold:
+ * @len: bytes, or -1 for NUL-terminated
+ * @flags: (out) (optional) ScreenFoldFlags
+ * The words a name is matched on, in their written order, separated by one space:
+ * invisible characters removed, NFKC, look-alikes to their UTS #39 skeleton, case
+ * folded, Traditional Chinese to Simplified, diacritics dropped, legal forms (Latin,
+ * Cyrillic, Arabic, Chinese, Japanese, Korean) dropped unless nothing else is left
+ * (see fold.c). Returns: (transfer full) the words; "" for invalid UTF-8 or a name
+ * without letters or digits. embargo_name_normalize() is this, words sorted. */
+char *screen_fold (const char *name, gssize len, guint *flags);
+
+/* screen_fold_latin:
+ * The same words transliterated to Latin ASCII (ICU "Any-Latin; Latin-ASCII") and
+ * folded again, when the name has letters of another script (Cyrillic, Greek,
+ * Arabic, Hebrew, Han as pinyin, Hangul, kana, ...). Returns: (transfer full)
+ * (nullable) the words, or NULL when the name is all Latin, or not UTF-8. */
+char *screen_fold_latin (const char *name, gssize len, guint *flags);
+
 /* screen_name_similarity:
  * The name score of docs/screening.md between two names given as printed (both
  * are normalized first). Symmetric in its token alignment but weighted towards
@@ -276,10 +302,28 @@ typedef enum {
   SCREEN_HIT_FUZZY            = 1 << 1, /* names similar but not equal */
   SCREEN_HIT_IDENTIFIER       = 1 << 2, /* an identifier of the same kind and value */
   SCREEN_HIT_COUNTRY_MISMATCH = 1 << 3, /* known countries disjoint: penalty applied */
+  SCREEN_HIT_FOLDED           = 1 << 4, /* the query had look-alike, invisible or
+                                           Traditional Chinese characters, folded away */
+  SCREEN_HIT_TRANSLITERATED   = 1 << 5, /* matched through a Latin transliteration of
+                                           the query or of the listed name */
+  SCREEN_HIT_JOINED           = 1 << 6, /* matched once query words were joined or split
+                                           ("Hua Wei" as "huawei", "MahanAir" as "mahan air") */
+  SCREEN_HIT_CONTAINED        = 1 << 7, /* every word of the listed name is in the query
+                                           ("Mahan Air (Tehran Branch Office)") */
+  SCREEN_HIT_CONFLICT         = 1 << 8, /* the query's identifiers or type differ from the
+                                           entry's: at most a possible match */
 } ScreenHitFlags;
 
+/* screen_hit_how:
+ * Returns: (transfer none) how the hit matched, for people: "identifier", "exact",
+ * "fuzzy tokens" or "contained name", followed by what made it possible (", look-alikes
+ * folded", ", transliterated", ", words joined", ", identifiers or type differ").
+ * Interned: valid for the life of the process. */
+typedef struct _ScreenHit ScreenHit;
+const char *screen_hit_how (const ScreenHit *hit);
+
 /* One candidate. entry and matched_name point into the indexed list. */
-typedef struct {
+struct _ScreenHit {
   const ScreenEntry *entry;
   const char        *matched_name; /* the entry's name or alias that scored best */
   gboolean           matched_alias;
@@ -287,7 +331,7 @@ typedef struct {
   double             score;        /* after filters; 1.0 on an identifier match */
   ScreenVerdict      verdict;
   ScreenHitFlags     flags;
-} ScreenHit;
+};
 
 /* screen_index_screen:
  * @opts: (nullable) thresholds and filters; NULL for the defaults
@@ -306,6 +350,13 @@ typedef struct {
  * threads at once. */
 GArray *screen_index_screen (const ScreenIndex *index, const ScreenQuery *query,
                              const ScreenOptions *opts, GError **error);
+
+/* screen_index_scan:
+ * screen_index_screen() without the index's shortcuts: every query token is compared
+ * with every vocabulary token, and every indexed name is scored. The same results,
+ * much slower: it is what the property test holds the index to. */
+GArray *screen_index_scan (const ScreenIndex *index, const ScreenQuery *query,
+                           const ScreenOptions *opts, GError **error);
 
 /* ------------------------------------------------------------------------------
  * Aggregate ownership (OFAC 50% rule)

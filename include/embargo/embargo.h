@@ -996,6 +996,12 @@ typedef struct {
   const char *program;   /* sanctions programs ("CUBA; SDGT"), or NULL */
   gboolean by_identifier;     /* an identifier of the query matched the entry's */
   gboolean country_mismatch;  /* both countries known and different: score lowered */
+  const char *how;       /* how the name matched (static): "identifier", "exact",
+                            "fuzzy tokens" or "contained name", then what it took:
+                            ", look-alikes folded" (confusable, invisible or Traditional
+                            Chinese characters), ", transliterated" (another script),
+                            ", words joined" (words split or run together),
+                            ", identifiers or type differ" (lowered to possible) */
 } EmbargoScreenCandidate;
 
 typedef struct _EmbargoScreenResult EmbargoScreenResult;
@@ -1068,9 +1074,11 @@ EMBARGO_API const EmbargoNote *embargo_decision_get_note (const EmbargoDecision 
  * Names
  * --------------------------------------------------------------------------------- */
 
-/* Normalizes a name for matching: Unicode NFKD, diacritics dropped, case folded,
- * punctuation to spaces, legal forms (Co., Ltd., LLC, GmbH, OOO, ...) dropped, tokens
- * sorted. LEN is the length in bytes, or -1 for a NUL-terminated NAME. Returns a new
+/* Normalizes a name for matching: invisible characters (default-ignorable code points,
+ * controls) removed, NFKC, look-alike letters mixed into a Latin word mapped to their
+ * UTS #39 skeleton, case folded, Traditional Chinese to Simplified, diacritics dropped,
+ * punctuation to spaces, legal forms (Co., Ltd., LLC, GmbH, OOO, 有限公司, ...) dropped,
+ * tokens sorted (docs/screening.md, "Normalization"). LEN is the length in bytes, or -1 for a NUL-terminated NAME. Returns a new
  * string (free with g_free()); "" for invalid UTF-8. */
 EMBARGO_API char *embargo_name_normalize (const char *name, gssize len);
 

@@ -192,7 +192,25 @@ test_sdn_and_csl (void)
   CU_ASSERT_STRING_EQUAL (c->entry, "BANCO NACIONAL DE CUBA");
   CU_ASSERT (c->alias);
   CU_ASSERT_EQUAL (c->verdict, EMBARGO_SCREEN_MATCH);
+  CU_ASSERT_STRING_EQUAL (c->how, "exact");
   CU_ASSERT_EQUAL (embargo_screen_result_get_outcome (r), EMBARGO_OUTCOME_DENY);
+  embargo_screen_result_free (r);
+
+  /* Every candidate says how it matched: here through a transliteration of the
+   * Cyrillic "Bank Melli Iran" (SDN 25578). */
+  q.name = "\u0411\u0430\u043D\u043A \u041C\u0435\u043B\u043B\u0438 \u0418\u0440\u0430\u043D";
+  q.country = NULL;
+  r = embargo_screener_screen (s, &q, &e);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (r);
+  gboolean melli = FALSE;
+  for (gsize i = 0; i < embargo_screen_result_get_count (r); i++)
+    {
+      c = embargo_screen_result_get (r, i);
+      if (g_strcmp0 (c->list, "SDN") == 0 && g_strcmp0 (c->ref, "25578") == 0)
+        melli = c->verdict == EMBARGO_SCREEN_MATCH && c->score > 1.0 - 1e-6
+                && strcmp (c->how, "exact, transliterated") == 0;
+    }
+  CU_ASSERT (melli);
   embargo_screen_result_free (r);
 
   q.name = "7th of Tir";

@@ -100,7 +100,7 @@ print_text (const char *name, const EmbargoScreenResult *r)
         printf ("  (identifier)");
       if (c->country_mismatch)
         printf ("  (other country)");
-      printf ("\n");
+      printf ("  (%s)\n", cli_safe (c->how));
     }
 }
 

@@ -81,6 +81,7 @@ cli_screen_result_to_json (yajl_gen g, const char *name, const char *country,
       gen_kv (g, "effect", embargo_outcome_to_string (c->effect));
       gen_kv (g, "type", c->type);
       gen_kv (g, "program", c->program);
+      gen_kv (g, "how", c->how);
       if (c->by_identifier)
         {
           gen_str (g, "by_identifier");
