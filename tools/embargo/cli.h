@@ -16,6 +16,7 @@ int cmd_lint (int argc, char **argv);
 int cmd_diff (int argc, char **argv);
 int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
+int cmd_serve (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
  * else the source tree's rules/ (a build that was not installed). Returns a new string. */
@@ -58,5 +59,10 @@ gboolean cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const 
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
+
+/* The JSON object `embargo screen --format json` prints for NAME (and COUNTRY, or NULL),
+ * on one line without a newline. Returns a new string. */
+char *cli_screen_result_json (const char *name, const char *country,
+                              const EmbargoScreenResult *r);
 
 #endif

@@ -106,8 +106,8 @@ gen_kv (yajl_gen g, const char *k, const char *v)
   gen_str (g, v);
 }
 
-static void
-print_json (const char *name, const char *country, const EmbargoScreenResult *r)
+char *
+cli_screen_result_json (const char *name, const char *country, const EmbargoScreenResult *r)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_map_open (g);
@@ -151,9 +151,16 @@ print_json (const char *name, const char *country, const EmbargoScreenResult *r)
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  fwrite (buf, 1, len, stdout);
-  fputc ('\n', stdout);
+  char *out = g_strndup ((const char *) buf, len);
   yajl_gen_free (g);
+  return out;
+}
+
+static void
+print_json (const char *name, const char *country, const EmbargoScreenResult *r)
+{
+  g_autofree char *out = cli_screen_result_json (name, country, r);
+  printf ("%s\n", out);
 }
 
 int
