@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages embargo needs to build and test, when they are missing.
-# Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang and Node.js tools)
+# Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, curl, openssl, wrk)
 set -euo pipefail
-pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev)
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libmicrohttpd-dev)
 if [[ ${1:-} == --test ]]; then
-  pkgs+=(libcunit1-dev valgrind clang python3)
+  pkgs+=(libcunit1-dev valgrind clang python3 curl openssl wrk)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

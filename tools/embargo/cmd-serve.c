@@ -624,17 +624,21 @@ eval_feed (Request *req, gboolean final)
   gsize cut = b->len;
   if (!final)
     {
-      while (cut > 0 && b->str[cut - 1] != '\n')
+      /* Whole lines, or whole documents of a YAML stream: up to the last "---" line. */
+      while (cut > 0 && !(b->str[cut - 1] == '\n'
+                          && (!req->yaml || (b->len - cut >= 4 && memcmp (b->str + cut, "---", 3) == 0
+                                             && g_ascii_isspace (b->str[cut + 3])))))
         cut--;
       if (cut < 64 * 1024)
-        return;
+        cut = 0;
     }
-  if (cut == 0)
-    return;
-  embargo_batch_push (req->batch, b->str, cut, req->next_line);
-  for (gsize i = 0; i < cut; i++)
-    req->next_line += b->str[i] == '\n';
-  g_string_erase (b, 0, cut);
+  if (cut)
+    {
+      embargo_batch_push (req->batch, b->str, cut, req->next_line);
+      for (gsize i = 0; i < cut; i++)
+        req->next_line += b->str[i] == '\n';
+      g_string_erase (b, 0, cut);
+    }
   while (embargo_batch_get_pending (req->batch) >= (final ? 1u : 8u))
     {
       gsize n;
