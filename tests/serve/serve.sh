@@ -135,7 +135,8 @@ curl -s -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/in.jsonl" "
 expect "eval: the lines of embargo eval, in input order" 0 '' -- cmp "$tmp/cli.jsonl" "$tmp/http.jsonl"
 expect "eval: one line out per line in, error object on line 8" 0 '^10 .*"line":8,"error":"<body>:8:' -- \
   bash -c "echo \$(wc -l <'$tmp/http.jsonl') \$(sed -n 8p '$tmp/http.jsonl')"
-for i in $(seq 1 400); do sed -n "$(((i % 7) + 1))p" tests/lint/diff/corpus.jsonl; done >"$tmp/many.jsonl"
+awk '{ l[NR] = $0 } END { for (i = 1; i <= 400; i++) print l[(i % NR) + 1] }' \
+  tests/lint/diff/corpus.jsonl >"$tmp/many.jsonl"
 expect "eval: 400 lines, order kept" 0 '^400 400$' -- bash -c "
   curl -s --data-binary @'$tmp/many.jsonl' -H 'Content-Type: application/x-ndjson' '$u/v1/eval' \
     | sed -n 's/^{\"transaction\":\"\\([^\"]*\\)\".*/\\1/p' > '$tmp/ids'
@@ -217,7 +218,8 @@ wait "$main_pid"
 start drain --rules "$tmp/rules"
 main_pid=$pid
 u=$url
-for i in $(seq 1 100); do cat tests/lint/diff/corpus.jsonl; done >"$tmp/slow.jsonl"
+awk '{ l[NR] = $0 } END { for (i = 0; i < 700; i++) print l[(i % NR) + 1] }' \
+  tests/lint/diff/corpus.jsonl >"$tmp/slow.jsonl"
 curl -s --limit-rate 20k -H 'Content-Type: application/x-ndjson' --data-binary @"$tmp/slow.jsonl" \
   "$u/v1/eval" >"$tmp/slow.out" &
 cpid=$!
