@@ -17,6 +17,7 @@ int cmd_diff (int argc, char **argv);
 int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
 int cmd_serve (int argc, char **argv);
+int cmd_records (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
  * else the source tree's rules/ (a build that was not installed). Returns a new string. */
@@ -59,6 +60,10 @@ gboolean cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const 
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
+
+/* Records decision D of the LEN bytes of INPUT in the record file PATH (--records).
+ * Prints why and returns FALSE when it could not: the caller then reports no decision. */
+gboolean cli_record (const char *path, const char *input, gsize len, const EmbargoDecision *d);
 
 /* The JSON object `embargo screen --format json` prints for NAME (and COUNTRY, or NULL),
  * on one line without a newline. Returns a new string. */

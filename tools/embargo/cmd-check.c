@@ -1,5 +1,6 @@
 /* cmd-check.c: `embargo check`: decide one transaction, for a person or a program. */
 #include "cli.h"
+#include "records.h"
 
 typedef struct {
   gboolean color;
@@ -123,7 +124,7 @@ int
 cmd_check (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
-  g_autofree char *as_of = NULL, *format = NULL, *color = NULL;
+  g_autofree char *as_of = NULL, *format = NULL, *color = NULL, *records = NULL;
   GOptionEntry entries[] = {
     { "rules", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &rules,
       "Rule file or directory (repeatable; default: the bundled rules)", "PATH" },
@@ -133,6 +134,8 @@ cmd_check (int argc, char **argv)
       "text|json" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default), always, never",
       "WHEN" },
+    { "records", 0, 0, G_OPTION_ARG_FILENAME, &records,
+      "Record the decision in this SQLite file (docs/records.md)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|- — decide one transaction");
@@ -197,6 +200,8 @@ cmd_check (int argc, char **argv)
       fprintf (stderr, "embargo check: error: %s\n", e->message);
       g_error_free (e);
     }
+  else if (records && !cli_record (records, data, len, d))
+    embargo_decision_free (d);
   else
     {
       if (json)

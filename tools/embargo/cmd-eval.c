@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "records.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -117,11 +118,36 @@ write_all (const char *p, gsize n)
   return n == 0 || fwrite (p, 1, n, stdout) == n;
 }
 
+/* Pops the oldest chunk and writes it, after recording its decisions when RECORDS is
+ * set (INPUTS holds the text of the chunks pushed, oldest first). A chunk whose
+ * decisions could not be recorded is not written. */
+static gboolean
+pop_and_write (EmbargoBatch *batch, Records *records, GQueue *inputs)
+{
+  gsize len;
+  g_autofree char *out = embargo_batch_pop (batch, &len);
+  if (records)
+    {
+      g_autoptr (GBytes) in = g_queue_pop_head (inputs);
+      gsize in_len;
+      const char *in_data = g_bytes_get_data (in, &in_len);
+      GError *e = NULL;
+      if (!records_append_lines (records, in_data, in_len, out, len, &e))
+        {
+          fprintf (stderr, "embargo eval: error: --records: %s: these decisions were not "
+                           "recorded, so they are not given\n", e->message);
+          g_error_free (e);
+          return FALSE;
+        }
+    }
+  return write_all (out, len);
+}
+
 int
 cmd_eval (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
-  g_autofree char *as_of = NULL;
+  g_autofree char *as_of = NULL, *records_path = NULL;
   gint threads = 0;
   gboolean want_summary = FALSE, yaml = FALSE, no_progress = FALSE;
   GOptionEntry entries[] = {
@@ -137,6 +163,8 @@ cmd_eval (int argc, char **argv)
       "Print counts per outcome and per deciding rule to standard error at the end", NULL },
     { "no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
       "No progress line, even on a terminal", NULL },
+    { "records", 0, 0, G_OPTION_ARG_FILENAME, &records_path,
+      "Record every decision in this SQLite file (JSON Lines only; docs/records.md)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx =
@@ -162,6 +190,11 @@ cmd_eval (int argc, char **argv)
     {
       fprintf (stderr, "embargo eval: error: give at most one input, and --threads from 1 to "
                        "1024; see embargo eval --help\n");
+      return EXIT_NO_DECISION;
+    }
+  if (records_path && yaml)
+    {
+      fprintf (stderr, "embargo eval: error: --records takes JSON Lines, not --yaml\n");
       return EXIT_NO_DECISION;
     }
   const char *input = argc == 2 ? argv[1] : "-";
@@ -195,6 +228,19 @@ cmd_eval (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
 
+  Records *records = NULL;
+  if (records_path && (records = records_open (records_path, &e)) == NULL)
+    {
+      fprintf (stderr, "embargo eval: error: --records: %s\n", e->message);
+      g_error_free (e);
+      embargo_batch_free (batch);
+      embargo_ruleset_unref (rs);
+      if (in != stdin)
+        fclose (in);
+      return EXIT_NO_DECISION;
+    }
+  GQueue inputs = G_QUEUE_INIT;
+
   Progress prog = { !no_progress && isatty (fileno (stderr)), g_get_monotonic_time (), 0, 0 };
   struct stat st;
   if (fstat (fileno (in), &st) == 0 && S_ISREG (st.st_mode))
@@ -225,21 +271,19 @@ cmd_eval (int argc, char **argv)
         continue;
       /* A final line without its newline still counts as a line. */
       embargo_batch_push (batch, buf->str, cut, next_line);
+      if (records)
+        g_queue_push_tail (&inputs, g_bytes_new (buf->str, cut));
       next_line += count_lines (buf->str, cut);
       g_string_erase (buf, 0, cut);
       while (embargo_batch_get_pending (batch) >= max_pending)
         {
-          gsize len;
-          g_autofree char *out = embargo_batch_pop (batch, &len);
-          io_ok = write_all (out, len) && io_ok;
+          io_ok = pop_and_write (batch, records, &inputs) && io_ok;
           progress (&prog, batch, bytes_read, FALSE);
         }
     }
   while (embargo_batch_get_pending (batch))
     {
-      gsize len;
-      g_autofree char *out = embargo_batch_pop (batch, &len);
-      io_ok = write_all (out, len) && io_ok;
+      io_ok = pop_and_write (batch, records, &inputs) && io_ok;
       progress (&prog, batch, bytes_read, FALSE);
     }
   if (fflush (stdout) != 0)
@@ -259,6 +303,8 @@ cmd_eval (int argc, char **argv)
   if (!io_ok)
     fprintf (stderr, "embargo eval: error: could not write all decisions\n");
   g_string_free (buf, TRUE);
+  g_queue_clear_full (&inputs, (GDestroyNotify) g_bytes_unref);
+  records_close (records);
   embargo_batch_free (batch);
   embargo_ruleset_unref (rs);
   if (in != stdin)

@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "serve.h"
+#include "records.h"
 
 #include <arpa/inet.h>
 #include <glib-unix.h>
@@ -43,6 +44,7 @@ typedef struct {
   unsigned timeout;        /* seconds */
   char *token;             /* bearer token for POST /v1/reload, or NULL */
   gboolean loopback;       /* listening on a loopback address only */
+  Records *records;        /* --records, or NULL */
   /* state */
   EmbargoRulesetHandle *handle;
   GMutex served_lock;      /* served, and the order of reloads */
@@ -72,6 +74,9 @@ typedef struct {
   gboolean json_only;      /* Content-Type said JSON */
   EmbargoBatch *batch;     /* eval */
   GString *out;            /* eval: decisions popped so far */
+  GQueue inputs;           /* eval with --records: the text of each chunk pushed (GBytes) */
+  gboolean unrecorded;     /* eval: decisions that could not be recorded */
+  gint64 record;           /* check: the record id, or 0 */
   guint64 next_line;
   unsigned status;
   char *error_code;        /* for the log */
@@ -450,6 +455,12 @@ respond (struct MHD_Connection *conn, Server *srv, Request *req, unsigned status
     MHD_add_response_header (r, MHD_HTTP_HEADER_ALLOW,
                              req->ep == EP_CHECK || req->ep == EP_EVAL || req->ep == EP_SCREEN
                                  || req->ep == EP_RELOAD ? "POST" : "GET, HEAD");
+  if (req->record)
+    {
+      char rid[24];
+      g_snprintf (rid, sizeof rid, "%" G_GINT64_FORMAT, req->record);
+      MHD_add_response_header (r, "Embargo-Record-Id", rid);
+    }
   if (status == 401)
     MHD_add_response_header (r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
   if (atomic_load (&srv->draining) || req->too_large)
@@ -606,9 +617,17 @@ do_check (struct MHD_Connection *conn, Server *srv, Request *req)
       serve_metrics_decision (srv->metrics, d, rs);
       note_decision (req, d);
       char *json = embargo_decision_to_json (d);
-      char *body = g_strconcat (json, "\n", NULL);
+      if (srv->records && (req->record = records_append (srv->records, text, len, json, &e)) == 0)
+        {
+          /* A decision that is not on record is not given. */
+          log_event ("record-failed", NULL, e->message);
+          g_clear_error (&e);
+          r = respond_error (conn, srv, req, 500, "E-RECORD", "the decision could not be "
+                             "recorded, so it is not given", 0, 0, NULL);
+        }
+      else
+        r = respond (conn, srv, req, 200, "application/json", g_strconcat (json, "\n", NULL));
       g_free (json);
-      r = respond (conn, srv, req, 200, "application/json", body);
       embargo_decision_free (d);
     }
   embargo_ruleset_unref (rs);
@@ -618,7 +637,7 @@ do_check (struct MHD_Connection *conn, Server *srv, Request *req)
 
 /* Eval: whole lines go to the batch as they arrive; decisions are collected in order. */
 static void
-eval_feed (Request *req, gboolean final)
+eval_feed (Server *srv, Request *req, gboolean final)
 {
   GString *b = req->body;
   gsize cut = b->len;
@@ -635,6 +654,8 @@ eval_feed (Request *req, gboolean final)
   if (cut)
     {
       embargo_batch_push (req->batch, b->str, cut, req->next_line);
+      if (srv->records)
+        g_queue_push_tail (&req->inputs, g_bytes_new (b->str, cut));
       for (gsize i = 0; i < cut; i++)
         req->next_line += b->str[i] == '\n';
       g_string_erase (b, 0, cut);
@@ -644,16 +665,30 @@ eval_feed (Request *req, gboolean final)
       gsize n;
       g_autofree char *out = embargo_batch_pop (req->batch, &n);
       g_string_append_len (req->out, out, n);
+      g_autoptr (GBytes) in = g_queue_pop_head (&req->inputs);
+      GError *e = NULL;
+      gsize in_len;
+      const char *in_data = in ? g_bytes_get_data (in, &in_len) : NULL;
+      if (in && !req->unrecorded
+          && !records_append_lines (srv->records, in_data, in_len, out, n, &e))
+        {
+          log_event ("record-failed", NULL, e->message);
+          g_error_free (e);
+          req->unrecorded = TRUE;
+        }
     }
 }
 
 static enum MHD_Result
 do_eval (struct MHD_Connection *conn, Server *srv, Request *req)
 {
-  eval_feed (req, TRUE);
+  eval_feed (srv, req, TRUE);
   EmbargoBatchCounts c;
   embargo_batch_get_counts (req->batch, &c);
   serve_metrics_batch (srv->metrics, &c);
+  if (req->unrecorded)
+    return respond_error (conn, srv, req, 500, "E-RECORD", "the decisions could not be "
+                          "recorded, so they are not given", 0, 0, NULL);
   req->decision = g_strdup_printf ("%" G_GUINT64_FORMAT " lines, %" G_GUINT64_FORMAT " failed",
                                    c.lines, c.failed);
   char *body = g_string_free (req->out, FALSE);
@@ -960,7 +995,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
         {
           g_string_append_len (req->body, upload, *upload_size);
           if (req->ep == EP_EVAL)
-            eval_feed (req, FALSE);
+            eval_feed (srv, req, FALSE);
         }
       *upload_size = 0;
       return MHD_YES;
@@ -1009,6 +1044,8 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
     gkv (g, "decision", req->decision);
   if (req->ep == EP_CHECK && req->decision)
     gkv (g, "rule", req->rule);
+  if (req->record)
+    gki (g, "record", req->record);
   if (req->error_code)
     gkv (g, "error", req->error_code);
   char ms[32];
@@ -1018,6 +1055,7 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   yajl_gen_map_close (g);
   log_line (gfinish (g, "\n"));
   embargo_batch_free (req->batch);
+  g_queue_clear_full (&req->inputs, (GDestroyNotify) g_bytes_unref);
   if (req->out)
     g_string_free (req->out, TRUE);
   if (req->body)
@@ -1132,7 +1170,8 @@ read_small_file (const char *path, const char *what)
 int
 cmd_serve (int argc, char **argv)
 {
-  g_autofree char *listen = NULL, *token_file = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *listen = NULL, *token_file = NULL, *cert = NULL, *key = NULL,
+                  *records = NULL;
   g_auto (GStrv) rules = NULL;
   gint threads = 0, timeout = 10, max_conn = 1024;
   gint64 max_body = 1 << 20, max_stream = 64 << 20, max_header = 16 << 10;
@@ -1144,6 +1183,8 @@ cmd_serve (int argc, char **argv)
       "Address and port (default 127.0.0.1:8080; port 0 picks a free one)", "ADDR:PORT" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads,
       "Worker threads (default: one per core)", "N" },
+    { "records", 0, 0, G_OPTION_ARG_FILENAME, &records,
+      "Record every decision in this SQLite file (docs/records.md)", "FILE" },
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch,
       "Reload when a rule file changes (checked every second)", NULL },
     { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
@@ -1218,6 +1259,14 @@ cmd_serve (int argc, char **argv)
           return EXIT_NO_DECISION;
         }
     }
+  GError *re = NULL;
+  if (records && (srv.records = records_open (records, &re)) == NULL)
+    {
+      fprintf (stderr, "embargo serve: error: --records: %s\n", re->message);
+      g_error_free (re);
+      g_free (srv.token);
+      return EXIT_NO_DECISION;
+    }
   srv.rules = rules;
   srv.max_body = (gsize) max_body;
   srv.max_stream = (gsize) max_stream;
@@ -1231,6 +1280,7 @@ cmd_serve (int argc, char **argv)
       fprintf (stderr, "%s\nembargo: the rules were not loaded, nothing is served\n",
                load_errors);
       serve_metrics_free (srv.metrics);
+      records_close (srv.records);
       g_free (srv.token);
       return EXIT_NO_DECISION;
     }
@@ -1309,5 +1359,6 @@ cmd_serve (int argc, char **argv)
   g_mutex_clear (&srv.served_lock);
   g_free (srv.watch_stamp);
   g_free (srv.token);
+  records_close (srv.records);
   return status;
 }
