@@ -191,6 +191,11 @@ embargo_batch_new (EmbargoRuleset *rs, const EmbargoBatchOptions *options, GErro
   g_return_val_if_fail (rs != NULL, NULL);
   EmbargoBatchOptions def = EMBARGO_BATCH_OPTIONS_INIT;
   const EmbargoBatchOptions *o = options ? options : &def;
+  if (!OPTIONS_VERSION_OK (options, EMBARGO_BATCH_OPTIONS_VERSION, "EmbargoBatchOptions",
+                           EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error)
+      || !OPTIONS_VERSION_OK (o->limits, EMBARGO_LIMITS_VERSION, "EmbargoLimits",
+                              EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error))
+    return NULL;
   if (o->as_of && date_parse (o->as_of, strlen (o->as_of)) == 0)
     {
       g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_BAD_DATE,
@@ -267,11 +272,15 @@ embargo_batch_pop (EmbargoBatch *batch, gsize *len)
   return out;
 }
 
-void
+gboolean
 embargo_batch_get_counts (const EmbargoBatch *batch, EmbargoBatchCounts *counts)
 {
-  g_return_if_fail (batch != NULL && counts != NULL);
+  g_return_val_if_fail (batch != NULL && counts != NULL, FALSE);
+  if (counts->version != EMBARGO_BATCH_COUNTS_VERSION)
+    return FALSE;
   *counts = batch->counts;
+  counts->version = EMBARGO_BATCH_COUNTS_VERSION;
+  return TRUE;
 }
 
 guint64

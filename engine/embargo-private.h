@@ -238,6 +238,16 @@ struct _EmbargoDiagnostics {
 
 EmbargoDiagnostics *diags_new (void);
 void diags_free (EmbargoDiagnostics *d);
+/* The version field of an options struct the caller filled (EMBARGO_*_INIT), checked
+ * as libgit2's GIT_ERROR_CHECK_VERSION does: a struct from another version of the
+ * header is refused with an error naming it (domain DOMAIN, code CODE), never read.
+ * VERSION is the struct's first field; TYPE its name. (ruleset.c) */
+gboolean options_version_ok (unsigned version, unsigned want, const char *type,
+                             GQuark domain, int code, GError **error);
+#define OPTIONS_VERSION_OK(opts, WANT, TYPE, DOMAIN, CODE, error)                         \
+  ((opts) == NULL || options_version_ok ((opts)->version, (WANT), (TYPE), (DOMAIN), (CODE), \
+                                         (error)))
+
 void diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const char *source,
                 unsigned line, unsigned col, const char *fmt, ...) G_GNUC_PRINTF (7, 8);
 /* All diagnostics at SEV or above, one formatted line each, joined by newlines. */
@@ -635,5 +645,7 @@ void decision_set_message (EmbargoDecision *d, char *message);          /* takes
 void decision_add_missing (EmbargoDecision *d, const EmbargoRule *rule, guint32 item,
                            char *field);                                  /* takes ownership */
 void decision_add_screening (EmbargoDecision *d, ScreenRec *rec);         /* takes ownership */
+
+#include "no-io.h"
 
 #endif /* EMBARGO_PRIVATE_H */

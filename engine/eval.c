@@ -617,10 +617,13 @@ better (const MatchRec *a, const MatchRec *b)
 }
 
 /* The date OPTIONS decide as of: 0 for each transaction's own, -1 (ERROR set) when
- * as_of is not a date. */
+ * as_of is not a date or OPTIONS are of another version. */
 static gint32
 as_of_date (const EmbargoEvalOptions *options, GError **error)
 {
+  if (!OPTIONS_VERSION_OK (options, EMBARGO_EVAL_OPTIONS_VERSION, "EmbargoEvalOptions",
+                          EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error))
+    return -1;
   if (options == NULL || options->as_of == NULL)
     return 0;
   gint32 date = date_parse (options->as_of, strlen (options->as_of));

@@ -773,6 +773,9 @@ EmbargoDiagnostics *
 embargo_lint (EmbargoRuleset *rs, const EmbargoLintOptions *options, GError **error)
 {
   g_return_val_if_fail (rs != NULL, NULL);
+  if (!OPTIONS_VERSION_OK (options, EMBARGO_LINT_OPTIONS_VERSION, "EmbargoLintOptions",
+                          EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_FAILED, error))
+    return NULL;
   Lint l = { rs, NULL, 0 };
   if (options && options->as_of)
     {

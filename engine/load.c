@@ -1020,6 +1020,17 @@ embargo_loader_new (const EmbargoLimits *limits)
   rs->lists = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, free_list);
   rs->tables = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_destroy);
   ld->rs = rs;
+  /* Limits of another header version are not read: the defaults apply, and the loader
+   * never finishes (fail closed), with the reason among its diagnostics. */
+  g_autoptr (GError) version = NULL;
+  if (!OPTIONS_VERSION_OK (limits, EMBARGO_LIMITS_VERSION, "EmbargoLimits", EMBARGO_LOAD_ERROR,
+                           EMBARGO_LOAD_ERROR_FAILED, &version))
+    {
+      ld->limits = def;
+      diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, "E-VERSION", "<options>", 0, 0, "%s",
+                 version->message);
+      ld->failed = TRUE;
+    }
   return ld;
 }
 

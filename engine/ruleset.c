@@ -13,6 +13,19 @@ embargo_version_string (void)
   return EMBARGO_VERSION_STRING;
 }
 
+gboolean
+options_version_ok (unsigned version, unsigned want, const char *type, GQuark domain,
+                    int code, GError **error)
+{
+  if (version == want)
+    return TRUE;
+  g_set_error (error, domain, code,
+               "%s has version %u, but this library (embargo %s) reads version %u: "
+               "initialize it with its _INIT macro from the header the program is built with",
+               type, version, EMBARGO_VERSION_STRING, want);
+  return FALSE;
+}
+
 static const char *const outcome_names[] = { "allow", "review", "license_required", "deny" };
 
 const char *

@@ -17,6 +17,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #define DEFAULT_MAX_RESULTS 10
 
@@ -143,6 +144,23 @@ embargo_screener_add_csl (EmbargoScreener *s, const char *data, gsize len,
   g_autoptr (GBytes) b = g_bytes_new_static (data, len);
   g_autoptr (GError) local = NULL;
   if (!screen_list_load_csl (s->list, b, source_name, &local))
+    {
+      set_load_error (error, local);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+embargo_screener_add_list (EmbargoScreener *s, EmbargoListFormat format, const char *data,
+                           gsize len, const char *source_name, GError **error)
+{
+  g_return_val_if_fail (s != NULL && (data != NULL || len == 0), FALSE);
+  if (frozen (s, error))
+    return FALSE;
+  g_autoptr (GBytes) b = g_bytes_new_static (data ? data : "", len);
+  g_autoptr (GError) local = NULL;
+  if (!screen_list_load_format (s->list, format, b, source_name, &local))
     {
       set_load_error (error, local);
       return FALSE;
@@ -333,6 +351,9 @@ EmbargoScreenResult *
 embargo_screener_screen (EmbargoScreener *s, const EmbargoScreenQuery *query, GError **error)
 {
   g_return_val_if_fail (s != NULL && query != NULL, NULL);
+  if (!OPTIONS_VERSION_OK (query, EMBARGO_SCREEN_QUERY_VERSION, "EmbargoScreenQuery",
+                          EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_INVALID, error))
+    return NULL;
 
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (ScreenIdentifier));
   g_autoptr (GPtrArray) id_store = g_ptr_array_new_with_free_func (g_free);
@@ -431,4 +452,182 @@ embargo_screen_result_free (EmbargoScreenResult *r)
   g_array_unref (r->candidates);
   embargo_screener_unref (r->screener);
   g_free (r);
+}
+
+/* ---- a screener's entries as a names list of a rule file ---- */
+
+typedef struct {
+  yaml_emitter_t emitter;
+  GString       *out;
+  gboolean       ok;
+} Yaml;
+
+static int
+yaml_write (void *data, unsigned char *buffer, size_t size)
+{
+  g_string_append_len (((Yaml *) data)->out, (const char *) buffer, (gssize) size);
+  return 1;
+}
+
+static void
+yaml_emit (Yaml *y, yaml_event_t *ev)
+{
+  if (y->ok && !yaml_emitter_emit (&y->emitter, ev))
+    y->ok = FALSE;
+}
+
+static void
+yaml_scalar (Yaml *y, const char *text, gboolean quoted)
+{
+  yaml_event_t ev;
+  yaml_scalar_event_initialize (&ev, NULL, NULL, (yaml_char_t *) text, -1, !quoted, quoted,
+                                quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+  yaml_emit (y, &ev);
+}
+
+static void
+yaml_pair (Yaml *y, const char *key, const char *value)
+{
+  if (value == NULL)
+    return;
+  yaml_scalar (y, key, FALSE);
+  yaml_scalar (y, value, TRUE);
+}
+
+static void
+yaml_open (Yaml *y, gboolean map, gboolean flow)
+{
+  yaml_event_t ev;
+  if (map)
+    yaml_mapping_start_event_initialize (&ev, NULL, NULL, 1,
+                                         flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+  else
+    yaml_sequence_start_event_initialize (&ev, NULL, NULL, 1,
+                                          flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+  yaml_emit (y, &ev);
+}
+
+static void
+yaml_close (Yaml *y, gboolean map)
+{
+  yaml_event_t ev;
+  if (map)
+    yaml_mapping_end_event_initialize (&ev);
+  else
+    yaml_sequence_end_event_initialize (&ev);
+  yaml_emit (y, &ev);
+}
+
+static void
+member_yaml (Yaml *y, const ScreenEntry *e)
+{
+  yaml_open (y, TRUE, FALSE);
+  yaml_pair (y, "name", e->name);
+  if (e->aliases->len > 0)
+    {
+      yaml_scalar (y, "aliases", FALSE);
+      yaml_open (y, FALSE, FALSE);
+      for (guint i = 0; i < e->aliases->len; i++)
+        yaml_scalar (y, g_ptr_array_index (e->aliases, i), TRUE);
+      yaml_close (y, FALSE);
+    }
+  if (e->countries->len == 1)
+    yaml_pair (y, "country", g_ptr_array_index (e->countries, 0));
+  if (e->type < G_N_ELEMENTS (type_names))
+    yaml_pair (y, "type", type_names[e->type]);
+  yaml_pair (y, "program", e->program);
+  yaml_pair (y, "from", e->listed_on);
+  if (e->identifiers->len > 0)
+    {
+      /* kind: [values], kinds in order of first appearance */
+      yaml_scalar (y, "ids", FALSE);
+      yaml_open (y, TRUE, FALSE);
+      g_autoptr (GHashTable) done = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < e->identifiers->len; i++)
+        {
+          const ScreenIdentifier *id = &g_array_index (e->identifiers, ScreenIdentifier, i);
+          if (!g_hash_table_add (done, (gpointer) id->kind))
+            continue;
+          yaml_scalar (y, id->kind, TRUE);
+          yaml_open (y, FALSE, TRUE);
+          for (guint j = i; j < e->identifiers->len; j++)
+            {
+              const ScreenIdentifier *o = &g_array_index (e->identifiers, ScreenIdentifier, j);
+              if (strcmp (o->kind, id->kind) == 0)
+                yaml_scalar (y, o->value, TRUE);
+            }
+          yaml_close (y, FALSE);
+        }
+      yaml_close (y, TRUE);
+    }
+  g_autofree char *notes = g_strdup_printf ("%s%s%s%s", e->source, e->ref ? " " : "",
+                                            e->ref ? e->ref : "",
+                                            e->countries->len > 1 ? " (several countries)" : "");
+  yaml_pair (y, "notes", notes);
+  yaml_close (y, TRUE);
+}
+
+static gboolean
+valid_id (const char *id)
+{
+  if (id == NULL || id[0] == '\0')
+    return FALSE;
+  for (const char *p = id; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+embargo_screener_to_names_list (EmbargoScreener *s, const char *list_id, const char *title,
+                                GError **error)
+{
+  g_return_val_if_fail (s != NULL && list_id != NULL, NULL);
+  guint n = screen_list_get_n_entries (s->list);
+  if (!valid_id (list_id) || n == 0)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
+                   n == 0 ? "no entries to write" : "'%s' is not a list id ([A-Za-z0-9._-])",
+                   list_id);
+      return NULL;
+    }
+  Yaml y = { .out = g_string_new (NULL), .ok = TRUE };
+  yaml_emitter_initialize (&y.emitter);
+  yaml_emitter_set_output (&y.emitter, yaml_write, &y);
+  yaml_emitter_set_unicode (&y.emitter, 1);
+  yaml_emitter_set_width (&y.emitter, -1);
+  yaml_event_t ev;
+  yaml_stream_start_event_initialize (&ev, YAML_UTF8_ENCODING);
+  yaml_emit (&y, &ev);
+  yaml_document_start_event_initialize (&ev, NULL, NULL, NULL, 1);
+  yaml_emit (&y, &ev);
+  yaml_open (&y, TRUE, FALSE);
+  yaml_scalar (&y, "lists", FALSE);
+  yaml_open (&y, FALSE, FALSE);
+  yaml_open (&y, TRUE, FALSE);
+  yaml_pair (&y, "id", list_id);
+  yaml_scalar (&y, "kind", FALSE);
+  yaml_scalar (&y, "names", FALSE);
+  yaml_pair (&y, "title", title);
+  yaml_scalar (&y, "members", FALSE);
+  yaml_open (&y, FALSE, FALSE);
+  for (guint i = 0; i < n; i++)
+    member_yaml (&y, screen_list_get_entry (s->list, i));
+  yaml_close (&y, FALSE);
+  yaml_close (&y, TRUE);
+  yaml_close (&y, FALSE);
+  yaml_close (&y, TRUE);
+  yaml_document_end_event_initialize (&ev, 1);
+  yaml_emit (&y, &ev);
+  yaml_stream_end_event_initialize (&ev);
+  yaml_emit (&y, &ev);
+  yaml_emitter_delete (&y.emitter);
+  if (!y.ok)
+    {
+      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_FAILED,
+                   "writing the names list failed");
+      g_string_free (y.out, TRUE);
+      return NULL;
+    }
+  return g_string_free (y.out, FALSE);
 }

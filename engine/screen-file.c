@@ -4,6 +4,7 @@
  * reads whole files and hands their bytes to the pure loaders, embargo_screener_add_*()
  * of the public API and screen_list_load_sdn() of engine/screen.
  */
+#define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
 #include "embargo-private.h"
 
 /* Reads DIR/NAME into *OUT; a missing optional file leaves *OUT NULL. Errors are in
@@ -86,7 +87,8 @@ embargo_screener_add_sdn_dir (EmbargoScreener *s, const char *dir, GError **erro
 }
 
 gboolean
-embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **error)
+embargo_screener_add_list_file (EmbargoScreener *s, const char *path, EmbargoListFormat format,
+                                GError **error)
 {
   g_return_val_if_fail (s != NULL && path != NULL, FALSE);
 
@@ -99,5 +101,11 @@ embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **er
       return FALSE;
     }
   g_autofree char *base = g_path_get_basename (path);
-  return embargo_screener_add_csl (s, data, len, base, error);
+  return embargo_screener_add_list (s, format, data, len, base, error);
+}
+
+gboolean
+embargo_screener_add_csl_file (EmbargoScreener *s, const char *path, GError **error)
+{
+  return embargo_screener_add_list_file (s, path, EMBARGO_LIST_FORMAT_CSL, error);
 }

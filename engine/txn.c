@@ -341,6 +341,9 @@ embargo_transaction_new_from_data (const char *data, gsize len, const char *sour
                                    const EmbargoLimits *limits, GError **error)
 {
   g_return_val_if_fail (data != NULL || len == 0, NULL);
+  if (!OPTIONS_VERSION_OK (limits, EMBARGO_LIMITS_VERSION, "EmbargoLimits", EMBARGO_LOAD_ERROR,
+                           EMBARGO_LOAD_ERROR_FAILED, error))
+    return NULL;
   EmbargoLimits def = EMBARGO_LIMITS_INIT;
   return txn_parse (data ? data : "", len, source_name ? source_name : "<transaction>", 1,
                     limits ? limits : &def, error);

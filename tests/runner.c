@@ -2,7 +2,7 @@
  *
  * Usage: embargo-tests [SUITE...]   with no argument every suite runs; otherwise only
  * the suites named ("api", "cases", "hostile", "threads", "lint",
- * "program"), as the ThreadSanitizer run
+ * "program", "lists", "contract"), as the ThreadSanitizer run
  * in tools/test.sh does. An unknown name is an error, not an empty pass. */
 #include "tests.h"
 
@@ -21,6 +21,8 @@ main (int argc, char **argv)
   register_hostile_tests ();
   register_lint_tests ();
   register_program_tests ();
+  register_lists_tests ();
+  register_contract_tests ();
   for (int i = 1; i < argc; i++)
     if (CU_get_suite (argv[i]) == NULL)
       {

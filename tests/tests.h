@@ -10,6 +10,8 @@ void register_api_tests (void);
 void register_hostile_tests (void);
 void register_lint_tests (void);
 void register_program_tests (void);
+void register_lists_tests (void);
+void register_contract_tests (void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 typedef struct {

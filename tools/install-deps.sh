@@ -2,10 +2,11 @@
 # Installs the Debian packages embargo needs to build and test, when they are missing.
 # Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, curl, openssl, wrk)
 set -euo pipefail
-pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libmicrohttpd-dev
-      libsqlite3-dev)
+pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libxml2-dev
+      libmicrohttpd-dev libsqlite3-dev)
 if [[ ${1:-} == --test ]]; then
-  pkgs+=(libcunit1-dev valgrind clang python3 curl openssl wrk sqlite3)
+  pkgs+=(libcunit1-dev valgrind clang python3 dpkg-dev file
+         python3-pytest python3-jsonschema python3-yaml curl openssl wrk sqlite3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

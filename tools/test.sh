@@ -13,11 +13,15 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure
 
+echo "== packaging: relocatable install, pkg-config, find_package, cpack -G DEB"
+tools/package-test.sh build
+
 echo "== the bundled rules: lint clean, every rule covered by a case"
 # W-EXPIRED is left out: the packs keep rules that ended (the Syria programme, the
 # revoked VEUs) on purpose, for decisions as of earlier dates; docs/ci.md explains.
 build/tools/embargo/embargo lint --ignore W-EXPIRED rules
 build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
+python3 tools/gen-iso3166.py --check
 python3 tools/rules-catalogue.py rules | cmp -s - rules/README.md \
   || { echo "rules/README.md is stale: run tools/rules-catalogue.py rules > rules/README.md"; exit 1; }
 

@@ -34,3 +34,5 @@ void screen_list_freeze (ScreenList *list);
 double screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen);
 
 G_END_DECLS
+
+#include "../no-io.h"

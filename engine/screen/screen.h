@@ -154,6 +154,16 @@ gboolean screen_list_load_sdn_dir (ScreenList *list, const char *dir, GError **e
 gboolean screen_list_load_csl (ScreenList *list, GBytes *csv, const char *filename,
                                GError **error);
 
+/* screen_list_load_format (import.c):
+ * Appends the entries of @bytes in @format (EmbargoListFormat of embargo.h; AUTO:
+ * detected): the CSL as screen_list_load_csl(), or the EU, UN and UK XML lists and
+ * OpenSanctions' JSON Lines and targets.simple.csv, with source "EU", "UN", "UK" or
+ * "OpenSanctions". @filename (nullable) names the input in errors.
+ * Returns: TRUE on success; FALSE with SCREEN_ERROR_PARSE ("FILE:LINE: ...") or
+ * SCREEN_ERROR_FROZEN, the list unchanged. */
+gboolean screen_list_load_format (ScreenList *list, int format, GBytes *bytes,
+                                  const char *filename, GError **error);
+
 /* What screen_list_add() copies into a new entry. Only name is required; NULL
  * means absent for the strings, and for the NULL-terminated arrays. */
 typedef struct {

@@ -171,6 +171,11 @@ typedef struct {
   gsize max_parties;         /* intermediaries in one transaction */
 } EmbargoLimits;
 
+/* Every options struct (EmbargoLimits, EmbargoEvalOptions, EmbargoBatchOptions,
+ * EmbargoLintOptions, EmbargoScreenQuery, EmbargoBatchCounts) starts with its version:
+ * initialize it with its _INIT macro. A function given a struct whose version is not
+ * the one this library reads refuses it with an error that names the struct, and reads
+ * none of it (a loader given such limits never finishes; see embargo_loader_new()). */
 #define EMBARGO_LIMITS_VERSION 1
 /* The defaults, documented in docs/reliability.md; start from them and change fields:
  *   EmbargoLimits lim = EMBARGO_LIMITS_INIT; lim.max_input_bytes = 1 << 20;
@@ -198,8 +203,9 @@ typedef struct _EmbargoLoader EmbargoLoader;
  *   // on failure: embargo_loader_get_diagnostics (ld) lists every problem
  *   embargo_loader_free (ld);
  *
- * LIMITS may be NULL for the defaults; it is copied. Returns a new loader (transfer
- * full); free with embargo_loader_free(). Never NULL. */
+ * LIMITS may be NULL for the defaults; it is copied. LIMITS of another version are not
+ * read: the loader gets an E-VERSION error diagnostic, so embargo_loader_finish() fails.
+ * Returns a new loader (transfer full); free with embargo_loader_free(). Never NULL. */
 EMBARGO_API EmbargoLoader *embargo_loader_new (const EmbargoLimits *limits);
 
 /* Frees the loader and everything it gathered. NULL is a no-op. Rule sets already
@@ -437,7 +443,8 @@ EMBARGO_API gsize embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransac
 /* Frees the decision. NULL is a no-op. */
 EMBARGO_API void embargo_decision_free (EmbargoDecision *decision);
 
-/* The transaction's outcome: the most severe item outcome. */
+/* The transaction's outcome: the most severe item outcome. DECISION must not be NULL: on
+ * NULL it logs a critical and returns DENY, never ALLOW. */
 EMBARGO_API EmbargoOutcome embargo_decision_get_outcome (const EmbargoDecision *decision);
 
 /* The rule that decided the transaction (borrowed), or NULL when no rule applied. */
@@ -529,12 +536,17 @@ typedef struct {
 #define EMBARGO_BATCH_OPTIONS_VERSION 1
 #define EMBARGO_BATCH_OPTIONS_INIT { EMBARGO_BATCH_OPTIONS_VERSION, 0, NULL, "<input>", FALSE, NULL }
 
-/* Running totals of a batch. */
+/* Running totals of a batch. Start from EMBARGO_BATCH_COUNTS_INIT: the version says
+ * which fields the caller's header has. */
 typedef struct {
+  unsigned version;       /* EMBARGO_BATCH_COUNTS_VERSION */
   guint64 lines;          /* input lines (or YAML documents) seen */
   guint64 failed;         /* lines that gave an error object instead of a decision */
   guint64 outcomes[4];    /* decisions per EmbargoOutcome */
 } EmbargoBatchCounts;
+
+#define EMBARGO_BATCH_COUNTS_VERSION 1
+#define EMBARGO_BATCH_COUNTS_INIT { EMBARGO_BATCH_COUNTS_VERSION, 0, 0, { 0, 0, 0, 0 } }
 
 /* Starts a batch over RS (a reference is taken). OPTIONS may be NULL for the defaults
  * and is copied. Returns the batch (transfer full; free with embargo_batch_free()), or
@@ -564,8 +576,11 @@ EMBARGO_API guint embargo_batch_get_pending (const EmbargoBatch *batch);
  * when nothing is pending. Call from one thread. */
 EMBARGO_API char *embargo_batch_pop (EmbargoBatch *batch, gsize *len);
 
-/* Totals over every chunk popped so far. */
-EMBARGO_API void embargo_batch_get_counts (const EmbargoBatch *batch, EmbargoBatchCounts *counts);
+/* Fills COUNTS (initialized with EMBARGO_BATCH_COUNTS_INIT) with the totals over every
+ * chunk popped so far and returns TRUE. Returns FALSE, leaving COUNTS untouched, when
+ * its version is not EMBARGO_BATCH_COUNTS_VERSION (a struct from another header). */
+EMBARGO_API gboolean embargo_batch_get_counts (const EmbargoBatch *batch,
+                                               EmbargoBatchCounts *counts);
 
 /* How many transactions RULE decided, over every chunk popped so far. */
 EMBARGO_API guint64 embargo_batch_get_rule_count (const EmbargoBatch *batch,
@@ -744,6 +759,62 @@ EMBARGO_API gboolean embargo_screener_add_csl (EmbargoScreener *s, const char *d
 EMBARGO_API gboolean embargo_screener_add_csl_file (EmbargoScreener *s, const char *path,
                                                     GError **error);
 
+/* The formats of sanctions lists a screener reads besides OFAC's SDN directory
+ * (docs/screening.md, "List formats"). */
+typedef enum {
+  EMBARGO_LIST_FORMAT_AUTO = 0,  /* detect from the content (embargo_list_format_detect()) */
+  EMBARGO_LIST_FORMAT_CSL,       /* trade.gov Consolidated Screening List, CSV */
+  EMBARGO_LIST_FORMAT_EU_FSF,    /* EU Financial Sanctions Files, XML (<export>) */
+  EMBARGO_LIST_FORMAT_UN_SC,     /* UN Security Council Consolidated List, XML */
+  EMBARGO_LIST_FORMAT_UK,        /* UK Sanctions List, XML (<Designations>) */
+  EMBARGO_LIST_FORMAT_FTM,       /* OpenSanctions FollowTheMoney entities, JSON Lines */
+  EMBARGO_LIST_FORMAT_OS_SIMPLE, /* OpenSanctions targets.simple.csv */
+} EmbargoListFormat;
+
+/* The format's name as the command line spells it ("auto", "csl", "eu-fsf", "un-sc",
+ * "uk", "ftm", "os-simple"; static), or NULL for a value outside the enum. */
+EMBARGO_API const char *embargo_list_format_to_string (EmbargoListFormat format);
+
+/* Sets *FORMAT from a name of embargo_list_format_to_string(); FALSE (and *FORMAT
+ * untouched) for any other name. NAME and FORMAT must not be NULL. */
+EMBARGO_API gboolean embargo_list_format_from_string (const char *name,
+                                                      EmbargoListFormat *format);
+
+/* Which format LEN bytes of DATA are in, from their first element or line (after a
+ * byte-order mark, an XML declaration and comments); EMBARGO_LIST_FORMAT_AUTO when
+ * none. Reads no more than it needs. DATA may be NULL only when LEN is 0. */
+EMBARGO_API EmbargoListFormat embargo_list_format_detect (const char *data, gsize len);
+
+/* Adds the listed parties of LEN bytes of DATA in FORMAT (AUTO: detected), called
+ * SOURCE_NAME in errors. Names, aliases (non-Latin ones too), countries, identifiers,
+ * programmes and listing dates are kept (docs/screening.md says which field of each
+ * format becomes what). Entries' list is "EU", "UN", "UK", "OpenSanctions", or the CSL
+ * source column; effect DENY. The whole input is read before anything is added:
+ * on error nothing is. Returns FALSE with ERROR: EMBARGO_LOAD_ERROR_SYNTAX
+ * ("SOURCE_NAME:LINE: ...": not well-formed, an undetectable format, the wrong root
+ * element, a party without a name, no party at all) or EMBARGO_LOAD_ERROR_FAILED (the
+ * screener has already screened and is frozen). XML is read without network access or
+ * external entities. */
+EMBARGO_API gboolean embargo_screener_add_list (EmbargoScreener *s, EmbargoListFormat format,
+                                               const char *data, gsize len,
+                                               const char *source_name, GError **error);
+
+/* Reads the file at PATH (within the input limit of embargo_limits_init()) and adds
+ * it as embargo_screener_add_list() does, with its base name in errors. Errors as
+ * there, or EMBARGO_LOAD_ERROR_IO when it cannot be read. */
+EMBARGO_API gboolean embargo_screener_add_list_file (EmbargoScreener *s, const char *path,
+                                                    EmbargoListFormat format, GError **error);
+
+/* Writes every entry added so far as one `kind: names` list of a rule file, with id
+ * LIST_ID (not NULL; [A-Za-z0-9._-]) and TITLE (nullable), as YAML text (transfer full;
+ * g_free()). Each member keeps its name, aliases, type, programme, identifiers, its
+ * country when it has exactly one, its listing date as `from` when the list gave one,
+ * and its list and reference in `notes`. Every value is double-quoted, so it reads the
+ * same under any YAML version. Returns NULL with ERROR (EMBARGO_LOAD_ERROR_INVALID)
+ * when LIST_ID is not a valid id or no entry was added. */
+EMBARGO_API char *embargo_screener_to_names_list (EmbargoScreener *s, const char *list_id,
+                                                 const char *title, GError **error);
+
 /* Number of entries added so far. */
 EMBARGO_API gsize embargo_screener_get_entry_count (const EmbargoScreener *s);
 
@@ -806,7 +877,7 @@ EMBARGO_API gsize embargo_screen_result_get_count (const EmbargoScreenResult *r)
 EMBARGO_API const EmbargoScreenCandidate *embargo_screen_result_get (const EmbargoScreenResult *r,
                                                                      gsize index);
 /* The outcome screening implies: ALLOW without candidates, REVIEW with possible matches
- * only, else the most severe effect of the matches. */
+ * only, else the most severe effect of the matches. On NULL: a critical, and DENY. */
 EMBARGO_API EmbargoOutcome embargo_screen_result_get_outcome (const EmbargoScreenResult *r);
 /* Frees the result. NULL is a no-op. */
 EMBARGO_API void embargo_screen_result_free (EmbargoScreenResult *r);
@@ -846,6 +917,22 @@ EMBARGO_API const EmbargoScreeningHit *embargo_decision_get_screening (const Emb
  * sorted. LEN is the length in bytes, or -1 for a NUL-terminated NAME. Returns a new
  * string (free with g_free()); "" for invalid UTF-8. */
 EMBARGO_API char *embargo_name_normalize (const char *name, gssize len);
+
+/* ---------------------------------------------------------------------------------
+ * Automatic cleanup (GLib's g_autoptr), for programs built with GCC or Clang:
+ *   g_autoptr (EmbargoRuleset) rs = embargo_ruleset_new_from_paths (paths, &error);
+ * --------------------------------------------------------------------------------- */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoLoader, embargo_loader_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoRuleset, embargo_ruleset_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoRulesetHandle, embargo_handle_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoTransaction, embargo_transaction_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoDecision, embargo_decision_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoBatch, embargo_batch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoSuite, embargo_suite_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoDiagnostics, embargo_diagnostics_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoScreener, embargo_screener_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbargoScreenResult, embargo_screen_result_free)
 
 G_END_DECLS
 

@@ -18,6 +18,7 @@ int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
 int cmd_serve (int argc, char **argv);
 int cmd_records (int argc, char **argv);
+int cmd_lists (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
  * else the source tree's rules/ (a build that was not installed). Returns a new string. */
@@ -58,16 +59,24 @@ gboolean cli_limits_apply (const CliLimits *opts, EmbargoLimits *out);
 gboolean cli_parse_options (GOptionContext *ctx, int *argc, char ***argv, const char *command,
                             const CliLimits *limit_opts, EmbargoLimits *limits);
 
+/* screen-batch.c: `embargo screen --batch`. Screens every line of PATH ("-": standard
+ * input; a name, or a JSON object with name, country, type, ids) against SCREENER with
+ * BASE's thresholds and limit, on THREADS workers (0: one per core), printing one JSON
+ * object per line in input order. Returns the exit status. */
+int cli_screen_batch (EmbargoScreener *screener, const EmbargoScreenQuery *base,
+                      const char *path, guint threads);
+
+#include <yajl/yajl_gen.h>
+/* Adds the members name, country, decision and candidates of one screening result to
+ * the open JSON map of G (what `embargo screen --format json` prints). */
+void cli_screen_result_to_json (yajl_gen g, const char *name, const char *country,
+                                const EmbargoScreenResult *r);
+
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
 
 /* Records decision D of the LEN bytes of INPUT in the record file PATH (--records).
  * Prints why and returns FALSE when it could not: the caller then reports no decision. */
 gboolean cli_record (const char *path, const char *input, gsize len, const EmbargoDecision *d);
-
-/* The JSON object `embargo screen --format json` prints for NAME (and COUNTRY, or NULL),
- * on one line without a newline. Returns a new string. */
-char *cli_screen_result_json (const char *name, const char *country,
-                              const EmbargoScreenResult *r);
 
 #endif

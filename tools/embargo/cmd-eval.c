@@ -32,7 +32,7 @@ progress (Progress *p, const EmbargoBatch *b, guint64 bytes_read, gboolean final
   if (!final && now - p->last < 250000)
     return;
   p->last = now;
-  EmbargoBatchCounts c;
+  EmbargoBatchCounts c = EMBARGO_BATCH_COUNTS_INIT;
   embargo_batch_get_counts (b, &c);
   double secs = (now - p->start) / 1e6;
   double rate = secs > 0 ? c.lines / secs : 0;
@@ -87,7 +87,7 @@ cmp_count (gconstpointer a, gconstpointer b, gpointer data)
 static void
 summary (const EmbargoBatch *b, const EmbargoRuleset *rs)
 {
-  EmbargoBatchCounts c;
+  EmbargoBatchCounts c = EMBARGO_BATCH_COUNTS_INIT;
   embargo_batch_get_counts (b, &c);
   fprintf (stderr, "%" G_GUINT64_FORMAT " transactions: ", c.lines);
   for (int o = EMBARGO_OUTCOME_DENY; o >= EMBARGO_OUTCOME_ALLOW; o--)
@@ -292,7 +292,7 @@ cmd_eval (int argc, char **argv)
   if (want_summary)
     summary (batch, rs);
 
-  EmbargoBatchCounts c;
+  EmbargoBatchCounts c = EMBARGO_BATCH_COUNTS_INIT;
   embargo_batch_get_counts (batch, &c);
   int status = EXIT_ALLOW;
   if (!io_ok || c.failed)

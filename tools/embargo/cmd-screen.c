@@ -21,6 +21,19 @@ is_sdn_dir (const char *path)
   return g_file_test (path, G_FILE_TEST_IS_DIR) && g_file_test (sdn, G_FILE_TEST_IS_REGULAR);
 }
 
+/* A list in a publisher's format (CSV, XML, JSON Lines), as opposed to a rule file:
+ * by its name, else by its first bytes. */
+static gboolean
+is_list_file (const char *path)
+{
+  static const char *const suffixes[] = { ".csv", ".xml", ".json", ".jsonl", ".ndjson" };
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    if (g_str_has_suffix (lower, suffixes[i]))
+      return TRUE;
+  return FALSE;
+}
+
 /* Adds every --lists PATH to S; rule files and directories are loaded together as one
  * rule set. Prints why and returns FALSE on the first problem. */
 static gboolean
@@ -33,8 +46,8 @@ add_lists (EmbargoScreener *s, char **paths)
       gboolean ok = TRUE;
       if (is_sdn_dir (*p))
         ok = embargo_screener_add_sdn_dir (s, *p, &e);
-      else if (g_str_has_suffix (*p, ".csv") || g_str_has_suffix (*p, ".CSV"))
-        ok = embargo_screener_add_csl_file (s, *p, &e);
+      else if (is_list_file (*p))
+        ok = embargo_screener_add_list_file (s, *p, EMBARGO_LIST_FORMAT_AUTO, &e);
       else
         g_ptr_array_add (rule_paths, g_strdup (*p));
       if (!ok)
@@ -91,83 +104,26 @@ print_text (const char *name, const EmbargoScreenResult *r)
 }
 
 static void
-gen_str (yajl_gen g, const char *s)
-{
-  if (s)
-    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-  else
-    yajl_gen_null (g);
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_str (g, k);
-  gen_str (g, v);
-}
-
-char *
-cli_screen_result_json (const char *name, const char *country, const EmbargoScreenResult *r)
+print_json (const char *name, const char *country, const EmbargoScreenResult *r)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_map_open (g);
-  gen_kv (g, "name", name);
-  gen_kv (g, "country", country);
-  gen_kv (g, "decision", embargo_outcome_to_string (embargo_screen_result_get_outcome (r)));
-  gen_str (g, "candidates");
-  yajl_gen_array_open (g);
-  for (gsize i = 0; i < embargo_screen_result_get_count (r); i++)
-    {
-      const EmbargoScreenCandidate *c = embargo_screen_result_get (r, i);
-      char score[16];
-      g_ascii_formatd (score, sizeof score, "%.3f", c->score);
-      yajl_gen_map_open (g);
-      gen_kv (g, "list", c->list);
-      gen_kv (g, "ref", c->ref);
-      gen_kv (g, "entry", c->entry);
-      gen_kv (g, "matched", c->matched);
-      gen_str (g, "alias");
-      yajl_gen_bool (g, c->alias);
-      gen_str (g, "score");
-      yajl_gen_number (g, score, strlen (score));
-      gen_kv (g, "verdict", embargo_screen_verdict_to_string (c->verdict));
-      gen_kv (g, "effect", embargo_outcome_to_string (c->effect));
-      gen_kv (g, "type", c->type);
-      gen_kv (g, "program", c->program);
-      if (c->by_identifier)
-        {
-          gen_str (g, "by_identifier");
-          yajl_gen_bool (g, 1);
-        }
-      if (c->country_mismatch)
-        {
-          gen_str (g, "country_mismatch");
-          yajl_gen_bool (g, 1);
-        }
-      yajl_gen_map_close (g);
-    }
-  yajl_gen_array_close (g);
+  cli_screen_result_to_json (g, name, country, r);
   yajl_gen_map_close (g);
   const unsigned char *buf;
   size_t len;
   yajl_gen_get_buf (g, &buf, &len);
-  char *out = g_strndup ((const char *) buf, len);
+  fwrite (buf, 1, len, stdout);
+  fputc ('\n', stdout);
   yajl_gen_free (g);
-  return out;
-}
-
-static void
-print_json (const char *name, const char *country, const EmbargoScreenResult *r)
-{
-  g_autofree char *out = cli_screen_result_json (name, country, r);
-  printf ("%s\n", out);
 }
 
 int
 cmd_screen (int argc, char **argv)
 {
   g_auto (GStrv) lists = NULL, ids = NULL;
-  g_autofree char *country = NULL, *type = NULL, *format = NULL;
+  g_autofree char *country = NULL, *type = NULL, *format = NULL, *batch = NULL;
+  gint threads = 0;
   double match = 0, possible = 0;
   gint max = 0;
   GOptionEntry entries[] = {
@@ -187,6 +143,11 @@ cmd_screen (int argc, char **argv)
     { "max", 'n', 0, G_OPTION_ARG_INT, &max, "Candidates shown (default 10)", "N" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output: text (default) or json",
       "text|json" },
+    { "batch", 'b', 0, G_OPTION_ARG_FILENAME, &batch,
+      "Screen every line of FILE ('-': standard input), a name or a JSON object, on all "
+      "cores; JSON Lines out, in input order", "FILE" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Worker threads for --batch (default: "
+      "one per core)", "N" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("NAME — screen a party name");
@@ -203,9 +164,16 @@ cmd_screen (int argc, char **argv)
   GError *e = NULL;
   if (!cli_parse_options (ctx, &argc, &argv, "screen", NULL, NULL))
     return EXIT_NO_DECISION;
-  if (argc != 2)
+  if (batch ? argc != 1 : argc != 2)
     {
-      fprintf (stderr, "embargo screen: error: give one NAME (quote names with spaces)\n");
+      fprintf (stderr, batch ? "embargo screen: error: --batch takes its names from FILE, "
+                               "not from the command line\n"
+                             : "embargo screen: error: give one NAME (quote names with spaces)\n");
+      return EXIT_NO_DECISION;
+    }
+  if (threads < 0 || threads > 1024)
+    {
+      fprintf (stderr, "embargo screen: error: --threads is from 1 to 1024\n");
       return EXIT_NO_DECISION;
     }
   gboolean json = format && strcmp (format, "json") == 0;
@@ -227,13 +195,19 @@ cmd_screen (int argc, char **argv)
       return EXIT_NO_DECISION;
     }
   EmbargoScreenQuery q = EMBARGO_SCREEN_QUERY_INIT;
+  q.match_threshold = match;
+  q.possible_threshold = possible;
+  q.max_results = (unsigned) max;
+  if (batch)
+    {
+      int status = cli_screen_batch (s, &q, batch, (guint) threads);
+      embargo_screener_unref (s);
+      return status;
+    }
   q.name = argv[1];
   q.country = country;
   q.type = type;
   q.ids = (const char *const *) ids;
-  q.match_threshold = match;
-  q.possible_threshold = possible;
-  q.max_results = (unsigned) max;
   EmbargoScreenResult *r = embargo_screener_screen (s, &q, &e);
   embargo_screener_unref (s);
   if (r == NULL)

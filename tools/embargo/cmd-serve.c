@@ -769,10 +769,12 @@ do_screen (struct MHD_Connection *conn, Server *srv, Request *req)
     }
   else
     {
-      char *json = cli_screen_result_json (name, country, r);
+      yajl_gen g = gnew ();
+      yajl_gen_map_open (g);
+      cli_screen_result_to_json (g, name, country, r);
+      yajl_gen_map_close (g);
       req->decision = g_strdup (embargo_outcome_to_string (embargo_screen_result_get_outcome (r)));
-      res = respond (conn, srv, req, 200, "application/json", g_strconcat (json, "\n", NULL));
-      g_free (json);
+      res = respond (conn, srv, req, 200, "application/json", gfinish (g, "\n"));
       embargo_screen_result_free (r);
     }
   yajl_tree_free (root);

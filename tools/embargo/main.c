@@ -14,6 +14,7 @@ static const struct {
   { "lint", cmd_lint, "find problems in rule files: embargo lint rules/" },
   { "diff", cmd_diff, "decisions two rule sets make differently: embargo diff A B --corpus F" },
   { "screen", cmd_screen, "screen a party name against sanctions lists: embargo screen NAME" },
+  { "lists", cmd_lists, "sanctions list files: convert to a rule file's names list, detect" },
   { "records", cmd_records, "query, replay and verify decision records: embargo records F verify" },
   { "serve", cmd_serve, "decide over HTTP: embargo serve --listen 127.0.0.1:8080" },
 };
