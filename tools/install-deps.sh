@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages embargo needs to build and test, when they are missing.
 # Usage: tools/install-deps.sh [--test]   (--test adds valgrind, clang, chromium to render
-# the HTML pages in tests/cli/html.sh, man-db, groff and zsh for tests/cli/man.sh)
+# the HTML pages in tests/cli/html.sh, man-db, groff and zsh for tests/cli/man.sh, and
+# curl, openssl, wrk and sqlite3 for tests/serve and bench/serve)
 set -euo pipefail
 pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev libxml2-dev libicu-dev
-      python3)
+      libmicrohttpd-dev libsqlite3-dev python3)
 if [[ ${1:-} == --test ]]; then
   pkgs+=(libcunit1-dev valgrind clang python3 dpkg-dev file
-         python3-pytest python3-jsonschema python3-yaml chromium man-db groff zsh)
+         python3-pytest python3-jsonschema python3-yaml chromium man-db groff zsh
+         curl openssl wrk sqlite3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

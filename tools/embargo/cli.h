@@ -17,6 +17,8 @@ int cmd_diff (int argc, char **argv);
 int cmd_eval (int argc, char **argv);
 int cmd_screen (int argc, char **argv);
 int cmd_lock (int argc, char **argv);
+int cmd_serve (int argc, char **argv);
+int cmd_records (int argc, char **argv);
 int cmd_lists (int argc, char **argv);
 
 /* The bundled rules: $EMBARGO_RULES_DIR, else the installed copy beside the program,
@@ -133,5 +135,9 @@ void cli_error_lines (const char *message, const char *fallback_code);
 
 /* Colour: on a terminal, unless NO_COLOR is set; MODE is "auto", "always" or "never". */
 gboolean cli_use_color (FILE *f, const char *mode);
+
+/* Records decision D of the LEN bytes of INPUT in the record file PATH (--records).
+ * Prints why and returns FALSE when it could not: the caller then reports no decision. */
+gboolean cli_record (const char *path, const char *input, gsize len, const EmbargoDecision *d);
 
 #endif

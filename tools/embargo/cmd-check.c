@@ -1,6 +1,7 @@
 /* cmd-check.c: `embargo check`: decide one transaction, for a person or a program. */
 #include "cli.h"
 #include "html.h"
+#include "records.h"
 
 typedef struct {
   gboolean color;
@@ -140,6 +141,7 @@ typedef struct {
   const EmbargoLimits *limits;
   const char *as_of;
   gboolean strict; /* --strict: EmbargoEvalOptions.strict */
+  const char *records; /* --records FILE, or NULL */
   gboolean json, color;
   HtmlPage *html; /* --format html: decisions go here, the page is written at the end */
   EmbargoRuleset *rs;
@@ -182,6 +184,12 @@ check_one (Check *c, const char *input)
       g_error_free (e);
       return EXIT_NO_DECISION;
     }
+  /* A decision that could not be recorded is not given (docs/records.md). */
+  if (c->records && !cli_record (c->records, data, len, d))
+    {
+      embargo_decision_free (d);
+      return EXIT_NO_DECISION;
+    }
   if (c->html)
     html_decision (c->html, d, c->rs, strcmp (input, "-") == 0 ? "<stdin>" : input);
   else if (c->json)
@@ -206,7 +214,7 @@ int
 cmd_check (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
-  g_autofree char *as_of = NULL, *format = NULL, *color = NULL;
+  g_autofree char *as_of = NULL, *format = NULL, *color = NULL, *records = NULL;
   gboolean strict = FALSE;
   GOptionEntry entries[] = {
     { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
@@ -219,6 +227,8 @@ cmd_check (int argc, char **argv)
       "text|json|html" },
     { "color", 0, 0, G_OPTION_ARG_STRING, &color, "Colour: auto (default: on a terminal, unless NO_COLOR is set), always, never",
       "auto|always|never" },
+    { "records", 0, 0, G_OPTION_ARG_FILENAME, &records,
+      "Record the decision in this SQLite file (docs/records.md)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE|-... — decide transactions, one decision each");
@@ -264,7 +274,8 @@ cmd_check (int argc, char **argv)
     }
   cli_errors_as_json (json);
   g_autoptr (HtmlPage) page = html ? html_page_new ("embargo check") : NULL;
-  Check c = { rules, &limits, as_of, strict, json, cli_use_color (stdout, color), page, NULL, FALSE, 0 };
+  Check c = { rules,  &limits, as_of, strict, records, json, cli_use_color (stdout, color),
+             page,   NULL,    FALSE, 0 };
   int status = EXIT_ALLOW;
   for (int i = 1; i < argc && !c.rules_failed; i++)
     {

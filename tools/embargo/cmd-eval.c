@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "html.h"
+#include "records.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -166,11 +167,37 @@ write_all (const char *p, gsize n)
   return n == 0 || fwrite (p, 1, n, stdout) == n;
 }
 
+/* Pops the oldest chunk and writes it, after recording its decisions when RECORDS is
+ * set (INPUTS holds the text of the chunks pushed, oldest first). A chunk whose
+ * decisions could not be recorded is not written; WRITE false (--format html) records
+ * without writing. */
+static gboolean
+pop_and_write (EmbargoBatch *batch, Records *records, GQueue *inputs, gboolean write)
+{
+  gsize len;
+  g_autofree char *out = embargo_batch_pop (batch, &len);
+  if (records)
+    {
+      g_autoptr (GBytes) in = g_queue_pop_head (inputs);
+      gsize in_len;
+      const char *in_data = g_bytes_get_data (in, &in_len);
+      GError *e = NULL;
+      if (!records_append_lines (records, in_data, in_len, out, len, &e))
+        {
+          fprintf (stderr, "embargo eval: error: --records: %s: these decisions were not "
+                           "recorded, so they are not given\n", e->message);
+          g_error_free (e);
+          return FALSE;
+        }
+    }
+  return !write || write_all (out, len);
+}
+
 int
 cmd_eval (int argc, char **argv)
 {
   g_auto (GStrv) rules = NULL;
-  g_autofree char *as_of = NULL, *format = NULL;
+  g_autofree char *as_of = NULL, *format = NULL, *records_path = NULL;
   gint threads = 0;
   gboolean want_summary = FALSE, yaml = FALSE, no_progress = FALSE, strict = FALSE;
   GOptionEntry entries[] = {
@@ -190,6 +217,8 @@ cmd_eval (int argc, char **argv)
       "No progress line, even on a terminal", NULL },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "json: one decision a line (default); html: only the summary, as one page", "json|html" },
+    { "records", 0, 0, G_OPTION_ARG_FILENAME, &records_path,
+      "Record every decision in this SQLite file (JSON Lines only; docs/records.md)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx =
@@ -225,6 +254,11 @@ cmd_eval (int argc, char **argv)
                cli_safe (format));
       return EXIT_NO_DECISION;
     }
+  if (records_path && yaml)
+    {
+      fprintf (stderr, "embargo eval: error: --records takes JSON Lines, not --yaml\n");
+      return EXIT_NO_DECISION;
+    }
   const char *input = argc == 2 ? argv[1] : "-";
   FILE *in = stdin;
   if (strcmp (input, "-") != 0 && (in = fopen (input, "rb")) == NULL)
@@ -256,6 +290,19 @@ cmd_eval (int argc, char **argv)
         fclose (in);
       return EXIT_NO_DECISION;
     }
+
+  Records *records = NULL;
+  if (records_path && (records = records_open (records_path, &e)) == NULL)
+    {
+      fprintf (stderr, "embargo eval: error: --records: %s\n", e->message);
+      g_error_free (e);
+      embargo_batch_free (batch);
+      embargo_ruleset_unref (rs);
+      if (in != stdin)
+        fclose (in);
+      return EXIT_NO_DECISION;
+    }
+  GQueue inputs = G_QUEUE_INIT;
 
   Progress prog = { !no_progress && isatty (fileno (stderr)), g_get_monotonic_time (), 0, 0 };
   struct stat st;
@@ -297,21 +344,19 @@ cmd_eval (int argc, char **argv)
         continue;
       /* A final line without its newline still counts as a line. */
       embargo_batch_push (batch, buf->str, cut, next_line);
+      if (records)
+        g_queue_push_tail (&inputs, g_bytes_new (buf->str, cut));
       next_line += count_lines (buf->str, cut);
       g_string_erase (buf, 0, cut);
       while (embargo_batch_get_pending (batch) >= max_pending)
         {
-          gsize len;
-          g_autofree char *out = embargo_batch_pop (batch, &len);
-          io_ok = (html || write_all (out, len)) && io_ok;
+          io_ok = pop_and_write (batch, records, &inputs, !html) && io_ok;
           progress (&prog, batch, bytes_read, FALSE);
         }
     }
   while (embargo_batch_get_pending (batch))
     {
-      gsize len;
-      g_autofree char *out = embargo_batch_pop (batch, &len);
-      io_ok = (html || write_all (out, len)) && io_ok;
+      io_ok = pop_and_write (batch, records, &inputs, !html) && io_ok;
       progress (&prog, batch, bytes_read, FALSE);
     }
   progress (&prog, batch, bytes_read, TRUE);
@@ -333,6 +378,8 @@ cmd_eval (int argc, char **argv)
   if (!io_ok)
     fprintf (stderr, "embargo eval: error: could not write all decisions\n");
   g_string_free (buf, TRUE);
+  g_queue_clear_full (&inputs, (GDestroyNotify) g_bytes_unref);
+  records_close (records);
   embargo_batch_free (batch);
   embargo_ruleset_unref (rs);
   if (in != stdin)

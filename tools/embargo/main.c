@@ -16,6 +16,8 @@ static const struct {
   { "screen", cmd_screen, "screen a party name against sanctions lists: embargo screen NAME" },
   { "lock", cmd_lock, "pin the rule files of a directory: embargo lock rules/" },
   { "lists", cmd_lists, "sanctions list files: convert to a rule file's names list, detect" },
+  { "records", cmd_records, "query, replay and verify decision records: embargo records F verify" },
+  { "serve", cmd_serve, "decide over HTTP: embargo serve --listen 127.0.0.1:8080" },
 };
 
 static void
