@@ -8,7 +8,8 @@ pkgs=(cmake make gcc pkgconf libglib2.0-dev libyaml-dev libyajl-dev libcsv-dev l
       libmicrohttpd-dev libsqlite3-dev python3)
 if [[ ${1:-} == --test ]]; then
   pkgs+=(libcunit1-dev valgrind clang python3 dpkg-dev file
-         python3-pytest python3-jsonschema python3-yaml chromium man-db groff zsh
+         python3-pytest python3-jsonschema python3-yaml python3-venv python3-setuptools
+         python3-wheel python3-pip chromium man-db groff zsh
          curl openssl wrk sqlite3)
 fi
 missing=()
