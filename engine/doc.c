@@ -517,18 +517,3 @@ text_utf8_check (const char *data, gsize len, const char *source, guint32 first_
     }
   return TRUE;
 }
-
-Doc *
-doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
-                const EmbargoLimits *lim, GError **error)
-{
-  gsize i = 0;
-  /* A UTF-8 byte-order mark is allowed before either. */
-  if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
-    i = 3;
-  while (i < len && g_ascii_isspace (data[i]))
-    i++;
-  if (i < len && data[i] == '{')
-    return doc_parse_json (data, len, source, first_line, lim, error);
-  return doc_parse_yaml (data, len, source, first_line, lim, error);
-}

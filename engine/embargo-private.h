@@ -6,11 +6,18 @@
  *   schema     load.c (rule files), txn.c (transactions): trees -> checked objects,
  *              every problem as a diagnostic with its position (diag.c)
  *   rule set   ruleset.c, index.c: the compiled, immutable rule set and its index
- *   decisions  eval.c, decision.c: (rule set, transaction) -> decision; pure
- * file.c alone touches the file system, and only through the public API.
+ *   decisions  cond.c, eval.c, decision.c: (rule set, transaction) -> decision; pure
+ * The file helpers (file.c, suite-file.c, screen-file.c, handle.c) alone touch the file
+ * system, and only through the public API: they include engine/file.h, never this
+ * header. ctest `layers` checks from the symbol tables that no two engine files call
+ * each other in a cycle and that the core never calls a file helper.
  */
 #ifndef EMBARGO_PRIVATE_H
 #define EMBARGO_PRIVATE_H
+
+#ifdef EMBARGO_FILE_HELPER
+#error "the file helpers are built on the public header only (engine/file.h)"
+#endif
 
 #include <embargo/embargo.h>
 
@@ -217,8 +224,6 @@ const char *doc_kind_name (const DocNode *n);
 Doc *doc_parse_yaml (const char *data, gsize len, const char *source, guint32 first_line,
                      const EmbargoLimits *lim, GError **error);
 Doc *doc_parse_json (const char *data, gsize len, const char *source, guint32 first_line,
-                     const EmbargoLimits *lim, GError **error);
-Doc *doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
                      const EmbargoLimits *lim, GError **error);
 /* Checks that DATA is strict UTF-8 (no overlong form, no encoded surrogate, nothing
  * past U+10FFFF, no truncated sequence; a NUL byte is left to the readers, which name
@@ -654,21 +659,6 @@ struct _EmbargoTransaction {
 /* Parses and checks one transaction whose text starts at line FIRST_LINE of SOURCE. */
 EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
                                guint32 first_line, const EmbargoLimits *lim, GError **error);
-/* load.c, for file.c: the loader's limits, and an error found before the bytes reach
- * embargo_loader_add_data() (I/O, size), recorded as a whole-file diagnostic so that
- * embargo_loader_finish() fails: a file that could not be read is never skipped. */
-const EmbargoLimits *loader_get_limits (const EmbargoLoader *ld);
-void loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message);
-/* file.c, for suite.c and screen-file.c: reads PATH ("-": standard input) whole, refusing
- * more than MAX bytes whatever the kind of file (EMBARGO_LOAD_ERROR_LIMIT; _IO when it
- * cannot be read; messages start with the path). Never reads more than MAX + 1 bytes. */
-gboolean file_read_bounded (const char *path, gsize max, char **data, gsize *len,
-                            GError **error);
-/* TRUE for a test file's name (*.tests.yaml, *.tests.yml). */
-gboolean file_is_test_file (const char *name);
-void loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
-                       unsigned col, const char *message);
-
 /* Checks DOC (taken over: freed on failure) and wraps it as a transaction. */
 EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,
                                   GError **error);

@@ -289,17 +289,6 @@ static const char *const type_names[] = {
   [SCREEN_TYPE_VESSEL] = "vessel", [SCREEN_TYPE_AIRCRAFT] = "aircraft",
 };
 
-const char *
-embargo_screen_verdict_to_string (EmbargoScreenVerdict verdict)
-{
-  switch (verdict)
-    {
-    case EMBARGO_SCREEN_POSSIBLE: return "possible";
-    case EMBARGO_SCREEN_MATCH: return "match";
-    }
-  return "unknown";
-}
-
 static gboolean
 query_error (GError **error, const char *msg)
 {
