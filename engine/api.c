@@ -1,7 +1,7 @@
 /* api.c: the library's version, the version check of option structs, and the names of
  * the public enums: small, stateless, and used by every layer above it.
  */
-#include "embargo-private.h"
+#include "diag.h"
 
 #include <string.h>
 

@@ -8,7 +8,11 @@
  * decision. Programs (program.c) and the index (index.c) use the helpers here; eval.c
  * drives them.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * whatever its size. Scalars keep their text and, computed once here, their hash, their
  * value as a number and as a date, so evaluation never parses a string twice.
  */
-#include "embargo-private.h"
+#include "doc.h"
 
 #include <errno.h>
 #include <math.h>

@@ -21,7 +21,14 @@
  * (cond_eval) serves the conjuncts programs leave to it and the rare second passes:
  * naming missing facts, gathering screening hits.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "diag.h"
+#include "rules.h"
+#include "index.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
+#include "decision.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * The file helpers are the engine's I/O layer: they read rule files, test suites and
  * sanctions lists for the public API's *_file() and *_path() functions, and are built on
  * the public header alone, as a program that links the library would be. They may not
- * include embargo-private.h (it refuses to be included here), and the core may not call
+ * include the engine's private headers (they refuse to be included here), and the core may not call
  * them (tests/layers/check.py fails on either). Every read goes through
  * file_read_bounded(), so every input is bounded whatever the kind of file.
  */

@@ -10,7 +10,15 @@
  * ranks the rules, collects the regimes and builds the index. Any error anywhere and
  * no rule set is returned.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "iso3166.h"
+#include "diag.h"
+#include "rules.h"
+#include "index.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
+#include "decision.h"
 
 #include <math.h>
 

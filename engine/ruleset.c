@@ -1,5 +1,7 @@
 /* ruleset.c: the compiled rule set's lifetime and accessors. */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "index.h"
 
 EmbargoRuleset *
 embargo_ruleset_ref (EmbargoRuleset *rs)

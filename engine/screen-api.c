@@ -13,7 +13,9 @@
  * thresholds and the survivors are cut to max_results. No I/O here: the file helpers
  * are in screen-file.c.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "diag.h"
+#include "rules.h"
 
 #include <stdlib.h>
 #include <string.h>

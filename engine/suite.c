@@ -5,7 +5,10 @@
  * other. Only the expectations a case gives are compared, so a case can pin just the
  * outcome, or every item, regime and missing fact.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "suite.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,11 @@
  * contract.no_russia_clause without a new release. Every violation is reported with
  * the field's path and its position, not just the first.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "iso3166.h"
+#include "diag.h"
+#include "rules.h"
+#include "txn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -126,7 +130,7 @@ check_numbers (Check *c, const DocNode *map, const char *prefix, const KeyId *ke
 /* ---- keys: near misses of the contract's (docs/transactions.md, "Keys") ---- */
 
 /* The contract's keys at each level of the document, NULL-terminated. */
-/* The party roles, in the order of ROLE_KEYS (embargo-private.h). */
+/* The party roles, in the order of ROLE_KEYS (doc.h). */
 const char *const role_names[ROLE_COUNT] = { "buyer", "seller", "consignee", "end_user",
                                              "intermediaries" };
 
