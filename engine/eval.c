@@ -61,6 +61,8 @@ match_field (const ScreenRec *m, const char *field)
     return g_strdup (m->matched);
   if (strcmp (field, "score") == 0)
     return g_strdup_printf ("%.2f", m->score);
+  if (strcmp (field, "verdict") == 0)
+    return g_strdup (m->match ? "match" : "possible match");
   if (strcmp (field, "license_policy") == 0 && m->member)
     return g_strdup (m->member->license_policy);
   if (strcmp (field, "citation") == 0 && m->member)
@@ -144,6 +146,10 @@ render_message (const char *tmpl, const DocNode *root, const DocNode *item,
       else if (!found)
         g_string_append (out, MESSAGE_NOT_STATED);
       p = close + 1;
+      /* A value that ends a sentence ("Presumption of denial.") where the template ends
+       * one too: one full stop, not two. */
+      if (*p == '.' && out->len > 0 && out->str[out->len - 1] == '.')
+        p++;
     }
   g_string_append (out, p);
   return g_string_free (out, FALSE);
