@@ -91,6 +91,21 @@ expect "a rule that ended is a note" 1 "W-EXPIRED.good.yaml:2:5: note: rule 'r1'
 expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' .* still refers to it.*\[W-EXPIRED\]" -- \
   "$bin" lint --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
+# A suite that could not run is a JUnit <error>, never dropped: a missing test file, one
+# that does not parse, rules that do not load.
+printf 'cases: [unclosed\n' >"$tmp/broken.tests.yaml"
+expect "test junit: a test file that does not parse is an <error>" 2 \
+  '<testsuite name="[^"]*/broken.tests.yaml" tests="1" failures="0" errors="1" skipped="0">' -- \
+  "$bin" test --format junit --rules rules "$tmp/broken.tests.yaml"
+expect "test junit: a missing test file is an <error>" 2 \
+  '<error message="[^"]*/nope.tests.yaml: No such file or directory" type="test">' -- \
+  "$bin" test --format junit --rules rules "$tmp/nope.tests.yaml"
+expect "test junit: the errors are counted" 2 \
+  '<testsuites name="embargo test" tests="353" failures="0" errors="1">' -- \
+  "$bin" test --format junit rules "$tmp/broken.tests.yaml"
+expect "test junit: rules that do not load leave each suite not run" 2 \
+  '<testsuite name="rules/cn/cac-micron.tests.yaml" tests="1" failures="0" errors="1" skipped="0">' -- \
+  "$bin" test --format junit --rules "$tmp/nope" rules
 expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
   "$bin" test --format sarif --min-coverage 100 $l/coverage
 expect "test unknown format exits 2" 2 "unknown format 'xml'" -- "$bin" test --format xml rules

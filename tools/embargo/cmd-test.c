@@ -241,7 +241,8 @@ cmd_test (int argc, char **argv)
     }
   EmbargoRuleset *rs = cli_load_rules_limited (rules ? rules : (char **) rule_paths->pdata,
                                                &limits);
-  if (rs == NULL)
+  /* Rules that do not load still leave a JUnit report: every test file, not run. */
+  if (rs == NULL && format != REPORT_JUNIT)
     return EXIT_NO_DECISION;
 
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (suite_file_free);
@@ -262,12 +263,30 @@ cmd_test (int argc, char **argv)
         }
     }
   g_ptr_array_sort (files, cmp_suite);
-  if (files->len == 0)
+  g_autoptr (Report) report = report_new ("test");
+  if (files->len == 0 || rs == NULL)
     {
       /* Nothing tested is not a pass. */
-      fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
-               "given: nothing was tested\n");
-      embargo_ruleset_unref (rs);
+      if (files->len == 0)
+        {
+          fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
+                   "given: nothing was tested\n");
+          report_add_error_case (report, "embargo test", "test files", NULL, 0,
+                                 "no test files (*.tests.yaml) under the PATHs given: nothing "
+                                 "was tested");
+        }
+      for (guint f = 0; f < files->len; f++)
+        {
+          const char *path = ((const SuiteFile *) g_ptr_array_index (files, f))->path;
+          report_add_error_case (report, path, "not run", path, 0,
+                                 "not run: the rules did not load (the errors are on standard "
+                                 "error)");
+        }
+      if (format == REPORT_JUNIT)
+        report_write (stdout, report, format, EMBARGO_SEVERITY_NOTE, NULL, NULL);
+      fflush (stdout);
+      if (rs)
+        embargo_ruleset_unref (rs);
       return EXIT_NO_DECISION;
     }
 
@@ -275,7 +294,6 @@ cmd_test (int argc, char **argv)
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
   g_autofree gboolean *applied = g_new0 (gboolean, MAX (nrules, 1));
   g_autofree gboolean *not_applied = g_new0 (gboolean, MAX (nrules, 1));
-  g_autoptr (Report) report = report_new ("test");
   gsize passed = 0, failed = 0;
   int status = EXIT_ALLOW;
   for (guint f = 0; f < files->len; f++)
@@ -289,6 +307,8 @@ cmd_test (int argc, char **argv)
             fprintf (stderr, "%s\n", cli_safe_lines (e->message));
           report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-SUITE", path, 0, 0, "%s",
                               e->message);
+          /* A suite that could not run is an error in JUnit, never left out. */
+          report_add_error_case (report, path, "could not run", path, 0, e->message);
           g_clear_error (&e);
           status = EXIT_NO_DECISION;
           continue;
@@ -302,7 +322,11 @@ cmd_test (int argc, char **argv)
               fprintf (stderr, "%s:%u: error: case '%s': %s\n", cli_safe (path),
                        embargo_suite_get_line (suite, i),
                        cli_safe (embargo_suite_get_name (suite, i)), cli_safe_lines (e->message));
-              report_case (report, suite, i, e->message);
+              report_add_error_case (report, path, embargo_suite_get_name (suite, i), path,
+                                     embargo_suite_get_line (suite, i), e->message);
+              report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-CASE-FAILED", path,
+                                  embargo_suite_get_line (suite, i), 1, "case '%s' could not run: %s",
+                                  embargo_suite_get_name (suite, i), e->message);
               g_clear_error (&e);
               failed++;
               continue;

@@ -116,8 +116,16 @@ report_add_case (Report *r, const char *group, const char *name, const char *fil
                  const char *failure)
 {
   ReportCase c = { g_strdup (group), g_strdup (name), g_strdup (file), line, g_strdup (failure),
-                   0 };
+                   0, FALSE };
   g_array_append_val (r->cases, c);
+}
+
+void
+report_add_error_case (Report *r, const char *group, const char *name, const char *file,
+                       unsigned line, const char *why)
+{
+  report_add_case (r, group, name, file, line, why ? why : "could not run");
+  g_array_index (r->cases, ReportCase, r->cases->len - 1).error = TRUE;
 }
 
 gsize
@@ -227,7 +235,7 @@ write_json (FILE *f, const Report *r, EmbargoSeverity min, ReportJsonExtra extra
           report_json_key (g, "passed");
           yajl_gen_bool (g, c->failure == NULL);
           if (c->failure)
-            report_json_kv_str (g, "failure", c->failure);
+            report_json_kv_str (g, c->error ? "error" : "failure", c->failure);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);
@@ -366,33 +374,34 @@ write_junit (FILE *f, const Report *r)
   /* Groups in order of first appearance. */
   g_autoptr (GPtrArray) groups = g_ptr_array_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gsize failures = 0;
+  gsize failures = 0, errors = 0;
   for (guint i = 0; i < r->cases->len; i++)
     {
       const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
       if (g_hash_table_add (seen, c->group))
         g_ptr_array_add (groups, c->group);
-      failures += c->failure != NULL;
+      failures += c->failure != NULL && !c->error;
+      errors += c->error;
     }
   g_autofree char *title = g_strdup_printf ("embargo %s", r->command);
   g_string_append (out, "<testsuites");
   xml_attr (out, "name", title);
-  g_string_append_printf (out, " tests=\"%u\" failures=\"%zu\" errors=\"0\">\n", r->cases->len,
-                          failures);
+  g_string_append_printf (out, " tests=\"%u\" failures=\"%zu\" errors=\"%zu\">\n",
+                          r->cases->len, failures, errors);
   for (guint gi = 0; gi < groups->len; gi++)
     {
       const char *group = g_ptr_array_index (groups, gi);
-      gsize n = 0, nf = 0;
+      gsize n = 0, nf = 0, ne = 0;
       for (guint i = 0; i < r->cases->len; i++)
         {
           const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
           if (strcmp (c->group, group) == 0)
-            n++, nf += c->failure != NULL;
+            n++, nf += c->failure != NULL && !c->error, ne += c->error;
         }
       g_string_append (out, "  <testsuite");
       xml_attr (out, "name", group);
-      g_string_append_printf (out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
-                              n, nf);
+      g_string_append_printf (out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+                              "skipped=\"0\">\n", n, nf, ne);
       for (guint i = 0; i < r->cases->len; i++)
         {
           const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
@@ -413,10 +422,11 @@ write_junit (FILE *f, const Report *r)
             }
           g_autofree char *first = g_strndup (c->failure, strcspn (c->failure, "\n"));
           g_autofree char *body = xml_text (c->failure);
-          g_string_append (out, ">\n      <failure");
+          const char *tag = c->error ? "error" : "failure";
+          g_string_append_printf (out, ">\n      <%s", tag);
           xml_attr (out, "message", first);
           xml_attr (out, "type", r->command);
-          g_string_append_printf (out, ">%s</failure>\n    </testcase>\n", body);
+          g_string_append_printf (out, ">%s</%s>\n    </testcase>\n", body, tag);
         }
       g_string_append (out, "  </testsuite>\n");
     }

@@ -9,7 +9,7 @@
  *   json    {"command":..., "findings":[...], "cases":[...], ...} on one line; the
  *           command may add members of its own through a callback
  *   junit   JUnit XML: a <testsuite> per group (file), a <testcase> per case, with
- *           <failure> when it failed
+ *           <failure> when it failed and <error> when it could not run
  *   sarif   SARIF 2.1.0: one run, tool.driver.rules for the codes used, a result per
  *           finding
  *   github  GitHub Actions workflow commands, ::error/::warning/::notice per finding
@@ -54,6 +54,7 @@ typedef struct {
   unsigned line;
   char *failure;      /* NULL: passed; else why, possibly several lines */
   double seconds;
+  gboolean error;     /* could not run (failure says why): JUnit <error>, not <failure> */
 } ReportCase;
 
 typedef struct {
@@ -72,6 +73,10 @@ void report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const
 void report_add_diagnostic (Report *r, const EmbargoDiagnostic *d);
 void report_add_case (Report *r, const char *group, const char *name, const char *file,
                       unsigned line, const char *failure);
+/* A case (or a whole suite) that could not run: a test file that does not parse, a
+ * missing file, rules that did not load. Never left out of a report. */
+void report_add_error_case (Report *r, const char *group, const char *name, const char *file,
+                            unsigned line, const char *why);
 
 /* Findings at SEV or above. */
 gsize report_count_at_least (const Report *r, EmbargoSeverity sev);
