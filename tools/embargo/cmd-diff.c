@@ -720,6 +720,7 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
   else
     {
       g_autoptr (Report) rep = report_new ("diff");
+      report_set_anchor (rep, corpus);
       fill_report (rep, &d);
       ok = report_write (stdout, rep, format, EMBARGO_SEVERITY_NOTE, json_extra, &d);
     }

@@ -157,6 +157,7 @@ cmd_lint (int argc, char **argv)
     }
 
   g_autoptr (Report) report = report_new ("lint");
+  report_set_anchor (report, argv[1]);
   g_autoptr (GHashTable) ignored = ignore_set (ignore);
   const EmbargoDiagnostics *load = embargo_loader_get_diagnostics (ld);
   add_diagnostics (report, load, ignored);

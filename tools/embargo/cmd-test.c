@@ -264,6 +264,7 @@ cmd_test (int argc, char **argv)
     }
   g_ptr_array_sort (files, cmp_suite);
   g_autoptr (Report) report = report_new ("test");
+  report_set_anchor (report, argv[1]);
   if (files->len == 0 || rs == NULL)
     {
       /* Nothing tested is not a pass. */
@@ -384,9 +385,18 @@ cmd_test (int argc, char **argv)
     {
       fprintf (stderr, "embargo test: rule coverage %.1f %% is below --min-coverage %.1f %%\n",
                pct, min_coverage);
-      report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-COVERAGE", NULL, 0, 0,
-                          "rule coverage %.1f %% is below --min-coverage %.1f %%", pct,
-                          min_coverage);
+      /* At the first rule no case asserts: where coverage is missing (a result with no
+       * place is refused by code scanning). */
+      const EmbargoRule *first = NULL;
+      for (gsize i = 0; i < nrules && first == NULL; i++)
+        if (!decided[i])
+          first = embargo_ruleset_get_rule (rs, i);
+      report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-COVERAGE",
+                          first ? embargo_rule_get_source_name (first) : NULL,
+                          first ? embargo_rule_get_line (first) : 0, first ? 1 : 0,
+                          "rule coverage %.1f %% is below --min-coverage %.1f %%%s%s%s", pct,
+                          min_coverage, first ? " (first rule that no case asserts: '" : "",
+                          first ? embargo_rule_get_id (first) : "", first ? "')" : "");
       if (status == EXIT_ALLOW)
         status = EXIT_NOT_ALLOWED;
     }

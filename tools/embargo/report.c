@@ -90,7 +90,15 @@ report_free (Report *r)
     return;
   g_array_free (r->findings, TRUE);
   g_array_free (r->cases, TRUE);
+  g_free (r->anchor);
   g_free (r);
+}
+
+void
+report_set_anchor (Report *r, const char *path)
+{
+  g_free (r->anchor);
+  r->anchor = g_strdup (path);
 }
 
 void
@@ -315,11 +323,12 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
       yajl_gen_map_open (g);
       report_json_kv_str (g, "text", x->message);
       yajl_gen_map_close (g);
+      /* Every result has a location: GitHub refuses the whole file otherwise. */
       report_json_key (g, "locations");
       yajl_gen_array_open (g);
-      if (x->file)
         {
-          g_autofree char *uri = g_uri_escape_string (x->file, "/", FALSE);
+          const char *file = x->file ? x->file : r->anchor ? r->anchor : ".";
+          g_autofree char *uri = g_uri_escape_string (file, "/", FALSE);
           yajl_gen_map_open (g);
           report_json_key (g, "physicalLocation");
           yajl_gen_map_open (g);

@@ -11,7 +11,7 @@
  *   junit   JUnit XML: a <testsuite> per group (file), a <testcase> per case, with
  *           <failure> when it failed and <error> when it could not run
  *   sarif   SARIF 2.1.0: one run, tool.driver.rules for the codes used, a result per
- *           finding
+ *           finding, each with a location (a finding about no file is at the anchor)
  *   github  GitHub Actions workflow commands, ::error/::warning/::notice per finding
  *
  * Every emitter writes to a FILE and returns FALSE when the write failed. Strings in a
@@ -61,10 +61,14 @@ typedef struct {
   const char *command;  /* "lint", "test", "diff" (static) */
   GArray *findings;     /* ReportFinding */
   GArray *cases;        /* ReportCase */
+  char *anchor;         /* where a finding about no file is shown (SARIF needs a place:
+                         * GitHub rejects a whole file for one result without one); the
+                         * first PATH, or the corpus. NULL: "." */
 } Report;
 
 Report *report_new (const char *command);
 void report_free (Report *r);
+void report_set_anchor (Report *r, const char *path);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Report, report_free)
 
 void report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const char *file,
