@@ -110,6 +110,16 @@ expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
   "$bin" test --format sarif --min-coverage 100 $l/coverage
 expect "test unknown format exits 2" 2 "unknown format 'xml'" -- "$bin" test --format xml rules
 d=(--corpus $l/diff/corpus.jsonl $l/diff/base $l/diff/head)
+# --format markdown (a CI job summary): tables GitHub renders, cells escaped.
+expect "diff markdown: a changed decision is a table row" 1 \
+  '^\| \*\*FAIL\*\* \| 2 \| \*\*license_required\*\* b<br>tests/lint/diff/base/rules.yaml:12 \| \*\*review\*\* b<br>tests/lint/diff/head/rules.yaml:15 \| T4, T5 \|$' -- \
+  "$bin" diff --format markdown "${d[@]}"
+expect "test markdown: the counts as a table" 1 \
+  '^\| 2 \| 0 \| 0 \| 2 of 4 rules \(50\.0 %\), \*\*below --min-coverage\*\* \| 1 of 2 \|$' -- \
+  "$bin" test --format markdown --min-coverage 100 $l/coverage
+expect "lint markdown: a finding is a row, markup in it escaped" 1 \
+  "^\| warning \| tests/lint/W-SOURCE-URL-PLACEHOLDER.bad.yaml:2:5 \| W-SOURCE-URL-PLACEHOLDER \| rule 'r1': source\\\\_url 'https://example.com/regulation' does not point" -- \
+  "$bin" lint --format markdown $l/W-SOURCE-URL-PLACEHOLDER.bad.yaml
 expect "diff loosened exits 1" 1 '^FAIL +2  license_required \(b\) -> review \(b\)' -- "$bin" diff "${d[@]}"
 expect "diff --fail-on deny-to-allow exits 0" 0 '3 of 7 transactions changed; 0 fail' -- \
   "$bin" diff --fail-on deny-to-allow "${d[@]}"

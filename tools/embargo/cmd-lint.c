@@ -84,7 +84,7 @@ cmd_lint (int argc, char **argv)
       "Show findings at this severity or above, and fail on them (default: warning)",
       "error|warning|note" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, junit, sarif or github", "FORMAT" },
+      "Output: text (default), json, junit, sarif, github or markdown", "FORMAT" },
     { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ignore,
       "Leave out findings with this code (repeatable, or comma-separated)", "CODE" },
     G_OPTION_ENTRY_NULL,
@@ -189,6 +189,17 @@ cmd_lint (int argc, char **argv)
 
   if (format == REPORT_JUNIT)
     add_cases (report, files, level);
+  if (format == REPORT_MARKDOWN)
+    {
+      gsize ne = report_count_at_least (report, EMBARGO_SEVERITY_ERROR);
+      gsize nw = report_count_at_least (report, EMBARGO_SEVERITY_WARNING) - ne;
+      g_autofree char *summary = g_strdup_printf (
+        "| errors | warnings | notes | shown |\n| ---: | ---: | ---: | --- |\n"
+        "| %zu | %zu | %zu | %s and above%s |", ne, nw, report->findings->len - ne - nw,
+        report_severity_name (level), rs ? "" : "; **the rules did not load**: only load errors "
+                                                "were checked");
+      report_set_summary (report, summary);
+    }
   if (!report_write (stdout, report, format, level, NULL, NULL))
     status = EXIT_NO_DECISION;
   gsize shown = report_count_at_least (report, level);

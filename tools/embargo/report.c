@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const format_names[] = { "text", "json", "junit", "sarif", "github",
-                                             "html" };
+                                             "html", "markdown" };
 
 gboolean
 report_format_parse (const char *command, const char *name, unsigned allowed, ReportFormat *out)
@@ -91,7 +91,15 @@ report_free (Report *r)
   g_array_free (r->findings, TRUE);
   g_array_free (r->cases, TRUE);
   g_free (r->anchor);
+  g_free (r->summary);
   g_free (r);
+}
+
+void
+report_set_summary (Report *r, const char *markdown)
+{
+  g_free (r->summary);
+  r->summary = g_strdup (markdown);
 }
 
 void
@@ -515,6 +523,62 @@ write_text (FILE *f, const Report *r, EmbargoSeverity min)
   return !ferror (f);
 }
 
+/* ---- Markdown (a CI job summary) ---- */
+
+void
+report_markdown_append (GString *out, const char *text)
+{
+  g_autofree char *safe = embargo_text_escape (text ? text : "", -1, EMBARGO_ESCAPE_LINES);
+  for (const char *p = safe; *p; p++)
+    switch (*p)
+      {
+      case '\n': g_string_append (out, "<br>"); break;
+      case '&': g_string_append (out, "&amp;"); break;
+      case '<': g_string_append (out, "&lt;"); break;
+      case '>': g_string_append (out, "&gt;"); break;
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
+      case '#':
+        g_string_append_c (out, '\\');
+        g_string_append_c (out, *p);
+        break;
+      default: g_string_append_c (out, *p);
+      }
+}
+
+static gboolean
+write_markdown (FILE *f, const Report *r, EmbargoSeverity min)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_string_append_printf (out, "### embargo %s\n\n", r->command);
+  if (r->summary)
+    g_string_append_printf (out, "%s\n\n", r->summary);
+  gsize shown = 0;
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const ReportFinding *x = &g_array_index (r->findings, ReportFinding, i);
+      if (x->severity < min)
+        continue;
+      if (shown++ == 0)
+        g_string_append (out, "| severity | where | code | message |\n| --- | --- | --- | --- |\n");
+      g_string_append_printf (out, "| %s | ", report_severity_name (x->severity));
+      if (x->file)
+        {
+          g_autofree char *where = x->line ? g_strdup_printf ("%s:%u:%u", x->file, x->line,
+                                                              x->column)
+                                           : g_strdup (x->file);
+          report_markdown_append (out, where);
+        }
+      g_string_append (out, " | ");
+      report_markdown_append (out, x->code);
+      g_string_append (out, " | ");
+      report_markdown_append (out, x->message);
+      g_string_append (out, " |\n");
+    }
+  if (shown == 0)
+    g_string_append_printf (out, "No findings at %s or above.\n", report_severity_name (min));
+  return fwrite (out->str, 1, out->len, f) == out->len;
+}
+
 gboolean
 report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min,
               ReportJsonExtra extra, gpointer data)
@@ -526,6 +590,7 @@ report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min
     case REPORT_JUNIT: return write_junit (f, r);
     case REPORT_SARIF: return write_sarif (f, r, min);
     case REPORT_GITHUB: return write_github (f, r, min);
+    case REPORT_MARKDOWN: return write_markdown (f, r, min);
     case REPORT_HTML: break;
     }
   return FALSE;
