@@ -1,5 +1,6 @@
 /* diag.c: diagnostics (compiler-style, positioned) and the error domains. */
 #include "embargo-private.h"
+#include "diagnostic-codes.h"
 
 G_DEFINE_QUARK (embargo-load-error-quark, embargo_load_error)
 G_DEFINE_QUARK (embargo-eval-error-quark, embargo_eval_error)
@@ -96,6 +97,44 @@ embargo_diagnostics_count_at_least (const EmbargoDiagnostics *diags, EmbargoSeve
     if (g_array_index (diags->items, EmbargoDiagnostic, i).severity >= severity)
       n++;
   return n;
+}
+
+/* The register of codes (diagnostic-codes.h), in its order. */
+static const struct {
+  const char *code;
+  EmbargoSeverity severity;
+  const char *summary;
+} codes[] = {
+#define CODE_ROW(code, sev, summary) { code, EMBARGO_SEVERITY_##sev, summary },
+  EMBARGO_DIAGNOSTIC_CODES (CODE_ROW)
+#undef CODE_ROW
+};
+
+static int
+code_index (const char *code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    if (strcmp (codes[i].code, code) == 0)
+      return (int) i;
+  return -1;
+}
+
+const char *
+embargo_diagnostic_code_describe (const char *code)
+{
+  g_return_val_if_fail (code != NULL, NULL);
+  int i = code_index (code);
+  return i < 0 ? NULL : codes[i].summary;
+}
+
+gboolean
+embargo_diagnostic_code_get_severity (const char *code, EmbargoSeverity *severity)
+{
+  g_return_val_if_fail (code != NULL, FALSE);
+  int i = code_index (code);
+  if (i >= 0 && severity)
+    *severity = codes[i].severity;
+  return i >= 0;
 }
 
 char *

@@ -814,10 +814,16 @@ EMBARGO_API EmbargoDiagnostics *embargo_lint (EmbargoRuleset *rs, const EmbargoL
  * loader's diagnostics (borrowed from the loader). */
 EMBARGO_API void embargo_diagnostics_free (EmbargoDiagnostics *diags);
 
-/* A one-line description of a diagnostic code, loader or lint ("E-UNKNOWN-KEY",
- * "W-SHADOWED"), static; NULL for a code this library does not know. For reports that
- * describe each code once (SARIF rules). */
+/* A one-line description of a diagnostic code ("E-UNKNOWN-KEY", "W-SHADOWED", and the
+ * embargo program's own such as "T-COVERAGE"), static; NULL for a code embargo does not
+ * report. For reports that describe each code once (SARIF rules). Every code is listed,
+ * with an example, in docs/diagnostics.md. */
 EMBARGO_API const char *embargo_diagnostic_code_describe (const char *code);
+
+/* The severity CODE is always reported with, in *SEVERITY (may be NULL). Returns FALSE,
+ * leaving *SEVERITY alone, for a code embargo does not report. */
+EMBARGO_API gboolean embargo_diagnostic_code_get_severity (const char *code,
+                                                           EmbargoSeverity *severity);
 
 /* ---------------------------------------------------------------------------------
  * Screening: party names against sanctions lists, fuzzy (docs/screening.md)

@@ -3,7 +3,8 @@ what embargo promises of its own (tests/schemas/test_sarif.py, tests/ci/recipes.
 
 GitHub refuses a whole upload when one result has no location, so every result must
 have at least one physical location with a URI; ruleIndex must point at the rule of the
-same id; every rule used has a description.
+same id; every rule used has a description (not its bare id) and a default level, from
+the register of codes (engine/diagnostic-codes.h).
 """
 
 
@@ -20,8 +21,12 @@ def sarif_problems(doc):
         if not run.get("tool", {}).get("driver", {}).get("name"):
             problems.append("tool.driver.name is missing")
         for rule in rules:
-            if not rule.get("shortDescription", {}).get("text"):
+            text = rule.get("shortDescription", {}).get("text")
+            if not text or text == rule.get("id"):
                 problems.append(f"rule {rule.get('id')}: no shortDescription")
+            level = rule.get("defaultConfiguration", {}).get("level")
+            if level not in ("error", "warning", "note"):
+                problems.append(f"rule {rule.get('id')}: no defaultConfiguration.level")
         for res in run.get("results", []):
             rid = res.get("ruleId")
             if not res.get("message", {}).get("text"):

@@ -311,6 +311,14 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
       yajl_gen_map_open (g);
       report_json_kv_str (g, "text", desc ? desc : code);
       yajl_gen_map_close (g);
+      EmbargoSeverity level;
+      if (embargo_diagnostic_code_get_severity (code, &level))
+        {
+          report_json_key (g, "defaultConfiguration");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "level", sarif_level (level));
+          yajl_gen_map_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
