@@ -534,8 +534,11 @@ check_never_holds (Lint *l, const EmbargoRule *r, const GPtrArray *cj)
           continue;
         g_autofree char *da = describe_op (oa), *db = describe_op (ob);
         FINDING (l, WARNING, "W-NEVER-HOLDS", r->source_name, ob->line, ob->col,
-                 "rule '%s' can never apply: '%s' cannot be both %s (line %u) and %s",
-                 r->id, a->path.text, da, oa->line, db);
+                 "rule '%s' can never apply: '%s' cannot be both %s and %s",
+                 r->id, a->path.text, da, db);
+        if (oa != ob)
+          diags_set_context (l->out, r->source_name, oa->line, oa->col,
+                             "'%s' is tested for %s here", a->path.text, da);
         return; /* one contradiction is enough to make the point */
       }
 }
@@ -602,12 +605,15 @@ check_shadowed (Lint *l, GPtrArray **cj, const Lifters *lf)
             best = w;
         }
       if (best)
-        FINDING (l, WARNING, "W-SHADOWED", r->source_name, r->line, r->col,
-                 "rule '%s' can never decide: '%s' (%s:%u) applies whenever it does, is in "
-                 "force whenever it is, and wins (%s, %s)",
-                 r->id, best->id, best->source_name, best->line,
-                 embargo_outcome_to_string (best->effect),
-                 best->effect > r->effect ? "more severe" : "ranked first");
+        {
+          FINDING (l, WARNING, "W-SHADOWED", r->source_name, r->line, r->col,
+                   "rule '%s' can never decide: '%s' applies whenever it does, is in force "
+                   "whenever it is, and wins (%s, %s)",
+                   r->id, best->id, embargo_outcome_to_string (best->effect),
+                   best->effect > r->effect ? "more severe" : "ranked first");
+          diags_set_context (l->out, best->source_name, best->line, best->col,
+                             "rule '%s' is defined here", best->id);
+        }
     }
 }
 
@@ -731,11 +737,15 @@ check_metadata (Lint *l, const EmbargoRule *r)
            * it, or names it as a successor): that rule now refers to nothing in force. */
           const EmbargoRule *by = referrer_in_force (l, r);
           if (by)
-            FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
-                     "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
-                     "successor, and rule '%s' (%s:%u) still refers to it; name its "
-                     "successor with superseded_by, or update '%s'",
-                     r->id, r->until_text, day, by->id, by->source_name, by->line, by->id);
+            {
+              FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
+                       "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
+                       "successor, and rule '%s' still refers to it; name its successor "
+                       "with superseded_by, or update '%s'",
+                       r->id, r->until_text, day, by->id, by->id);
+              diags_set_context (l->out, by->source_name, by->line, by->col,
+                                 "rule '%s', in force, is defined here", by->id);
+            }
           else
             FINDING (l, NOTE, "N-EXPIRED", r->source_name, r->line, r->col,
                      "rule '%s' ended on %s (as of %s): kept as history for decisions as of "

@@ -1008,8 +1008,9 @@ compile_list_def (Ctx *c, const DocNode *n)
   EList *prev = g_hash_table_lookup (rs->lists, l->id);
   if (prev)
     {
-      ERR (c, doc_get (n, "id"), "E-DUPLICATE-ID", "list '%s' is already defined at %s:%u",
-           l->id, prev->source_name, prev->line);
+      ERR (c, doc_get (n, "id"), "E-DUPLICATE-ID", "list '%s' is already defined", l->id);
+      diags_set_context (c->ld->diags, prev->source_name, prev->line, prev->col,
+                         "list '%s' is first defined here", l->id);
       g_hash_table_destroy (l->members);
       elist_screen_free (l);
       return;
@@ -1383,9 +1384,10 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       if (prev)
         {
           Ctx c = { ld, r->source_name, NULL, 0 };
-          error_at (&c, r->line, r->col, "E-DUPLICATE-ID",
-                    "rule id '%s' is already defined at %s:%u", r->id, prev->source_name,
-                    prev->line);
+          error_at (&c, r->line, r->col, "E-DUPLICATE-ID", "rule id '%s' is already defined",
+                    r->id);
+          diags_set_context (ld->diags, prev->source_name, prev->line, prev->col,
+                             "rule '%s' is first defined here", r->id);
         }
       else
         g_hash_table_insert (rs->by_id, (gpointer) r->id, r);

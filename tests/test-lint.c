@@ -143,7 +143,8 @@ test_every_code_has_fixtures (void)
   CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe ("T-COVERAGE"));
 }
 
-/* The shadowing message names the winner; positions point at the rule shadowed. */
+/* The shadowing message names the winner; positions point at the rule shadowed, the
+ * context at the winner. */
 static void
 test_shadow_details (void)
 {
@@ -161,7 +162,18 @@ test_shadow_details (void)
           seen = TRUE;
           CU_ASSERT_EQUAL (x->line, 11);
           CU_ASSERT_EQUAL (x->severity, EMBARGO_SEVERITY_WARNING);
-          CU_ASSERT_PTR_NOT_NULL (strstr (x->message, "'narrow' can never decide: 'broad'"));
+          CU_ASSERT_STRING_EQUAL (x->message, "rule 'narrow' can never decide: 'broad' applies "
+                                  "whenever it does, is in force whenever it is, and wins "
+                                  "(deny, more severe)");
+          /* Where the winner is defined is a second position, not part of the message. */
+          CU_ASSERT_STRING_EQUAL (x->context, "rule 'broad' is defined here");
+          CU_ASSERT_STRING_EQUAL (x->context_source, path);
+          CU_ASSERT_EQUAL (x->context_line, 2);
+          CU_ASSERT_EQUAL (x->context_column, 5);
+          g_autofree char *note = embargo_diagnostic_format_context (x);
+          g_autofree char *want = g_strdup_printf ("%s:2:5: note: rule 'broad' is defined here",
+                                                   path);
+          CU_ASSERT_STRING_EQUAL (note, want);
         }
     }
   CU_ASSERT (seen);

@@ -88,9 +88,26 @@ expect "if_missing: false is listed as a note" 1 "N-IF-MISSING-FALSE.bad.yaml:10
 expect "lint of the bundled rules, as they are" 0 '^0 findings' -- "$bin" lint rules
 expect "a rule that ended is a note" 1 "W-EXPIRED.good.yaml:2:5: note: rule 'r1' ended on 2024-06-01 .*kept as history.*\[N-EXPIRED\]" -- \
   "$bin" lint --level note --as-of 2025-01-01 $l/W-EXPIRED.good.yaml
-expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' .* still refers to it.*\[W-EXPIRED\]" -- \
+expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' still refers to it.*\[W-EXPIRED\]" -- \
   "$bin" lint --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
+# A diagnostic's context, the second position, is a note line of its own (text), a
+# relatedLocation (SARIF), a "context" member (JSON).
+expect "lint: the message names the winner, not its place" 1 \
+  "^tests/lint/W-SHADOWED.bad.yaml:11:5: warning: rule 'narrow' can never decide: 'broad' applies whenever it does, is in force whenever it is, and wins \(deny, more severe\) \[W-SHADOWED\]$" -- \
+  "$bin" lint $l/W-SHADOWED.bad.yaml
+expect "lint: where the winner is defined is a note line" 1 \
+  "^tests/lint/W-SHADOWED.bad.yaml:2:5: note: rule 'broad' is defined here$" -- \
+  "$bin" lint $l/W-SHADOWED.bad.yaml
+expect "lint sarif: the context is a relatedLocation" 1 \
+  '"relatedLocations":\[\{"id":1,"physicalLocation":\{"artifactLocation":\{"uri":"tests/lint/W-SHADOWED.bad.yaml"\},"region":\{"startLine":2,"startColumn":5\}\},"message":\{"text":"rule .broad. is defined here"\}\}\]' -- \
+  "$bin" lint --format sarif $l/W-SHADOWED.bad.yaml
+expect "lint json: the context is a member of the finding" 1 \
+  '"context":\{"file":"tests/lint/W-SHADOWED.bad.yaml","line":2,"column":5,"message":"rule .broad. is defined here"\}' -- \
+  "$bin" lint --format json $l/W-SHADOWED.bad.yaml
+expect "check: a duplicate id names where it was first defined, on a note line" 2 \
+  "^tests/lint/E-DUPLICATE-ID.bad.yaml:2:5: note: rule 'r1' is first defined here$" -- \
+  "$bin" check --rules $l/E-DUPLICATE-ID.bad.yaml examples/micron-ciio.yaml
 # A suite that could not run is a JUnit <error>, never dropped: a missing test file, one
 # that does not parse, rules that do not load.
 printf 'cases: [unclosed\n' >"$tmp/broken.tests.yaml"

@@ -34,9 +34,11 @@ add_cases (Report *r, GPtrArray *files, EmbargoSeverity level)
           if (x->severity < level || g_strcmp0 (x->file, file) != 0)
             continue;
           g_autofree char *name = g_strdup_printf ("%s at %u:%u", x->code, x->line, x->column);
-          g_autofree char *why = g_strdup_printf ("%s:%u:%u: %s: %s [%s]", file, x->line,
+          g_autofree char *note = report_context_line (x);
+          g_autofree char *why = g_strdup_printf ("%s:%u:%u: %s: %s [%s]%s%s", file, x->line,
                                                   x->column, report_severity_name (x->severity),
-                                                  x->message, x->code);
+                                                  x->message, x->code, note ? "\n" : "",
+                                                  note ? note : "");
           report_add_case (r, file, name, file, x->line, why);
           any = TRUE;
         }

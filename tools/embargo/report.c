@@ -59,6 +59,8 @@ finding_clear (gpointer p)
   g_free (f->code);
   g_free (f->file);
   g_free (f->message);
+  g_free (f->context);
+  g_free (f->context_file);
 }
 
 static void
@@ -115,8 +117,8 @@ report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const char
 {
   va_list ap;
   va_start (ap, fmt);
-  ReportFinding f = { sev, g_strdup (code), g_strdup (file), line, column,
-                      g_strdup_vprintf (fmt, ap) };
+  ReportFinding f = { .severity = sev, .code = g_strdup (code), .file = g_strdup (file),
+                      .line = line, .column = column, .message = g_strdup_vprintf (fmt, ap) };
   va_end (ap);
   g_array_append_val (r->findings, f);
 }
@@ -125,6 +127,25 @@ void
 report_add_diagnostic (Report *r, const EmbargoDiagnostic *d)
 {
   report_add_finding (r, d->severity, d->code, d->source, d->line, d->column, "%s", d->message);
+  if (d->context)
+    {
+      ReportFinding *f = &g_array_index (r->findings, ReportFinding, r->findings->len - 1);
+      f->context = g_strdup (d->context);
+      f->context_file = g_strdup (d->context_source);
+      f->context_line = d->context_line;
+      f->context_column = d->context_column;
+    }
+}
+
+char *
+report_context_line (const ReportFinding *x)
+{
+  if (x->context == NULL)
+    return NULL;
+  if (x->context_line == 0)
+    return g_strdup_printf ("%s: note: %s", x->context_file, x->context);
+  return g_strdup_printf ("%s:%u:%u: note: %s", x->context_file, x->context_line,
+                          x->context_column, x->context);
 }
 
 void
@@ -223,6 +244,16 @@ json_findings (yajl_gen g, const Report *r, EmbargoSeverity min)
       report_json_kv_str (g, "severity", report_severity_name (x->severity));
       report_json_kv_str (g, "code", x->code);
       report_json_kv_str (g, "message", x->message);
+      if (x->context)
+        {
+          report_json_key (g, "context");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "file", x->context_file);
+          report_json_kv_int (g, "line", x->context_line);
+          report_json_kv_int (g, "column", x->context_column);
+          report_json_kv_str (g, "message", x->context);
+          yajl_gen_map_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -269,6 +300,29 @@ sarif_level (EmbargoSeverity sev)
 {
   return sev == EMBARGO_SEVERITY_ERROR ? "error" : sev == EMBARGO_SEVERITY_WARNING ? "warning"
                                                                                    : "note";
+}
+
+/* "physicalLocation": {"artifactLocation": {"uri"}, "region": {...}} inside an open map. */
+static void
+sarif_physical (yajl_gen g, const char *file, unsigned line, unsigned column)
+{
+  g_autofree char *uri = g_uri_escape_string (file, "/", FALSE);
+  report_json_key (g, "physicalLocation");
+  yajl_gen_map_open (g);
+  report_json_key (g, "artifactLocation");
+  yajl_gen_map_open (g);
+  report_json_kv_str (g, "uri", uri);
+  yajl_gen_map_close (g);
+  if (line)
+    {
+      report_json_key (g, "region");
+      yajl_gen_map_open (g);
+      report_json_kv_int (g, "startLine", line);
+      if (column)
+        report_json_kv_int (g, "startColumn", column);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
 }
 
 static gboolean
@@ -342,29 +396,24 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
       /* Every result has a location: GitHub refuses the whole file otherwise. */
       report_json_key (g, "locations");
       yajl_gen_array_open (g);
-        {
-          const char *file = x->file ? x->file : r->anchor ? r->anchor : ".";
-          g_autofree char *uri = g_uri_escape_string (file, "/", FALSE);
-          yajl_gen_map_open (g);
-          report_json_key (g, "physicalLocation");
-          yajl_gen_map_open (g);
-          report_json_key (g, "artifactLocation");
-          yajl_gen_map_open (g);
-          report_json_kv_str (g, "uri", uri);
-          yajl_gen_map_close (g);
-          if (x->line)
-            {
-              report_json_key (g, "region");
-              yajl_gen_map_open (g);
-              report_json_kv_int (g, "startLine", x->line);
-              if (x->column)
-                report_json_kv_int (g, "startColumn", x->column);
-              yajl_gen_map_close (g);
-            }
-          yajl_gen_map_close (g);
-          yajl_gen_map_close (g);
-        }
+      yajl_gen_map_open (g);
+      sarif_physical (g, x->file ? x->file : r->anchor ? r->anchor : ".", x->line, x->column);
+      yajl_gen_map_close (g);
       yajl_gen_array_close (g);
+      if (x->context)
+        {
+          report_json_key (g, "relatedLocations");
+          yajl_gen_array_open (g);
+          yajl_gen_map_open (g);
+          report_json_kv_int (g, "id", 1);
+          sarif_physical (g, x->context_file, x->context_line, x->context_column);
+          report_json_key (g, "message");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "text", x->context);
+          yajl_gen_map_close (g);
+          yajl_gen_map_close (g);
+          yajl_gen_array_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -505,8 +554,12 @@ write_github (FILE *f, const Report *r, EmbargoSeverity min)
       g_string_append (out, "title=");
       gh_escape (out, x->code, TRUE);
       g_string_append (out, "::");
-      gh_escape (out, x->message, FALSE);
-      g_string_append_printf (out, " [%s]\n", x->code);
+      g_autofree char *note = report_context_line (x);
+      g_autofree char *message = note ? g_strdup_printf ("%s [%s]\n%s", x->message, x->code,
+                                                         note)
+                                      : g_strdup_printf ("%s [%s]", x->message, x->code);
+      gh_escape (out, message, FALSE);
+      g_string_append_c (out, '\n');
     }
   return fwrite (out->str, 1, out->len, f) == out->len;
 }
@@ -527,6 +580,11 @@ write_text (FILE *f, const Report *r, EmbargoSeverity min)
       else if (file)
         fprintf (f, "%s: ", file);
       fprintf (f, "%s: %s [%s]\n", report_severity_name (x->severity), message, x->code);
+      g_autofree char *note = report_context_line (x);
+      g_autofree char *safe_note = note ? embargo_text_escape (note, -1, EMBARGO_ESCAPE_TEXT)
+                                        : NULL;
+      if (safe_note)
+        fprintf (f, "%s\n", safe_note);
     }
   return !ferror (f);
 }
@@ -580,6 +638,12 @@ write_markdown (FILE *f, const Report *r, EmbargoSeverity min)
       report_markdown_append (out, x->code);
       g_string_append (out, " | ");
       report_markdown_append (out, x->message);
+      g_autofree char *note = report_context_line (x);
+      if (note)
+        {
+          g_string_append (out, "<br>");
+          report_markdown_append (out, note);
+        }
       g_string_append (out, " |\n");
     }
   if (shown == 0)

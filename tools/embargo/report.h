@@ -49,6 +49,9 @@ typedef struct {
   char *file;         /* may be NULL: a finding about no file */
   unsigned line, column;
   char *message;      /* may hold newlines */
+  char *context;      /* NULL, or a second position that explains the first: */
+  char *context_file; /* "rule 'x' is defined here" (EmbargoDiagnostic's context) */
+  unsigned context_line, context_column;
 } ReportFinding;
 
 typedef struct {
@@ -87,6 +90,8 @@ void report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const
                          unsigned line, unsigned column, const char *fmt, ...)
   G_GNUC_PRINTF (7, 8);
 void report_add_diagnostic (Report *r, const EmbargoDiagnostic *d);
+/* X's context as a compiler's note line ("file:line:col: note: ..."), or NULL. */
+char *report_context_line (const ReportFinding *x);
 void report_add_case (Report *r, const char *group, const char *name, const char *file,
                       unsigned line, const char *failure);
 /* A case (or a whole suite) that could not run: a test file that does not parse, a
