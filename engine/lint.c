@@ -671,10 +671,14 @@ check_lifts (Lint *l, const EmbargoRule *x, GPtrArray **cj)
                  x->lifts_col[e], "exception '%s' lifts '%s', but no %s rule has tag '%s'",
                  x->id, name, x->regime, name + 4);
       else if (named && meet == 0 && named == 1)
-        FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
-                 x->lifts_col[e],
-                 "exception '%s' can never lift '%s': they are never in force on the same "
-                 "day, or their conditions exclude each other", x->id, first->id);
+        {
+          FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
+                   x->lifts_col[e],
+                   "exception '%s' can never lift '%s': they are never in force on the same "
+                   "day, or their conditions exclude each other", x->id, first->id);
+          diags_set_context (l->out, first->source_name, first->line, first->col,
+                             "rule '%s' is defined here", first->id);
+        }
       else if (named && meet == 0)
         FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
                  x->lifts_col[e],

@@ -1294,12 +1294,20 @@ resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
       else if (t->regime == NULL)
         continue; /* its own error is already reported */
       else if (strcmp (t->regime, r->regime) != 0)
-        error_at (&c, line, col, "E-CROSS-REGIME",
-                  "exception '%s' (%s) cannot lift '%s' of another regime (%s)", r->id,
-                  r->regime, t->id, t->regime);
+        {
+          error_at (&c, line, col, "E-CROSS-REGIME",
+                    "exception '%s' (%s) cannot lift '%s' of another regime (%s)", r->id,
+                    r->regime, t->id, t->regime);
+          diags_set_context (ld->diags, t->source_name, t->line, t->col,
+                             "rule '%s' (%s) is defined here", t->id, t->regime);
+        }
       else if (t->effect == EMBARGO_OUTCOME_ALLOW)
-        error_at (&c, line, col, "E-LIFTS", "'%s' is an allow rule: there is nothing to lift",
-                  t->id);
+        {
+          error_at (&c, line, col, "E-LIFTS", "'%s' is an allow rule: there is nothing to lift",
+                    t->id);
+          diags_set_context (ld->diags, t->source_name, t->line, t->col,
+                             "rule '%s' is defined here", t->id);
+        }
       else
         g_array_append_val (out, t->index);
     }

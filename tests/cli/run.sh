@@ -108,6 +108,12 @@ expect "lint json: the context is a member of the finding" 1 \
 expect "check: a duplicate id names where it was first defined, on a note line" 2 \
   "^tests/lint/E-DUPLICATE-ID.bad.yaml:2:5: note: rule 'r1' is first defined here$" -- \
   "$bin" check --rules $l/E-DUPLICATE-ID.bad.yaml examples/micron-ciio.yaml
+expect "lint: the rule an exception may not lift is the context" 1 \
+  "^tests/lint/E-CROSS-REGIME.bad.yaml:2:5: note: rule 'r1' \(US-EAR\) is defined here$" -- \
+  "$bin" lint $l/E-CROSS-REGIME.bad.yaml
+expect "lint: the rule an exception can never lift is the context" 1 \
+  "^tests/lint/W-LIFTS-DISJOINT.bad.yaml:2:5: note: rule 'r1' is defined here$" -- \
+  "$bin" lint --as-of 2025-01-01 $l/W-LIFTS-DISJOINT.bad.yaml
 # A suite that could not run is a JUnit <error>, never dropped: a missing test file, one
 # that does not parse, rules that do not load.
 printf 'cases: [unclosed\n' >"$tmp/broken.tests.yaml"
