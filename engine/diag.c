@@ -1,5 +1,6 @@
 /* diag.c: diagnostics (compiler-style, positioned) and the error domains. */
 #include "diag.h"
+#include "diagnostic-codes.h"
 
 G_DEFINE_QUARK (embargo-load-error-quark, embargo_load_error)
 G_DEFINE_QUARK (embargo-eval-error-quark, embargo_eval_error)
@@ -26,21 +27,25 @@ diags_free (EmbargoDiagnostics *d)
   g_free (d);
 }
 
+/* A message quotes input: it is kept escaped, one line, whoever shows it. Takes MSG. */
+static char *
+one_safe_line (char *msg)
+{
+  if (!text_needs_escape (msg, strlen (msg), EMBARGO_ESCAPE_TEXT))
+    return msg;
+  char *safe = embargo_text_escape (msg, -1, EMBARGO_ESCAPE_TEXT);
+  g_free (msg);
+  return safe;
+}
+
 void
 diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const char *source,
            unsigned line, unsigned col, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  g_autofree char *msg = one_safe_line (g_strdup_vprintf (fmt, ap));
   va_end (ap);
-  /* A message quotes input: it is kept escaped, one line, whoever shows it. */
-  if (text_needs_escape (msg, strlen (msg), EMBARGO_ESCAPE_TEXT))
-    {
-      char *safe = embargo_text_escape (msg, -1, EMBARGO_ESCAPE_TEXT);
-      g_free (msg);
-      msg = safe;
-    }
   if (d->items == NULL)
     {
       d->items = g_array_new (FALSE, TRUE, sizeof (EmbargoDiagnostic));
@@ -57,6 +62,22 @@ diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const c
   g_array_append_val (d->items, diag);
 }
 
+void
+diags_set_context (EmbargoDiagnostics *d, const char *source, unsigned line, unsigned col,
+                   const char *fmt, ...)
+{
+  g_return_if_fail (d != NULL && d->items != NULL && d->items->len > 0);
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = one_safe_line (g_strdup_vprintf (fmt, ap));
+  va_end (ap);
+  EmbargoDiagnostic *x = &g_array_index (d->items, EmbargoDiagnostic, d->items->len - 1);
+  x->context = g_string_chunk_insert (d->strings, msg);
+  x->context_source = g_string_chunk_insert_const (d->strings, source ? source : "<input>");
+  x->context_line = line;
+  x->context_column = col;
+}
+
 char *
 diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev)
 {
@@ -67,9 +88,12 @@ diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev)
       if (x->severity < sev)
         continue;
       g_autofree char *line = embargo_diagnostic_format (x);
+      g_autofree char *note = embargo_diagnostic_format_context (x);
       if (s->len)
         g_string_append_c (s, '\n');
       g_string_append (s, line);
+      if (note)
+        g_string_append_printf (s, "\n%s", note);
     }
   return g_string_free (s, FALSE);
 }
@@ -98,6 +122,44 @@ embargo_diagnostics_count_at_least (const EmbargoDiagnostics *diags, EmbargoSeve
   return n;
 }
 
+/* The register of codes (diagnostic-codes.h), in its order. */
+static const struct {
+  const char *code;
+  EmbargoSeverity severity;
+  const char *summary;
+} codes[] = {
+#define CODE_ROW(code, sev, summary) { code, EMBARGO_SEVERITY_##sev, summary },
+  EMBARGO_DIAGNOSTIC_CODES (CODE_ROW)
+#undef CODE_ROW
+};
+
+static int
+code_index (const char *code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    if (strcmp (codes[i].code, code) == 0)
+      return (int) i;
+  return -1;
+}
+
+const char *
+embargo_diagnostic_code_describe (const char *code)
+{
+  g_return_val_if_fail (code != NULL, NULL);
+  int i = code_index (code);
+  return i < 0 ? NULL : codes[i].summary;
+}
+
+gboolean
+embargo_diagnostic_code_get_severity (const char *code, EmbargoSeverity *severity)
+{
+  g_return_val_if_fail (code != NULL, FALSE);
+  int i = code_index (code);
+  if (i >= 0 && severity)
+    *severity = codes[i].severity;
+  return i >= 0;
+}
+
 char *
 embargo_diagnostic_format (const EmbargoDiagnostic *diag)
 {
@@ -109,6 +171,20 @@ embargo_diagnostic_format (const EmbargoDiagnostic *diag)
     return g_strdup_printf ("%s: %s: %s [%s]", source, sev, message, diag->code);
   return g_strdup_printf ("%s:%u:%u: %s: %s [%s]", source, diag->line, diag->column, sev,
                           message, diag->code);
+}
+
+char *
+embargo_diagnostic_format_context (const EmbargoDiagnostic *diag)
+{
+  g_return_val_if_fail (diag != NULL, NULL);
+  if (diag->context == NULL)
+    return NULL;
+  g_autofree char *source = embargo_text_escape (diag->context_source, -1, EMBARGO_ESCAPE_TEXT);
+  g_autofree char *message = embargo_text_escape (diag->context, -1, EMBARGO_ESCAPE_TEXT);
+  if (diag->context_line == 0)
+    return g_strdup_printf ("%s: note: %s", source, message);
+  return g_strdup_printf ("%s:%u:%u: note: %s", source, diag->context_line,
+                          diag->context_column, message);
 }
 
 /* ---- text that came from input, made safe to show ----

@@ -32,7 +32,11 @@ gboolean options_version_ok (unsigned version, unsigned want, const char *type,
 
 void diags_add (EmbargoDiagnostics *d, EmbargoSeverity sev, const char *code, const char *source,
                 unsigned line, unsigned col, const char *fmt, ...) G_GNUC_PRINTF (7, 8);
-/* All diagnostics at SEV or above, one formatted line each, joined by newlines. */
+/* Gives the diagnostic added last its context: a note at SOURCE:LINE:COL. */
+void diags_set_context (EmbargoDiagnostics *d, const char *source, unsigned line, unsigned col,
+                        const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+/* All diagnostics at SEV or above, one formatted line each (and its note line, when it
+ * has a context), joined by newlines. */
 char *diags_join (const EmbargoDiagnostics *d, EmbargoSeverity sev);
 
 /* embargo_text_escape() in parts: whether S (LEN bytes) holds anything MODE escapes,

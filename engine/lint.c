@@ -538,8 +538,11 @@ check_never_holds (Lint *l, const EmbargoRule *r, const GPtrArray *cj)
           continue;
         g_autofree char *da = describe_op (oa), *db = describe_op (ob);
         FINDING (l, WARNING, "W-NEVER-HOLDS", r->source_name, ob->line, ob->col,
-                 "rule '%s' can never apply: '%s' cannot be both %s (line %u) and %s",
-                 r->id, a->path.text, da, oa->line, db);
+                 "rule '%s' can never apply: '%s' cannot be both %s and %s",
+                 r->id, a->path.text, da, db);
+        if (oa != ob)
+          diags_set_context (l->out, r->source_name, oa->line, oa->col,
+                             "'%s' is tested for %s here", a->path.text, da);
         return; /* one contradiction is enough to make the point */
       }
 }
@@ -606,12 +609,15 @@ check_shadowed (Lint *l, GPtrArray **cj, const Lifters *lf)
             best = w;
         }
       if (best)
-        FINDING (l, WARNING, "W-SHADOWED", r->source_name, r->line, r->col,
-                 "rule '%s' can never decide: '%s' (%s:%u) applies whenever it does, is in "
-                 "force whenever it is, and wins (%s, %s)",
-                 r->id, best->id, best->source_name, best->line,
-                 embargo_outcome_to_string (best->effect),
-                 best->effect > r->effect ? "more severe" : "ranked first");
+        {
+          FINDING (l, WARNING, "W-SHADOWED", r->source_name, r->line, r->col,
+                   "rule '%s' can never decide: '%s' applies whenever it does, is in force "
+                   "whenever it is, and wins (%s, %s)",
+                   r->id, best->id, embargo_outcome_to_string (best->effect),
+                   best->effect > r->effect ? "more severe" : "ranked first");
+          diags_set_context (l->out, best->source_name, best->line, best->col,
+                             "rule '%s' is defined here", best->id);
+        }
     }
 }
 
@@ -669,10 +675,14 @@ check_lifts (Lint *l, const EmbargoRule *x, GPtrArray **cj)
                  x->lifts_col[e], "exception '%s' lifts '%s', but no %s rule has tag '%s'",
                  x->id, name, x->regime, name + 4);
       else if (named && meet == 0 && named == 1)
-        FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
-                 x->lifts_col[e],
-                 "exception '%s' can never lift '%s': they are never in force on the same "
-                 "day, or their conditions exclude each other", x->id, first->id);
+        {
+          FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
+                   x->lifts_col[e],
+                   "exception '%s' can never lift '%s': they are never in force on the same "
+                   "day, or their conditions exclude each other", x->id, first->id);
+          diags_set_context (l->out, first->source_name, first->line, first->col,
+                             "rule '%s' is defined here", first->id);
+        }
       else if (named && meet == 0)
         FINDING (l, WARNING, "W-LIFTS-DISJOINT", x->source_name, x->lifts_line[e],
                  x->lifts_col[e],
@@ -735,11 +745,15 @@ check_metadata (Lint *l, const EmbargoRule *r)
            * it, or names it as a successor): that rule now refers to nothing in force. */
           const EmbargoRule *by = referrer_in_force (l, r);
           if (by)
-            FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
-                     "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
-                     "successor, and rule '%s' (%s:%u) still refers to it; name its "
-                     "successor with superseded_by, or update '%s'",
-                     r->id, r->until_text, day, by->id, by->source_name, by->line, by->id);
+            {
+              FINDING (l, WARNING, "W-EXPIRED", r->source_name, r->line, r->col,
+                       "rule '%s' is no longer in force: it ended on %s (as of %s), with no "
+                       "successor, and rule '%s' still refers to it; name its successor "
+                       "with superseded_by, or update '%s'",
+                       r->id, r->until_text, day, by->id, by->id);
+              diags_set_context (l->out, by->source_name, by->line, by->col,
+                                 "rule '%s', in force, is defined here", by->id);
+            }
           else
             FINDING (l, NOTE, "N-EXPIRED", r->source_name, r->line, r->col,
                      "rule '%s' ended on %s (as of %s): kept as history for decisions as of "
@@ -1159,64 +1173,4 @@ void
 embargo_diagnostics_free (EmbargoDiagnostics *diags)
 {
   diags_free (diags);
-}
-
-/* Every code this library reports, loader and lint; docs/diagnostics.md has examples. */
-static const struct {
-  const char *code, *summary;
-} codes[] = {
-  { "E-SYNTAX", "the file is not well-formed YAML" },
-  { "E-ENCODING", "the file is not valid UTF-8" },
-  { "E-LIMIT", "a resource limit was exceeded (size, depth, number of rules)" },
-  { "E-UNKNOWN-KEY", "a key the rule format does not define" },
-  { "E-TYPE", "a value of the wrong kind (a list where text is needed, ...)" },
-  { "E-VALUE", "a value outside what the field allows" },
-  { "E-REQUIRED", "a required field is missing" },
-  { "E-DATE", "not a valid YYYY-MM-DD date" },
-  { "E-DATE-WINDOW", "an end date not after the start date: never in force" },
-  { "E-PATH", "not a valid field path" },
-  { "E-CONDITION", "a malformed condition" },
-  { "E-COUNTRY", "not an ISO 3166 country or region code" },
-  { "E-DUPLICATE-ID", "a rule or list id defined twice" },
-  { "E-UNKNOWN-LIST", "in_list names a list that does not exist" },
-  { "E-UNKNOWN-RULE", "lifts or superseded_by names a rule that does not exist" },
-  { "E-CROSS-REGIME", "an exception lifts a rule of another regime" },
-  { "E-LIFTS", "lifts on a rule that is not allow, or lifting an allow rule" },
-  { "E-TRANSACTION", "a transaction document breaks the schema" },
-  { "E-EMPTY", "a rule file with neither rules nor lists, or a rule set with no rules" },
-  { "E-IO", "a path that cannot be read: missing, a dangling link, a link loop, not a file" },
-  { "E-RULES-IN-TESTS", "a file named *.tests.yaml that holds rules or lists (never loaded)" },
-  { "E-LOCK", "rule files that do not match the embargo.lock of their directory" },
-  { "E-DIGEST", "a rule set whose digest is not the one expected" },
-  { "W-SHADOWED", "a rule that can never decide: another always applies with it and wins" },
-  { "W-NEVER-HOLDS", "a rule whose conditions can never hold together" },
-  { "W-LIFTS-UNMATCHED", "an exception lifts a tag that no rule of its regime has" },
-  { "W-LIFTS-DISJOINT", "an exception can never apply together with a rule it lifts" },
-  { "W-EXPIRED", "a rule no longer in force, with no successor, that a rule in force refers to" },
-  { "N-EXPIRED", "a rule no longer in force, with no successor, kept as history" },
-  { "W-CITATION-PLACEHOLDER", "a citation that looks like a placeholder" },
-  { "N-SOURCE-URL-HTTP", "a source_url that is not https" },
-  { "W-SOURCE-URL-PLACEHOLDER", "a source_url that points at no real publication" },
-  { "W-UNUSED-LIST", "a list no rule uses, defined beside rules" },
-  { "W-ALLOW-NO-LIFTS", "an allow rule that lifts nothing: it can never decide" },
-  { "W-MESSAGE-FALLBACK", "a message placeholder on a fact that can be absent, with no "
-    "fallback" },
-  { "N-UNUSED-LIST", "a list no rule uses, in a file of lists only" },
-  { "N-EXPIRED-SUPERSEDED", "a rule no longer in force, kept beside its successor" },
-  { "W-FIELD-TYPO", "a field path that is a near miss of a contract field (did you mean)" },
-  { "W-FIELD-UNKNOWN", "a field path in neither the contract nor any test's transaction" },
-  { "W-YAML11-BOOLEAN", "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean" },
-  { "N-IF-MISSING-FALSE", "a condition that an absent fact makes false (if_missing: false)" },
-  { "N-UNVERIFIED", "a rule that says part of it is not verified" },
-  { "N-EXCEPTION-NAME-ONLY", "an exception that identifies a party by name alone" },
-};
-
-const char *
-embargo_diagnostic_code_describe (const char *code)
-{
-  g_return_val_if_fail (code != NULL, NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
-    if (strcmp (codes[i].code, code) == 0)
-      return codes[i].summary;
-  return NULL;
 }

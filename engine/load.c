@@ -1013,8 +1013,9 @@ compile_list_def (Ctx *c, const DocNode *n)
   EList *prev = g_hash_table_lookup (rs->lists, l->id);
   if (prev)
     {
-      ERR (c, doc_get (n, "id"), "E-DUPLICATE-ID", "list '%s' is already defined at %s:%u",
-           l->id, prev->source_name, prev->line);
+      ERR (c, doc_get (n, "id"), "E-DUPLICATE-ID", "list '%s' is already defined", l->id);
+      diags_set_context (c->ld->diags, prev->source_name, prev->line, prev->col,
+                         "list '%s' is first defined here", l->id);
       g_hash_table_destroy (l->members);
       elist_screen_free (l);
       return;
@@ -1294,12 +1295,20 @@ resolve_lifts (EmbargoLoader *ld, EmbargoRule *r)
       else if (t->regime == NULL)
         continue; /* its own error is already reported */
       else if (strcmp (t->regime, r->regime) != 0)
-        error_at (&c, line, col, "E-CROSS-REGIME",
-                  "exception '%s' (%s) cannot lift '%s' of another regime (%s)", r->id,
-                  r->regime, t->id, t->regime);
+        {
+          error_at (&c, line, col, "E-CROSS-REGIME",
+                    "exception '%s' (%s) cannot lift '%s' of another regime (%s)", r->id,
+                    r->regime, t->id, t->regime);
+          diags_set_context (ld->diags, t->source_name, t->line, t->col,
+                             "rule '%s' (%s) is defined here", t->id, t->regime);
+        }
       else if (t->effect == EMBARGO_OUTCOME_ALLOW)
-        error_at (&c, line, col, "E-LIFTS", "'%s' is an allow rule: there is nothing to lift",
-                  t->id);
+        {
+          error_at (&c, line, col, "E-LIFTS", "'%s' is an allow rule: there is nothing to lift",
+                    t->id);
+          diags_set_context (ld->diags, t->source_name, t->line, t->col,
+                             "rule '%s' is defined here", t->id);
+        }
       else
         g_array_append_val (out, t->index);
     }
@@ -1384,9 +1393,10 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       if (prev)
         {
           Ctx c = { ld, r->source_name, NULL, 0 };
-          error_at (&c, r->line, r->col, "E-DUPLICATE-ID",
-                    "rule id '%s' is already defined at %s:%u", r->id, prev->source_name,
-                    prev->line);
+          error_at (&c, r->line, r->col, "E-DUPLICATE-ID", "rule id '%s' is already defined",
+                    r->id);
+          diags_set_context (ld->diags, prev->source_name, prev->line, prev->col,
+                             "rule '%s' is first defined here", r->id);
         }
       else
         g_hash_table_insert (rs->by_id, (gpointer) r->id, r);

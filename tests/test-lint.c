@@ -35,7 +35,20 @@ static const char *const all_codes[] = {
   "N-EXCEPTION-NAME-ONLY", NULL,
 };
 
-/* Every code that loading and linting PATH gives, space-separated with spaces around. */
+/* D's code is in the register (engine/diagnostic-codes.h) with D's severity. */
+static void
+check_registered (const EmbargoDiagnostic *d)
+{
+  EmbargoSeverity sev = (EmbargoSeverity) -1;
+  gboolean known = embargo_diagnostic_code_get_severity (d->code, &sev);
+  g_autofree char *msg = g_strdup_printf ("%s:%u: %s given as severity %d, registered %s %d",
+                                          d->source, d->line, d->code, (int) d->severity,
+                                          known ? "as" : "not at all", (int) sev);
+  CU_assertImplementation (known && sev == d->severity, __LINE__, msg, __FILE__, "", CU_FALSE);
+}
+
+/* Every code that loading and linting PATH gives, space-separated with spaces around;
+ * each checked against the register. */
 static char *
 codes_of (const char *path)
 {
@@ -45,7 +58,10 @@ codes_of (const char *path)
   EmbargoRuleset *rs = embargo_loader_finish (ld, NULL);
   const EmbargoDiagnostics *load = embargo_loader_get_diagnostics (ld);
   for (gsize i = 0; i < embargo_diagnostics_get_count (load); i++)
-    g_string_append_printf (out, "%s ", embargo_diagnostics_get (load, i)->code);
+    {
+      check_registered (embargo_diagnostics_get (load, i));
+      g_string_append_printf (out, "%s ", embargo_diagnostics_get (load, i)->code);
+    }
   if (rs)
     {
       EmbargoLintOptions opts = EMBARGO_LINT_OPTIONS_INIT;
@@ -53,7 +69,10 @@ codes_of (const char *path)
       EmbargoDiagnostics *found = embargo_lint (rs, &opts, NULL);
       CU_ASSERT_PTR_NOT_NULL_FATAL (found);
       for (gsize i = 0; i < embargo_diagnostics_get_count (found); i++)
-        g_string_append_printf (out, "%s ", embargo_diagnostics_get (found, i)->code);
+        {
+          check_registered (embargo_diagnostics_get (found, i));
+          g_string_append_printf (out, "%s ", embargo_diagnostics_get (found, i)->code);
+        }
       embargo_diagnostics_free (found);
     }
   embargo_ruleset_unref (rs);
@@ -109,9 +128,23 @@ test_every_code_has_fixtures (void)
   for (gsize i = 0; i < G_N_ELEMENTS (file_codes); i++)
     CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe (file_codes[i]));
   CU_ASSERT_PTR_NULL (embargo_diagnostic_code_describe ("W-NO-SUCH-CODE"));
+  /* The register gives each code's severity; an unknown code leaves it alone. */
+  EmbargoSeverity sev = EMBARGO_SEVERITY_NOTE;
+  CU_ASSERT_TRUE (embargo_diagnostic_code_get_severity ("E-IO", &sev));
+  CU_ASSERT_EQUAL (sev, EMBARGO_SEVERITY_ERROR);
+  CU_ASSERT_TRUE (embargo_diagnostic_code_get_severity ("T-RULE-UNCOVERED", &sev));
+  CU_ASSERT_EQUAL (sev, EMBARGO_SEVERITY_WARNING);
+  CU_ASSERT_TRUE (embargo_diagnostic_code_get_severity ("N-EXPIRED", &sev));
+  CU_ASSERT_EQUAL (sev, EMBARGO_SEVERITY_NOTE);
+  sev = EMBARGO_SEVERITY_WARNING;
+  CU_ASSERT_FALSE (embargo_diagnostic_code_get_severity ("W-NO-SUCH-CODE", &sev));
+  CU_ASSERT_EQUAL (sev, EMBARGO_SEVERITY_WARNING);
+  CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe ("E-VERSION"));
+  CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe ("T-COVERAGE"));
 }
 
-/* The shadowing message names the winner; positions point at the rule shadowed. */
+/* The shadowing message names the winner; positions point at the rule shadowed, the
+ * context at the winner. */
 static void
 test_shadow_details (void)
 {
@@ -129,7 +162,18 @@ test_shadow_details (void)
           seen = TRUE;
           CU_ASSERT_EQUAL (x->line, 11);
           CU_ASSERT_EQUAL (x->severity, EMBARGO_SEVERITY_WARNING);
-          CU_ASSERT_PTR_NOT_NULL (strstr (x->message, "'narrow' can never decide: 'broad'"));
+          CU_ASSERT_STRING_EQUAL (x->message, "rule 'narrow' can never decide: 'broad' applies "
+                                  "whenever it does, is in force whenever it is, and wins "
+                                  "(deny, more severe)");
+          /* Where the winner is defined is a second position, not part of the message. */
+          CU_ASSERT_STRING_EQUAL (x->context, "rule 'broad' is defined here");
+          CU_ASSERT_STRING_EQUAL (x->context_source, path);
+          CU_ASSERT_EQUAL (x->context_line, 2);
+          CU_ASSERT_EQUAL (x->context_column, 5);
+          g_autofree char *note = embargo_diagnostic_format_context (x);
+          g_autofree char *want = g_strdup_printf ("%s:2:5: note: rule 'broad' is defined here",
+                                                   path);
+          CU_ASSERT_STRING_EQUAL (note, want);
         }
     }
   CU_ASSERT (seen);

@@ -141,6 +141,15 @@ typedef struct {
   unsigned column;
   const char *message; /* one line, no trailing newline: text quoted from input is
                         * escaped as by embargo_text_escape() (EMBARGO_ESCAPE_TEXT) */
+  /* A second position that explains the first, as libyaml's context mark does: where
+   * the other rule of the finding is defined ("rule 'broad' is defined here"), where an
+   * id was first defined. NULL context when there is none; then the other fields are
+   * NULL and 0. Printed as a note line after the diagnostic
+   * (embargo_diagnostic_format_context()), and as SARIF relatedLocations. */
+  const char *context;        /* one line, escaped like message */
+  const char *context_source;
+  unsigned context_line;
+  unsigned context_column;
 } EmbargoDiagnostic;
 
 typedef struct _EmbargoDiagnostics EmbargoDiagnostics;
@@ -161,6 +170,11 @@ EMBARGO_API gsize embargo_diagnostics_count_at_least (const EmbargoDiagnostics *
  * (EMBARGO_ESCAPE_TEXT) so that it is safe to print. Returns a new string: free with
  * g_free(). */
 EMBARGO_API char *embargo_diagnostic_format (const EmbargoDiagnostic *diag);
+
+/* Formats DIAG's context as a compiler's note line, "source:line:column: note: context",
+ * escaped as by embargo_diagnostic_format(); NULL when DIAG has no context. Free with
+ * g_free(). */
+EMBARGO_API char *embargo_diagnostic_format_context (const EmbargoDiagnostic *diag);
 
 /* Text from a transaction, a rule file or a list, made safe to show. Such text may
  * hold characters a terminal obeys instead of showing: C0 and C1 control characters
@@ -835,10 +849,16 @@ EMBARGO_API EmbargoDiagnostics *embargo_lint (EmbargoRuleset *rs, const EmbargoL
  * loader's diagnostics (borrowed from the loader). */
 EMBARGO_API void embargo_diagnostics_free (EmbargoDiagnostics *diags);
 
-/* A one-line description of a diagnostic code, loader or lint ("E-UNKNOWN-KEY",
- * "W-SHADOWED"), static; NULL for a code this library does not know. For reports that
- * describe each code once (SARIF rules). */
+/* A one-line description of a diagnostic code ("E-UNKNOWN-KEY", "W-SHADOWED", and the
+ * embargo program's own such as "T-COVERAGE"), static; NULL for a code embargo does not
+ * report. For reports that describe each code once (SARIF rules). Every code is listed,
+ * with an example, in docs/diagnostics.md. */
 EMBARGO_API const char *embargo_diagnostic_code_describe (const char *code);
+
+/* The severity CODE is always reported with, in *SEVERITY (may be NULL). Returns FALSE,
+ * leaving *SEVERITY alone, for a code embargo does not report. */
+EMBARGO_API gboolean embargo_diagnostic_code_get_severity (const char *code,
+                                                           EmbargoSeverity *severity);
 
 /* ---------------------------------------------------------------------------------
  * Screening: party names against sanctions lists, fuzzy (docs/screening.md)

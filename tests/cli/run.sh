@@ -88,13 +88,61 @@ expect "if_missing: false is listed as a note" 1 "N-IF-MISSING-FALSE.bad.yaml:10
 expect "lint of the bundled rules, as they are" 0 '^0 findings' -- "$bin" lint rules
 expect "a rule that ended is a note" 1 "W-EXPIRED.good.yaml:2:5: note: rule 'r1' ended on 2024-06-01 .*kept as history.*\[N-EXPIRED\]" -- \
   "$bin" lint --level note --as-of 2025-01-01 $l/W-EXPIRED.good.yaml
-expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' .* still refers to it.*\[W-EXPIRED\]" -- \
+expect "an ended rule still lifted by name is a warning" 1 "W-EXPIRED.bad.yaml:2:5: warning: rule 'r1' is no longer in force: .* rule 'x1' still refers to it.*\[W-EXPIRED\]" -- \
   "$bin" lint --as-of 2025-01-01 $l/W-EXPIRED.bad.yaml
 expect "test junit" 0 '<testsuites name="embargo test"' -- "$bin" test --format junit rules
+# A diagnostic's context, the second position, is a note line of its own (text), a
+# relatedLocation (SARIF), a "context" member (JSON).
+expect "lint: the message names the winner, not its place" 1 \
+  "^tests/lint/W-SHADOWED.bad.yaml:11:5: warning: rule 'narrow' can never decide: 'broad' applies whenever it does, is in force whenever it is, and wins \(deny, more severe\) \[W-SHADOWED\]$" -- \
+  "$bin" lint $l/W-SHADOWED.bad.yaml
+expect "lint: where the winner is defined is a note line" 1 \
+  "^tests/lint/W-SHADOWED.bad.yaml:2:5: note: rule 'broad' is defined here$" -- \
+  "$bin" lint $l/W-SHADOWED.bad.yaml
+expect "lint sarif: the context is a relatedLocation" 1 \
+  '"relatedLocations":\[\{"id":1,"physicalLocation":\{"artifactLocation":\{"uri":"tests/lint/W-SHADOWED.bad.yaml"\},"region":\{"startLine":2,"startColumn":5\}\},"message":\{"text":"rule .broad. is defined here"\}\}\]' -- \
+  "$bin" lint --format sarif $l/W-SHADOWED.bad.yaml
+expect "lint json: the context is a member of the finding" 1 \
+  '"context":\{"file":"tests/lint/W-SHADOWED.bad.yaml","line":2,"column":5,"message":"rule .broad. is defined here"\}' -- \
+  "$bin" lint --format json $l/W-SHADOWED.bad.yaml
+expect "check: a duplicate id names where it was first defined, on a note line" 2 \
+  "^tests/lint/E-DUPLICATE-ID.bad.yaml:2:5: note: rule 'r1' is first defined here$" -- \
+  "$bin" check --rules $l/E-DUPLICATE-ID.bad.yaml examples/micron-ciio.yaml
+expect "lint: the rule an exception may not lift is the context" 1 \
+  "^tests/lint/E-CROSS-REGIME.bad.yaml:2:5: note: rule 'r1' \(US-EAR\) is defined here$" -- \
+  "$bin" lint $l/E-CROSS-REGIME.bad.yaml
+expect "lint: the rule an exception can never lift is the context" 1 \
+  "^tests/lint/W-LIFTS-DISJOINT.bad.yaml:2:5: note: rule 'r1' is defined here$" -- \
+  "$bin" lint --as-of 2025-01-01 $l/W-LIFTS-DISJOINT.bad.yaml
+# A suite that could not run is a JUnit <error>, never dropped: a missing test file, one
+# that does not parse, rules that do not load.
+printf 'cases: [unclosed\n' >"$tmp/broken.tests.yaml"
+expect "test junit: a test file that does not parse is an <error>" 2 \
+  '<testsuite name="[^"]*/broken.tests.yaml" tests="1" failures="0" errors="1" skipped="0">' -- \
+  "$bin" test --format junit --rules rules "$tmp/broken.tests.yaml"
+expect "test junit: a missing test file is an <error>" 2 \
+  '<error message="[^"]*/nope.tests.yaml: No such file or directory" type="test">' -- \
+  "$bin" test --format junit --rules rules "$tmp/nope.tests.yaml"
+expect "test junit: the errors are counted" 2 \
+  '<testsuites name="embargo test" tests="353" failures="0" errors="1">' -- \
+  "$bin" test --format junit rules "$tmp/broken.tests.yaml"
+expect "test junit: rules that do not load leave each suite not run" 2 \
+  '<testsuite name="rules/cn/cac-micron.tests.yaml" tests="1" failures="0" errors="1" skipped="0">' -- \
+  "$bin" test --format junit --rules "$tmp/nope" rules
 expect "test sarif below coverage exits 1" 1 '"ruleId":"T-COVERAGE"' -- \
   "$bin" test --format sarif --min-coverage 100 $l/coverage
 expect "test unknown format exits 2" 2 "unknown format 'xml'" -- "$bin" test --format xml rules
 d=(--corpus $l/diff/corpus.jsonl $l/diff/base $l/diff/head)
+# --format markdown (a CI job summary): tables GitHub renders, cells escaped.
+expect "diff markdown: a changed decision is a table row" 1 \
+  '^\| \*\*FAIL\*\* \| 2 \| \*\*license_required\*\* b<br>tests/lint/diff/base/rules.yaml:12 \| \*\*review\*\* b<br>tests/lint/diff/head/rules.yaml:15 \| T4, T5 \|$' -- \
+  "$bin" diff --format markdown "${d[@]}"
+expect "test markdown: the counts as a table" 1 \
+  '^\| 2 \| 0 \| 0 \| 2 of 4 rules \(50\.0 %\), \*\*below --min-coverage\*\* \| 1 of 2 \|$' -- \
+  "$bin" test --format markdown --min-coverage 100 $l/coverage
+expect "lint markdown: a finding is a row, markup in it escaped" 1 \
+  "^\| warning \| tests/lint/W-SOURCE-URL-PLACEHOLDER.bad.yaml:2:5 \| W-SOURCE-URL-PLACEHOLDER \| rule 'r1': source\\\\_url 'https://example.com/regulation' does not point" -- \
+  "$bin" lint --format markdown $l/W-SOURCE-URL-PLACEHOLDER.bad.yaml
 expect "diff loosened exits 1" 1 '^FAIL +2  license_required \(b\) -> review \(b\)' -- "$bin" diff "${d[@]}"
 expect "diff --fail-on deny-to-allow exits 0" 0 '3 of 7 transactions changed; 0 fail' -- \
   "$bin" diff --fail-on deny-to-allow "${d[@]}"

@@ -126,6 +126,10 @@ gboolean cli_errors_are_json (void);
  * "embargo: error: MESSAGE" without a file). FILE and the message are escaped. */
 void cli_error (const char *code, const char *file, unsigned line, unsigned column,
                 const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+/* A diagnostic of the library on standard error, with its note line when it has a
+ * context; an error as a JSON error object (its context in "context") under
+ * cli_errors_as_json(). */
+void cli_diagnostic (const EmbargoDiagnostic *d);
 
 /* An error message from the library (a GError's): one diagnostic a line
  * ("file:line:column: error: message [CODE]"). As text, MESSAGE as it is (escaped); as

@@ -349,6 +349,21 @@ typedef struct {
   const char *fail_on;
 } Diff;
 
+/* The rules that changed, by kind: each output walks them in this order. */
+typedef struct {
+  GPtrArray *rules;
+  const char *code, *what;
+  int side; /* where the rule is shown: 0 base, 1 head */
+} RuleChanges;
+
+static void
+rule_changes (const Diff *d, RuleChanges out[3])
+{
+  out[0] = (RuleChanges) { d->added, "D-RULE-ADDED", "added", 1 };
+  out[1] = (RuleChanges) { d->removed, "D-RULE-REMOVED", "removed", 0 };
+  out[2] = (RuleChanges) { d->changed, "D-RULE-CHANGED", "changed", 1 };
+}
+
 static void
 json_side (yajl_gen g, const char *key, const EmbargoOutcome o, const EmbargoRule *r)
 {
@@ -468,11 +483,8 @@ fill_report (Report *rep, const Diff *d)
                           g->count == 1 ? "" : "s", before, after,
                           (const char *) g_ptr_array_index (g->examples, 0));
     }
-  struct { GPtrArray *rules; const char *code, *what; int side; } kinds[] = {
-    { d->added, "D-RULE-ADDED", "added", 1 },
-    { d->removed, "D-RULE-REMOVED", "removed", 0 },
-    { d->changed, "D-RULE-CHANGED", "changed", 1 },
-  };
+  RuleChanges kinds[3];
+  rule_changes (d, kinds);
   for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
     for (guint i = 0; i < kinds[k].rules->len; i++)
       {
@@ -491,9 +503,8 @@ print_text (const Diff *d)
     printf ("%s  %s: %zu rules, %s\n", s ? "head" : "base", cli_safe (d->side[s]->spec),
             embargo_ruleset_get_rule_count (d->side[s]->rs),
             embargo_ruleset_get_digest (d->side[s]->rs));
-  struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
-    { d->added, "added", 1 }, { d->removed, "removed", 0 }, { d->changed, "changed", 1 },
-  };
+  RuleChanges kinds[3];
+  rule_changes (d, kinds);
   for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
     for (guint i = 0; i < kinds[k].rules->len; i++)
       {
@@ -579,9 +590,8 @@ write_html (const Diff *d)
   if (d->groups->len)
     g_string_append (out, "</table>\n");
   g_string_append (out, "<h2>Rules that changed</h2>\n");
-  struct { GPtrArray *rules; const char *what; int side; } kinds[] = {
-    { d->added, "added", 1 }, { d->removed, "removed", 0 }, { d->changed, "changed", 1 },
-  };
+  RuleChanges kinds[3];
+  rule_changes (d, kinds);
   if (d->added->len + d->removed->len + d->changed->len == 0)
     g_string_append (out, "<p>None.</p>\n");
   else
@@ -601,6 +611,94 @@ write_html (const Diff *d)
   if (d->added->len + d->removed->len + d->changed->len)
     g_string_append (out, "</table>\n");
   return html_page_write (page, stdout);
+}
+
+/* One cell: OUTCOME (RULE), the rule's source under it. */
+static void
+md_before_after (GString *out, EmbargoOutcome o, const EmbargoRule *r, const Side *s)
+{
+  g_string_append_printf (out, "**%s**", embargo_outcome_to_string (o));
+  if (r == NULL)
+    {
+      g_string_append (out, " (no rule applies)");
+      return;
+    }
+  g_string_append (out, " ");
+  report_markdown_append (out, rule_id (r));
+  g_autofree char *where = g_strdup_printf ("%s:%u",
+                                            shown_source (s, embargo_rule_get_source_name (r)),
+                                            embargo_rule_get_line (r));
+  g_string_append (out, "<br>");
+  report_markdown_append (out, where);
+}
+
+/* The diff as Markdown, for a CI job summary: the two rule sets, the decisions that
+ * changed and the rules that changed, as tables. */
+static gboolean
+write_markdown (const Diff *d)
+{
+  g_autoptr (GString) out = g_string_new ("### embargo diff\n\n| | rules | digest | count |\n"
+                                          "| --- | --- | --- | ---: |\n");
+  for (int s = 0; s < 2; s++)
+    {
+      g_string_append_printf (out, "| %s | ", s ? "head" : "base");
+      report_markdown_append (out, d->side[s]->spec);
+      g_string_append_printf (out, " | %s | %zu |\n", embargo_ruleset_get_digest (d->side[s]->rs),
+                              embargo_ruleset_get_rule_count (d->side[s]->rs));
+    }
+  g_string_append_printf (out, "\n%zu of %zu transactions changed; %s%zu fail the gate%s "
+                               "(--fail-on ", d->changed_count, d->transactions,
+                          d->failing ? "**" : "", d->failing, d->failing ? "**" : "");
+  report_markdown_append (out, d->fail_on);
+  g_string_append (out, ").\n\n#### Decisions that changed\n\n");
+  if (d->groups->len == 0)
+    g_string_append (out, "None.\n");
+  else
+    g_string_append (out, "| gate | count | before | after | for example |\n"
+                          "| --- | ---: | --- | --- | --- |\n");
+  for (guint i = 0; i < d->groups->len; i++)
+    {
+      const Group *g = g_ptr_array_index (d->groups, i);
+      g_string_append_printf (out, "| %s | %zu | ", g->fails ? "**FAIL**" : "ok", g->count);
+      md_before_after (out, g->outcome[0], g->rule[0], d->side[0]);
+      g_string_append (out, " | ");
+      md_before_after (out, g->outcome[1], g->rule[1], d->side[1]);
+      g_string_append (out, " | ");
+      for (guint k = 0; k < g->examples->len; k++)
+        {
+          if (k)
+            g_string_append (out, ", ");
+          report_markdown_append (out, g_ptr_array_index (g->examples, k));
+        }
+      g_string_append (out, " |\n");
+    }
+  g_string_append (out, "\n#### Rules that changed\n\n");
+  RuleChanges kinds[3];
+  rule_changes (d, kinds);
+  if (d->added->len + d->removed->len + d->changed->len == 0)
+    g_string_append (out, "None.\n");
+  else
+    g_string_append (out, "| | rule | title | citation | source |\n"
+                          "| --- | --- | --- | --- | --- |\n");
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint i = 0; i < kinds[k].rules->len; i++)
+      {
+        const EmbargoRule *r = g_ptr_array_index (kinds[k].rules, i);
+        g_autofree char *where = g_strdup_printf (
+          "%s:%u", shown_source (d->side[kinds[k].side], embargo_rule_get_source_name (r)),
+          embargo_rule_get_line (r));
+        const char *cells[] = { embargo_rule_get_id (r), embargo_rule_get_title (r),
+                                embargo_rule_get_citation (r), where };
+        g_string_append_printf (out, "| %s |", kinds[k].what);
+        for (gsize c = 0; c < G_N_ELEMENTS (cells); c++)
+          {
+            g_string_append_c (out, ' ');
+            report_markdown_append (out, cells[c]);
+            g_string_append (out, " |");
+          }
+        g_string_append_c (out, '\n');
+      }
+  return fwrite (out->str, 1, out->len, stdout) == out->len;
 }
 
 static const char *
@@ -717,9 +815,12 @@ replay_and_report (Side sides[2], const char *corpus, const char *as_of, int thr
     }
   else if (format == REPORT_HTML)
     ok = write_html (&d);
+  else if (format == REPORT_MARKDOWN)
+    ok = write_markdown (&d);
   else
     {
       g_autoptr (Report) rep = report_new ("diff");
+      report_set_anchor (rep, corpus);
       fill_report (rep, &d);
       ok = report_write (stdout, rep, format, EMBARGO_SEVERITY_NOTE, json_extra, &d);
     }
@@ -749,7 +850,7 @@ cmd_diff (int argc, char **argv)
     { "as-of", 0, 0, G_OPTION_ARG_STRING, &as_of,
       "Decide every transaction as of this day instead of its own date", "YYYY-MM-DD" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, sarif, github or html (one page)", "FORMAT" },
+      "Output: text (default), json, sarif, github, html (one page) or markdown", "FORMAT" },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, "Worker threads (default 2)", "N" },
     G_OPTION_ENTRY_NULL,
   };
@@ -774,7 +875,7 @@ cmd_diff (int argc, char **argv)
     return EXIT_NO_DECISION;
   ReportFormat format = REPORT_TEXT;
   unsigned allowed = 1u << REPORT_TEXT | 1u << REPORT_JSON | 1u << REPORT_SARIF | 1u << REPORT_GITHUB
-                     | 1u << REPORT_HTML;
+                     | 1u << REPORT_HTML | 1u << REPORT_MARKDOWN;
   if (format_name && !report_format_parse ("diff", format_name, allowed, &format))
     return EXIT_NO_DECISION;
   cli_errors_as_json (format == REPORT_JSON);

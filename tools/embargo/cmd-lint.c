@@ -34,9 +34,11 @@ add_cases (Report *r, GPtrArray *files, EmbargoSeverity level)
           if (x->severity < level || g_strcmp0 (x->file, file) != 0)
             continue;
           g_autofree char *name = g_strdup_printf ("%s at %u:%u", x->code, x->line, x->column);
-          g_autofree char *why = g_strdup_printf ("%s:%u:%u: %s: %s [%s]", file, x->line,
+          g_autofree char *note = report_context_line (x);
+          g_autofree char *why = g_strdup_printf ("%s:%u:%u: %s: %s [%s]%s%s", file, x->line,
                                                   x->column, report_severity_name (x->severity),
-                                                  x->message, x->code);
+                                                  x->message, x->code, note ? "\n" : "",
+                                                  note ? note : "");
           report_add_case (r, file, name, file, x->line, why);
           any = TRUE;
         }
@@ -84,7 +86,7 @@ cmd_lint (int argc, char **argv)
       "Show findings at this severity or above, and fail on them (default: warning)",
       "error|warning|note" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, junit, sarif or github", "FORMAT" },
+      "Output: text (default), json, junit, sarif, github or markdown", "FORMAT" },
     { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ignore,
       "Leave out findings with this code (repeatable, or comma-separated)", "CODE" },
     G_OPTION_ENTRY_NULL,
@@ -157,6 +159,7 @@ cmd_lint (int argc, char **argv)
     }
 
   g_autoptr (Report) report = report_new ("lint");
+  report_set_anchor (report, argv[1]);
   g_autoptr (GHashTable) ignored = ignore_set (ignore);
   const EmbargoDiagnostics *load = embargo_loader_get_diagnostics (ld);
   add_diagnostics (report, load, ignored);
@@ -188,6 +191,17 @@ cmd_lint (int argc, char **argv)
 
   if (format == REPORT_JUNIT)
     add_cases (report, files, level);
+  if (format == REPORT_MARKDOWN)
+    {
+      gsize ne = report_count_at_least (report, EMBARGO_SEVERITY_ERROR);
+      gsize nw = report_count_at_least (report, EMBARGO_SEVERITY_WARNING) - ne;
+      g_autofree char *summary = g_strdup_printf (
+        "| errors | warnings | notes | shown |\n| ---: | ---: | ---: | --- |\n"
+        "| %zu | %zu | %zu | %s and above%s |", ne, nw, report->findings->len - ne - nw,
+        report_severity_name (level), rs ? "" : "; **the rules did not load**: only load errors "
+                                                "were checked");
+      report_set_summary (report, summary);
+    }
   if (!report_write (stdout, report, format, level, NULL, NULL))
     status = EXIT_NO_DECISION;
   gsize shown = report_count_at_least (report, level);

@@ -302,7 +302,9 @@ load_rules (Server *srv, char **errors)
           if (d->severity < EMBARGO_SEVERITY_ERROR)
             continue;
           g_autofree char *line = embargo_diagnostic_format (d);
-          g_string_append_printf (all, "%s%s", all->len ? "\n" : "", line);
+          g_autofree char *note = embargo_diagnostic_format_context (d);
+          g_string_append_printf (all, "%s%s%s%s", all->len ? "\n" : "", line, note ? "\n" : "",
+                                  note ? note : "");
         }
       if (all->len == 0)
         g_string_append (all, e->message);

@@ -184,6 +184,24 @@ coverage_json (yajl_gen g, gpointer data)
   yajl_gen_map_close (g);
 }
 
+/* The counts as a Markdown table, for a CI job summary. NOT_RUN: test files that could
+ * not run (missing, not parsed, schema broken). */
+static char *
+markdown_summary (const Coverage *c, gsize not_run, double min_coverage)
+{
+  gsize nx = 0, both = 0;
+  for (gsize i = 0; i < c->nrules; i++)
+    if (is_exception_at (c, i))
+      nx++, both += c->applied[i] && c->not_applied[i];
+  GString *s = g_string_new ("| passed | failed | test files not run | rule coverage | exceptions "
+                             "seen both applying and not |\n| ---: | ---: | ---: | --- | --- |\n");
+  g_string_append_printf (s, "| %zu | %zu | %zu | %zu of %zu rules (%.1f %%)%s | %zu of %zu |",
+                          c->passed, c->failed, not_run, c->covered, c->nrules, c->pct,
+                          min_coverage >= 0 && c->pct + 1e-9 < min_coverage
+                            ? ", **below --min-coverage**" : "", both, nx);
+  return g_string_free (s, FALSE);
+}
+
 int
 cmd_test (int argc, char **argv)
 {
@@ -199,7 +217,7 @@ cmd_test (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "List every case, not only failures",
       NULL },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
-      "Output: text (default), json, junit, sarif or github", "FORMAT" },
+      "Output: text (default), json, junit, sarif, github or markdown", "FORMAT" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("PATH... — run the rules' test cases");
@@ -241,7 +259,10 @@ cmd_test (int argc, char **argv)
     }
   EmbargoRuleset *rs = cli_load_rules_limited (rules ? rules : (char **) rule_paths->pdata,
                                                &limits);
-  if (rs == NULL)
+  /* Rules that do not load still leave a JUnit report (every test file, not run) and a
+   * Markdown summary that says so. */
+  gboolean report_not_run = format == REPORT_JUNIT || format == REPORT_MARKDOWN;
+  if (rs == NULL && !report_not_run)
     return EXIT_NO_DECISION;
 
   g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (suite_file_free);
@@ -262,12 +283,35 @@ cmd_test (int argc, char **argv)
         }
     }
   g_ptr_array_sort (files, cmp_suite);
-  if (files->len == 0)
+  g_autoptr (Report) report = report_new ("test");
+  report_set_anchor (report, argv[1]);
+  if (files->len == 0 || rs == NULL)
     {
       /* Nothing tested is not a pass. */
-      fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
-               "given: nothing was tested\n");
-      embargo_ruleset_unref (rs);
+      if (files->len == 0)
+        {
+          fprintf (stderr, "embargo test: error: no test files (*.tests.yaml) under the PATHs "
+                   "given: nothing was tested\n");
+          report_add_error_case (report, "embargo test", "test files", NULL, 0,
+                                 "no test files (*.tests.yaml) under the PATHs given: nothing "
+                                 "was tested");
+        }
+      for (guint f = 0; f < files->len; f++)
+        {
+          const char *path = ((const SuiteFile *) g_ptr_array_index (files, f))->path;
+          report_add_error_case (report, path, "not run", path, 0,
+                                 "not run: the rules did not load (the errors are on standard "
+                                 "error)");
+        }
+      report_set_summary (report, files->len == 0 ? "**Nothing was tested**: no test files "
+                                                    "(\\*.tests.yaml) under the PATHs given."
+                                                  : "**Not run**: the rules did not load (the "
+                                                    "errors are in the job's log).");
+      if (report_not_run)
+        report_write (stdout, report, format, EMBARGO_SEVERITY_NOTE, NULL, NULL);
+      fflush (stdout);
+      if (rs)
+        embargo_ruleset_unref (rs);
       return EXIT_NO_DECISION;
     }
 
@@ -275,8 +319,7 @@ cmd_test (int argc, char **argv)
   g_autofree gboolean *decided = g_new0 (gboolean, MAX (nrules, 1));
   g_autofree gboolean *applied = g_new0 (gboolean, MAX (nrules, 1));
   g_autofree gboolean *not_applied = g_new0 (gboolean, MAX (nrules, 1));
-  g_autoptr (Report) report = report_new ("test");
-  gsize passed = 0, failed = 0;
+  gsize passed = 0, failed = 0, not_run = 0;
   int status = EXIT_ALLOW;
   for (guint f = 0; f < files->len; f++)
     {
@@ -289,6 +332,9 @@ cmd_test (int argc, char **argv)
             fprintf (stderr, "%s\n", cli_safe_lines (e->message));
           report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-SUITE", path, 0, 0, "%s",
                               e->message);
+          /* A suite that could not run is an error in JUnit, never left out. */
+          report_add_error_case (report, path, "could not run", path, 0, e->message);
+          not_run++;
           g_clear_error (&e);
           status = EXIT_NO_DECISION;
           continue;
@@ -302,7 +348,11 @@ cmd_test (int argc, char **argv)
               fprintf (stderr, "%s:%u: error: case '%s': %s\n", cli_safe (path),
                        embargo_suite_get_line (suite, i),
                        cli_safe (embargo_suite_get_name (suite, i)), cli_safe_lines (e->message));
-              report_case (report, suite, i, e->message);
+              report_add_error_case (report, path, embargo_suite_get_name (suite, i), path,
+                                     embargo_suite_get_line (suite, i), e->message);
+              report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-CASE-FAILED", path,
+                                  embargo_suite_get_line (suite, i), 1, "case '%s' could not run: %s",
+                                  embargo_suite_get_name (suite, i), e->message);
               g_clear_error (&e);
               failed++;
               continue;
@@ -360,11 +410,25 @@ cmd_test (int argc, char **argv)
     {
       fprintf (stderr, "embargo test: rule coverage %.1f %% is below --min-coverage %.1f %%\n",
                pct, min_coverage);
-      report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-COVERAGE", NULL, 0, 0,
-                          "rule coverage %.1f %% is below --min-coverage %.1f %%", pct,
-                          min_coverage);
+      /* At the first rule no case asserts: where coverage is missing (a result with no
+       * place is refused by code scanning). */
+      const EmbargoRule *first = NULL;
+      for (gsize i = 0; i < nrules && first == NULL; i++)
+        if (!decided[i])
+          first = embargo_ruleset_get_rule (rs, i);
+      report_add_finding (report, EMBARGO_SEVERITY_ERROR, "T-COVERAGE",
+                          first ? embargo_rule_get_source_name (first) : NULL,
+                          first ? embargo_rule_get_line (first) : 0, first ? 1 : 0,
+                          "rule coverage %.1f %% is below --min-coverage %.1f %%%s%s%s", pct,
+                          min_coverage, first ? " (first rule that no case asserts: '" : "",
+                          first ? embargo_rule_get_id (first) : "", first ? "')" : "");
       if (status == EXIT_ALLOW)
         status = EXIT_NOT_ALLOWED;
+    }
+  if (format == REPORT_MARKDOWN)
+    {
+      g_autofree char *summary = markdown_summary (&cov, not_run, min_coverage);
+      report_set_summary (report, summary);
     }
   if (!text && !report_write (stdout, report, format, EMBARGO_SEVERITY_NOTE, coverage_json, &cov))
     status = EXIT_NO_DECISION;

@@ -182,16 +182,7 @@ load_rules (char **paths, const EmbargoLimits *limits, gboolean lists_only)
   EmbargoRuleset *rs = embargo_loader_finish (ld, &e);
   const EmbargoDiagnostics *diags = embargo_loader_get_diagnostics (ld);
   for (gsize i = 0; i < embargo_diagnostics_get_count (diags); i++)
-    {
-      const EmbargoDiagnostic *d = embargo_diagnostics_get (diags, i);
-      if (cli_errors_are_json () && d->severity == EMBARGO_SEVERITY_ERROR)
-        {
-          cli_error (d->code, d->source, d->line, d->column, "%s", d->message);
-          continue;
-        }
-      g_autofree char *line = embargo_diagnostic_format (d);
-      fprintf (stderr, "%s\n", line);
-    }
+    cli_diagnostic (embargo_diagnostics_get (diags, i));
   /* --expect-digest: the set must be one of the pinned ones. */
   if (rs && !cli_digest_expected (embargo_ruleset_get_digest (rs), list[0]))
     {
@@ -433,7 +424,7 @@ cli_errors_are_json (void)
 
 static void
 error_json (const char *code, const char *file, unsigned line, unsigned column,
-            const char *message)
+            const char *message, const EmbargoDiagnostic *ctx)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_config (g, yajl_gen_validate_utf8, 0);
@@ -455,6 +446,23 @@ error_json (const char *code, const char *file, unsigned line, unsigned column,
   yajl_gen_integer (g, line);
   yajl_gen_string (g, (const unsigned char *) "column", 6);
   yajl_gen_integer (g, column);
+  if (ctx && ctx->context)
+    {
+      /* The second position: {"message", "file", "line", "column"}. */
+      g_autofree char *m = g_utf8_make_valid (ctx->context, -1);
+      g_autofree char *f = g_utf8_make_valid (ctx->context_source, -1);
+      yajl_gen_string (g, (const unsigned char *) "context", 7);
+      yajl_gen_map_open (g);
+      yajl_gen_string (g, (const unsigned char *) "message", 7);
+      yajl_gen_string (g, (const unsigned char *) m, strlen (m));
+      yajl_gen_string (g, (const unsigned char *) "file", 4);
+      yajl_gen_string (g, (const unsigned char *) f, strlen (f));
+      yajl_gen_string (g, (const unsigned char *) "line", 4);
+      yajl_gen_integer (g, ctx->context_line);
+      yajl_gen_string (g, (const unsigned char *) "column", 6);
+      yajl_gen_integer (g, ctx->context_column);
+      yajl_gen_map_close (g);
+    }
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   const unsigned char *buf;
@@ -477,7 +485,7 @@ cli_error (const char *code, const char *file, unsigned line, unsigned column,
       /* Not UTF-8 (a file name, say) cannot go into JSON as it is. */
       g_autofree char *m = g_utf8_make_valid (message, -1);
       g_autofree char *f = file ? g_utf8_make_valid (file, -1) : NULL;
-      error_json (code, f, line, column, m);
+      error_json (code, f, line, column, m, NULL);
     }
   else if (file && line)
     fprintf (stderr, "%s:%u:%u: error: %s [%s]\n", cli_safe (file), line, column,
@@ -486,6 +494,23 @@ cli_error (const char *code, const char *file, unsigned line, unsigned column,
     fprintf (stderr, "%s: error: %s [%s]\n", cli_safe (file), cli_safe (message), code);
   else
     fprintf (stderr, "embargo: error: %s\n", cli_safe (message));
+}
+
+void
+cli_diagnostic (const EmbargoDiagnostic *d)
+{
+  if (json_errors && d->severity == EMBARGO_SEVERITY_ERROR)
+    {
+      g_autofree char *m = g_utf8_make_valid (d->message, -1);
+      g_autofree char *f = d->source ? g_utf8_make_valid (d->source, -1) : NULL;
+      error_json (d->code, f, d->line, d->column, m, d);
+      return;
+    }
+  g_autofree char *line = embargo_diagnostic_format (d);
+  g_autofree char *note = embargo_diagnostic_format_context (d);
+  fprintf (stderr, "%s\n", line);
+  if (note)
+    fprintf (stderr, "%s\n", note);
 }
 
 void

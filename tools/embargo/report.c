@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const format_names[] = { "text", "json", "junit", "sarif", "github",
-                                             "html" };
+                                             "html", "markdown" };
 
 gboolean
 report_format_parse (const char *command, const char *name, unsigned allowed, ReportFormat *out)
@@ -59,6 +59,8 @@ finding_clear (gpointer p)
   g_free (f->code);
   g_free (f->file);
   g_free (f->message);
+  g_free (f->context);
+  g_free (f->context_file);
 }
 
 static void
@@ -90,7 +92,23 @@ report_free (Report *r)
     return;
   g_array_free (r->findings, TRUE);
   g_array_free (r->cases, TRUE);
+  g_free (r->anchor);
+  g_free (r->summary);
   g_free (r);
+}
+
+void
+report_set_summary (Report *r, const char *markdown)
+{
+  g_free (r->summary);
+  r->summary = g_strdup (markdown);
+}
+
+void
+report_set_anchor (Report *r, const char *path)
+{
+  g_free (r->anchor);
+  r->anchor = g_strdup (path);
 }
 
 void
@@ -99,8 +117,8 @@ report_add_finding (Report *r, EmbargoSeverity sev, const char *code, const char
 {
   va_list ap;
   va_start (ap, fmt);
-  ReportFinding f = { sev, g_strdup (code), g_strdup (file), line, column,
-                      g_strdup_vprintf (fmt, ap) };
+  ReportFinding f = { .severity = sev, .code = g_strdup (code), .file = g_strdup (file),
+                      .line = line, .column = column, .message = g_strdup_vprintf (fmt, ap) };
   va_end (ap);
   g_array_append_val (r->findings, f);
 }
@@ -109,6 +127,25 @@ void
 report_add_diagnostic (Report *r, const EmbargoDiagnostic *d)
 {
   report_add_finding (r, d->severity, d->code, d->source, d->line, d->column, "%s", d->message);
+  if (d->context)
+    {
+      ReportFinding *f = &g_array_index (r->findings, ReportFinding, r->findings->len - 1);
+      f->context = g_strdup (d->context);
+      f->context_file = g_strdup (d->context_source);
+      f->context_line = d->context_line;
+      f->context_column = d->context_column;
+    }
+}
+
+char *
+report_context_line (const ReportFinding *x)
+{
+  if (x->context == NULL)
+    return NULL;
+  if (x->context_line == 0)
+    return g_strdup_printf ("%s: note: %s", x->context_file, x->context);
+  return g_strdup_printf ("%s:%u:%u: note: %s", x->context_file, x->context_line,
+                          x->context_column, x->context);
 }
 
 void
@@ -116,8 +153,16 @@ report_add_case (Report *r, const char *group, const char *name, const char *fil
                  const char *failure)
 {
   ReportCase c = { g_strdup (group), g_strdup (name), g_strdup (file), line, g_strdup (failure),
-                   0 };
+                   0, FALSE };
   g_array_append_val (r->cases, c);
+}
+
+void
+report_add_error_case (Report *r, const char *group, const char *name, const char *file,
+                       unsigned line, const char *why)
+{
+  report_add_case (r, group, name, file, line, why ? why : "could not run");
+  g_array_index (r->cases, ReportCase, r->cases->len - 1).error = TRUE;
 }
 
 gsize
@@ -199,6 +244,16 @@ json_findings (yajl_gen g, const Report *r, EmbargoSeverity min)
       report_json_kv_str (g, "severity", report_severity_name (x->severity));
       report_json_kv_str (g, "code", x->code);
       report_json_kv_str (g, "message", x->message);
+      if (x->context)
+        {
+          report_json_key (g, "context");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "file", x->context_file);
+          report_json_kv_int (g, "line", x->context_line);
+          report_json_kv_int (g, "column", x->context_column);
+          report_json_kv_str (g, "message", x->context);
+          yajl_gen_map_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -227,7 +282,7 @@ write_json (FILE *f, const Report *r, EmbargoSeverity min, ReportJsonExtra extra
           report_json_key (g, "passed");
           yajl_gen_bool (g, c->failure == NULL);
           if (c->failure)
-            report_json_kv_str (g, "failure", c->failure);
+            report_json_kv_str (g, c->error ? "error" : "failure", c->failure);
           yajl_gen_map_close (g);
         }
       yajl_gen_array_close (g);
@@ -245,6 +300,29 @@ sarif_level (EmbargoSeverity sev)
 {
   return sev == EMBARGO_SEVERITY_ERROR ? "error" : sev == EMBARGO_SEVERITY_WARNING ? "warning"
                                                                                    : "note";
+}
+
+/* "physicalLocation": {"artifactLocation": {"uri"}, "region": {...}} inside an open map. */
+static void
+sarif_physical (yajl_gen g, const char *file, unsigned line, unsigned column)
+{
+  g_autofree char *uri = g_uri_escape_string (file, "/", FALSE);
+  report_json_key (g, "physicalLocation");
+  yajl_gen_map_open (g);
+  report_json_key (g, "artifactLocation");
+  yajl_gen_map_open (g);
+  report_json_kv_str (g, "uri", uri);
+  yajl_gen_map_close (g);
+  if (line)
+    {
+      report_json_key (g, "region");
+      yajl_gen_map_open (g);
+      report_json_kv_int (g, "startLine", line);
+      if (column)
+        report_json_kv_int (g, "startColumn", column);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
 }
 
 static gboolean
@@ -287,6 +365,14 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
       yajl_gen_map_open (g);
       report_json_kv_str (g, "text", desc ? desc : code);
       yajl_gen_map_close (g);
+      EmbargoSeverity level;
+      if (embargo_diagnostic_code_get_severity (code, &level))
+        {
+          report_json_key (g, "defaultConfiguration");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "level", sarif_level (level));
+          yajl_gen_map_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -307,31 +393,27 @@ write_sarif (FILE *f, const Report *r, EmbargoSeverity min)
       yajl_gen_map_open (g);
       report_json_kv_str (g, "text", x->message);
       yajl_gen_map_close (g);
+      /* Every result has a location: GitHub refuses the whole file otherwise. */
       report_json_key (g, "locations");
       yajl_gen_array_open (g);
-      if (x->file)
-        {
-          g_autofree char *uri = g_uri_escape_string (x->file, "/", FALSE);
-          yajl_gen_map_open (g);
-          report_json_key (g, "physicalLocation");
-          yajl_gen_map_open (g);
-          report_json_key (g, "artifactLocation");
-          yajl_gen_map_open (g);
-          report_json_kv_str (g, "uri", uri);
-          yajl_gen_map_close (g);
-          if (x->line)
-            {
-              report_json_key (g, "region");
-              yajl_gen_map_open (g);
-              report_json_kv_int (g, "startLine", x->line);
-              if (x->column)
-                report_json_kv_int (g, "startColumn", x->column);
-              yajl_gen_map_close (g);
-            }
-          yajl_gen_map_close (g);
-          yajl_gen_map_close (g);
-        }
+      yajl_gen_map_open (g);
+      sarif_physical (g, x->file ? x->file : r->anchor ? r->anchor : ".", x->line, x->column);
+      yajl_gen_map_close (g);
       yajl_gen_array_close (g);
+      if (x->context)
+        {
+          report_json_key (g, "relatedLocations");
+          yajl_gen_array_open (g);
+          yajl_gen_map_open (g);
+          report_json_kv_int (g, "id", 1);
+          sarif_physical (g, x->context_file, x->context_line, x->context_column);
+          report_json_key (g, "message");
+          yajl_gen_map_open (g);
+          report_json_kv_str (g, "text", x->context);
+          yajl_gen_map_close (g);
+          yajl_gen_map_close (g);
+          yajl_gen_array_close (g);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -366,33 +448,34 @@ write_junit (FILE *f, const Report *r)
   /* Groups in order of first appearance. */
   g_autoptr (GPtrArray) groups = g_ptr_array_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gsize failures = 0;
+  gsize failures = 0, errors = 0;
   for (guint i = 0; i < r->cases->len; i++)
     {
       const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
       if (g_hash_table_add (seen, c->group))
         g_ptr_array_add (groups, c->group);
-      failures += c->failure != NULL;
+      failures += c->failure != NULL && !c->error;
+      errors += c->error;
     }
   g_autofree char *title = g_strdup_printf ("embargo %s", r->command);
   g_string_append (out, "<testsuites");
   xml_attr (out, "name", title);
-  g_string_append_printf (out, " tests=\"%u\" failures=\"%zu\" errors=\"0\">\n", r->cases->len,
-                          failures);
+  g_string_append_printf (out, " tests=\"%u\" failures=\"%zu\" errors=\"%zu\">\n",
+                          r->cases->len, failures, errors);
   for (guint gi = 0; gi < groups->len; gi++)
     {
       const char *group = g_ptr_array_index (groups, gi);
-      gsize n = 0, nf = 0;
+      gsize n = 0, nf = 0, ne = 0;
       for (guint i = 0; i < r->cases->len; i++)
         {
           const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
           if (strcmp (c->group, group) == 0)
-            n++, nf += c->failure != NULL;
+            n++, nf += c->failure != NULL && !c->error, ne += c->error;
         }
       g_string_append (out, "  <testsuite");
       xml_attr (out, "name", group);
-      g_string_append_printf (out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
-                              n, nf);
+      g_string_append_printf (out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+                              "skipped=\"0\">\n", n, nf, ne);
       for (guint i = 0; i < r->cases->len; i++)
         {
           const ReportCase *c = &g_array_index (r->cases, ReportCase, i);
@@ -413,10 +496,11 @@ write_junit (FILE *f, const Report *r)
             }
           g_autofree char *first = g_strndup (c->failure, strcspn (c->failure, "\n"));
           g_autofree char *body = xml_text (c->failure);
-          g_string_append (out, ">\n      <failure");
+          const char *tag = c->error ? "error" : "failure";
+          g_string_append_printf (out, ">\n      <%s", tag);
           xml_attr (out, "message", first);
           xml_attr (out, "type", r->command);
-          g_string_append_printf (out, ">%s</failure>\n    </testcase>\n", body);
+          g_string_append_printf (out, ">%s</%s>\n    </testcase>\n", body, tag);
         }
       g_string_append (out, "  </testsuite>\n");
     }
@@ -470,8 +554,12 @@ write_github (FILE *f, const Report *r, EmbargoSeverity min)
       g_string_append (out, "title=");
       gh_escape (out, x->code, TRUE);
       g_string_append (out, "::");
-      gh_escape (out, x->message, FALSE);
-      g_string_append_printf (out, " [%s]\n", x->code);
+      g_autofree char *note = report_context_line (x);
+      g_autofree char *message = note ? g_strdup_printf ("%s [%s]\n%s", x->message, x->code,
+                                                         note)
+                                      : g_strdup_printf ("%s [%s]", x->message, x->code);
+      gh_escape (out, message, FALSE);
+      g_string_append_c (out, '\n');
     }
   return fwrite (out->str, 1, out->len, f) == out->len;
 }
@@ -492,8 +580,75 @@ write_text (FILE *f, const Report *r, EmbargoSeverity min)
       else if (file)
         fprintf (f, "%s: ", file);
       fprintf (f, "%s: %s [%s]\n", report_severity_name (x->severity), message, x->code);
+      g_autofree char *note = report_context_line (x);
+      g_autofree char *safe_note = note ? embargo_text_escape (note, -1, EMBARGO_ESCAPE_TEXT)
+                                        : NULL;
+      if (safe_note)
+        fprintf (f, "%s\n", safe_note);
     }
   return !ferror (f);
+}
+
+/* ---- Markdown (a CI job summary) ---- */
+
+void
+report_markdown_append (GString *out, const char *text)
+{
+  g_autofree char *safe = embargo_text_escape (text ? text : "", -1, EMBARGO_ESCAPE_LINES);
+  for (const char *p = safe; *p; p++)
+    switch (*p)
+      {
+      case '\n': g_string_append (out, "<br>"); break;
+      case '&': g_string_append (out, "&amp;"); break;
+      case '<': g_string_append (out, "&lt;"); break;
+      case '>': g_string_append (out, "&gt;"); break;
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
+      case '#':
+        g_string_append_c (out, '\\');
+        g_string_append_c (out, *p);
+        break;
+      default: g_string_append_c (out, *p);
+      }
+}
+
+static gboolean
+write_markdown (FILE *f, const Report *r, EmbargoSeverity min)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_string_append_printf (out, "### embargo %s\n\n", r->command);
+  if (r->summary)
+    g_string_append_printf (out, "%s\n\n", r->summary);
+  gsize shown = 0;
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const ReportFinding *x = &g_array_index (r->findings, ReportFinding, i);
+      if (x->severity < min)
+        continue;
+      if (shown++ == 0)
+        g_string_append (out, "| severity | where | code | message |\n| --- | --- | --- | --- |\n");
+      g_string_append_printf (out, "| %s | ", report_severity_name (x->severity));
+      if (x->file)
+        {
+          g_autofree char *where = x->line ? g_strdup_printf ("%s:%u:%u", x->file, x->line,
+                                                              x->column)
+                                           : g_strdup (x->file);
+          report_markdown_append (out, where);
+        }
+      g_string_append (out, " | ");
+      report_markdown_append (out, x->code);
+      g_string_append (out, " | ");
+      report_markdown_append (out, x->message);
+      g_autofree char *note = report_context_line (x);
+      if (note)
+        {
+          g_string_append (out, "<br>");
+          report_markdown_append (out, note);
+        }
+      g_string_append (out, " |\n");
+    }
+  if (shown == 0)
+    g_string_append_printf (out, "No findings at %s or above.\n", report_severity_name (min));
+  return fwrite (out->str, 1, out->len, f) == out->len;
 }
 
 gboolean
@@ -507,6 +662,7 @@ report_write (FILE *f, const Report *r, ReportFormat format, EmbargoSeverity min
     case REPORT_JUNIT: return write_junit (f, r);
     case REPORT_SARIF: return write_sarif (f, r, min);
     case REPORT_GITHUB: return write_github (f, r, min);
+    case REPORT_MARKDOWN: return write_markdown (f, r, min);
     case REPORT_HTML: break;
     }
   return FALSE;

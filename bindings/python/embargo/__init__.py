@@ -36,7 +36,9 @@ class _GError(ctypes.Structure):
 
 class _Diag(ctypes.Structure):
     _fields_ = [("severity", ctypes.c_int), ("code", ctypes.c_char_p), ("source", ctypes.c_char_p),
-                ("line", ctypes.c_uint), ("column", ctypes.c_uint), ("message", ctypes.c_char_p)]
+                ("line", ctypes.c_uint), ("column", ctypes.c_uint), ("message", ctypes.c_char_p),
+                ("context", ctypes.c_char_p), ("context_source", ctypes.c_char_p),
+                ("context_line", ctypes.c_uint), ("context_column", ctypes.c_uint)]
 
 
 class _Query(ctypes.Structure):
@@ -105,10 +107,13 @@ _g_error_free.argtypes = [_GErrorP]
 
 
 class Diagnostic:
-    """One problem, positioned: source, line, column (1-based; 0: none), code, message."""
+    """One problem, positioned: source, line, column (1-based; 0: none), code, message;
+    context, None or a second position that explains the first, as a tuple (source, line,
+    column, message) such as where the other rule is defined."""
 
-    def __init__(self, source, line, column, code, message):
+    def __init__(self, source, line, column, code, message, context=None):
         self.source, self.line, self.column, self.code, self.message = source, line, column, code, message
+        self.context = context
 
     def __repr__(self):
         return "%s:%d:%d: error: %s [%s]" % (self.source, self.line, self.column, self.message, self.code)
@@ -134,6 +139,15 @@ def _parse_lines(text):
     """'src:line:col: error: message [E-CODE]' lines into Diagnostics."""
     out = []
     for line in text.splitlines():
+        head, sep, rest = line.partition(": note: ")
+        parts = head.rsplit(":", 2)
+        if sep and out and out[-1].context is None:
+            # A note line after a diagnostic: its context.
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                out[-1].context = (parts[0], int(parts[1]), int(parts[2]), rest)
+            else:
+                out[-1].context = (head, 0, 0, rest)
+            continue
         head, sep, rest = line.partition(": error: ")
         parts = head.rsplit(":", 2)
         code = None
@@ -166,8 +180,12 @@ def _load_rules(paths):
         for i in range(_diags_count(diags)):
             d = _diags_get(diags, i).contents
             if d.severity >= 2:
+                context = None
+                if d.context:
+                    context = (d.context_source.decode(), d.context_line, d.context_column,
+                               d.context.decode())
                 found.append(Diagnostic(d.source and d.source.decode(), d.line, d.column,
-                                        d.code and d.code.decode(), d.message.decode()))
+                                        d.code and d.code.decode(), d.message.decode(), context))
         _g_error_free(err)
         raise LoadError("the rules did not load: %d error(s)" % len(found), found)
     finally:

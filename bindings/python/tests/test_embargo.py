@@ -73,6 +73,23 @@ def test_bad_rules_raise_load_error(tmp_path):
     assert e.value.diagnostics[0].line == 3
 
 
+def test_load_error_carries_its_context(tmp_path):
+    # A second position, apart from the message: where the id was first defined.
+    rule = ("  - {id: r1, title: T, regime: US-EAR, authority: BIS, citation: '15 CFR 744',\n"
+            "     source_url: 'https://www.ecfr.gov/', effective_from: 2020-01-01,\n"
+            "     effect: deny, when: {field: destination.country, equals: CN}}\n")
+    (tmp_path / "a.yaml").write_text("rules:\n" + rule)
+    (tmp_path / "b.yaml").write_text("rules:\n" + rule)
+    with pytest.raises(embargo.LoadError) as e:
+        embargo.RuleSet([str(tmp_path)])
+    d = e.value.diagnostics[0]
+    assert (d.code, d.message) == ("E-DUPLICATE-ID", "rule id 'r1' is already defined")
+    assert (os.path.basename(d.source), d.line, d.column) == ("b.yaml", 2, 5)
+    source, line, column, message = d.context
+    assert (os.path.basename(source), line, column) == ("a.yaml", 2, 5)
+    assert message == "rule 'r1' is first defined here"
+
+
 def test_reload_keeps_old_rules_on_error(tmp_path):
     r = embargo.RuleSet([RULES])
     before = r.digest
