@@ -7,7 +7,9 @@
  * EAR99 goods; party names resemble listed entities so that screening has work to do.
  * Not a timed test: docs/performance.md records what it printed.
  *
- *   bench-worst [RULES_PATH] [--items N] [--parties N] [--repeat N]
+ *   bench-worst [RULES_PATH] [--items N] [--parties N] [--repeat N] [--write FILE]
+ *
+ * --write FILE also writes the transaction to FILE, for `embargo check` and perf.
  */
 #include <embargo/embargo.h>
 
@@ -72,6 +74,7 @@ main (int argc, char **argv)
 {
   const char *rules = "rules";
   guint nitems = 10000, nparties = 1000, repeat = 3;
+  const char *write_to = NULL;
   for (int i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--items") == 0 && i + 1 < argc)
@@ -80,6 +83,8 @@ main (int argc, char **argv)
         nparties = (guint) atoi (argv[++i]);
       else if (strcmp (argv[i], "--repeat") == 0 && i + 1 < argc)
         repeat = (guint) atoi (argv[++i]);
+      else if (strcmp (argv[i], "--write") == 0 && i + 1 < argc)
+        write_to = argv[++i];
       else
         rules = argv[i];
     }
@@ -95,6 +100,11 @@ main (int argc, char **argv)
     }
   g_autofree char *text = worst_transaction (nitems, nparties);
   gsize len = strlen (text);
+  if (write_to && !g_file_set_contents (write_to, text, (gssize) len, &error))
+    {
+      fprintf (stderr, "bench-worst: %s\n", error->message);
+      return 2;
+    }
   printf ("transaction: %u items, %u intermediaries (3 aliases, 2 owners each), %.2f MB; "
           "rules: %s (%zu)\n",
           nitems, nparties, len / 1e6, rules, embargo_ruleset_get_rule_count (rs));

@@ -886,8 +886,9 @@ explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
   for (guint32 k = 0; k < uncertain->n; k += 2)
     {
       guint32 ri = uncertain->v[k], item = uncertain->v[k + 1];
-      if (seen[ri]++)
+      if (seen[ri])
         continue;
+      seen[ri] = 1; /* a flag, not a count: a guint8 count wraps after 256 items */
       const EmbargoRule *x = rs->rules[ri];
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[item], .date = date,
@@ -1107,8 +1108,9 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
         continue;
       if (screened_rules == NULL)
         screened_rules = g_new0 (guint8, rs->nrules);
-      if (screened_rules[e->rule->index]++)
+      if (screened_rules[e->rule->index])
         continue;
+      screened_rules[e->rule->index] = 1; /* a flag: a count would wrap after 256 items */
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
                        .screening = hits, .certain = e->prog->exception };
