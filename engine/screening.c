@@ -274,6 +274,9 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
 {
   if (l->screen == NULL || name == NULL || name[0] == '\0')
     return VERDICT_NONE;
+  /* Over the work limit the evaluation gives no decision: screen no more. */
+  if (!work_spend (ctx->work, WORK_SCREEN_NAME))
+    return VERDICT_NONE;
   const ScreenName *prepared = prepared_name (ctx, name);
   if (prepared == NULL) /* not UTF-8: nothing to screen */
     return VERDICT_NONE;
@@ -294,6 +297,7 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
   g_autoptr (GArray) hits = screen_index_screen (l->screen, &q, &opts, NULL);
   if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
     return VERDICT_NONE;
+  work_spend (ctx->work, hits->len);
   Verdict best = VERDICT_NONE;
   for (guint i = 0; i < hits->len; i++)
     {
@@ -614,7 +618,7 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
       int v = cache_get (ctx, l, x->party, FALSE);
       if (v < 0)
         {
-          EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared };
+          EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared, .work = ctx->work };
           v = screen_party (l, x->party, x->role, &quiet, 0);
           ctx->prepared = quiet.prepared;
           cache_put (ctx, l, x->party, FALSE, (Tri) v);
