@@ -8,11 +8,12 @@
  * Not a timed test: docs/performance.md records what it printed.
  *
  *   bench-worst [RULES_PATH] [--items N] [--parties N] [--repeat N] [--write FILE]
- *               [--max-work N]
+ *               [--max-work N] [--date YYYY-MM-DD]
  *
  * --write FILE also writes the transaction to FILE, for `embargo check` and perf;
  * --max-work N loads the rules under that work limit (EmbargoLimits.max_work), to see
- * the transaction refused. Evaluation is timed on the wall clock and in CPU time of
+ * the transaction refused; --date sets the transaction's date (default 2024-05-01; from
+ * 2026-11-10 the Affiliates Rule applies the 50% rule to every party's owners). Evaluation is timed on the wall clock and in CPU time of
  * the process (the machine may be busy with other work).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
@@ -38,7 +39,7 @@ cpu_now (void)
 }
 
 static char *
-worst_transaction (guint nitems, guint nparties)
+worst_transaction (guint nitems, guint nparties, const char *date)
 {
   static const char *const eccns[] = { "3A090.a", "4A090.a", "3B001.c", "5A992.c", "EAR99",
                                        "3A001.a", "5A002.a", "3B090" };
@@ -46,8 +47,8 @@ worst_transaction (guint nitems, guint nparties)
                                        "Yangtze Memory", "Hikvision Digital", "Inspur Group",
                                        "Sugon Information", "Phytium Technology" };
   GString *s = g_string_sized_new (5u << 20);
-  g_string_append (s, "{\"id\":\"WORST-1\",\"date\":\"2024-05-01\","
-                      "\"destination\":{\"country\":\"CN\",\"region\":\"CN-SN\",\"city\":\"Xi'an\"},"
+  g_string_append_printf (s, "{\"id\":\"WORST-1\",\"date\":\"%s\",", date);
+  g_string_append (s, "\"destination\":{\"country\":\"CN\",\"region\":\"CN-SN\",\"city\":\"Xi'an\"},"
                       "\"end_use\":[\"civil\"],"
                       "\"buyer\":{\"name\":\"Example Fab Co., Ltd.\",\"country\":\"CN\","
                       "\"headquarters_country\":\"CN\",\"facility\":{\"kind\":\"fab\","
@@ -88,7 +89,7 @@ main (int argc, char **argv)
 {
   const char *rules = "rules";
   guint nitems = 10000, nparties = 1000, repeat = 3;
-  const char *write_to = NULL;
+  const char *write_to = NULL, *date = "2024-05-01";
   EmbargoLimits limits = EMBARGO_LIMITS_INIT;
   for (int i = 1; i < argc; i++)
     {
@@ -100,6 +101,8 @@ main (int argc, char **argv)
         repeat = (guint) atoi (argv[++i]);
       else if (strcmp (argv[i], "--write") == 0 && i + 1 < argc)
         write_to = argv[++i];
+      else if (strcmp (argv[i], "--date") == 0 && i + 1 < argc)
+        date = argv[++i];
       else if (strcmp (argv[i], "--max-work") == 0 && i + 1 < argc)
         limits.max_work = (gsize) g_ascii_strtoull (argv[++i], NULL, 10);
       else
@@ -115,7 +118,7 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-worst: %s\n", error->message);
       return 2;
     }
-  g_autofree char *text = worst_transaction (nitems, nparties);
+  g_autofree char *text = worst_transaction (nitems, nparties, date);
   gsize len = strlen (text);
   if (write_to && !g_file_set_contents (write_to, text, (gssize) len, &error))
     {

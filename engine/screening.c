@@ -426,19 +426,29 @@ typedef struct {
   char *role;           /* where it was first seen: "buyer", "buyer.owners.0" */
   GArray *owners;       /* ScreenOwner (owner = other node's key) */
   Verdict verdict;
+  guint index;          /* in Graph.nodes */
 } Node;
+
+/* A mapping already added to the graph, and the depth it was added at: adding it again
+ * at that depth or deeper adds nothing (graph_add()). */
+typedef struct {
+  Node *node;
+  guint depth;
+} Added;
 
 /* Built once per evaluation (EvalCtx.owner_graph) and shared by every list and party:
  * a node's verdict is set for the list at hand before each use. */
 typedef struct OwnerGraph {
   GPtrArray *nodes;     /* Node* */
   GHashTable *by_key;   /* key -> Node* */
+  GHashTable *added;    /* DocNode* -> Added* (g_free) */
 } Graph;
 
 static void
 owner_graph_free (Graph *g)
 {
   g_hash_table_destroy (g->by_key);
+  g_hash_table_destroy (g->added);
   g_ptr_array_unref (g->nodes);
   g_free (g);
 }
@@ -473,19 +483,37 @@ graph_node (Graph *g, const DocNode *party, const char *role)
       n->party = party;
       n->role = g_strdup (role);
       n->owners = g_array_new (FALSE, FALSE, sizeof (ScreenOwner));
+      n->index = g->nodes->len;
       g_ptr_array_add (g->nodes, n);
       g_hash_table_insert (g->by_key, n->key, n);
     }
   return n;
 }
 
-/* Adds PARTY (seen at ROLE) and, recursively, the owners it names. */
+/* Adds PARTY (seen at ROLE) and, recursively, the owners it names. A named mapping
+ * added before at DEPTH or less has nothing to add: its node is returned as it is,
+ * without normalizing its name and its owners' again (screen_party_owned_by() adds each
+ * party it is asked about, for every list). A nameless one is a node per role, so it
+ * is added again under each. */
 static Node *
 graph_add (Graph *g, const DocNode *party, const char *role, guint depth)
 {
   if (party == NULL || party->kind != DOC_MAP || depth > 16)
     return NULL;
+  Added *a = g_hash_table_lookup (g->added, party);
+  if (a && a->depth <= depth)
+    return a->node;
   Node *n = graph_node (g, party, role);
+  if (n->key[0] != '\x01') /* named (graph_node()) */
+    {
+      if (a == NULL)
+        {
+          a = g_new (Added, 1);
+          g_hash_table_insert (g->added, (gpointer) party, a);
+        }
+      a->node = n;
+      a->depth = depth;
+    }
   const DocNode *owners = doc_get (party, "owners");
   if (owners == NULL || owners->kind != DOC_LIST)
     return n;
@@ -539,15 +567,23 @@ graph_build (Graph *g, const DocNode *root)
     }
 }
 
-/* Marks every node reachable from N through owner edges. */
+/* Marks every node reachable from N through owner edges, and adds each to OUT. */
 static void
-reach (Graph *g, Node *n, GHashTable *seen)
+reach (Graph *g, Node *n, GHashTable *seen, GPtrArray *out)
 {
   if (!g_hash_table_add (seen, n))
     return;
+  g_ptr_array_add (out, n);
   for (guint k = 0; k < n->owners->len; k++)
     reach (g, g_hash_table_lookup (g->by_key, g_array_index (n->owners, ScreenOwner, k).owner),
-           seen);
+           seen, out);
+}
+
+static gint
+cmp_node_index (gconstpointer a, gconstpointer b)
+{
+  guint x = (*(Node *const *) a)->index, y = (*(Node *const *) b)->index;
+  return x < y ? -1 : x > y;
 }
 
 /* Resolves SELF's ownership over CLOSURE, the nodes SELF reaches (NODES of them): no
@@ -593,6 +629,7 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
       ctx->owner_graph = g_new0 (Graph, 1);
       ctx->owner_graph->nodes = g_ptr_array_new_with_free_func (node_free);
       ctx->owner_graph->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      ctx->owner_graph->added = g_hash_table_new_full (NULL, NULL, NULL, g_free);
       graph_build (ctx->owner_graph, ctx->root);
     }
   Graph *g = ctx->owner_graph;
@@ -602,15 +639,14 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
   Tri res = TRI_FALSE;
 
   g_autoptr (GHashTable) reached = g_hash_table_new (NULL, NULL);
-  reach (g, self, reached);
-  /* In node order, so that results do not depend on hash order. */
   g_autoptr (GPtrArray) closure = g_ptr_array_new ();
-  for (guint i = 0; i < g->nodes->len; i++)
+  reach (g, self, reached, closure);
+  /* In node order, so that results do not depend on hash order; sorting what SELF
+   * reaches, not scanning every node of the graph for each party. */
+  g_ptr_array_sort (closure, cmp_node_index);
+  for (guint i = 0; i < closure->len; i++)
     {
-      Node *x = g_ptr_array_index (g->nodes, i);
-      if (!g_hash_table_contains (reached, x))
-        continue;
-      g_ptr_array_add (closure, x);
+      Node *x = g_ptr_array_index (closure, i);
       x->verdict = VERDICT_NONE;
       if (x == self)
         continue;
