@@ -49,21 +49,47 @@ screen_ctx_clear (EvalCtx *ctx)
   g_clear_pointer (&ctx->owner_graph, owner_graph_free);
 }
 
+/* What screening one name of the transaction gave, kept for the whole evaluation
+ * (EvalCtx.prepared: every pass of it, deciding and explaining, shares the table). */
+typedef struct {
+  ScreenName *name; /* normalized and split; NULL when the text is not UTF-8 */
+  GArray *by_list;  /* ListHits: the raw hits on each list it was screened against */
+} Prepared;
+
+typedef struct {
+  const EList *list;
+  GArray *hits;     /* ScreenHit, as screen_index_screen() gave them */
+} ListHits;
+
+static void
+prepared_free (gpointer p)
+{
+  Prepared *pr = p;
+  screen_name_free (pr->name);
+  if (pr->by_list)
+    {
+      for (guint i = 0; i < pr->by_list->len; i++)
+        g_array_unref (g_array_index (pr->by_list, ListHits, i).hits);
+      g_array_unref (pr->by_list);
+    }
+  g_free (pr);
+}
+
 /* NAME normalized and split once per evaluation, whatever the lists it is screened
- * against; NULL when it is not UTF-8. Keyed by the document's string, which outlives
- * the evaluation. */
-static const ScreenName *
+ * against. Keyed by the document's string, which outlives the evaluation and belongs
+ * to one party (whose country, type and ids are the rest of the query). */
+static Prepared *
 prepared_name (EvalCtx *ctx, const char *name)
 {
   if (ctx->prepared == NULL)
-    ctx->prepared = g_hash_table_new_full (NULL, NULL, NULL,
-                                           (GDestroyNotify) screen_name_free);
-  gpointer p;
-  if (g_hash_table_lookup_extended (ctx->prepared, name, NULL, &p))
+    ctx->prepared = g_hash_table_new_full (NULL, NULL, NULL, prepared_free);
+  Prepared *p = g_hash_table_lookup (ctx->prepared, name);
+  if (p)
     return p;
-  ScreenName *n = screen_name_new (name);
-  g_hash_table_insert (ctx->prepared, (gpointer) name, n);
-  return n;
+  p = g_new0 (Prepared, 1);
+  p->name = screen_name_new (name);
+  g_hash_table_insert (ctx->prepared, (gpointer) name, p);
+  return p;
 }
 
 /* ---- loading ---- */
@@ -266,6 +292,9 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
   g_array_append_val (ctx->screening, r);
 }
 
+static GArray *screen_list_hits (const EList *l, const char *name, const ScreenName *prepared,
+                                 const DocNode *party, EvalCtx *ctx);
+
 /* Screens NAME (with the party's country and ids) against L; returns the best
  * verdict among entries in force, recording each hit under ROLE. */
 static Verdict
@@ -274,30 +303,29 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
 {
   if (l->screen == NULL || name == NULL || name[0] == '\0')
     return VERDICT_NONE;
-  /* Over the work limit the evaluation gives no decision: screen no more. */
-  if (!work_spend (ctx->work, WORK_SCREEN_NAME))
+  Prepared *prepared = prepared_name (ctx, name);
+  if (prepared->name == NULL) /* not UTF-8: nothing to screen */
     return VERDICT_NONE;
-  const ScreenName *prepared = prepared_name (ctx, name);
-  if (prepared == NULL) /* not UTF-8: nothing to screen */
+  /* A name is screened against a list once per evaluation: the passes that explain
+   * the decision read the hits the deciding pass found (1 unit each time). */
+  GArray *hits = NULL;
+  for (guint i = 0; prepared->by_list && i < prepared->by_list->len && !hits; i++)
+    if (g_array_index (prepared->by_list, ListHits, i).list == l)
+      hits = g_array_index (prepared->by_list, ListHits, i).hits;
+  if (hits)
+    {
+      if (!work_spend (ctx->work, 1))
+        return VERDICT_NONE;
+    }
+  else if (!(hits = screen_list_hits (l, name, prepared->name, party, ctx)))
     return VERDICT_NONE;
-  g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
-  ScreenQuery q = {
-    .name = name,
-    .type = entry_type (scalar_text (doc_get (party, "type"))),
-    .country = scalar_text (doc_get (party, "country")),
-    .identifiers = (const ScreenIdentifier *) ids->data,
-    .n_identifiers = ids->len,
-    .prepared = prepared,
-  };
-  ScreenOptions opts;
-  screen_options_init (&opts);
-  opts.match_threshold = l->match;
-  opts.possible_threshold = l->possible;
-  opts.max_results = 0;
-  g_autoptr (GArray) hits = screen_index_screen (l->screen, &q, &opts, NULL);
-  if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
-    return VERDICT_NONE;
-  work_spend (ctx->work, hits->len);
+  else
+    {
+      if (prepared->by_list == NULL)
+        prepared->by_list = g_array_new (FALSE, FALSE, sizeof (ListHits));
+      ListHits lh = { l, hits };
+      g_array_append_val (prepared->by_list, lh);
+    }
   Verdict best = VERDICT_NONE;
   for (guint i = 0; i < hits->len; i++)
     {
@@ -318,6 +346,41 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
         break;
     }
   return best;
+}
+
+/* The hits of NAME (PREPARED, of PARTY) on L: every entry at or above the possible
+ * threshold, in force or not; NULL over the work limit. WORK_SCREEN_NAME units, and
+ * one per hit. */
+static GArray *
+screen_list_hits (const EList *l, const char *name, const ScreenName *prepared,
+                  const DocNode *party, EvalCtx *ctx)
+{
+  /* Over the work limit the evaluation gives no decision: screen no more. */
+  if (!work_spend (ctx->work, WORK_SCREEN_NAME))
+    return NULL;
+  g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
+  ScreenQuery q = {
+    .name = name,
+    .type = entry_type (scalar_text (doc_get (party, "type"))),
+    .country = scalar_text (doc_get (party, "country")),
+    .identifiers = (const ScreenIdentifier *) ids->data,
+    .n_identifiers = ids->len,
+    .prepared = prepared,
+  };
+  ScreenOptions opts;
+  screen_options_init (&opts);
+  opts.match_threshold = l->match;
+  opts.possible_threshold = l->possible;
+  opts.max_results = 0;
+  GArray *hits = screen_index_screen (l->screen, &q, &opts, NULL);
+  if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
+    return NULL;
+  if (!work_spend (ctx->work, hits->len))
+    {
+      g_array_unref (hits);
+      return NULL;
+    }
+  return hits;
 }
 
 static Verdict
