@@ -230,8 +230,8 @@ typedef struct {
  * item, one per condition evaluated, 100 per name (or alias) screened against a names
  * list and one per screening hit. The rule set keeps the max_work of the loader it came
  * from, and every evaluation under it is bounded by it. The default, 50,000,000, is
- * about ten times what the worst transaction inside the other default limits takes
- * against the bundled rules (5.2 million units, 0.2 s of CPU in a Release build): a few
+ * about 14 times what the worst transaction inside the other default limits takes
+ * against the bundled rules (3.6 million units, 0.3 s of CPU in a Release build): a few
  * seconds of one core. An evaluation that would exceed it stops: no decision,
  * EMBARGO_EVAL_ERROR_LIMIT, never a partial decision (docs/reliability.md). */
 #define EMBARGO_LIMITS_INIT                                                                 \
