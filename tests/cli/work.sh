@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The work limits on the command line: --max-work refuses a transaction whose evaluation
-# takes more (exit 2, E-LIMIT naming the input, an error object in eval, never a
-# decision), --max-list-members refuses a rule set with a longer names list (exit 2, at
+# takes more (exit 2, E-LIMIT naming the input, an error object in eval, a 400 E-LIMIT
+# from serve, never a decision), --max-list-members refuses a rule set with a longer names list (exit 2, at
 # the first member too many).
 # Usage: work.sh EMBARGO_BINARY SOURCE_DIR
 set -u
@@ -48,6 +48,25 @@ expect "--max-list-members: lint refuses too, nothing else reported" 1 "more tha
   "$bin" lint --max-list-members 10 rules
 expect "--max-list-members: what uses the list is not also an unknown list" 1 \
   '^8 findings at warning or above \(in all: 8 errors' -- "$bin" lint --max-list-members 10 rules
+
+# serve: a 400 E-LIMIT answer, no decision.
+"$bin" serve --listen 127.0.0.1:0 "${r[@]}" --max-work 5 >"$tmp/serve.out" 2>"$tmp/serve.log" &
+spid=$!
+trap 'kill -KILL "$spid" 2>/dev/null; rm -rf "$tmp"' EXIT
+url=
+for _ in $(seq 1 300); do
+  url=$(sed -n 's/^embargo serve: listening on \(.*\)$/\1/p' "$tmp/serve.out")
+  [[ -n $url ]] && break
+  sleep 0.1
+done
+expect "serve --max-work: started" 0 '' -- test -n "$url"
+answer=$(curl -sS --max-time 20 -X POST -H 'Content-Type: application/yaml' \
+  --data-binary @examples/micron-ciio.yaml -w ' status=%{http_code}' "$url/v1/check" | tr '\n' ' ')
+expect "serve --max-work: 400 E-LIMIT, the message names the limit" 0 \
+  '"code":"E-LIMIT".*work limit of 5 units \(max_work\).*status=400' -- echo "$answer"
+expect "serve --max-work: no decision in the answer" 1 '' -- grep -q '"decision"' <<<"$answer"
+kill -TERM "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]
