@@ -510,6 +510,8 @@ cond_screens (const Cond *c)
 Tri
 cond_eval (const Cond *c, EvalCtx *ctx)
 {
+  if (!work_spend (ctx->work, 1))
+    return TRI_UNKNOWN; /* over the work limit: the evaluation gives no decision */
   switch (c->kind)
     {
     case C_TEST:

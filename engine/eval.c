@@ -344,7 +344,8 @@ embargo_evaluate_all (EmbargoRuleset *rs, const EmbargoTransaction *const *txns,
  * first item it was considered for (screening does not depend on the item). */
 static void
 explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
-                   const DocNode *items, gint32 date, const Vec32 *uncertain)
+                   const DocNode *items, gint32 date, const Vec32 *uncertain, EvalWork *work,
+                   GHashTable **prepared)
 {
   if (uncertain->n == 0)
     return;
@@ -352,13 +353,16 @@ explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
   for (guint32 k = 0; k < uncertain->n; k += 2)
     {
       guint32 ri = uncertain->v[k], item = uncertain->v[k + 1];
-      if (seen[ri]++)
+      if (seen[ri])
         continue;
+      seen[ri] = 1; /* a flag, not a count: a guint8 count wraps after 256 items */
       const EmbargoRule *x = rs->rules[ri];
       g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
       EvalCtx sctx = { .root = root, .item = items->u.list.v[item], .date = date,
-                       .screening = hits, .certain = TRUE };
+                       .screening = hits, .certain = TRUE, .work = work,
+                       .prepared = *prepared };
       cond_eval (x->when, &sctx);
+      *prepared = g_steal_pointer (&sctx.prepared);
       screen_ctx_clear (&sctx);
       for (guint i = 0; i < hits->len; i++)
         {
@@ -375,6 +379,84 @@ explain_uncertain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root,
           g_free (r->name);
         }
     }
+}
+
+/* Rare paths, once the decision D is built: the facts that were missing, the screening
+ * hits behind the rules that applied, the notes on exceptions left unknown, and the
+ * deciding rule's message. Each context shares the evaluation's WORK and its PREPARED
+ * names (taken back when it is done). */
+static void
+explain (EmbargoRuleset *rs, EmbargoDecision *d, const DocNode *root, const DocNode *items,
+         gint32 date, const MatchVec *m, const EmbargoRule *deciding, guint32 deciding_item,
+         const Vec32 *uncertain, EvalWork *work, GHashTable **prepared)
+{
+  decision_note_stand_ins (d, root);
+
+  /* Facts that were missing. One context for them all, so that item-free party
+   * conditions name their missing facts once (party_eval()). */
+  EvalCtx mctx = { .root = root, .date = date, .work = work, .prepared = *prepared };
+  for (guint32 k = 0; k < m->n && !work_exceeded (work); k++)
+    {
+      const MatchRec *e = &m->v[k];
+      if (!e->unknown || e->lifted_by)
+        continue;
+      GPtrArray *missing = g_ptr_array_new ();
+      mctx.item = items->u.list.v[e->item];
+      mctx.missing = missing;
+      cond_eval (e->rule->when, &mctx);
+      for (guint i = 0; i < missing->len; i++)
+        decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
+      g_ptr_array_free (missing, TRUE);
+    }
+  *prepared = g_steal_pointer (&mctx.prepared);
+  screen_ctx_clear (&mctx);
+  /* The screening hits behind the rules that applied, once per rule, on the first item
+   * it applied to: a party's screening does not depend on the item. The deciding rule's
+   * best match fills {match.*} in its message. */
+  ScreenRec best_match = { 0 };
+  g_autofree char *best_party = NULL;
+  g_autofree guint8 *screened_rules = NULL; /* by rule index: hits gathered */
+  for (guint32 k = 0; k < m->n && !work_exceeded (work); k++)
+    {
+      const MatchRec *e = &m->v[k];
+      if (e->lifted_by || !e->prog->screens)
+        continue;
+      if (screened_rules == NULL)
+        screened_rules = g_new0 (guint8, rs->nrules);
+      if (screened_rules[e->rule->index])
+        continue;
+      screened_rules[e->rule->index] = 1; /* a flag: a count would wrap after 256 items */
+      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
+      EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
+                       .screening = hits, .certain = e->prog->exception, .work = work,
+                       .prepared = *prepared };
+      cond_eval (e->rule->when, &sctx);
+      *prepared = g_steal_pointer (&sctx.prepared);
+      screen_ctx_clear (&sctx);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          ScreenRec *r = &g_array_index (hits, ScreenRec, i);
+          r->rule = e->rule;
+          r->item = e->item;
+          if (r->rule == deciding
+              && (best_party == NULL || (r->match && !best_match.match)
+                  || (r->match == best_match.match && r->score > best_match.score)))
+            {
+              g_free (best_party);
+              best_party = g_strdup (r->party);
+              best_match = *r;
+              best_match.party = best_party;
+              best_match.name = NULL;
+            }
+          decision_add_screening (d, r);
+        }
+    }
+  if (!work_exceeded (work))
+    explain_uncertain (rs, d, root, items, date, uncertain, work, prepared);
+  if (deciding && deciding->message)
+    decision_set_message (d, render_message (deciding->message, root,
+                                             items->u.list.v[deciding_item],
+                                             best_party ? &best_match : NULL));
 }
 
 static EmbargoDecision *
@@ -395,6 +477,8 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   memset (txn_seen, 0, rs->npath_slots);
   EvalCtx ctx;
   eval_ctx_init (&ctx, root, date);
+  EvalWork work = { 0, rs->max_work };
+  ctx.work = &work;
   ctx.txn_vals = txn_vals, ctx.item_vals = item_vals;
   ctx.txn_seen = txn_seen, ctx.item_seen = item_seen;
   index_txn_candidates (rs->index, &ctx, &txn_cands);
@@ -412,7 +496,8 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
   const EmbargoRule *deciding = NULL;
   guint32 deciding_item = 0, deciding_rank = 0;
 
-  for (guint32 it = 0; it < nitems; it++)
+  guint32 items_done = 0;
+  for (guint32 it = 0; it < nitems; it++, items_done = it)
     {
       const DocNode *item = items->u.list.v[it];
       ctx.item = item;
@@ -430,6 +515,9 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
           __builtin_prefetch (p + 64);
         }
 
+      /* Each candidate rule evaluated is a unit of work; past the limit, no decision. */
+      if (!work_spend (&work, 1 + (guint64) cands.n))
+        break;
       guint32 first = m.n;
       guint32 prev = G_MAXUINT32;
       for (guint32 k = 0; k < cands.n; k++)
@@ -538,71 +626,29 @@ evaluate (EmbargoRuleset *rs, const EmbargoTransaction *txn, gint32 as_of, GErro
         outcome = ir->outcome;
     }
 
+  /* Names prepared for screening serve every later context of this evaluation. */
+  GHashTable *prepared = g_steal_pointer (&ctx.prepared);
   screen_ctx_clear (&ctx);
-  EmbargoDecision *d = decision_build (rs, doc_key (root, KEY_ID)->u.sc.s, date, irec, nitems,
-                                       m.v, m.n, regime_sev, outcome, deciding);
-  decision_note_stand_ins (d, root);
-
-  /* Rare paths: facts that were missing, and the message. One context for them all, so
-   * that item-free party conditions name their missing facts once (party_eval()). */
-  EvalCtx mctx = { .root = root, .date = date };
-  for (guint32 k = 0; k < m.n; k++)
+  EmbargoDecision *d = NULL;
+  if (!work_exceeded (&work))
     {
-      const MatchRec *e = &m.v[k];
-      if (!e->unknown || e->lifted_by)
-        continue;
-      GPtrArray *missing = g_ptr_array_new ();
-      mctx.item = items->u.list.v[e->item];
-      mctx.missing = missing;
-      cond_eval (e->rule->when, &mctx);
-      for (guint i = 0; i < missing->len; i++)
-        decision_add_missing (d, e->rule, e->item, g_ptr_array_index (missing, i));
-      g_ptr_array_free (missing, TRUE);
+      d = decision_build (rs, doc_key (root, KEY_ID)->u.sc.s, date, irec, nitems, m.v, m.n,
+                          regime_sev, outcome, deciding);
+      explain (rs, d, root, items, date, &m, deciding, deciding_item, &uncertain, &work,
+               &prepared);
     }
-  screen_ctx_clear (&mctx);
-  /* Rare path: the screening hits behind the rules that applied, for the explanation,
-   * once per rule, on the first item it applied to: a party's screening does not depend
-   * on the item. The deciding rule's best match fills {match.*} in its message. */
-  ScreenRec best_match = { 0 };
-  g_autofree char *best_party = NULL;
-  g_autofree guint8 *screened_rules = NULL; /* by rule index: hits gathered */
-  for (guint32 k = 0; k < m.n; k++)
+  if (work_exceeded (&work))
     {
-      const MatchRec *e = &m.v[k];
-      if (e->lifted_by || !e->prog->screens)
-        continue;
-      if (screened_rules == NULL)
-        screened_rules = g_new0 (guint8, rs->nrules);
-      if (screened_rules[e->rule->index]++)
-        continue;
-      g_autoptr (GArray) hits = g_array_new (FALSE, FALSE, sizeof (ScreenRec));
-      EvalCtx sctx = { .root = root, .item = items->u.list.v[e->item], .date = date,
-                       .screening = hits, .certain = e->prog->exception };
-      cond_eval (e->rule->when, &sctx);
-      screen_ctx_clear (&sctx);
-      for (guint i = 0; i < hits->len; i++)
-        {
-          ScreenRec *r = &g_array_index (hits, ScreenRec, i);
-          r->rule = e->rule;
-          r->item = e->item;
-          if (r->rule == deciding
-              && (best_party == NULL || (r->match && !best_match.match)
-                  || (r->match == best_match.match && r->score > best_match.score)))
-            {
-              g_free (best_party);
-              best_party = g_strdup (r->party);
-              best_match = *r;
-              best_match.party = best_party;
-              best_match.name = NULL;
-            }
-          decision_add_screening (d, r);
-        }
+      /* Over the limit, here or while explaining: no decision, never a partial one. */
+      g_clear_pointer (&d, embargo_decision_free);
+      g_set_error (error, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_LIMIT,
+                   "transaction '%s': deciding it takes more than the work limit of %"
+                   G_GUINT64_FORMAT " units (max_work); stopped at item %u of %u; no decision",
+                   doc_key (root, KEY_ID)->u.sc.s, work.max, MIN (items_done + 1, nitems),
+                   nitems);
     }
-  explain_uncertain (rs, d, root, items, date, &uncertain);
-  if (deciding && deciding->message)
-    decision_set_message (d, render_message (deciding->message, root,
-                                             items->u.list.v[deciding_item],
-                                             best_party ? &best_match : NULL));
+  if (prepared)
+    g_hash_table_destroy (prepared);
 
   if (m.heap)
     g_free (m.v);

@@ -33,6 +33,35 @@ Tri program_eval (const Program *p, EvalCtx *ctx);
 
 typedef struct ScreenRec ScreenRec;
 
+/* The work of one evaluation, shared by every context it uses (the decision's own, and
+ * those that gather missing facts and explanations), against the rule set's max_work.
+ * Units: 1 per rule evaluated for an item and per condition, WORK_SCREEN_NAME per name
+ * screened against a names list, 1 per screening hit. Once USED passes MAX the
+ * evaluation stops answering (cond_eval() returns UNKNOWN at once) and gives no
+ * decision. */
+typedef struct {
+  guint64 used, max;
+} EvalWork;
+
+#define WORK_SCREEN_NAME 100
+
+/* Spends N units of CTX's work; FALSE once the evaluation is over its limit. Contexts
+ * without work (none is set) are not counted. */
+static inline gboolean
+work_spend (EvalWork *w, guint64 n)
+{
+  if (w == NULL)
+    return TRUE;
+  w->used += n;
+  return w->used <= w->max;
+}
+
+static inline gboolean
+work_exceeded (const EvalWork *w)
+{
+  return w != NULL && w->used > w->max;
+}
+
 struct EvalCtx {
   const DocNode *root;
   const DocNode *item;
@@ -49,6 +78,7 @@ struct EvalCtx {
                              every list; freed by screen_ctx_clear() */
   gboolean certain;       /* evaluating an exception: a names list holds on certain
                              identity only (screen_party_in_list()) */
+  EvalWork *work;         /* the evaluation's work and its limit; NULL: not counted */
   /* Work that does not depend on the item, done once per evaluation however many items
    * ask: item-free `party:` conditions (party_memo, inline for the first 16; memo_big
    * beyond, Cond* -> PartyMemo*, also keeping the missing facts they named), party

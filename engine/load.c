@@ -41,6 +41,8 @@ struct _EmbargoLoader {
   GChecksum *digest;
   gboolean failed;        /* an error was reported */
   gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
+  GHashTable *lists_over_limit; /* ids of lists refused for max_list_members (g_free), or
+                                   NULL: what refers to them is not unknown besides */
   gboolean finished;
   char expected_digest[72]; /* embargo_loader_set_expected_digest(); "" when not set */
   gboolean lists_only;      /* embargo_loader_set_lists_only() */
@@ -1001,6 +1003,24 @@ compile_list_def (Ctx *c, const DocNode *n)
            l->id ? l->id : "?");
       return;
     }
+  /* A names list longer than max_list_members is refused at the first member too many,
+   * before any member is compiled: nothing of it is indexed. Only names lists: they are
+   * what screening indexes and searches. */
+  gsize max_members = c->ld->limits.max_list_members;
+  if (l->kind == LIST_NAMES && members->u.list.n > max_members)
+    {
+      ERR (c, members->u.list.v[max_members], "E-LIMIT",
+           "list '%s' has %u members, more than the limit of %zu (max_list_members)",
+           l->id ? l->id : "?", members->u.list.n, max_members);
+      if (l->id)
+        {
+          if (c->ld->lists_over_limit == NULL)
+            c->ld->lists_over_limit = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                             NULL);
+          g_hash_table_add (c->ld->lists_over_limit, g_strdup (l->id));
+        }
+      return;
+    }
   l->members = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint32 i = 0; i < members->u.list.n; i++)
     compile_member (c, l, members->u.list.v[i]);
@@ -1115,6 +1135,7 @@ embargo_loader_new (const EmbargoLimits *limits)
                  version->message);
       ld->failed = TRUE;
     }
+  rs->max_work = ld->limits.max_work;
   return ld;
 }
 
@@ -1128,6 +1149,8 @@ embargo_loader_free (EmbargoLoader *loader)
   g_ptr_array_free (loader->rules, TRUE);
   g_array_free (loader->pending_lists, TRUE);
   g_checksum_free (loader->digest);
+  if (loader->lists_over_limit)
+    g_hash_table_destroy (loader->lists_over_limit);
   g_free (loader);
 }
 
@@ -1409,8 +1432,10 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       if (l == NULL)
         {
           Ctx c = { ld, pl->source, NULL, 0 };
-          error_at (&c, pl->op->line, pl->op->col, "E-UNKNOWN-LIST", "unknown list '%s'",
-                    pl->op->list_id);
+          if (ld->lists_over_limit == NULL
+              || !g_hash_table_contains (ld->lists_over_limit, pl->op->list_id))
+            error_at (&c, pl->op->line, pl->op->col, "E-UNKNOWN-LIST", "unknown list '%s'",
+                      pl->op->list_id);
           continue;
         }
       pl->op->list = l;

@@ -200,6 +200,7 @@ struct _EmbargoRuleset {
    * "P:facility.kind" (scope, then the segments): the keys a --strict check accepts
    * besides the contract's (txn_check_strict()). Owned by `tables`. */
   GHashTable *read_paths;
+  gsize max_work;        /* EmbargoLimits.max_work of the loader: bounds each evaluation */
 };
 
 

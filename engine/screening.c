@@ -53,21 +53,47 @@ screen_ctx_clear (EvalCtx *ctx)
   g_clear_pointer (&ctx->owner_graph, owner_graph_free);
 }
 
+/* What screening one name of the transaction gave, kept for the whole evaluation
+ * (EvalCtx.prepared: every pass of it, deciding and explaining, shares the table). */
+typedef struct {
+  ScreenName *name; /* normalized and split; NULL when the text is not UTF-8 */
+  GArray *by_list;  /* ListHits: the raw hits on each list it was screened against */
+} Prepared;
+
+typedef struct {
+  const EList *list;
+  GArray *hits;     /* ScreenHit, as screen_index_screen() gave them */
+} ListHits;
+
+static void
+prepared_free (gpointer p)
+{
+  Prepared *pr = p;
+  screen_name_free (pr->name);
+  if (pr->by_list)
+    {
+      for (guint i = 0; i < pr->by_list->len; i++)
+        g_array_unref (g_array_index (pr->by_list, ListHits, i).hits);
+      g_array_unref (pr->by_list);
+    }
+  g_free (pr);
+}
+
 /* NAME normalized and split once per evaluation, whatever the lists it is screened
- * against; NULL when it is not UTF-8. Keyed by the document's string, which outlives
- * the evaluation. */
-static const ScreenName *
+ * against. Keyed by the document's string, which outlives the evaluation and belongs
+ * to one party (whose country, type and ids are the rest of the query). */
+static Prepared *
 prepared_name (EvalCtx *ctx, const char *name)
 {
   if (ctx->prepared == NULL)
-    ctx->prepared = g_hash_table_new_full (NULL, NULL, NULL,
-                                           (GDestroyNotify) screen_name_free);
-  gpointer p;
-  if (g_hash_table_lookup_extended (ctx->prepared, name, NULL, &p))
+    ctx->prepared = g_hash_table_new_full (NULL, NULL, NULL, prepared_free);
+  Prepared *p = g_hash_table_lookup (ctx->prepared, name);
+  if (p)
     return p;
-  ScreenName *n = screen_name_new (name);
-  g_hash_table_insert (ctx->prepared, (gpointer) name, n);
-  return n;
+  p = g_new0 (Prepared, 1);
+  p->name = screen_name_new (name);
+  g_hash_table_insert (ctx->prepared, (gpointer) name, p);
+  return p;
 }
 
 /* ---- loading ---- */
@@ -270,6 +296,9 @@ record (EvalCtx *ctx, const EList *l, const char *role, const char *name,
   g_array_append_val (ctx->screening, r);
 }
 
+static GArray *screen_list_hits (const EList *l, const char *name, const ScreenName *prepared,
+                                 const DocNode *party, EvalCtx *ctx);
+
 /* Screens NAME (with the party's country and ids) against L; returns the best
  * verdict among entries in force, recording each hit under ROLE. */
 static Verdict
@@ -278,26 +307,29 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
 {
   if (l->screen == NULL || name == NULL || name[0] == '\0')
     return VERDICT_NONE;
-  const ScreenName *prepared = prepared_name (ctx, name);
-  if (prepared == NULL) /* not UTF-8: nothing to screen */
+  Prepared *prepared = prepared_name (ctx, name);
+  if (prepared->name == NULL) /* not UTF-8: nothing to screen */
     return VERDICT_NONE;
-  g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
-  ScreenQuery q = {
-    .name = name,
-    .type = entry_type (scalar_text (doc_get (party, "type"))),
-    .country = scalar_text (doc_get (party, "country")),
-    .identifiers = (const ScreenIdentifier *) ids->data,
-    .n_identifiers = ids->len,
-    .prepared = prepared,
-  };
-  ScreenOptions opts;
-  screen_options_init (&opts);
-  opts.match_threshold = l->match;
-  opts.possible_threshold = l->possible;
-  opts.max_results = 0;
-  g_autoptr (GArray) hits = screen_index_screen (l->screen, &q, &opts, NULL);
-  if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
+  /* A name is screened against a list once per evaluation: the passes that explain
+   * the decision read the hits the deciding pass found (1 unit each time). */
+  GArray *hits = NULL;
+  for (guint i = 0; prepared->by_list && i < prepared->by_list->len && !hits; i++)
+    if (g_array_index (prepared->by_list, ListHits, i).list == l)
+      hits = g_array_index (prepared->by_list, ListHits, i).hits;
+  if (hits)
+    {
+      if (!work_spend (ctx->work, 1))
+        return VERDICT_NONE;
+    }
+  else if (!(hits = screen_list_hits (l, name, prepared->name, party, ctx)))
     return VERDICT_NONE;
+  else
+    {
+      if (prepared->by_list == NULL)
+        prepared->by_list = g_array_new (FALSE, FALSE, sizeof (ListHits));
+      ListHits lh = { l, hits };
+      g_array_append_val (prepared->by_list, lh);
+    }
   Verdict best = VERDICT_NONE;
   for (guint i = 0; i < hits->len; i++)
     {
@@ -318,6 +350,41 @@ screen_name (const EList *l, const char *name, const DocNode *party, const char 
         break;
     }
   return best;
+}
+
+/* The hits of NAME (PREPARED, of PARTY) on L: every entry at or above the possible
+ * threshold, in force or not; NULL over the work limit. WORK_SCREEN_NAME units, and
+ * one per hit. */
+static GArray *
+screen_list_hits (const EList *l, const char *name, const ScreenName *prepared,
+                  const DocNode *party, EvalCtx *ctx)
+{
+  /* Over the work limit the evaluation gives no decision: screen no more. */
+  if (!work_spend (ctx->work, WORK_SCREEN_NAME))
+    return NULL;
+  g_autoptr (GArray) ids = identifiers_of (doc_get (party, "ids"));
+  ScreenQuery q = {
+    .name = name,
+    .type = entry_type (scalar_text (doc_get (party, "type"))),
+    .country = scalar_text (doc_get (party, "country")),
+    .identifiers = (const ScreenIdentifier *) ids->data,
+    .n_identifiers = ids->len,
+    .prepared = prepared,
+  };
+  ScreenOptions opts;
+  screen_options_init (&opts);
+  opts.match_threshold = l->match;
+  opts.possible_threshold = l->possible;
+  opts.max_results = 0;
+  GArray *hits = screen_index_screen (l->screen, &q, &opts, NULL);
+  if (hits == NULL) /* cannot happen: the name is UTF-8, the thresholds were checked */
+    return NULL;
+  if (!work_spend (ctx->work, hits->len))
+    {
+      g_array_unref (hits);
+      return NULL;
+    }
+  return hits;
 }
 
 static Verdict
@@ -426,19 +493,29 @@ typedef struct {
   char *role;           /* where it was first seen: "buyer", "buyer.owners.0" */
   GArray *owners;       /* ScreenOwner (owner = other node's key) */
   Verdict verdict;
+  guint index;          /* in Graph.nodes */
 } Node;
+
+/* A mapping already added to the graph, and the depth it was added at: adding it again
+ * at that depth or deeper adds nothing (graph_add()). */
+typedef struct {
+  Node *node;
+  guint depth;
+} Added;
 
 /* Built once per evaluation (EvalCtx.owner_graph) and shared by every list and party:
  * a node's verdict is set for the list at hand before each use. */
 typedef struct OwnerGraph {
   GPtrArray *nodes;     /* Node* */
   GHashTable *by_key;   /* key -> Node* */
+  GHashTable *added;    /* DocNode* -> Added* (g_free) */
 } Graph;
 
 static void
 owner_graph_free (Graph *g)
 {
   g_hash_table_destroy (g->by_key);
+  g_hash_table_destroy (g->added);
   g_ptr_array_unref (g->nodes);
   g_free (g);
 }
@@ -473,19 +550,37 @@ graph_node (Graph *g, const DocNode *party, const char *role)
       n->party = party;
       n->role = g_strdup (role);
       n->owners = g_array_new (FALSE, FALSE, sizeof (ScreenOwner));
+      n->index = g->nodes->len;
       g_ptr_array_add (g->nodes, n);
       g_hash_table_insert (g->by_key, n->key, n);
     }
   return n;
 }
 
-/* Adds PARTY (seen at ROLE) and, recursively, the owners it names. */
+/* Adds PARTY (seen at ROLE) and, recursively, the owners it names. A named mapping
+ * added before at DEPTH or less has nothing to add: its node is returned as it is,
+ * without normalizing its name and its owners' again (screen_party_owned_by() adds each
+ * party it is asked about, for every list). A nameless one is a node per role, so it
+ * is added again under each. */
 static Node *
 graph_add (Graph *g, const DocNode *party, const char *role, guint depth)
 {
   if (party == NULL || party->kind != DOC_MAP || depth > 16)
     return NULL;
+  Added *a = g_hash_table_lookup (g->added, party);
+  if (a && a->depth <= depth)
+    return a->node;
   Node *n = graph_node (g, party, role);
+  if (n->key[0] != '\x01') /* named (graph_node()) */
+    {
+      if (a == NULL)
+        {
+          a = g_new (Added, 1);
+          g_hash_table_insert (g->added, (gpointer) party, a);
+        }
+      a->node = n;
+      a->depth = depth;
+    }
   const DocNode *owners = doc_get (party, "owners");
   if (owners == NULL || owners->kind != DOC_LIST)
     return n;
@@ -539,15 +634,23 @@ graph_build (Graph *g, const DocNode *root)
     }
 }
 
-/* Marks every node reachable from N through owner edges. */
+/* Marks every node reachable from N through owner edges, and adds each to OUT. */
 static void
-reach (Graph *g, Node *n, GHashTable *seen)
+reach (Graph *g, Node *n, GHashTable *seen, GPtrArray *out)
 {
   if (!g_hash_table_add (seen, n))
     return;
+  g_ptr_array_add (out, n);
   for (guint k = 0; k < n->owners->len; k++)
     reach (g, g_hash_table_lookup (g->by_key, g_array_index (n->owners, ScreenOwner, k).owner),
-           seen);
+           seen, out);
+}
+
+static gint
+cmp_node_index (gconstpointer a, gconstpointer b)
+{
+  guint x = (*(Node *const *) a)->index, y = (*(Node *const *) b)->index;
+  return x < y ? -1 : x > y;
 }
 
 /* Resolves SELF's ownership over CLOSURE, the nodes SELF reaches (NODES of them): no
@@ -593,6 +696,7 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
       ctx->owner_graph = g_new0 (Graph, 1);
       ctx->owner_graph->nodes = g_ptr_array_new_with_free_func (node_free);
       ctx->owner_graph->by_key = g_hash_table_new (g_str_hash, g_str_equal);
+      ctx->owner_graph->added = g_hash_table_new_full (NULL, NULL, NULL, g_free);
       graph_build (ctx->owner_graph, ctx->root);
     }
   Graph *g = ctx->owner_graph;
@@ -602,15 +706,14 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
   Tri res = TRI_FALSE;
 
   g_autoptr (GHashTable) reached = g_hash_table_new (NULL, NULL);
-  reach (g, self, reached);
-  /* In node order, so that results do not depend on hash order. */
   g_autoptr (GPtrArray) closure = g_ptr_array_new ();
-  for (guint i = 0; i < g->nodes->len; i++)
+  reach (g, self, reached, closure);
+  /* In node order, so that results do not depend on hash order; sorting what SELF
+   * reaches, not scanning every node of the graph for each party. */
+  g_ptr_array_sort (closure, cmp_node_index);
+  for (guint i = 0; i < closure->len; i++)
     {
-      Node *x = g_ptr_array_index (g->nodes, i);
-      if (!g_hash_table_contains (reached, x))
-        continue;
-      g_ptr_array_add (closure, x);
+      Node *x = g_ptr_array_index (closure, i);
       x->verdict = VERDICT_NONE;
       if (x == self)
         continue;
@@ -618,7 +721,7 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
       int v = cache_get (ctx, l, x->party, FALSE);
       if (v < 0)
         {
-          EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared };
+          EvalCtx quiet = { .date = ctx->date, .prepared = ctx->prepared, .work = ctx->work };
           v = screen_party (l, x->party, x->role, &quiet, 0);
           ctx->prepared = quiet.prepared;
           cache_put (ctx, l, x->party, FALSE, (Tri) v);

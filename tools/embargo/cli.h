@@ -66,11 +66,12 @@ gboolean cli_read_input (const char *path, char **data, gsize *len);
 gboolean cli_read_input_limited (const char *path, gsize max, char **data, gsize *len);
 
 /* The resource-limit options (--max-input-bytes, --max-depth, --max-string-bytes,
- * --max-rules, --max-items, --max-parties; docs/reliability.md). -1: not given. With
+ * --max-rules, --max-items, --max-parties, --max-list-members, --max-work;
+ * docs/reliability.md). -1: not given. With
  * them, --expect-digest (repeatable): every rule set cli_load_rules*() loads must have
  * one of these digests (docs/cli.md, "Pinning the rules"). */
 typedef struct {
-  gint64 input_bytes, depth, string_bytes, rules, items, parties;
+  gint64 input_bytes, depth, string_bytes, rules, items, parties, list_members, work;
   char **expect_digest; /* NULL-terminated, or NULL: not given */
 } CliLimits;
 

@@ -180,7 +180,13 @@ check_one (Check *c, const char *input)
   embargo_transaction_free (txn);
   if (d == NULL)
     {
-      cli_error ("E-EVAL", NULL, 0, 0, "%s", e->message);
+      /* Over the work limit (max_work) is a limit like the others: E-LIMIT, naming the
+       * input, exit 2. */
+      if (g_error_matches (e, EMBARGO_EVAL_ERROR, EMBARGO_EVAL_ERROR_LIMIT))
+        cli_error ("E-LIMIT", strcmp (input, "-") == 0 ? "<stdin>" : input, 0, 0, "%s",
+                   e->message);
+      else
+        cli_error ("E-EVAL", NULL, 0, 0, "%s", e->message);
       g_error_free (e);
       return EXIT_NO_DECISION;
     }

@@ -517,6 +517,8 @@ respond_gerror (struct MHD_Connection *conn, Server *srv, Request *req, const GE
            : e->code == EMBARGO_LOAD_ERROR_LIMIT ? "E-LIMIT" : "E-TRANSACTION";
   else if (e->domain == EMBARGO_EVAL_ERROR && e->code == EMBARGO_EVAL_ERROR_BAD_DATE)
     code = "E-DATE";
+  else if (e->domain == EMBARGO_EVAL_ERROR && e->code == EMBARGO_EVAL_ERROR_LIMIT)
+    code = "E-LIMIT";
   else if (e->domain == EMBARGO_EVAL_ERROR)
     code = "E-TRANSACTION";
   const char *nl = strchr (e->message, '\n');

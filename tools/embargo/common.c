@@ -276,7 +276,7 @@ cli_read_input_limited (const char *path, gsize max, char **data, gsize *len)
 void
 cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
 {
-  *opts = (CliLimits) { -1, -1, -1, -1, -1, -1, NULL };
+  *opts = (CliLimits) { -1, -1, -1, -1, -1, -1, -1, -1, NULL };
   /* GLib copies the entries; only the variables they point to must outlive parsing. */
   GOptionEntry entries[] = {
     { "max-input-bytes", 0, 0, G_OPTION_ARG_INT64, &opts->input_bytes,
@@ -291,6 +291,11 @@ cli_add_limit_options (GOptionContext *ctx, CliLimits *opts)
       "Refuse a transaction of more than N items (default 10000)", "N" },
     { "max-parties", 0, 0, G_OPTION_ARG_INT64, &opts->parties,
       "Refuse a transaction of more than N intermediaries (default 1000)", "N" },
+    { "max-list-members", 0, 0, G_OPTION_ARG_INT64, &opts->list_members,
+      "Refuse a names list of more than N members (default 5000000)", "N" },
+    { "max-work", 0, 0, G_OPTION_ARG_INT64, &opts->work,
+      "Refuse a transaction whose evaluation takes more than N units of work (default "
+      "50000000)", "N" },
     { "expect-digest", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->expect_digest,
       "Refuse rules whose digest is not DIGEST (repeatable: one of them)", "sha256:HEX" },
     G_OPTION_ENTRY_NULL,
@@ -309,6 +314,7 @@ cli_limits_apply (const CliLimits *opts, EmbargoLimits *out)
     { "max-input-bytes", opts->input_bytes }, { "max-depth", opts->depth },
     { "max-string-bytes", opts->string_bytes }, { "max-rules", opts->rules },
     { "max-items", opts->items }, { "max-parties", opts->parties },
+    { "max-list-members", opts->list_members }, { "max-work", opts->work },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (given); i++)
     if (given[i].value != -1 && (given[i].value <= 0 || (i == 1 && given[i].value > G_MAXUINT)))
@@ -330,6 +336,10 @@ cli_limits_apply (const CliLimits *opts, EmbargoLimits *out)
     out->max_items = (gsize) opts->items;
   if (opts->parties != -1)
     out->max_parties = (gsize) opts->parties;
+  if (opts->list_members != -1)
+    out->max_list_members = (gsize) opts->list_members;
+  if (opts->work != -1)
+    out->max_work = (gsize) opts->work;
   return TRUE;
 }
 
