@@ -14,7 +14,7 @@ jobs=$(nproc)
 echo "== plain build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON >/dev/null
 cmake --build build -j"$jobs"
-ctest --test-dir build --output-on-failure --no-tests=error
+ctest --test-dir build --output-on-failure --no-tests=error -j"$jobs"
 
 echo "== packaging: relocatable install, pkg-config, find_package, cpack -G DEB"
 tools/package-test.sh build
@@ -32,7 +32,7 @@ echo "== ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DEMBARGO_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure --no-tests=error
+  ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs"
 
 echo "== valgrind"
 vg=(valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect)
