@@ -213,6 +213,23 @@ skeleton (const char *t, gsize len, char *out)
 static gboolean related (const char *a, gsize alen, const char *askel, gsize askel_len,
                          const char *b, gsize blen, const char *bskel, gsize bskel_len);
 
+/* TRUE when @a and @b have MIN_TRANSPOSED bytes or more and differ only in two
+ * adjacent letters swapped ("Orietn", "Orient"): the commonest slip of the keyboard,
+ * which counts as spelt as listed. */
+#define MIN_TRANSPOSED 6
+static gboolean
+transposed (const char *a, gsize alen, const char *b, gsize blen)
+{
+  if (alen != blen || alen < MIN_TRANSPOSED)
+    return FALSE;
+  gsize i = 0;
+  while (i < alen && a[i] == b[i])
+    i++;
+  return i + 1 < alen && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i] != a[i + 1]
+         && memcmp (a + i + 2, b + i + 2, alen - i - 2) == 0
+         && (guchar) a[i] < 0x80 && (guchar) a[i + 1] < 0x80;
+}
+
 static float
 token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
            const char *b, gsize blen, const char *bskel, gsize bskel_len)
@@ -222,6 +239,8 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
   double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
                                                        bskel + 1, bskel_len - 2);
   float sim = (float) MAX (raw, sk);
+  if (sim < (float) SKELETON_DISCOUNT && transposed (a, alen, b, blen))
+    sim = (float) SKELETON_DISCOUNT;
   if (sim < TOKEN_FLOOR || !related (a, alen, askel, askel_len, b, blen, bskel, bskel_len))
     return 0.0f;
   return sim;
@@ -233,15 +252,26 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
 
 #define FUZZY_CAP 0.91 /* the score of a name none of whose distinctive words is spelt
                           as listed */
+/* Unless query and name agree exactly, a name of which the query finds less than
+ * PARTIAL_SHARE (by weight), or whose aligned query words have fewer than
+ * MIN_ALIGNED_BYTES bytes between them, scores at most PARTIAL_CAP (below the default
+ * possible threshold): "Berlin" is not Huawei Cloud Berlin, "B" is not B-CAT. */
+#define PARTIAL_SHARE     0.5
+#define MIN_ALIGNED_BYTES 3
+#define PARTIAL_CAP       0.79
+#define MIN_CLOSEST       0.90
 
 /* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed).
  * @generic: which query tokens are generic words. */
 static double
 align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
-             const float *wl, float wl_sum, const gboolean *generic, double query_weight)
+             const float *wl, float wl_sum, const gboolean *generic, const guint16 *qlen,
+             double query_weight)
 {
   double sq = 0, sl = 0;
   gboolean anchored = FALSE;
+  guint aligned_bytes = 0;
+  float best_distinctive = 0;
   for (guint step = 0; step < MIN (n, m); step++)
     {
       guint bi = 0, bj = 0;
@@ -256,12 +286,18 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
       sl += best * wl[bj];
       /* Spelt as listed, or the same skeleton (Qaddafi, Kadhafi): an anchor. */
       anchored = anchored || (best >= (float) SKELETON_DISCOUNT && !generic[bi]);
+      aligned_bytes += qlen[bi];
+      if (!generic[bi])
+        best_distinctive = MAX (best_distinctive, best);
       for (guint j = 0; j < m; j++)
         sim[bi * m + j] = 0;
       for (guint i = 0; i < n; i++)
         sim[i * m + bj] = 0;
     }
   double score = query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  if (score < 1.0 - 1e-6 && (sl < PARTIAL_SHARE * wl_sum || aligned_bytes < MIN_ALIGNED_BYTES
+                               || best_distinctive < (float) MIN_CLOSEST))
+    return MIN (score, PARTIAL_CAP);
   return anchored ? score : MIN (score, FUZZY_CAP);
 }
 
@@ -361,6 +397,7 @@ typedef struct {
   guint16     len[MAX_NAME_TOKENS], skel_len[MAX_NAME_TOKENS];
   float       weight[MAX_NAME_TOKENS];
   gboolean    generic[MAX_NAME_TOKENS];
+  guint8      pos[MAX_NAME_TOKENS]; /* the token's place in the written order, 0.. */
   float       weight_sum;
 } Tokens;
 
@@ -387,6 +424,10 @@ tokens_init_words (Tokens *t, char *words)
       t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len)
                      * (t->generic[i] ? GENERIC_FACTOR : 1.0f);
       t->weight_sum += t->weight[i];
+      /* The tokens point into one buffer in written order: a token's place is the
+       * number of tokens before it there. */
+      for (guint k = 0; k < t->n; k++)
+        t->pos[i] += toks[k] < toks[i];
     }
 }
 
@@ -482,8 +523,7 @@ screen_name_similarity (const char *query, const char *listed)
       ScreenOptions opts;
       screen_options_init (&opts);
       score = align_score (sim, q.n, l.n, q.weight, q.weight_sum, l.weight, l.weight_sum,
-                           q.generic,
-                           opts.query_weight);
+                           q.generic, q.len, opts.query_weight);
     }
   tokens_clear (&q);
   tokens_clear (&l);
@@ -1202,7 +1242,7 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
   if (bound < threshold - 1e-6)
     return bound;
   return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
-                      query_weight);
+                      q->t.len, query_weight);
 }
 
 /* The neighbour postings a query token brings: the cost of using it for candidates. */
@@ -1296,26 +1336,43 @@ typedef struct {
   guint   flags;
 } Candidate;
 
-/* TRUE when every token of @name is one of the query's (the same vocabulary token)
- * and the name says something: two tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran Branch Office)". */
+/* TRUE when the tokens of @name are, in any order, adjacent words of the query (the
+ * same vocabulary tokens, as many times as listed) and the name says something: two
+ * tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran
+ * Branch Office)"; not "Sayed Ahmad" in "Sayed Habib Ahmad Rios Lopez", nor "Sa'id
+ * Sa'id" in "Nazem Said Sanchez". */
 static gboolean
 contained (const ScreenIndex *ix, const Query *q, const Name *name)
 {
-  if (name->n_toks < 2 || name->n_toks >= q->t.n)
+  guint m = name->n_toks, n = q->t.n;
+  if (m < 2 || m >= n)
     return FALSE;
   const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
   gboolean distinctive = FALSE;
-  for (guint j = 0; j < name->n_toks; j++)
+  for (guint j = 0; j < m; j++)
+    distinctive = distinctive || !g_array_index (ix->tokens, Token, toks[j]).generic;
+  if (!distinctive)
+    return FALSE;
+  guint32 by_pos[MAX_NAME_TOKENS];
+  for (guint i = 0; i < n; i++)
+    by_pos[q->t.pos[i]] = q->id[i];
+  for (guint start = 0; start + m <= n; start++)
     {
-      gboolean found = FALSE;
-      for (guint i = 0; i < q->t.n && !found; i++)
-        found = q->id[i] == toks[j];
-      if (!found)
-        return FALSE;
-      const Token *tok = &g_array_index (ix->tokens, Token, toks[j]);
-      distinctive = distinctive || !tok->generic;
+      gboolean used[MAX_NAME_TOKENS] = { FALSE };
+      guint j = 0;
+      for (; j < m; j++)
+        {
+          guint p = start;
+          while (p < start + m && (used[p - start] || by_pos[p] != toks[j]))
+            p++;
+          if (p == start + m)
+            break;
+          used[p - start] = TRUE;
+        }
+      if (j == m)
+        return TRUE;
     }
-  return distinctive;
+  return FALSE;
 }
 
 /* Scores name @name_id and appends it to @out when it reaches the possible threshold,
