@@ -51,17 +51,13 @@
 #define TOKEN_FLOOR       0.80f /* token similarity below this counts as 0 */
 #define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
-#define MAX_BUCKET_BITS   16    /* the variant table's bucket index: at most 256 KiB */
+#define MAX_BUCKET_BITS   24    /* the variant table's bucket index: at most 64 MiB */
 
 typedef struct {
   guint32 token;
   float   sim;
 } Neighbour;
 
-typedef struct {
-  guint64 hash;  /* of a skeleton deletion variant */
-  guint32 token;
-} Variant;
 
 typedef struct {
   const char *text;       /* normalized token */
@@ -96,10 +92,14 @@ struct _ScreenIndex {
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
   GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
-  GArray       *variants;    /* of Variant, sorted by hash */
-  guint32      *variant_buckets; /* 2^bucket_bits + 1 offsets into variants: bucket b
-                                    (the top bucket_bits of the hash) starts at [b] */
-  guint         bucket_bits;     /* about 4 variants a bucket */
+  /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
+   * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
+   * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
+   * their top and low bits only add candidates, which related() then rules out. */
+  guint64      *variants;
+  guint32       n_variants;
+  guint32      *variant_buckets;
+  guint         bucket_bits;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -673,17 +673,19 @@ cmp_neighbour (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* The first position in the sorted ScreenIndex.variants with hash >= @h. */
-static guint
-variant_lower_bound (const ScreenIndex *ix, guint64 h)
+/* The first position in ScreenIndex.variants of hash @h's bucket whose key is >= that
+ * of @h (the end of the bucket when there is none); *@end receives the bucket's end. */
+static guint32
+variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
 {
-  const Variant *v = (const Variant *) ix->variants->data;
   guint32 b = (guint32) (h >> (64 - ix->bucket_bits));
-  guint lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
+  guint32 lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
+  guint64 key = (guint64) (guint32) h << 32;
+  *end = hi;
   while (lo < hi)
     {
-      guint mid = lo + (hi - lo) / 2;
-      if (v[mid].hash < h)
+      guint32 mid = lo + (hi - lo) / 2;
+      if (ix->variants[mid] < key)
         lo = mid + 1;
       else
         hi = mid;
@@ -706,17 +708,22 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   guint64 hashes[MAX_VARIANTS];
   guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
   guint first = out->len;
-  const Variant *v = (const Variant *) ix->variants->data;
 
   g_array_set_size (touched, 0);
   for (guint i = 0; i < nv; i++)
-    for (guint k = variant_lower_bound (ix, hashes[i]);
-         k < ix->variants->len && v[k].hash == hashes[i]; k++)
-      if (!marks[v[k].token])
+    {
+      guint32 end, key = (guint32) hashes[i];
+      for (guint32 k = variant_lower_bound (ix, hashes[i], &end);
+           k < end && (guint32) (ix->variants[k] >> 32) == key; k++)
         {
-          marks[v[k].token] = 1;
-          g_array_append_val (touched, v[k].token);
+          guint32 t = (guint32) ix->variants[k];
+          if (!marks[t])
+            {
+              marks[t] = 1;
+              g_array_append_val (touched, t);
+            }
         }
+    }
 
   for (guint k = 0; k < touched->len; k++)
     {
@@ -913,45 +920,75 @@ build_anchors (ScreenIndex *ix)
     }
 }
 
-static int
-cmp_variant (const void *a, const void *b)
+/* The variant hashes of token @tok into @hashes; returns how many. (Repeats, such as
+ * the deletions of either of two equal letters, are rare, and harmless: a lookup
+ * marks each token once.) */
+static guint
+token_variants (const Token *tok, guint64 *hashes)
 {
-  const Variant *x = a, *y = b;
-  if (x->hash != y->hash)
-    return (x->hash > y->hash) - (x->hash < y->hash);
-  return (x->token > y->token) - (x->token < y->token);
+  return variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
 }
 
+/* Two passes over the tokens' variants: count each bucket's entries, then place
+ * them; then sort each (small) bucket. No table-sized scratch memory. */
 static void
 build_variants (ScreenIndex *ix)
 {
   guint64 hashes[MAX_VARIANTS];
-  for (guint t = 0; t < ix->tokens->len; t++)
-    {
-      const Token *tok = &g_array_index (ix->tokens, Token, t);
-      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
-      for (guint i = 0; i < nv; i++)
-        g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
-    }
-  g_array_sort (ix->variants, cmp_variant);
-
-  /* Bucket offsets by the top bits of the hash: a lookup bisects a handful of
-   * entries instead of the whole table. */
-  const Variant *v = (const Variant *) ix->variants->data;
+  guint n_tokens = ix->tokens->len;
+  /* About 64 variants a token, 4 to 8 a bucket. */
   ix->bucket_bits = 4;
-  while (ix->bucket_bits < MAX_BUCKET_BITS && (4u << ix->bucket_bits) < ix->variants->len)
+  while (ix->bucket_bits < MAX_BUCKET_BITS && (1u << ix->bucket_bits) < 16u * n_tokens)
     ix->bucket_bits++;
   guint32 n_buckets = 1u << ix->bucket_bits;
-  ix->variant_buckets = g_new (guint32, n_buckets + 1);
-  guint k = 0;
+  guint shift = 64 - ix->bucket_bits;
+  ix->variant_buckets = g_new0 (guint32, n_buckets + 1);
+
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      for (guint i = 0; i < nv; i++)
+        ix->variant_buckets[(hashes[i] >> shift) + 1]++;
+    }
+  for (guint32 b = 0; b < n_buckets; b++)
+    ix->variant_buckets[b + 1] += ix->variant_buckets[b];
+  ix->n_variants = ix->variant_buckets[n_buckets];
+  ix->variants = g_new (guint64, MAX (ix->n_variants, 1));
+
+  /* variant_buckets[b] serves as bucket b's fill pointer, then is restored. */
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      for (guint i = 0; i < nv; i++)
+        ix->variants[ix->variant_buckets[hashes[i] >> shift]++]
+          = (guint64) (guint32) hashes[i] << 32 | t;
+    }
+  for (guint32 b = n_buckets; b > 0; b--)
+    ix->variant_buckets[b] = ix->variant_buckets[b - 1];
+  ix->variant_buckets[0] = 0;
   for (guint32 b = 0; b < n_buckets; b++)
     {
-      while (k < ix->variants->len && (guint32) (v[k].hash >> (64 - ix->bucket_bits)) < b)
-        k++;
-      ix->variant_buckets[b] = k;
+      guint64 *v = ix->variants + ix->variant_buckets[b];
+      guint32 n = ix->variant_buckets[b + 1] - ix->variant_buckets[b];
+      for (guint32 i = 1; i < n; i++) /* insertion sort: a handful of entries */
+        {
+          guint64 x = v[i];
+          guint32 j = i;
+          for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+          v[j] = x;
+        }
     }
-  ix->variant_buckets[n_buckets] = ix->variants->len;
 }
+
+/* Neighbours are computed when the index is built only for tokens in
+ * MIN_PRECOMPUTED_POSTINGS names or more; a query finds those of the others (most of
+ * the vocabulary of a large list: a surname, a company's own word) the way it finds
+ * those of an unknown token, with the same find_similar(), so the results are the
+ * same. The build then costs in proportion to the common words, not to the
+ * vocabulary. */
+#define MIN_PRECOMPUTED_POSTINGS 2
+#define NOT_PRECOMPUTED          G_MAXUINT32
 
 static void
 build_neighbours (ScreenIndex *ix)
@@ -963,6 +1000,12 @@ build_neighbours (ScreenIndex *ix)
   for (guint t = 0; t < n_tokens; t++)
     {
       Token *tok = &g_array_index (ix->tokens, Token, t);
+      if (tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+        {
+          tok->nb_start = NOT_PRECOMPUTED;
+          tok->nb_len = 0;
+          continue;
+        }
       tok->nb_start = ix->neighbours->len;
       find_similar (ix, tok->text, tok->len, tok->skel, tok->skel_len, marks, touched,
                     ix->neighbours);
@@ -1009,7 +1052,6 @@ screen_index_new (ScreenList *list)
   ix->name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
   ix->name_weights = g_array_new (FALSE, FALSE, sizeof (float));
   ix->neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
-  ix->variants = g_array_new (FALSE, FALSE, sizeof (Variant));
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
 
@@ -1037,7 +1079,7 @@ screen_index_free (ScreenIndex *ix)
   if (ix == NULL)
     return;
   g_hash_table_unref (ix->identifiers);
-  g_array_unref (ix->variants);
+  g_free (ix->variants);
   g_free (ix->variant_buckets);
   g_array_unref (ix->neighbours);
   g_free (ix->postings);
@@ -1137,12 +1179,16 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   q->own_neighbours = NULL;
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
+  gboolean own[MAX_NAME_TOKENS];
   g_autofree guint8 *marks = NULL;
   g_autoptr (GArray) touched = NULL;
   for (guint i = 0; i < q->t.n; i++)
     {
       gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
-      if (id != NULL && !exhaustive)
+      own[i] = id == NULL || exhaustive
+               || g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1).nb_start
+                    == NOT_PRECOMPUTED;
+      if (!own[i])
         {
           const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
           q->id[i] = GPOINTER_TO_UINT (id) - 1;
@@ -1176,7 +1222,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
     }
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
-    if (q->id[i] == G_MAXUINT32 || exhaustive)
+    if (own[i])
       q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
                             : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
