@@ -700,7 +700,9 @@ variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
  * substitution, insertion, deletion or transposition of each other. Skeletons already map
  * spelling variants together, so this reaches Mohammed/Muhammad and Gaddafi/Qadhafi
  * as well as typos. Each candidate is then scored with token_sim().
- * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return. */
+ * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return;
+ * or NULL (a query: a 1 MB array for each of a million tokens would cost more than the
+ * search). */
 static void
 find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
@@ -708,6 +710,21 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   guint64 hashes[MAX_VARIANTS];
   guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
   guint first = out->len;
+
+  /* Without @marks (a query), the tokens seen go to a small open-addressing set. */
+  guint32 set_stack[256];
+  guint32 *set = set_stack;
+  guint set_mask = G_N_ELEMENTS (set_stack) - 1;
+  if (marks == NULL)
+    memset (set, 0xff, sizeof set_stack);
+
+  /* The lookups miss the cache: first ask for every bucket's offsets, then for every
+   * bucket's first line, then search, so that the misses overlap. */
+  guint shift = 64 - ix->bucket_bits;
+  for (guint i = 0; i < nv; i++)
+    __builtin_prefetch (&ix->variant_buckets[hashes[i] >> shift]);
+  for (guint i = 0; i < nv; i++)
+    __builtin_prefetch (&ix->variants[ix->variant_buckets[hashes[i] >> shift]]);
 
   g_array_set_size (touched, 0);
   for (guint i = 0; i < nv; i++)
@@ -717,19 +734,59 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
            k < end && (guint32) (ix->variants[k] >> 32) == key; k++)
         {
           guint32 t = (guint32) ix->variants[k];
-          if (!marks[t])
+          if (marks != NULL)
             {
+              if (marks[t])
+                continue;
               marks[t] = 1;
               g_array_append_val (touched, t);
+              continue;
+            }
+          guint h = (t * 2654435761u) & set_mask;
+          while (set[h] != G_MAXUINT32 && set[h] != t)
+            h = (h + 1) & set_mask;
+          if (set[h] == t)
+            continue;
+          set[h] = t;
+          g_array_append_val (touched, t);
+          if (2 * touched->len > set_mask)
+            {
+              /* Grow: rehash the tokens seen so far. */
+              guint size = 4 * (set_mask + 1);
+              if (set != set_stack)
+                g_free (set);
+              set = g_new (guint32, size);
+              memset (set, 0xff, size * sizeof *set);
+              set_mask = size - 1;
+              for (guint j = 0; j < touched->len; j++)
+                {
+                  guint32 u = g_array_index (touched, guint32, j);
+                  guint g = (u * 2654435761u) & set_mask;
+                  while (set[g] != G_MAXUINT32)
+                    g = (g + 1) & set_mask;
+                  set[g] = u;
+                }
             }
         }
     }
+  if (set != set_stack)
+    g_free (set);
 
+  const Token *tokens = (const Token *) ix->tokens->data;
+  for (guint k = 0; k < touched->len; k++)
+    __builtin_prefetch (&tokens[g_array_index (touched, guint32, k)]);
+  for (guint k = 0; k < touched->len; k++)
+    {
+      const Token *tok = &tokens[g_array_index (touched, guint32, k)];
+      __builtin_prefetch (tok->text);
+      __builtin_prefetch (tok->skel);
+    }
   for (guint k = 0; k < touched->len; k++)
     {
       guint32 t = g_array_index (touched, guint32, k);
-      const Token *tok = &g_array_index (ix->tokens, Token, t);
-      marks[t] = 0;
+      const Token *tok = &tokens[t];
+      if (marks != NULL)
+        marks[t] = 0;
       float sim = token_sim (text, len, skel, skel_len,
                              tok->text, tok->len, tok->skel, tok->skel_len);
       if (sim > 0)
@@ -1180,7 +1237,6 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
   gboolean own[MAX_NAME_TOKENS];
-  g_autofree guint8 *marks = NULL;
   g_autoptr (GArray) touched = NULL;
   for (guint i = 0; i < q->t.n; i++)
     {
@@ -1199,7 +1255,6 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
       if (q->own_neighbours == NULL)
         {
           q->own_neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
-          marks = g_new0 (guint8, MAX (ix->tokens->len, 1));
           touched = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
       q->id[i] = id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
@@ -1209,7 +1264,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
                       q->own_neighbours);
       else
         find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                      marks, touched, q->own_neighbours);
+                      NULL, touched, q->own_neighbours);
       q->n_nb[i] = q->own_neighbours->len - own_start[i];
     }
   /* Known tokens weigh what the index says (their rarity in the lists). */
