@@ -1038,12 +1038,14 @@ build_variants (ScreenIndex *ix)
     }
 }
 
-/* Neighbours are computed when the index is built only for tokens in
- * MIN_PRECOMPUTED_POSTINGS names or more; a query finds those of the others (most of
- * the vocabulary of a large list: a surname, a company's own word) the way it finds
- * those of an unknown token, with the same find_similar(), so the results are the
- * same. The build then costs in proportion to the common words, not to the
- * vocabulary. */
+/* Neighbours are computed when the index is built for every token of a vocabulary of
+ * up to PRECOMPUTE_ALL tokens (the whole CSL has about 60,000); in a larger one only
+ * for tokens in MIN_PRECOMPUTED_POSTINGS names or more. A query finds those of the
+ * others (most of the vocabulary of a large list: a surname, a company's own word)
+ * the way it finds those of an unknown token, with the same find_similar(), so the
+ * results are the same either way. The build of a large index then costs in
+ * proportion to its common words, not to its vocabulary. */
+#define PRECOMPUTE_ALL           200000
 #define MIN_PRECOMPUTED_POSTINGS 2
 #define NOT_PRECOMPUTED          G_MAXUINT32
 
@@ -1057,7 +1059,7 @@ build_neighbours (ScreenIndex *ix)
   for (guint t = 0; t < n_tokens; t++)
     {
       Token *tok = &g_array_index (ix->tokens, Token, t);
-      if (tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+      if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
         {
           tok->nb_start = NOT_PRECOMPUTED;
           tok->nb_len = 0;
