@@ -50,6 +50,9 @@ static const char *const legal_forms[] = {
   "ab", "as", "oy", "kk", "pte", "pty", "bhd", "sdn", "tbk", "the", "and", "of",
   "ltda", "cia", "sro", "sae", "sal", "fze", "fzco", "fzc", "fzllc", "wll", "kft",
   "zrt", "doo", "ead", "uab", "sia", "aps", "asa", "oyj", "spolka",
+  /* Mexican and Latin American: S.A. de C.V., S.A.B. de C.V., S.A.P.I. de C.V.,
+   * S. de R.L. de C.V., S.C.S., E.I.R.L. ("de" between two of these goes too) */
+  "cv", "sab", "sapi", "scs", "eirl",
   /* Cyrillic: ООО, ОАО, ЗАО, ПАО, АО, ТОО, ЧП, ИП */
   "\xd0\xbe\xd0\xbe\xd0\xbe", "\xd0\xbe\xd0\xb0\xd0\xbe", "\xd0\xb7\xd0\xb0\xd0\xbe",
   "\xd0\xbf\xd0\xb0\xd0\xbe", "\xd0\xb0\xd0\xbe", "\xd1\x82\xd0\xbe\xd0\xbe",
@@ -383,13 +386,19 @@ static char *
 drop_legal_forms (const char *words)
 {
   g_auto (GStrv) toks = g_strsplit (words, " ", -1);
-  guint kept = 0;
-  for (guint i = 0; toks[i]; i++)
-    if (toks[i][0] != '\0' && !is_legal_form (toks[i]))
+  guint n = g_strv_length (toks), kept = 0;
+  g_autofree gboolean *legal = g_new0 (gboolean, n + 1);
+  for (guint i = 0; i < n; i++)
+    legal[i] = is_legal_form (toks[i]);
+  /* "sa de cv", "srl de cv": a "de" joining two legal forms is part of them. */
+  for (guint i = 1; i + 1 < n; i++)
+    legal[i] = legal[i] || (strcmp (toks[i], "de") == 0 && legal[i - 1] && legal[i + 1]);
+  for (guint i = 0; i < n; i++)
+    if (toks[i][0] != '\0' && !legal[i])
       kept++;
   GString *out = g_string_sized_new (strlen (words));
-  for (guint i = 0; toks[i]; i++)
-    if (toks[i][0] != '\0' && (kept == 0 || !is_legal_form (toks[i])))
+  for (guint i = 0; i < n; i++)
+    if (toks[i][0] != '\0' && (kept == 0 || !legal[i]))
       {
         if (out->len > 0)
           g_string_append_c (out, ' ');

@@ -51,17 +51,13 @@
 #define TOKEN_FLOOR       0.80f /* token similarity below this counts as 0 */
 #define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
-#define MAX_BUCKET_BITS   16    /* the variant table's bucket index: at most 256 KiB */
+#define MAX_BUCKET_BITS   24    /* the variant table's bucket index: at most 64 MiB */
 
 typedef struct {
   guint32 token;
   float   sim;
 } Neighbour;
 
-typedef struct {
-  guint64 hash;  /* of a skeleton deletion variant */
-  guint32 token;
-} Variant;
 
 typedef struct {
   const char *text;       /* normalized token */
@@ -96,10 +92,14 @@ struct _ScreenIndex {
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
   GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
-  GArray       *variants;    /* of Variant, sorted by hash */
-  guint32      *variant_buckets; /* 2^bucket_bits + 1 offsets into variants: bucket b
-                                    (the top bucket_bits of the hash) starts at [b] */
-  guint         bucket_bits;     /* about 4 variants a bucket */
+  /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
+   * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
+   * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
+   * their top and low bits only add candidates, which related() then rules out. */
+  guint64      *variants;
+  guint32       n_variants;
+  guint32      *variant_buckets;
+  guint         bucket_bits;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -213,6 +213,23 @@ skeleton (const char *t, gsize len, char *out)
 static gboolean related (const char *a, gsize alen, const char *askel, gsize askel_len,
                          const char *b, gsize blen, const char *bskel, gsize bskel_len);
 
+/* TRUE when @a and @b have MIN_TRANSPOSED bytes or more and differ only in two
+ * adjacent letters swapped ("Orietn", "Orient"): the commonest slip of the keyboard,
+ * which counts as spelt as listed. */
+#define MIN_TRANSPOSED 6
+static gboolean
+transposed (const char *a, gsize alen, const char *b, gsize blen)
+{
+  if (alen != blen || alen < MIN_TRANSPOSED)
+    return FALSE;
+  gsize i = 0;
+  while (i < alen && a[i] == b[i])
+    i++;
+  return i + 1 < alen && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i] != a[i + 1]
+         && memcmp (a + i + 2, b + i + 2, alen - i - 2) == 0
+         && (guchar) a[i] < 0x80 && (guchar) a[i + 1] < 0x80;
+}
+
 static float
 token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
            const char *b, gsize blen, const char *bskel, gsize bskel_len)
@@ -222,6 +239,8 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
   double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
                                                        bskel + 1, bskel_len - 2);
   float sim = (float) MAX (raw, sk);
+  if (sim < (float) SKELETON_DISCOUNT && transposed (a, alen, b, blen))
+    sim = (float) SKELETON_DISCOUNT;
   if (sim < TOKEN_FLOOR || !related (a, alen, askel, askel_len, b, blen, bskel, bskel_len))
     return 0.0f;
   return sim;
@@ -233,15 +252,26 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
 
 #define FUZZY_CAP 0.91 /* the score of a name none of whose distinctive words is spelt
                           as listed */
+/* Unless query and name agree exactly, a name of which the query finds less than
+ * PARTIAL_SHARE (by weight), or whose aligned query words have fewer than
+ * MIN_ALIGNED_BYTES bytes between them, scores at most PARTIAL_CAP (below the default
+ * possible threshold): "Berlin" is not Huawei Cloud Berlin, "B" is not B-CAT. */
+#define PARTIAL_SHARE     0.5
+#define MIN_ALIGNED_BYTES 3
+#define PARTIAL_CAP       0.79
+#define MIN_CLOSEST       0.90
 
 /* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed).
  * @generic: which query tokens are generic words. */
 static double
 align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
-             const float *wl, float wl_sum, const gboolean *generic, double query_weight)
+             const float *wl, float wl_sum, const gboolean *generic, const guint16 *qlen,
+             double query_weight)
 {
   double sq = 0, sl = 0;
   gboolean anchored = FALSE;
+  guint aligned_bytes = 0;
+  float best_distinctive = 0;
   for (guint step = 0; step < MIN (n, m); step++)
     {
       guint bi = 0, bj = 0;
@@ -256,12 +286,18 @@ align_score (float *sim, guint n, guint m, const float *wq, float wq_sum,
       sl += best * wl[bj];
       /* Spelt as listed, or the same skeleton (Qaddafi, Kadhafi): an anchor. */
       anchored = anchored || (best >= (float) SKELETON_DISCOUNT && !generic[bi]);
+      aligned_bytes += qlen[bi];
+      if (!generic[bi])
+        best_distinctive = MAX (best_distinctive, best);
       for (guint j = 0; j < m; j++)
         sim[bi * m + j] = 0;
       for (guint i = 0; i < n; i++)
         sim[i * m + bj] = 0;
     }
   double score = query_weight * sq / wq_sum + (1 - query_weight) * sl / wl_sum;
+  if (score < 1.0 - 1e-6 && (sl < PARTIAL_SHARE * wl_sum || aligned_bytes < MIN_ALIGNED_BYTES
+                               || best_distinctive < (float) MIN_CLOSEST))
+    return MIN (score, PARTIAL_CAP);
   return anchored ? score : MIN (score, FUZZY_CAP);
 }
 
@@ -361,6 +397,7 @@ typedef struct {
   guint16     len[MAX_NAME_TOKENS], skel_len[MAX_NAME_TOKENS];
   float       weight[MAX_NAME_TOKENS];
   gboolean    generic[MAX_NAME_TOKENS];
+  guint8      pos[MAX_NAME_TOKENS]; /* the token's place in the written order, 0.. */
   float       weight_sum;
 } Tokens;
 
@@ -387,6 +424,10 @@ tokens_init_words (Tokens *t, char *words)
       t->weight[i] = (float) g_utf8_strlen (toks[i], (gssize) len)
                      * (t->generic[i] ? GENERIC_FACTOR : 1.0f);
       t->weight_sum += t->weight[i];
+      /* The tokens point into one buffer in written order: a token's place is the
+       * number of tokens before it there. */
+      for (guint k = 0; k < t->n; k++)
+        t->pos[i] += toks[k] < toks[i];
     }
 }
 
@@ -482,8 +523,7 @@ screen_name_similarity (const char *query, const char *listed)
       ScreenOptions opts;
       screen_options_init (&opts);
       score = align_score (sim, q.n, l.n, q.weight, q.weight_sum, l.weight, l.weight_sum,
-                           q.generic,
-                           opts.query_weight);
+                           q.generic, q.len, opts.query_weight);
     }
   tokens_clear (&q);
   tokens_clear (&l);
@@ -633,17 +673,19 @@ cmp_neighbour (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* The first position in the sorted ScreenIndex.variants with hash >= @h. */
-static guint
-variant_lower_bound (const ScreenIndex *ix, guint64 h)
+/* The first position in ScreenIndex.variants of hash @h's bucket whose key is >= that
+ * of @h (the end of the bucket when there is none); *@end receives the bucket's end. */
+static guint32
+variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
 {
-  const Variant *v = (const Variant *) ix->variants->data;
   guint32 b = (guint32) (h >> (64 - ix->bucket_bits));
-  guint lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
+  guint32 lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
+  guint64 key = (guint64) (guint32) h << 32;
+  *end = hi;
   while (lo < hi)
     {
-      guint mid = lo + (hi - lo) / 2;
-      if (v[mid].hash < h)
+      guint32 mid = lo + (hi - lo) / 2;
+      if (ix->variants[mid] < key)
         lo = mid + 1;
       else
         hi = mid;
@@ -658,7 +700,9 @@ variant_lower_bound (const ScreenIndex *ix, guint64 h)
  * substitution, insertion, deletion or transposition of each other. Skeletons already map
  * spelling variants together, so this reaches Mohammed/Muhammad and Gaddafi/Qadhafi
  * as well as typos. Each candidate is then scored with token_sim().
- * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return. */
+ * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return;
+ * or NULL (a query: a 1 MB array for each of a million tokens would cost more than the
+ * search). */
 static void
 find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
@@ -666,23 +710,83 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   guint64 hashes[MAX_VARIANTS];
   guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
   guint first = out->len;
-  const Variant *v = (const Variant *) ix->variants->data;
+
+  /* Without @marks (a query), the tokens seen go to a small open-addressing set. */
+  guint32 set_stack[256];
+  guint32 *set = set_stack;
+  guint set_mask = G_N_ELEMENTS (set_stack) - 1;
+  if (marks == NULL)
+    memset (set, 0xff, sizeof set_stack);
+
+  /* The lookups miss the cache: first ask for every bucket's offsets, then for every
+   * bucket's first line, then search, so that the misses overlap. */
+  guint shift = 64 - ix->bucket_bits;
+  for (guint i = 0; i < nv; i++)
+    __builtin_prefetch (&ix->variant_buckets[hashes[i] >> shift]);
+  for (guint i = 0; i < nv; i++)
+    __builtin_prefetch (&ix->variants[ix->variant_buckets[hashes[i] >> shift]]);
 
   g_array_set_size (touched, 0);
   for (guint i = 0; i < nv; i++)
-    for (guint k = variant_lower_bound (ix, hashes[i]);
-         k < ix->variants->len && v[k].hash == hashes[i]; k++)
-      if (!marks[v[k].token])
+    {
+      guint32 end, key = (guint32) hashes[i];
+      for (guint32 k = variant_lower_bound (ix, hashes[i], &end);
+           k < end && (guint32) (ix->variants[k] >> 32) == key; k++)
         {
-          marks[v[k].token] = 1;
-          g_array_append_val (touched, v[k].token);
+          guint32 t = (guint32) ix->variants[k];
+          if (marks != NULL)
+            {
+              if (marks[t])
+                continue;
+              marks[t] = 1;
+              g_array_append_val (touched, t);
+              continue;
+            }
+          guint h = (t * 2654435761u) & set_mask;
+          while (set[h] != G_MAXUINT32 && set[h] != t)
+            h = (h + 1) & set_mask;
+          if (set[h] == t)
+            continue;
+          set[h] = t;
+          g_array_append_val (touched, t);
+          if (2 * touched->len > set_mask)
+            {
+              /* Grow: rehash the tokens seen so far. */
+              guint size = 4 * (set_mask + 1);
+              if (set != set_stack)
+                g_free (set);
+              set = g_new (guint32, size);
+              memset (set, 0xff, size * sizeof *set);
+              set_mask = size - 1;
+              for (guint j = 0; j < touched->len; j++)
+                {
+                  guint32 u = g_array_index (touched, guint32, j);
+                  guint g = (u * 2654435761u) & set_mask;
+                  while (set[g] != G_MAXUINT32)
+                    g = (g + 1) & set_mask;
+                  set[g] = u;
+                }
+            }
         }
+    }
+  if (set != set_stack)
+    g_free (set);
 
+  const Token *tokens = (const Token *) ix->tokens->data;
+  for (guint k = 0; k < touched->len; k++)
+    __builtin_prefetch (&tokens[g_array_index (touched, guint32, k)]);
+  for (guint k = 0; k < touched->len; k++)
+    {
+      const Token *tok = &tokens[g_array_index (touched, guint32, k)];
+      __builtin_prefetch (tok->text);
+      __builtin_prefetch (tok->skel);
+    }
   for (guint k = 0; k < touched->len; k++)
     {
       guint32 t = g_array_index (touched, guint32, k);
-      const Token *tok = &g_array_index (ix->tokens, Token, t);
-      marks[t] = 0;
+      const Token *tok = &tokens[t];
+      if (marks != NULL)
+        marks[t] = 0;
       float sim = token_sim (text, len, skel, skel_len,
                              tok->text, tok->len, tok->skel, tok->skel_len);
       if (sim > 0)
@@ -873,45 +977,77 @@ build_anchors (ScreenIndex *ix)
     }
 }
 
-static int
-cmp_variant (const void *a, const void *b)
+/* The variant hashes of token @tok into @hashes; returns how many. (Repeats, such as
+ * the deletions of either of two equal letters, are rare, and harmless: a lookup
+ * marks each token once.) */
+static guint
+token_variants (const Token *tok, guint64 *hashes)
 {
-  const Variant *x = a, *y = b;
-  if (x->hash != y->hash)
-    return (x->hash > y->hash) - (x->hash < y->hash);
-  return (x->token > y->token) - (x->token < y->token);
+  return variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
 }
 
+/* Two passes over the tokens' variants: count each bucket's entries, then place
+ * them; then sort each (small) bucket. No table-sized scratch memory. */
 static void
 build_variants (ScreenIndex *ix)
 {
   guint64 hashes[MAX_VARIANTS];
-  for (guint t = 0; t < ix->tokens->len; t++)
-    {
-      const Token *tok = &g_array_index (ix->tokens, Token, t);
-      guint nv = variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
-      for (guint i = 0; i < nv; i++)
-        g_array_append_val (ix->variants, ((Variant) { hashes[i], t }));
-    }
-  g_array_sort (ix->variants, cmp_variant);
-
-  /* Bucket offsets by the top bits of the hash: a lookup bisects a handful of
-   * entries instead of the whole table. */
-  const Variant *v = (const Variant *) ix->variants->data;
+  guint n_tokens = ix->tokens->len;
+  /* About 64 variants a token, 4 to 8 a bucket. */
   ix->bucket_bits = 4;
-  while (ix->bucket_bits < MAX_BUCKET_BITS && (4u << ix->bucket_bits) < ix->variants->len)
+  while (ix->bucket_bits < MAX_BUCKET_BITS && (1u << ix->bucket_bits) < 16u * n_tokens)
     ix->bucket_bits++;
   guint32 n_buckets = 1u << ix->bucket_bits;
-  ix->variant_buckets = g_new (guint32, n_buckets + 1);
-  guint k = 0;
+  guint shift = 64 - ix->bucket_bits;
+  ix->variant_buckets = g_new0 (guint32, n_buckets + 1);
+
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      for (guint i = 0; i < nv; i++)
+        ix->variant_buckets[(hashes[i] >> shift) + 1]++;
+    }
+  for (guint32 b = 0; b < n_buckets; b++)
+    ix->variant_buckets[b + 1] += ix->variant_buckets[b];
+  ix->n_variants = ix->variant_buckets[n_buckets];
+  ix->variants = g_new (guint64, MAX (ix->n_variants, 1));
+
+  /* variant_buckets[b] serves as bucket b's fill pointer, then is restored. */
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      for (guint i = 0; i < nv; i++)
+        ix->variants[ix->variant_buckets[hashes[i] >> shift]++]
+          = (guint64) (guint32) hashes[i] << 32 | t;
+    }
+  for (guint32 b = n_buckets; b > 0; b--)
+    ix->variant_buckets[b] = ix->variant_buckets[b - 1];
+  ix->variant_buckets[0] = 0;
   for (guint32 b = 0; b < n_buckets; b++)
     {
-      while (k < ix->variants->len && (guint32) (v[k].hash >> (64 - ix->bucket_bits)) < b)
-        k++;
-      ix->variant_buckets[b] = k;
+      guint64 *v = ix->variants + ix->variant_buckets[b];
+      guint32 n = ix->variant_buckets[b + 1] - ix->variant_buckets[b];
+      for (guint32 i = 1; i < n; i++) /* insertion sort: a handful of entries */
+        {
+          guint64 x = v[i];
+          guint32 j = i;
+          for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+          v[j] = x;
+        }
     }
-  ix->variant_buckets[n_buckets] = ix->variants->len;
 }
+
+/* Neighbours are computed when the index is built for every token of a vocabulary of
+ * up to PRECOMPUTE_ALL tokens (the whole CSL has about 60,000); in a larger one only
+ * for tokens in MIN_PRECOMPUTED_POSTINGS names or more. A query finds those of the
+ * others (most of the vocabulary of a large list: a surname, a company's own word)
+ * the way it finds those of an unknown token, with the same find_similar(), so the
+ * results are the same either way. The build of a large index then costs in
+ * proportion to its common words, not to its vocabulary. */
+#define PRECOMPUTE_ALL           200000
+#define MIN_PRECOMPUTED_POSTINGS 2
+#define NOT_PRECOMPUTED          G_MAXUINT32
 
 static void
 build_neighbours (ScreenIndex *ix)
@@ -923,6 +1059,12 @@ build_neighbours (ScreenIndex *ix)
   for (guint t = 0; t < n_tokens; t++)
     {
       Token *tok = &g_array_index (ix->tokens, Token, t);
+      if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+        {
+          tok->nb_start = NOT_PRECOMPUTED;
+          tok->nb_len = 0;
+          continue;
+        }
       tok->nb_start = ix->neighbours->len;
       find_similar (ix, tok->text, tok->len, tok->skel, tok->skel_len, marks, touched,
                     ix->neighbours);
@@ -969,7 +1111,6 @@ screen_index_new (ScreenList *list)
   ix->name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
   ix->name_weights = g_array_new (FALSE, FALSE, sizeof (float));
   ix->neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
-  ix->variants = g_array_new (FALSE, FALSE, sizeof (Variant));
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
 
@@ -997,7 +1138,7 @@ screen_index_free (ScreenIndex *ix)
   if (ix == NULL)
     return;
   g_hash_table_unref (ix->identifiers);
-  g_array_unref (ix->variants);
+  g_free (ix->variants);
   g_free (ix->variant_buckets);
   g_array_unref (ix->neighbours);
   g_free (ix->postings);
@@ -1097,12 +1238,15 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   q->own_neighbours = NULL;
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
-  g_autofree guint8 *marks = NULL;
+  gboolean own[MAX_NAME_TOKENS];
   g_autoptr (GArray) touched = NULL;
   for (guint i = 0; i < q->t.n; i++)
     {
       gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
-      if (id != NULL && !exhaustive)
+      own[i] = id == NULL || exhaustive
+               || g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1).nb_start
+                    == NOT_PRECOMPUTED;
+      if (!own[i])
         {
           const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
           q->id[i] = GPOINTER_TO_UINT (id) - 1;
@@ -1113,7 +1257,6 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
       if (q->own_neighbours == NULL)
         {
           q->own_neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
-          marks = g_new0 (guint8, MAX (ix->tokens->len, 1));
           touched = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
       q->id[i] = id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
@@ -1123,7 +1266,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
                       q->own_neighbours);
       else
         find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                      marks, touched, q->own_neighbours);
+                      NULL, touched, q->own_neighbours);
       q->n_nb[i] = q->own_neighbours->len - own_start[i];
     }
   /* Known tokens weigh what the index says (their rarity in the lists). */
@@ -1136,7 +1279,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
     }
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
-    if (q->id[i] == G_MAXUINT32 || exhaustive)
+    if (own[i])
       q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
                             : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
@@ -1202,7 +1345,7 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
   if (bound < threshold - 1e-6)
     return bound;
   return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
-                      query_weight);
+                      q->t.len, query_weight);
 }
 
 /* The neighbour postings a query token brings: the cost of using it for candidates. */
@@ -1296,26 +1439,43 @@ typedef struct {
   guint   flags;
 } Candidate;
 
-/* TRUE when every token of @name is one of the query's (the same vocabulary token)
- * and the name says something: two tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran Branch Office)". */
+/* TRUE when the tokens of @name are, in any order, adjacent words of the query (the
+ * same vocabulary tokens, as many times as listed) and the name says something: two
+ * tokens or more, not all of them generic words. "Mahan Air" in "Mahan Air (Tehran
+ * Branch Office)"; not "Sayed Ahmad" in "Sayed Habib Ahmad Rios Lopez", nor "Sa'id
+ * Sa'id" in "Nazem Said Sanchez". */
 static gboolean
 contained (const ScreenIndex *ix, const Query *q, const Name *name)
 {
-  if (name->n_toks < 2 || name->n_toks >= q->t.n)
+  guint m = name->n_toks, n = q->t.n;
+  if (m < 2 || m >= n)
     return FALSE;
   const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
   gboolean distinctive = FALSE;
-  for (guint j = 0; j < name->n_toks; j++)
+  for (guint j = 0; j < m; j++)
+    distinctive = distinctive || !g_array_index (ix->tokens, Token, toks[j]).generic;
+  if (!distinctive)
+    return FALSE;
+  guint32 by_pos[MAX_NAME_TOKENS];
+  for (guint i = 0; i < n; i++)
+    by_pos[q->t.pos[i]] = q->id[i];
+  for (guint start = 0; start + m <= n; start++)
     {
-      gboolean found = FALSE;
-      for (guint i = 0; i < q->t.n && !found; i++)
-        found = q->id[i] == toks[j];
-      if (!found)
-        return FALSE;
-      const Token *tok = &g_array_index (ix->tokens, Token, toks[j]);
-      distinctive = distinctive || !tok->generic;
+      gboolean used[MAX_NAME_TOKENS] = { FALSE };
+      guint j = 0;
+      for (; j < m; j++)
+        {
+          guint p = start;
+          while (p < start + m && (used[p - start] || by_pos[p] != toks[j]))
+            p++;
+          if (p == start + m)
+            break;
+          used[p - start] = TRUE;
+        }
+      if (j == m)
+        return TRUE;
     }
-  return distinctive;
+  return FALSE;
 }
 
 /* Scores name @name_id and appends it to @out when it reaches the possible threshold,
