@@ -8,6 +8,11 @@
  *   %% transaction      the transaction (YAML or JSON)
  *   %% txn-error        lines that must each appear in the error the transaction gives
  *   %% as_of            a date to decide as of
+ *   %% limits           EmbargoLimits fields for loading and deciding, "NAME: N" a line
+ *                       (max_input_bytes, max_depth, max_string_bytes, max_rules,
+ *                       max_items, max_parties, max_list_members, max_work)
+ *   %% eval-error       lines that must each appear in the error evaluation gives (there
+ *                       must then be no decision)
  *   %% expect           what the decision must be, in the `expect:` syntax of rule test
  *                       files (decision, rule, items, regimes, missing, matched)
  *
@@ -125,7 +130,7 @@ static char *
 check_schema (GPtrArray *secs)
 {
   static const char *const once[] = { "errors", "transaction", "txn-error", "as_of", "expect",
-                                      NULL };
+                                      "limits", "eval-error", NULL };
   GString *out = g_string_new (NULL);
   for (guint i = 0; i < secs->len; i++)
     {
@@ -136,7 +141,7 @@ check_schema (GPtrArray *secs)
         known = strcmp (s->name, *k) == 0;
       if (!known)
         g_string_append_printf (out, "%u: unknown section '%%%% %s' (rules, errors, "
-                                "transaction, txn-error, as_of, expect)\n", s->line, s->name);
+                                "transaction, txn-error, as_of, expect, limits, eval-error)\n", s->line, s->name);
       else if (!rules && find (secs, s->name) != s)
         g_string_append_printf (out, "%u: section '%%%% %s' given twice\n", s->line, s->name);
       else if (!rules && strcmp (s->name, "transaction") != 0 && is_blank (s->body))
@@ -144,14 +149,58 @@ check_schema (GPtrArray *secs)
                                 "nothing\n", s->line, s->name);
     }
   Section *txn = find (secs, "transaction");
-  if (!find (secs, "errors") && !find (secs, "txn-error") && !find (secs, "expect"))
-    g_string_append (out, "1: asserts nothing: give %% errors, %% txn-error or %% expect\n");
-  else if (txn && !find (secs, "txn-error") && !find (secs, "expect"))
-    g_string_append_printf (out, "%u: the transaction is not checked: give %%%% expect or "
-                            "%%%% txn-error\n", txn->line);
-  else if ((find (secs, "expect") || find (secs, "as_of")) && !txn)
-    g_string_append (out, "1: %% expect and %% as_of need a %% transaction\n");
+  gboolean checked = find (secs, "txn-error") || find (secs, "expect")
+                     || find (secs, "eval-error");
+  if (!find (secs, "errors") && !checked)
+    g_string_append (out, "1: asserts nothing: give %% errors, %% txn-error, %% expect or "
+                     "%% eval-error\n");
+  else if (txn && !checked)
+    g_string_append_printf (out, "%u: the transaction is not checked: give %%%% expect, "
+                            "%%%% txn-error or %%%% eval-error\n", txn->line);
+  else if ((find (secs, "expect") || find (secs, "as_of") || find (secs, "eval-error")) && !txn)
+    g_string_append (out, "1: %% expect, %% eval-error and %% as_of need a %% transaction\n");
+  else if (find (secs, "expect") && find (secs, "eval-error"))
+    g_string_append (out, "1: %% expect and %% eval-error contradict each other\n");
   return g_string_free (out, out->len == 0);
+}
+
+/* Reads a "%% limits" section into *LIM: "NAME: N" a line. FALSE on an unknown name or
+ * a value that is not a number. */
+static gboolean
+parse_limits (const Section *sec, EmbargoLimits *lim)
+{
+  static const struct { const char *name; gsize offset; gboolean narrow; } fields[] = {
+    { "max_input_bytes", G_STRUCT_OFFSET (EmbargoLimits, max_input_bytes), FALSE },
+    { "max_depth", G_STRUCT_OFFSET (EmbargoLimits, max_depth), TRUE },
+    { "max_string_bytes", G_STRUCT_OFFSET (EmbargoLimits, max_string_bytes), FALSE },
+    { "max_rules", G_STRUCT_OFFSET (EmbargoLimits, max_rules), FALSE },
+    { "max_items", G_STRUCT_OFFSET (EmbargoLimits, max_items), FALSE },
+    { "max_parties", G_STRUCT_OFFSET (EmbargoLimits, max_parties), FALSE },
+    { "max_list_members", G_STRUCT_OFFSET (EmbargoLimits, max_list_members), FALSE },
+    { "max_work", G_STRUCT_OFFSET (EmbargoLimits, max_work), FALSE },
+  };
+  g_auto (GStrv) lines = g_strsplit (sec->body->str, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (g_strstrip (lines[i]), ":", 2);
+      if (kv[0] == NULL || kv[0][0] == '\0')
+        continue;
+      guint64 n;
+      if (kv[1] == NULL || !g_ascii_string_to_unsigned (g_strstrip (kv[1]), 10, 0, G_MAXSIZE, &n, NULL))
+        return FALSE;
+      gboolean found = FALSE;
+      for (guint f = 0; f < G_N_ELEMENTS (fields) && !found; f++)
+        if ((found = strcmp (g_strstrip (kv[0]), fields[f].name) == 0))
+          {
+            if (fields[f].narrow)
+              G_STRUCT_MEMBER (unsigned, lim, fields[f].offset) = (unsigned) n;
+            else
+              G_STRUCT_MEMBER (gsize, lim, fields[f].offset) = (gsize) n;
+          }
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -180,8 +229,16 @@ run_case (const char *path)
       return;
     }
 
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  Section *limits = find (secs, "limits");
+  if (limits && !parse_limits (limits, &lim))
+    {
+      CHECK_AT (FALSE, path, limits->line, "%% limits: NAME: N a line, NAME a field of EmbargoLimits");
+      return;
+    }
+
   /* Rules: a case without a rules section (one about transactions only) loads none. */
-  EmbargoLoader *ld = embargo_loader_new (NULL);
+  EmbargoLoader *ld = embargo_loader_new (&lim);
   gboolean any_rules = FALSE;
   for (guint i = 0; i < secs->len; i++)
     {
@@ -229,7 +286,7 @@ run_case (const char *path)
   if (txn_sec)
     {
       txn = embargo_transaction_new_from_data (txn_sec->body->str, txn_sec->body->len,
-                                               "transaction", NULL, &e);
+                                               "transaction", &lim, &e);
       if (txn_err)
         {
           CHECK_AT (txn == NULL, path, txn_err->line, "the transaction must be refused");
@@ -248,6 +305,27 @@ run_case (const char *path)
           CHECK_AT (FALSE, path, txn_sec->line, "transaction parses");
         }
       g_clear_error (&e);
+    }
+
+  Section *eval_err = find (secs, "eval-error");
+  if (eval_err && rs && txn)
+    {
+      EmbargoEvalOptions opts = EMBARGO_EVAL_OPTIONS_INIT;
+      Section *as_of = find (secs, "as_of");
+      g_autofree char *date = as_of ? g_strstrip (g_strdup (as_of->body->str)) : NULL;
+      opts.as_of = date;
+      EmbargoDecision *d = embargo_evaluate (rs, txn, &opts, &e);
+      CHECK_AT (d == NULL && e != NULL, path, eval_err->line, "evaluation must give no decision");
+      g_auto (GStrv) want = g_strsplit (eval_err->body->str, "\n", -1);
+      for (guint i = 0; want[i] && e; i++)
+        if (want[i][0] && strstr (e->message, want[i]) == NULL)
+          {
+            fprintf (stderr, "\n%s: evaluation error lacks '%s'; it was:\n%s\n", path, want[i],
+                     e->message);
+            CHECK_AT (FALSE, path, eval_err->line + 1 + i, "expected evaluation error line");
+          }
+      g_clear_error (&e);
+      embargo_decision_free (d);
     }
 
   if (expect && rs && txn)
@@ -326,7 +404,11 @@ test_case_schema (void)
     { "%% rules\nrules: []\n%% transaction\nid: T\n%% expect\n\n", "5: section '%% expect' is empty" },
     { "%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n%% errors\nx\n",
       "5: section '%% errors' given twice" },
-    { "%% rules\nrules: []\n%% expect\ndecision: deny\n", "1: %% expect and %% as_of need" },
+    { "%% rules\nrules: []\n%% expect\ndecision: deny\n", "1: %% expect, %% eval-error and %% as_of need" },
+    { "%% rules\nrules: []\n%% transaction\nid: T\n%% expect\ndecision: deny\n%% eval-error\nx\n",
+      "1: %% expect and %% eval-error contradict" },
+    { "%% limits\n\n%% rules\nrules: []\n%% errors\nrules.yaml:1:8: E-EMPTY\n",
+      "1: section '%% limits' is empty" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
