@@ -291,6 +291,22 @@ typedef struct {
 #define PATH_SLOTS 256
 #define PATH_NO_SLOT G_MAXUINT32
 
+/* ---- identifiers: one canonical form each (canon.c) ---- */
+
+typedef enum { CANON_NONE, CANON_ECCN, CANON_HS, CANON_COUNTRY, CANON_REGION, CANON_TAG } CanonKind;
+typedef enum { CANON_SAME, CANON_CHANGED, CANON_BAD } CanonResult;
+
+/* The canonical form of S (LEN bytes of UTF-8) as a value of a KIND field, or with PREFIX
+ * as the start of one (a `prefix:` operand). CANON_SAME: S is canonical already;
+ * CANON_CHANGED: *OUT is the canonical form (g_free() it); CANON_BAD: there is none, and
+ * *WHY says why ("holds 'А' U+0410, which is not ASCII ..."), to follow "'VALUE' ". */
+CanonResult canon_value (CanonKind kind, gboolean prefix, const char *s, gsize len, char **out,
+                         char **why);
+/* "an ECCN", "an HS code", ... */
+const char *canon_kind_name (CanonKind kind);
+/* The identifier kind of the field a rule tests at P (CANON_NONE: not an identifier). */
+CanonKind canon_kind_of_path (const Path *p);
+
 typedef enum { V_STR, V_NUM, V_BOOL, V_DATE } ValueType;
 
 typedef struct {
@@ -677,8 +693,10 @@ EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLim
  * column of 0; any other node's own position is returned as it is. */
 void json_position (const char *data, gsize len, guint32 first_line, const DocNode *n,
                     guint32 *line, guint32 *col);
-gboolean txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
-                           EmbargoDiagnostics *diags);
+/* Checks DOC against the schema. With FIX (DOC itself, parsed from text), identifiers are
+ * rewritten in their canonical form (canon.c); without, one not in it is an error. */
+gboolean txn_validate_doc (const Doc *doc, Doc *fix, const char *source,
+                           const EmbargoLimits *lim, EmbargoDiagnostics *diags);
 
 /* The decision object is defined in decision.c; eval.c builds it through these. */
 typedef struct {

@@ -1173,6 +1173,8 @@ static const struct {
   { "E-PATH", "not a valid field path" },
   { "E-CONDITION", "a malformed condition" },
   { "E-COUNTRY", "not an ISO 3166 country or region code" },
+  { "E-IDENTIFIER", "an identifier (ECCN, HS code, tag, ...) with no canonical form: it "
+    "would never match" },
   { "E-DUPLICATE-ID", "a rule or list id defined twice" },
   { "E-UNKNOWN-LIST", "in_list names a list that does not exist" },
   { "E-UNKNOWN-RULE", "lifts or superseded_by names a rule that does not exist" },

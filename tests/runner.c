@@ -25,6 +25,7 @@ main (int argc, char **argv)
   register_escape_tests ();
   register_lists_tests ();
   register_contract_tests ();
+  register_canon_tests ();
   for (int i = 1; i < argc; i++)
     if (CU_get_suite (argv[i]) == NULL)
       {
