@@ -229,3 +229,92 @@ canon_kind_of_path (const Path *p)
     return CANON_TAG;
   return CANON_NONE;
 }
+
+/* The segments of P below the party it is about ("party.facility.kind", or
+ * "buyer.facility.kind": {facility, kind}), or -1 when P is not about a party. */
+static int
+party_start (const Path *p)
+{
+  if (p->scope == SCOPE_PARTY)
+    return 0;
+  if (p->scope != SCOPE_TXN || p->n < 2)
+    return -1;
+  for (guint r = 0; r < ROLE_COUNT; r++)
+    if (strcmp (p->seg[0].s, role_names[r]) == 0)
+      return 1;
+  return -1;
+}
+
+static gboolean
+is_one_of (const char *s, const char *const *words)
+{
+  for (; *words; words++)
+    if (strcmp (s, *words) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+FieldType
+contract_field_type (const Path *p)
+{
+  if (canon_kind_of_path (p) != CANON_NONE)
+    return FIELD_IDENTIFIER;
+  const char *last = p->seg[p->n - 1].s;
+  if (p->scope == SCOPE_ITEM)
+    {
+      static const char *const text[] = { "id", "part_number", "description", "manufacturer",
+                                          "currency", NULL };
+      static const char *const numbers[] = { "us_content_pct", "quantity", "unit_value", NULL };
+      static const char *const attributes[] = { "tpp", "performance_density",
+                                                "io_bandwidth_gbps", NULL };
+      if (p->n == 1)
+        return is_one_of (last, text) ? FIELD_TEXT
+               : is_one_of (last, numbers) ? FIELD_NUMBER
+                                           : FIELD_UNKNOWN;
+      if (p->n == 2 && strcmp (p->seg[0].s, "attributes") == 0 && is_one_of (last, attributes))
+        return FIELD_NUMBER;
+      return FIELD_UNKNOWN;
+    }
+  int at = party_start (p);
+  if (at >= 0)
+    {
+      guint32 n = p->n - (guint32) at;
+      const char *first = p->seg[at].s;
+      static const char *const text[] = { "name", "sector", "type", "aliases", NULL };
+      static const char *const facility[] = { "logic_node_nm", "nand_layers",
+                                              "dram_half_pitch_nm", NULL };
+      if (n == 1)
+        return is_one_of (first, text)            ? FIELD_TEXT
+               : strcmp (first, "ciio") == 0      ? FIELD_BOOLEAN
+               : strcmp (first, "share_pct") == 0 ? FIELD_NUMBER
+                                                  : FIELD_UNKNOWN;
+      if (n == 2 && strcmp (first, "facility") == 0 && is_one_of (last, facility))
+        return FIELD_NUMBER;
+      if (n == 2 && strcmp (first, "ids") == 0)
+        return FIELD_TEXT;
+      return FIELD_UNKNOWN;
+    }
+  if (p->scope == SCOPE_TXN && p->n == 1)
+    return strcmp (last, "id") == 0 ? FIELD_TEXT
+           : strcmp (last, "date") == 0 ? FIELD_DATE
+                                        : FIELD_UNKNOWN;
+  if (p->scope == SCOPE_TXN && p->n == 2 && strcmp (p->seg[0].s, "destination") == 0
+      && strcmp (last, "city") == 0)
+    return FIELD_TEXT;
+  return FIELD_UNKNOWN;
+}
+
+const char *
+field_type_name (FieldType t)
+{
+  switch (t)
+    {
+    case FIELD_TEXT: return "text";
+    case FIELD_IDENTIFIER: return "an identifier (text)";
+    case FIELD_NUMBER: return "a number";
+    case FIELD_BOOLEAN: return "true or false";
+    case FIELD_DATE: return "a date";
+    case FIELD_UNKNOWN: break;
+    }
+  return "a user-added fact";
+}

@@ -307,6 +307,13 @@ const char *canon_kind_name (CanonKind kind);
 /* The identifier kind of the field a rule tests at P (CANON_NONE: not an identifier). */
 CanonKind canon_kind_of_path (const Path *p);
 
+/* What the contract says the field a rule tests at P holds (FIELD_UNKNOWN: a fact the
+ * contract does not name), for the loader's and lint's checks of its operands. */
+typedef enum { FIELD_UNKNOWN, FIELD_TEXT, FIELD_IDENTIFIER, FIELD_NUMBER, FIELD_BOOLEAN,
+               FIELD_DATE } FieldType;
+FieldType contract_field_type (const Path *p);
+const char *field_type_name (FieldType t); /* "text", "a number", ... */
+
 typedef enum { V_STR, V_NUM, V_BOOL, V_DATE } ValueType;
 
 typedef struct {

@@ -285,6 +285,20 @@ canon_operand (Ctx *c, const Path *p, const DocNode *at, Operand *v, gboolean pr
                const char *op)
 {
   CanonKind kind = canon_kind_of_path (p);
+  if (kind == CANON_NONE && contract_field_type (p) == FIELD_TEXT)
+    {
+      /* a text field of the contract: a number is the text it is written with (as a
+       * transaction's `part_number: 1234` is), a boolean never equals it */
+      if (v->type == V_BOOL)
+        {
+          ERR (c, at, "E-TYPE", "'%s' is text, which the boolean %s never equals; quote it "
+               "if the text '%s' is meant", p->text, v->str.s, v->str.s);
+          return FALSE;
+        }
+      if (v->type == V_NUM)
+        v->type = V_STR;
+      return TRUE;
+    }
   if (kind == CANON_NONE)
     return TRUE;
   if (v->type == V_BOOL)
