@@ -636,6 +636,10 @@ void elist_screen_free (EList *l);
  * exception), TRUE only on an exact name or alias or a matching identifier, and a fuzzy
  * match is UNKNOWN. Hits go to ctx->screening when it is set. */
 Tri screen_party_in_list (const EList *l, const DocNode *party, EvalCtx *ctx);
+/* TRUE when NAME (LEN bytes, or -1) normalizes to nothing (embargo_name_normalize()): no
+ * letter or digit, or only invisible ones such as U+3164. Such a name cannot be screened:
+ * it is an error in a transaction and a screening query, never a clean name. */
+gboolean name_is_blank (const char *name, gssize len);
 /* owned_by_list: TRUE when the party's listed owners (through chains) hold >= 50%,
  * UNKNOWN when possibly so or >= review_pct, FALSE otherwise. */
 Tri screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx);

@@ -349,16 +349,6 @@ check_keys (Check *c, const DocNode *map, const char *prefix, const char *const 
     }
 }
 
-/* TRUE when UTF-8 text S holds a letter or a digit (of any script). */
-static gboolean
-has_alnum (const char *s)
-{
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
-    if (g_unichar_isalnum (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 check_party (Check *c, const DocNode *p, const char *role)
 {
@@ -372,9 +362,18 @@ check_party (Check *c, const DocNode *p, const char *role)
   const DocNode *v;
   check_keys (c, p, role, party_keys);
   check_text (c, doc_key (p, KEY_NAME), role, "name");
-  if ((v = doc_key (p, KEY_NAME)) && v->kind == DOC_STRING && !has_alnum (v->u.sc.s))
+  if ((v = doc_key (p, KEY_NAME)) && v->kind == DOC_STRING && name_is_blank (v->u.sc.s, v->u.sc.len))
     bad (c, v, "'%s' has no letter or digit: a blank name cannot be screened (leave it out "
          "when unknown)", F ("name"));
+  /* Aliases are screened like the name: a blank one is as wrong. */
+  if ((v = doc_key (p, KEY_ALIASES)) && v->kind == DOC_LIST)
+    for (guint32 i = 0; i < v->u.list.n; i++)
+      {
+        const DocNode *a = v->u.list.v[i];
+        if (a->kind == DOC_STRING && a->u.sc.len && name_is_blank (a->u.sc.s, a->u.sc.len))
+          bad (c, a, "'%s[%u]' has no letter or digit: a blank alias cannot be screened "
+               "(leave it out)", F ("aliases"), i);
+      }
   check_text (c, doc_key (p, KEY_SECTOR), role, "sector");
   check_text (c, doc_key (p, KEY_TYPE), role, "type");
   check_country (c, doc_key (p, KEY_COUNTRY), role, "country", FALSE);
