@@ -135,7 +135,8 @@ canon_value (CanonKind kind, gboolean prefix, const char *s, gsize len, char **o
           return CANON_BAD;
         }
     }
-  char *c = g_malloc (n + 1);
+  char small[64];
+  char *c = n < sizeof small ? small : g_malloc (n + 1);
   gsize m = 0;
   gboolean ok = TRUE;
   switch (kind)
@@ -183,19 +184,17 @@ canon_value (CanonKind kind, gboolean prefix, const char *s, gsize len, char **o
       m = n;
       break;
     }
-  if (!ok)
+  CanonResult res = CANON_BAD;
+  if (ok)
     {
-      g_free (c);
-      return CANON_BAD;
+      c[m] = '\0';
+      res = nfkc == NULL && m == len && memcmp (c, s, m) == 0 ? CANON_SAME : CANON_CHANGED;
+      if (res == CANON_CHANGED)
+        *out = c == small ? g_strndup (c, m) : g_steal_pointer (&c);
     }
-  c[m] = '\0';
-  if (nfkc == NULL && m == len && memcmp (c, s, m) == 0)
-    {
-      g_free (c);
-      return CANON_SAME;
-    }
-  *out = c;
-  return CANON_CHANGED;
+  if (c != small)
+    g_free (c);
+  return res;
 }
 
 CanonKind

@@ -35,6 +35,8 @@ struct _EmbargoLoader {
   EmbargoRuleset *rs;     /* under construction */
   GPtrArray *rules;       /* EmbargoRule* in load order */
   GArray *pending_lists;  /* PendingList: in_list operators to resolve */
+  GHashTable *canon_lists; /* "list id\1kind" -> EList*: values lists in an identifier's
+                              canonical form, one per list and kind */
   GChecksum *digest;
   gboolean failed;        /* an error was reported */
   gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
@@ -1152,6 +1154,7 @@ embargo_loader_new (const EmbargoLimits *limits)
   ld->diags = diags_new ();
   ld->rules = g_ptr_array_new ();
   ld->pending_lists = g_array_new (FALSE, FALSE, sizeof (PendingList));
+  ld->canon_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ld->digest = g_checksum_new (G_CHECKSUM_SHA256);
   EmbargoRuleset *rs = g_new0 (EmbargoRuleset, 1);
   rs->refcount = 1;
@@ -1184,6 +1187,7 @@ embargo_loader_free (EmbargoLoader *loader)
   diags_free (loader->diags);
   g_ptr_array_free (loader->rules, TRUE);
   g_array_free (loader->pending_lists, TRUE);
+  g_hash_table_destroy (loader->canon_lists);
   g_checksum_free (loader->digest);
   g_free (loader);
 }
@@ -1415,12 +1419,17 @@ assign_path_slots (EmbargoRuleset *rs)
 
 /* A values list used to test an identifier field (PL), in that field's canonical form
  * (canon.c): L itself when every member already is, else a copy keyed by the canonical
- * forms, kept for the rule set's lifetime. A member with no canonical form is an error
- * at the test, since a list may serve several fields. */
+ * forms, kept for the rule set's lifetime (one per list and kind). A member with no
+ * canonical form is an error at the first test that uses the list for such a field, since
+ * a list may serve several fields. */
 static EList *
 canon_values_list (EmbargoLoader *ld, const PendingList *pl, EList *l)
 {
   EmbargoRuleset *rs = ld->rs;
+  g_autofree char *memo = g_strdup_printf ("%s\1%d", l->id, (int) pl->canon);
+  EList *done = g_hash_table_lookup (ld->canon_lists, memo);
+  if (done)
+    return done; /* its errors, if any, are reported already */
   g_autoptr (GPtrArray) keys = g_ptr_array_new ();
   GHashTableIter it;
   gpointer key;
@@ -1460,6 +1469,7 @@ canon_values_list (EmbargoLoader *ld, const PendingList *pl, EList *l)
       for (const ListMember *m = g_hash_table_lookup (l->members, k); m; m = m->next)
         add_member (copy, &rs->arena, ck, m);
     }
+  g_hash_table_insert (ld->canon_lists, g_steal_pointer (&memo), copy ? copy : l);
   return copy ? copy : l;
 }
 
