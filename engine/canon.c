@@ -12,7 +12,8 @@
  * The common case, a value already canonical, costs one pass over its bytes and
  * allocates nothing.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
 
 #include <string.h>
 
@@ -197,6 +198,20 @@ canon_value (CanonKind kind, gboolean prefix, const char *s, gsize len, char **o
   return res;
 }
 
+/* The party roles of the contract (as txn.c's role_names, which this layer below the
+ * transaction does not use). */
+static const char *const roles[] = { "buyer", "seller", "consignee", "end_user",
+                                     "intermediaries", NULL };
+
+static gboolean
+is_one_of (const char *s, const char *const *words)
+{
+  for (; *words; words++)
+    if (strcmp (s, *words) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 CanonKind
 canon_kind_of_path (const Path *p)
 {
@@ -220,10 +235,9 @@ canon_kind_of_path (const Path *p)
     return CANON_TAG;
   if (strcmp (last, "tags") == 0 && p->scope == SCOPE_PARTY && p->n == 1)
     return CANON_TAG;
-  if (strcmp (last, "tags") == 0 && p->scope == SCOPE_TXN && p->n == 2)
-    for (guint r = 0; r < ROLE_COUNT; r++)
-      if (strcmp (before, role_names[r]) == 0)
-        return CANON_TAG;
+  if (strcmp (last, "tags") == 0 && p->scope == SCOPE_TXN && p->n == 2
+      && is_one_of (before, roles))
+    return CANON_TAG;
   if (strcmp (last, "kind") == 0 && before && strcmp (before, "facility") == 0)
     return CANON_TAG;
   return CANON_NONE;
@@ -238,20 +252,9 @@ party_start (const Path *p)
     return 0;
   if (p->scope != SCOPE_TXN || p->n < 2)
     return -1;
-  for (guint r = 0; r < ROLE_COUNT; r++)
-    if (strcmp (p->seg[0].s, role_names[r]) == 0)
-      return 1;
-  return -1;
+  return is_one_of (p->seg[0].s, roles) ? 1 : -1;
 }
 
-static gboolean
-is_one_of (const char *s, const char *const *words)
-{
-  for (; *words; words++)
-    if (strcmp (s, *words) == 0)
-      return TRUE;
-  return FALSE;
-}
 
 FieldType
 contract_field_type (const Path *p)

@@ -3,7 +3,8 @@
  * built field by field, whose setters write that form. */
 #include "tests.h"
 
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
 
 #include <string.h>
 
