@@ -203,23 +203,28 @@ op_holds (const Op *op, const Cond *c, const DocNode *v, const EvalCtx *ctx)
   return res;
 }
 
+/* Adds field NAME to the missing facts of the rule being explained, once. */
+static void
+record_missing_field (EvalCtx *ctx, const char *name)
+{
+  if (ctx->missing == NULL)
+    return;
+  for (guint i = 0; i < ctx->missing->len; i++)
+    if (strcmp (g_ptr_array_index (ctx->missing, i), name) == 0)
+      return;
+  g_ptr_array_add (ctx->missing, g_strdup (name));
+}
+
 static void
 record_missing (const Cond *c, EvalCtx *ctx)
 {
   if (ctx->missing == NULL)
     return;
-  char *name;
-  if (c->path.scope == SCOPE_PARTY)
-    name = g_strdup_printf ("%s.%s", ctx->party_role, c->path.text + strlen ("party."));
-  else
-    name = g_strdup (c->path.text);
-  for (guint i = 0; i < ctx->missing->len; i++)
-    if (strcmp (g_ptr_array_index (ctx->missing, i), name) == 0)
-      {
-        g_free (name);
-        return;
-      }
-  g_ptr_array_add (ctx->missing, name);
+  g_autofree char *name = c->path.scope == SCOPE_PARTY
+                              ? g_strdup_printf ("%s.%s", ctx->party_role,
+                                                 c->path.text + strlen ("party."))
+                              : g_strdup (c->path.text);
+  record_missing_field (ctx, name);
 }
 
 /* Is C a test of a party's name against a names list? Those are screened, fuzzy
@@ -244,8 +249,30 @@ screen_test_eval (const Cond *c, const DocNode *v, EvalCtx *ctx)
       const Op *op = &c->ops[i];
       Tri t;
       if (op->kind == OP_IN_LIST && op->list->kind == LIST_NAMES)
-        t = op->owned ? screen_party_owned_by (op->list, ctx->party, ctx)
-                      : screen_party_in_list (op->list, ctx->party, ctx);
+        {
+          t = op->owned ? screen_party_owned_by (op->list, ctx->party, ctx)
+                        : screen_party_in_list (op->list, ctx->party, ctx);
+          /* A party without a name (screened through its aliases, or here only for its
+           * owners) is not cleared by what else it has: its name is a missing fact. */
+          if (v == NULL && !op->owned && t == TRI_FALSE)
+            {
+              t = TRI_UNKNOWN;
+              record_missing (c, ctx);
+            }
+          if (op->owned && t == TRI_UNKNOWN && ctx->missing)
+            {
+              /* say which owners could not be screened for want of a name */
+              const DocNode *owners = doc_key (ctx->party, KEY_OWNERS);
+              for (guint32 k = 0; owners && owners->kind == DOC_LIST && k < owners->u.list.n;
+                   k++)
+                if (doc_key (owners->u.list.v[k], KEY_NAME) == NULL)
+                  {
+                    g_autofree char *f = g_strdup_printf (
+                        "%s.owners[%u].name", ctx->party_role ? ctx->party_role : "party", k);
+                    record_missing_field (ctx, f);
+                  }
+            }
+        }
       else if (v == NULL)
         t = op->kind == OP_PRESENT && !op->present ? TRI_TRUE : TRI_FALSE;
       else if ((t = op_holds (op, c, v, ctx)) == TRI_UNKNOWN)

@@ -34,6 +34,7 @@
   X ("E-PATH", ERROR, "not a valid field path") \
   X ("E-CONDITION", ERROR, "a malformed condition") \
   X ("E-COUNTRY", ERROR, "not an ISO 3166 country or region code") \
+  X ("E-IDENTIFIER", ERROR, "an identifier (ECCN, HS code, tag, ...) with no canonical form: it would never match") \
   X ("E-DUPLICATE-ID", ERROR, "a rule or list id defined twice") \
   X ("E-UNKNOWN-LIST", ERROR, "in_list names a list that does not exist") \
   X ("E-UNKNOWN-RULE", ERROR, "lifts or superseded_by names a rule that does not exist") \
@@ -60,6 +61,7 @@
   X ("W-FIELD-TYPO", WARNING, "a field path that is a near miss of a contract field (did you mean)") \
   X ("W-FIELD-UNKNOWN", WARNING, "a field path in neither the contract nor any test's transaction") \
   X ("W-YAML11-BOOLEAN", WARNING, "equals: yes/no/on/off, text in YAML 1.2 that never equals a boolean") \
+  X ("W-OPERAND-TYPE", WARNING, "a comparison whose operand can never match the type of the contract field it tests") \
   X ("N-EXPIRED", NOTE, "a rule no longer in force, with no successor, kept as history") \
   X ("N-EXPIRED-SUPERSEDED", NOTE, "a rule no longer in force, kept beside its successor") \
   X ("N-IF-MISSING-FALSE", NOTE, "a condition that an absent fact makes false (if_missing: false)") \

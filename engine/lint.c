@@ -1039,6 +1039,86 @@ check_operand_text (Lint *l, const EmbargoRule *r, const Op *op, const Operand *
                  || g_ascii_strcasecmp (v->str.s, "on") == 0 ? "true" : "false");
 }
 
+/* Why operand V of OP can never match a field holding T (the contract's type of the field
+ * at C's path), or matches only one spelling of it, with the fix; NULL when it matches as
+ * meant. (The loader already
+ * canonicalises or refuses operands on identifier and text fields; yes/no/on/off on a
+ * boolean is W-YAML11-BOOLEAN.) */
+static char *
+operand_never_matches (FieldType t, const Op *op, const Operand *v)
+{
+  gboolean cmp = op->kind >= OP_GT && op->kind <= OP_LTE;
+  const char *word = op_words[op->kind];
+  switch (t)
+    {
+    case FIELD_TEXT:
+    case FIELD_IDENTIFIER:
+      if (cmp)
+        return g_strdup_printf ("it can never hold: '%s' orders numbers or dates, and text "
+                                "is neither (the condition is unknown for every transaction); "
+                                "compare with equals, in or prefix", word);
+      break;
+    case FIELD_NUMBER:
+      if (op->kind == OP_PREFIX)
+        return g_strdup_printf ("it matches only some spellings: 'prefix' compares the text "
+                                "'%s' with the number as written (4992 and 4.992e3 differ); "
+                                "compare with gte and lt", v->str.s);
+      if (v->type == V_STR)
+        {
+          double d;
+          char *end = NULL;
+          d = g_ascii_strtod (v->str.s, &end);
+          (void) d;
+          if (end && end != v->str.s && *end == '\0')
+            return g_strdup_printf ("it matches only some spellings: the text '%s' equals a "
+                                    "number written exactly so (not %s.0); write %s without "
+                                    "quotes", v->str.s, v->str.s, v->str.s);
+          return g_strdup_printf ("it can never match: the text '%s' is not a number; write "
+                                  "a number", v->str.s);
+        }
+      if (v->type == V_BOOL || v->type == V_DATE)
+        return g_strdup_printf ("it can never match: %s %s is not a number; write a number",
+                                v->type == V_BOOL ? "the boolean" : "the date", v->str.s);
+      break;
+    case FIELD_BOOLEAN:
+      if (cmp || op->kind == OP_PREFIX)
+        return g_strdup_printf ("it can never hold: '%s' does not apply to true or false; "
+                                "use equals: true or equals: false", word);
+      if (v->type == V_STR && (strcmp (v->str.s, "true") == 0 || strcmp (v->str.s, "false") == 0))
+        return g_strdup_printf ("it matches only some spellings: the quoted text '%s' equals "
+                                "a boolean written exactly so (not %s); write %s without "
+                                "quotes", v->str.s, v->str.s[0] == 't' ? "True or TRUE"
+                                                                      : "False or FALSE",
+                                v->str.s);
+      if (v->type == V_NUM || v->type == V_DATE || (v->type == V_STR && !yaml11_bool (v->str.s)))
+        return g_strdup_printf ("it can never match: '%s' is not true or false; write true "
+                                "or false", v->str.s);
+      break;
+    case FIELD_DATE:
+      if (v->type != V_DATE)
+        return g_strdup_printf ("it can never match: '%s' is not a date (YYYY-MM-DD), and the "
+                                "field always holds one; write a date", v->str.s);
+      break;
+    case FIELD_UNKNOWN:
+      break;
+    }
+  return NULL;
+}
+
+static void
+check_operand_type (Lint *l, const EmbargoRule *r, const Cond *c, const Op *op,
+                    const Operand *v)
+{
+  FieldType t = contract_field_type (&c->path);
+  g_autofree char *why = operand_never_matches (t, op, v);
+  if (why)
+    FINDING (l, WARNING, "W-OPERAND-TYPE", r->source_name, op->line, op->col,
+             "rule '%s' compares '%s', which holds %s, with %s: %s",
+             r->id, c->path.text, field_type_name (t),
+             v->type == V_STR ? "text" : v->type == V_NUM ? "a number"
+             : v->type == V_BOOL ? "a boolean" : "a date", why);
+}
+
 static void
 check_cond (Lint *l, const EmbargoRule *r, const Cond *c)
 {
@@ -1079,6 +1159,11 @@ check_cond (Lint *l, const EmbargoRule *r, const Cond *c)
       else if (op->kind == OP_IN)
         for (guint32 k = 0; k < op->nset; k++)
           check_operand_text (l, r, op, &op->set[k]);
+      if (op->kind == OP_EQ || (op->kind >= OP_GT && op->kind <= OP_LTE))
+        check_operand_type (l, r, c, op, &op->val);
+      else if (op->kind == OP_IN || op->kind == OP_PREFIX)
+        for (guint32 k = 0; k < op->nset; k++)
+          check_operand_type (l, r, c, op, &op->set[k]);
     }
 }
 

@@ -30,6 +30,8 @@ typedef struct {
   Op *op;
   const char *source;
   const char *country_path; /* the path as written when it is country-valued, else NULL */
+  const char *path;         /* the path as written */
+  CanonKind canon;          /* the identifier kind of the field tested */
 } PendingList;
 
 struct _EmbargoLoader {
@@ -38,6 +40,8 @@ struct _EmbargoLoader {
   EmbargoRuleset *rs;     /* under construction */
   GPtrArray *rules;       /* EmbargoRule* in load order */
   GArray *pending_lists;  /* PendingList: in_list operators to resolve */
+  GHashTable *canon_lists; /* "list id\1kind" -> EList*: values lists in an identifier's
+                              canonical form, one per list and kind */
   GChecksum *digest;
   gboolean failed;        /* an error was reported */
   gboolean rules_over_limit; /* E-LIMIT for max_rules was reported */
@@ -280,6 +284,56 @@ operand_of (Ctx *c, const DocNode *n, Operand *out, const char *op)
   return TRUE;
 }
 
+/* An operand of a test on an identifier field (canon.c) in the field's canonical form,
+ * as the transaction's value will be: the text of a number written without quotes
+ * (`in: [854232]` on item.hs_code), trimmed, NFKC, in the field's case. A boolean can
+ * never equal an identifier, and a value with no canonical form never matches: both are
+ * errors. PREFIX: the operand of `prefix:`. */
+static gboolean
+canon_operand (Ctx *c, const Path *p, const DocNode *at, Operand *v, gboolean prefix,
+               const char *op)
+{
+  CanonKind kind = canon_kind_of_path (p);
+  if (kind == CANON_NONE && contract_field_type (p) == FIELD_TEXT)
+    {
+      /* a text field of the contract: a number is the text it is written with (as a
+       * transaction's `part_number: 1234` is), a boolean never equals it */
+      if (v->type == V_BOOL)
+        {
+          ERR (c, at, "E-TYPE", "'%s' is text, which the boolean %s never equals; quote it "
+               "if the text '%s' is meant", p->text, v->str.s, v->str.s);
+          return FALSE;
+        }
+      if (v->type == V_NUM)
+        v->type = V_STR;
+      return TRUE;
+    }
+  if (kind == CANON_NONE)
+    return TRUE;
+  if (v->type == V_BOOL)
+    {
+      ERR (c, at, "E-TYPE", "'%s' compares %s, which is text, with the boolean %s: it never "
+           "equals it; quote it if the text '%s' is meant", p->text, canon_kind_name (kind),
+           v->str.s, v->str.s);
+      return FALSE;
+    }
+  g_autofree char *out = NULL, *why = NULL;
+  switch (canon_value (kind, prefix, v->str.s, v->str.len, &out, &why))
+    {
+    case CANON_BAD:
+      ERR (c, at, "E-IDENTIFIER", "'%s' in '%s' on '%s': %s, and '%s' %s: it would never "
+           "match", v->str.s, op, p->text, canon_kind_name (kind), v->str.s, why);
+      return FALSE;
+    case CANON_CHANGED:
+      v->str = rs_intern (c->ld->rs, out, strlen (out));
+      break;
+    case CANON_SAME:
+      break;
+    }
+  v->type = V_STR;
+  return TRUE;
+}
+
 static gboolean
 is_country_path (const Path *p)
 {
@@ -335,7 +389,7 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
   if (strcmp (name, "equals") == 0)
     {
       op->kind = OP_EQ;
-      if (!operand_of (c, v, &op->val, name))
+      if (!operand_of (c, v, &op->val, name) || !canon_operand (c, path, v, &op->val, FALSE, name))
         return FALSE;
       check_code (c, path, v, &op->val);
       return TRUE;
@@ -360,7 +414,8 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
       for (guint32 i = 0; i < n; i++)
         {
           const DocNode *e = v->kind == DOC_LIST ? v->u.list.v[i] : v;
-          if (!operand_of (c, e, &op->set[i], name))
+          if (!operand_of (c, e, &op->set[i], name)
+              || !canon_operand (c, path, e, &op->set[i], !is_in, name))
             return FALSE;
           if (!is_in && op->set[i].type == V_BOOL)
             {
@@ -397,7 +452,8 @@ compile_op (Ctx *c, const DocPair *pair, const Path *path, Op *op)
       op->list_id = text_of (c, v, name);
       if (op->list_id == NULL)
         return FALSE;
-      PendingList pl = { op, c->source, is_country_path (path) ? path->text : NULL };
+      PendingList pl = { op, c->source, is_country_path (path) ? path->text : NULL, path->text,
+                         canon_kind_of_path (path) };
       g_array_append_val (c->ld->pending_lists, pl);
       return TRUE;
     }
@@ -859,14 +915,23 @@ compile_member (Ctx *c, EList *l, const DocNode *e)
           ERR (c, code, "E-TYPE", "a country code must be a string, not %s", doc_kind_name (code));
           return;
         }
-      if (!iso3166_alpha2_valid (code->u.sc.s, code->u.sc.len)
-          && !iso3166_region_valid (code->u.sc.s, code->u.sc.len))
+      /* one spelling, as for the fields it is tested against (canon.c) */
+      g_autofree char *canon = NULL, *why = NULL;
+      if (canon_value (CANON_COUNTRY, FALSE, code->u.sc.s, code->u.sc.len, &canon, &why)
+          == CANON_BAD)
+        {
+          ERR (c, code, "E-IDENTIFIER", "country code '%s' %s", code->u.sc.s, why);
+          return;
+        }
+      const char *text = canon ? canon : code->u.sc.s;
+      gsize tlen = strlen (text);
+      if (!iso3166_alpha2_valid (text, tlen) && !iso3166_region_valid (text, tlen))
         {
           ERR (c, code, "E-COUNTRY", "unknown country '%s' (ISO 3166-1 alpha-2 or 3166-2 expected)",
                code->u.sc.s);
           return;
         }
-      key = intern (c, code->u.sc.s);
+      key = intern (c, text);
       m.name = key;
       add_member (l, &rs->arena, key, &m);
       return;
@@ -1115,6 +1180,7 @@ embargo_loader_new (const EmbargoLimits *limits)
   ld->diags = diags_new ();
   ld->rules = g_ptr_array_new ();
   ld->pending_lists = g_array_new (FALSE, FALSE, sizeof (PendingList));
+  ld->canon_lists = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ld->digest = g_checksum_new (G_CHECKSUM_SHA256);
   EmbargoRuleset *rs = g_new0 (EmbargoRuleset, 1);
   rs->refcount = 1;
@@ -1148,6 +1214,7 @@ embargo_loader_free (EmbargoLoader *loader)
   diags_free (loader->diags);
   g_ptr_array_free (loader->rules, TRUE);
   g_array_free (loader->pending_lists, TRUE);
+  g_hash_table_destroy (loader->canon_lists);
   g_checksum_free (loader->digest);
   if (loader->lists_over_limit)
     g_hash_table_destroy (loader->lists_over_limit);
@@ -1383,6 +1450,62 @@ assign_path_slots (EmbargoRuleset *rs)
   g_hash_table_destroy (slots);
 }
 
+/* A values list used to test an identifier field (PL), in that field's canonical form
+ * (canon.c): L itself when every member already is, else a copy keyed by the canonical
+ * forms, kept for the rule set's lifetime (one per list and kind). A member with no
+ * canonical form is an error at the first test that uses the list for such a field, since
+ * a list may serve several fields. */
+static EList *
+canon_values_list (EmbargoLoader *ld, const PendingList *pl, EList *l)
+{
+  EmbargoRuleset *rs = ld->rs;
+  g_autofree char *memo = g_strdup_printf ("%s\1%d", l->id, (int) pl->canon);
+  EList *done = g_hash_table_lookup (ld->canon_lists, memo);
+  if (done)
+    return done; /* its errors, if any, are reported already */
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init (&it, l->members);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_ptr_array_add (keys, key);
+  g_ptr_array_sort (keys, cmp_strp);
+  EList *copy = NULL;
+  Ctx c = { ld, pl->source, NULL, 0 };
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *k = g_ptr_array_index (keys, i);
+      g_autofree char *out = NULL, *why = NULL;
+      CanonResult res = canon_value (pl->canon, FALSE, k, strlen (k), &out, &why);
+      if (res == CANON_BAD)
+        {
+          error_at (&c, pl->op->line, pl->op->col, "E-IDENTIFIER",
+                    "list '%s' holds '%s', which '%s' never equals: %s, and '%s' %s", l->id, k,
+                    pl->path, canon_kind_name (pl->canon), k, why);
+          continue;
+        }
+      if (res == CANON_SAME && copy == NULL)
+        continue;
+      if (copy == NULL)
+        {
+          /* the members so far are canonical: the copy starts with them */
+          copy = arena_alloc (&rs->arena, sizeof *copy);
+          *copy = *l;
+          copy->members = g_hash_table_new (g_str_hash, g_str_equal);
+          g_ptr_array_add (rs->tables, copy->members);
+          for (guint j = 0; j < i; j++)
+            g_hash_table_insert (copy->members, g_ptr_array_index (keys, j),
+                                 g_hash_table_lookup (l->members, g_ptr_array_index (keys, j)));
+        }
+      const char *ck = res == CANON_SAME ? k : g_string_chunk_insert_const (rs->strings, out);
+      /* members of two spellings of one value: both chains under the canonical key */
+      for (const ListMember *m = g_hash_table_lookup (l->members, k); m; m = m->next)
+        add_member (copy, &rs->arena, ck, m);
+    }
+  g_hash_table_insert (ld->canon_lists, g_steal_pointer (&memo), copy ? copy : l);
+  return copy ? copy : l;
+}
+
 static gint
 cmp_rank (gconstpointer a, gconstpointer b)
 {
@@ -1440,6 +1563,8 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
         }
       pl->op->list = l;
       l->used = TRUE;
+      if (l->kind == LIST_VALUES && pl->canon != CANON_NONE)
+        pl->op->list = canon_values_list (ld, pl, l);
       /* A countries list may hold regions (for region fields), but a region in a list
        * that a country field is tested against never matches. */
       if (pl->country_path && l->kind == LIST_COUNTRIES)

@@ -9,9 +9,28 @@
  * "huawei technologies".
  */
 #include "doc.h"
+#include "rules.h"
 #include "screen/screen.h"
 
 #include <string.h>
+
+gboolean
+name_is_blank (const char *name, gssize len)
+{
+  gsize n = len < 0 ? strlen (name) : (gsize) len;
+  gboolean ascii = TRUE;
+  for (gsize i = 0; i < n; i++)
+    {
+      if ((guchar) name[i] >= 0x80)
+        ascii = FALSE;
+      else if (g_ascii_isalnum (name[i]))
+        return FALSE; /* an ASCII letter or digit always survives normalization */
+    }
+  if (ascii)
+    return TRUE;
+  g_autofree char *norm = embargo_name_normalize (name, (gssize) n);
+  return norm[0] == '\0';
+}
 
 char *
 embargo_name_normalize (const char *name, gssize len)

@@ -36,6 +36,35 @@ typedef struct {
 #define PATH_SLOTS 256
 #define PATH_NO_SLOT G_MAXUINT32
 
+/* ---- identifiers: one canonical form each (canon.c) ---- */
+
+typedef enum { CANON_NONE, CANON_ECCN, CANON_HS, CANON_COUNTRY, CANON_REGION, CANON_TAG } CanonKind;
+typedef enum { CANON_SAME, CANON_CHANGED, CANON_BAD } CanonResult;
+
+/* The canonical form of S (LEN bytes of UTF-8) as a value of a KIND field, or with PREFIX
+ * as the start of one (a `prefix:` operand). CANON_SAME: S is canonical already;
+ * CANON_CHANGED: *OUT is the canonical form (g_free() it); CANON_BAD: there is none, and
+ * *WHY says why ("holds 'А' U+0410, which is not ASCII ..."), to follow "'VALUE' ". */
+CanonResult canon_value (CanonKind kind, gboolean prefix, const char *s, gsize len, char **out,
+                         char **why);
+/* "an ECCN", "an HS code", ... */
+const char *canon_kind_name (CanonKind kind);
+/* The identifier kind of the field a rule tests at P (CANON_NONE: not an identifier). */
+CanonKind canon_kind_of_path (const Path *p);
+
+/* What the contract says the field a rule tests at P holds (FIELD_UNKNOWN: a fact the
+ * contract does not name), for the loader's and lint's checks of its operands. */
+typedef enum { FIELD_UNKNOWN, FIELD_TEXT, FIELD_IDENTIFIER, FIELD_NUMBER, FIELD_BOOLEAN,
+               FIELD_DATE } FieldType;
+FieldType contract_field_type (const Path *p);
+const char *field_type_name (FieldType t); /* "text", "a number", ... */
+
+/* TRUE when NAME (LEN bytes, or -1) normalizes to nothing (embargo_name_normalize(),
+ * normalize.c): no letter or digit, or only invisible ones such as U+3164. Such a name
+ * cannot be screened: it is an error in a transaction and a screening query, never a
+ * clean name. */
+gboolean name_is_blank (const char *name, gssize len);
+
 typedef enum { V_STR, V_NUM, V_BOOL, V_DATE } ValueType;
 
 typedef struct {

@@ -331,6 +331,9 @@ query_of (const EmbargoScreenQuery *in, ScreenQuery *q, GArray *ids, GPtrArray *
     return query_error (error, "the query has neither a name nor ids");
   if (in->name && !g_utf8_validate (in->name, -1, NULL))
     return query_error (error, "the query's name is not valid UTF-8");
+  if (in->name && in->name[0] && name_is_blank (in->name, -1))
+    return query_error (error, "the query's name has no letter or digit: a blank name cannot "
+                        "be screened (leave it out and give ids)");
   if (in->match_threshold < 0 || in->match_threshold > 1 || in->possible_threshold < 0
       || in->possible_threshold > 1
       || (in->match_threshold > 0 && in->possible_threshold > in->match_threshold))

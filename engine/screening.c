@@ -726,6 +726,10 @@ screen_party_owned_by (const EList *l, const DocNode *party, EvalCtx *ctx)
           ctx->prepared = quiet.prepared;
           cache_put (ctx, l, x->party, FALSE, (Tri) v);
         }
+      /* An owner without a name cannot be cleared: it may be listed (a possible match,
+       * so its stake gives review), never a clean owner. */
+      if (v < VERDICT_POSSIBLE && scalar_text (doc_get (x->party, "name")) == NULL)
+        v = VERDICT_POSSIBLE;
       x->verdict = (Verdict) v;
     }
   ScreenOwnership certain = { 0 }, upper = { 0 };

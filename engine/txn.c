@@ -21,7 +21,19 @@ typedef struct {
   const char *source;
   const EmbargoLimits *lim;
   const Doc *doc; /* for positions of nodes parsed from JSON */
+  Doc *fix;       /* the same document when identifiers may be rewritten in their
+                     canonical form (parsed text); NULL when they are only checked */
 } Check;
+
+static void
+bad_code (Check *c, const char *code, const DocNode *at, const char *fmt, va_list ap)
+{
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  guint32 line = 0, col = 0;
+  if (at)
+    json_position (c->doc->text, c->doc->text_len, c->doc->first_line, at, &line, &col);
+  diags_add (c->diags, EMBARGO_SEVERITY_ERROR, code, c->source, line, col, "%s", msg);
+}
 
 static void
 bad (Check *c, const DocNode *at, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
@@ -31,13 +43,20 @@ bad (Check *c, const DocNode *at, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  bad_code (c, "E-TRANSACTION", at, fmt, ap);
   va_end (ap);
-  guint32 line = 0, col = 0;
-  if (at)
-    json_position (c->doc->text, c->doc->text_len, c->doc->first_line, at, &line, &col);
-  diags_add (c->diags, EMBARGO_SEVERITY_ERROR, "E-TRANSACTION", c->source, line, col, "%s",
-             msg);
+}
+
+static void
+bad_identifier (Check *c, const DocNode *at, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+bad_identifier (Check *c, const DocNode *at, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  bad_code (c, "E-IDENTIFIER", at, fmt, ap);
+  va_end (ap);
 }
 
 static gboolean
@@ -50,6 +69,36 @@ is_text (const DocNode *n)
 #define FIELD "%s%s%s"
 #define FIELD_ARGS(prefix, key) (prefix) ? (prefix) : "", (prefix) ? "." : "", (key)
 
+/* The identifier N of a KIND field (canon.c) in its canonical form: rewritten in place
+ * when the document is being parsed, an error when it has none (or, in a document built
+ * by hand, whose setters write the canonical form, when it is not in it). Other kinds of
+ * node are left to the type checks. FALSE after an error. */
+static gboolean
+canon_node (Check *c, const DocNode *n, CanonKind kind, const char *prefix, const char *key)
+{
+  if (!is_text (n))
+    return TRUE;
+  g_autofree char *out = NULL, *why = NULL;
+  switch (canon_value (kind, FALSE, n->u.sc.s, n->u.sc.len, &out, &why))
+    {
+    case CANON_SAME:
+      return TRUE;
+    case CANON_CHANGED:
+      if (c->fix)
+        {
+          doc_set_scalar (c->fix, (DocNode *) n, out, strlen (out), TRUE);
+          return TRUE;
+        }
+      bad_identifier (c, n, "'" FIELD "': '%s' is not written in its canonical form '%s'",
+                      FIELD_ARGS (prefix, key), n->u.sc.s, out);
+      return FALSE;
+    case CANON_BAD:
+      break;
+    }
+  bad_identifier (c, n, "'" FIELD "': '%s' %s", FIELD_ARGS (prefix, key), n->u.sc.s, why);
+  return FALSE;
+}
+
 static void
 check_country (Check *c, const DocNode *n, const char *prefix, const char *key, gboolean region)
 {
@@ -61,6 +110,8 @@ check_country (Check *c, const DocNode *n, const char *prefix, const char *key, 
            doc_kind_name (n));
       return;
     }
+  if (!canon_node (c, n, region ? CANON_REGION : CANON_COUNTRY, prefix, key))
+    return;
   if (region ? !iso3166_region_valid (n->u.sc.s, n->u.sc.len)
              : !iso3166_alpha2_valid (n->u.sc.s, n->u.sc.len))
     bad (c, n, "'" FIELD "': unknown %s '%s' (%s)", FIELD_ARGS (prefix, key),
@@ -68,8 +119,10 @@ check_country (Check *c, const DocNode *n, const char *prefix, const char *key, 
          region ? "ISO 3166-2, such as UA-43" : "ISO 3166-1 alpha-2, such as CN");
 }
 
+/* A list of text; with KIND not CANON_NONE, of identifiers of that kind (tags). */
 static void
-check_string_list (Check *c, const DocNode *n, const char *prefix, const char *key)
+check_string_list (Check *c, const DocNode *n, const char *prefix, const char *key,
+                   CanonKind kind)
 {
   if (n == NULL || n->kind == DOC_NULL)
     return;
@@ -83,6 +136,12 @@ check_string_list (Check *c, const DocNode *n, const char *prefix, const char *k
     if (!is_text (n->u.list.v[i]))
       bad (c, n->u.list.v[i], "'" FIELD "[%u]' must be text, not %s", FIELD_ARGS (prefix, key),
            i, doc_kind_name (n->u.list.v[i]));
+    else if (kind != CANON_NONE)
+      {
+        char k[64];
+        g_snprintf (k, sizeof k, "%s[%u]", key, i);
+        canon_node (c, n->u.list.v[i], kind, prefix, k);
+      }
 }
 
 static void
@@ -329,16 +388,6 @@ check_keys (Check *c, const DocNode *map, const char *prefix, const char *const 
     }
 }
 
-/* TRUE when UTF-8 text S holds a letter or a digit (of any script). */
-static gboolean
-has_alnum (const char *s)
-{
-  for (const char *p = s; *p; p = g_utf8_next_char (p))
-    if (g_unichar_isalnum (g_utf8_get_char (p)))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 check_party (Check *c, const DocNode *p, const char *role)
 {
@@ -352,16 +401,25 @@ check_party (Check *c, const DocNode *p, const char *role)
   const DocNode *v;
   check_keys (c, p, role, party_keys);
   check_text (c, doc_key (p, KEY_NAME), role, "name");
-  if ((v = doc_key (p, KEY_NAME)) && v->kind == DOC_STRING && !has_alnum (v->u.sc.s))
+  if ((v = doc_key (p, KEY_NAME)) && v->kind == DOC_STRING && name_is_blank (v->u.sc.s, v->u.sc.len))
     bad (c, v, "'%s' has no letter or digit: a blank name cannot be screened (leave it out "
          "when unknown)", F ("name"));
+  /* Aliases are screened like the name: a blank one is as wrong. */
+  if ((v = doc_key (p, KEY_ALIASES)) && v->kind == DOC_LIST)
+    for (guint32 i = 0; i < v->u.list.n; i++)
+      {
+        const DocNode *a = v->u.list.v[i];
+        if (a->kind == DOC_STRING && a->u.sc.len && name_is_blank (a->u.sc.s, a->u.sc.len))
+          bad (c, a, "'%s[%u]' has no letter or digit: a blank alias cannot be screened "
+               "(leave it out)", F ("aliases"), i);
+      }
   check_text (c, doc_key (p, KEY_SECTOR), role, "sector");
   check_text (c, doc_key (p, KEY_TYPE), role, "type");
   check_country (c, doc_key (p, KEY_COUNTRY), role, "country", FALSE);
   check_country (c, doc_key (p, KEY_REGION), role, "region", TRUE);
   check_country (c, doc_key (p, KEY_HEADQUARTERS_COUNTRY), role, "headquarters_country", FALSE);
-  check_string_list (c, doc_key (p, KEY_ALIASES), role, "aliases");
-  check_string_list (c, doc_key (p, KEY_TAGS), role, "tags");
+  check_string_list (c, doc_key (p, KEY_ALIASES), role, "aliases", CANON_NONE);
+  check_string_list (c, doc_key (p, KEY_TAGS), role, "tags", CANON_TAG);
   if ((v = doc_key (p, KEY_CIIO)) && v->kind != DOC_NULL && v->kind != DOC_BOOL)
     bad (c, v, "'%s' must be true or false (or absent when unknown), not %s", F ("ciio"),
          doc_kind_name (v));
@@ -402,6 +460,7 @@ check_party (Check *c, const DocNode *p, const char *role)
                                            KEY_DRAM_HALF_PITCH_NM };
           check_keys (c, v, F ("facility"), facility_keys);
           check_text (c, doc_key (v, KEY_KIND), f, "kind");
+          canon_node (c, doc_key (v, KEY_KIND), CANON_TAG, f, "kind");
           check_numbers (c, v, f, numbers, G_N_ELEMENTS (numbers), 1e6);
         }
     }
@@ -454,18 +513,24 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
 #define G(key) (g_snprintf (g, sizeof g, "%s.%s", f, key), g)
   check_keys (c, it, f, item_keys);
   check_text (c, doc_key (it, KEY_ECCN), f, "eccn");
+  canon_node (c, doc_key (it, KEY_ECCN), CANON_ECCN, f, "eccn");
   check_text (c, doc_key (it, KEY_PART_NUMBER), f, "part_number");
   check_text (c, doc_key (it, KEY_DESCRIPTION), f, "description");
   check_text (c, doc_key (it, KEY_MANUFACTURER), f, "manufacturer");
   check_text (c, doc_key (it, KEY_CURRENCY), f, "currency");
   if ((v = doc_key (it, KEY_HS_CODE)) && v->kind != DOC_NULL)
     {
-      gboolean ok = is_text (v) && v->u.sc.len >= 6 && v->u.sc.len <= 10;
-      for (guint32 k = 0; ok && k < v->u.sc.len; k++)
-        ok = g_ascii_isdigit (v->u.sc.s[k]);
-      if (!ok)
-        bad (c, v, "'%s' must be 6 to 10 digits, not '%s'", G ("hs_code"),
-             doc_is_scalar (v) ? v->u.sc.s : doc_kind_name (v));
+      if (!is_text (v))
+        bad (c, v, "'%s' must be 6 to 10 digits, not %s", G ("hs_code"), doc_kind_name (v));
+      else
+        canon_node (c, v, CANON_HS, f, "hs_code");
+    }
+  /* A fact the contract does not name, but an identifier the bundled packs compare
+   * (item.substance, CN-MOFCOM): text, one spelling. */
+  if ((v = doc_get (it, "substance")) && v->kind != DOC_NULL)
+    {
+      check_text (c, v, f, "substance");
+      canon_node (c, v, CANON_TAG, f, "substance");
     }
   check_country (c, doc_key (it, KEY_ORIGIN), f, "origin", FALSE);
   check_number (c, doc_key (it, KEY_US_CONTENT_PCT), f, "us_content_pct", 0, 100);
@@ -487,11 +552,11 @@ check_item (Check *c, const DocNode *it, guint32 i, const DocNode *items, GHashT
 }
 
 gboolean
-txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
+txn_validate_doc (const Doc *doc, Doc *fix, const char *source, const EmbargoLimits *lim,
                   EmbargoDiagnostics *diags)
 {
   const DocNode *root = doc->root;
-  Check c = { diags, source, lim, doc };
+  Check c = { diags, source, lim, doc, fix };
   gsize before = embargo_diagnostics_get_count (diags);
   if (root == NULL || root->kind != DOC_MAP)
     {
@@ -524,7 +589,7 @@ txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
       check_country (&c, doc_key (v, KEY_REGION), "destination", "region", TRUE);
       check_text (&c, doc_key (v, KEY_CITY), "destination", "city");
     }
-  check_string_list (&c, doc_key (root, KEY_END_USE), NULL, "end_use");
+  check_string_list (&c, doc_key (root, KEY_END_USE), NULL, "end_use", CANON_TAG);
   if (doc_key (root, KEY_BUYER) == NULL)
     bad (&c, root, "'buyer' is required");
   for (guint r = 0; r < ROLE_COUNT; r++)
@@ -586,7 +651,7 @@ EmbargoTransaction *
 txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim, GError **error)
 {
   EmbargoDiagnostics *diags = diags_new ();
-  gboolean valid = txn_validate_doc (doc, source, lim, diags);
+  gboolean valid = txn_validate_doc (doc, doc, source, lim, diags);
   doc->text = NULL; /* the caller's text: no longer needed, soon no longer there */
   if (!valid)
     {
@@ -630,7 +695,7 @@ embargo_transaction_validate (const EmbargoTransaction *txn, GError **error)
     return TRUE;
   EmbargoLimits lim = EMBARGO_LIMITS_INIT;
   EmbargoDiagnostics *diags = diags_new ();
-  gboolean ok = txn_validate_doc (&txn->doc, "<transaction>", &lim, diags);
+  gboolean ok = txn_validate_doc (&txn->doc, NULL, "<transaction>", &lim, diags);
   if (!ok)
     {
       /* Built by hand: positions mean nothing, so only the messages are given. */
@@ -759,6 +824,69 @@ make_path (EmbargoTransaction *txn, const char *path, DocKind kind, GError **err
   return n;
 }
 
+/* The identifier kind of the value at PATH as the setters write it ("items.0.eccn",
+ * "buyer.owners.0.country", "end_use" for an element appended to it). */
+static CanonKind
+txn_path_kind (const char *path)
+{
+  g_auto (GStrv) segs = g_strsplit (path, ".", -1);
+  guint n = g_strv_length (segs), i = 1;
+  guint32 idx;
+  if (n == 0)
+    return CANON_NONE;
+  if (strcmp (segs[0], "items") == 0)
+    {
+      if (n != 3 || !is_index (segs[1], &idx))
+        return CANON_NONE;
+      return strcmp (segs[2], "eccn") == 0        ? CANON_ECCN
+             : strcmp (segs[2], "hs_code") == 0   ? CANON_HS
+             : strcmp (segs[2], "origin") == 0    ? CANON_COUNTRY
+             : strcmp (segs[2], "substance") == 0 ? CANON_TAG
+                                                  : CANON_NONE;
+    }
+  if (strcmp (segs[0], "destination") == 0)
+    return n != 2                               ? CANON_NONE
+           : strcmp (segs[1], "country") == 0 ? CANON_COUNTRY
+           : strcmp (segs[1], "region") == 0  ? CANON_REGION
+                                              : CANON_NONE;
+  if (strcmp (segs[0], "end_use") == 0)
+    return n == 1 || (n == 2 && is_index (segs[1], &idx)) ? CANON_TAG : CANON_NONE;
+  guint r;
+  for (r = 0; r < ROLE_COUNT && strcmp (segs[0], role_names[r]) != 0; r++)
+    ;
+  if (r == ROLE_COUNT)
+    return CANON_NONE;
+  if (r == 4 && !(n > 1 && is_index (segs[i++], &idx))) /* intermediaries.N */
+    return CANON_NONE;
+  while (i + 1 < n && strcmp (segs[i], "owners") == 0 && is_index (segs[i + 1], &idx))
+    i += 2;
+  if (i >= n)
+    return CANON_NONE;
+  const char *k = segs[i];
+  if (n == i + 1 && (strcmp (k, "country") == 0 || strcmp (k, "headquarters_country") == 0))
+    return CANON_COUNTRY;
+  if (n == i + 1 && strcmp (k, "region") == 0)
+    return CANON_REGION;
+  if (strcmp (k, "tags") == 0 && (n == i + 1 || (n == i + 2 && is_index (segs[i + 1], &idx))))
+    return CANON_TAG;
+  if (n == i + 2 && strcmp (k, "facility") == 0 && strcmp (segs[i + 1], "kind") == 0)
+    return CANON_TAG;
+  return CANON_NONE;
+}
+
+/* TEXT in the canonical form of the identifier at PATH, when it is one and has one (a
+ * new string), else NULL: validation then reports what is wrong with it. */
+static char *
+txn_canon_text (const char *path, const char *text)
+{
+  CanonKind kind = txn_path_kind (path);
+  char *out = NULL;
+  g_autofree char *why = NULL;
+  if (kind != CANON_NONE)
+    canon_value (kind, FALSE, text, strlen (text), &out, &why);
+  return out;
+}
+
 static gboolean
 set_scalar (EmbargoTransaction *txn, const char *path, const char *text, gboolean quoted,
             DocKind kind, GError **error)
@@ -769,6 +897,9 @@ set_scalar (EmbargoTransaction *txn, const char *path, const char *text, gboolea
   DocNode *n = make_path (txn, path, DOC_STRING, error);
   if (n == NULL)
     return FALSE;
+  g_autofree char *canon = quoted ? txn_canon_text (path, text) : NULL;
+  if (canon)
+    text = canon;
   doc_set_scalar (&txn->doc, n, text, strlen (text), quoted);
   if (!quoted)
     n->kind = kind;
@@ -812,6 +943,9 @@ embargo_transaction_append_string (EmbargoTransaction *txn, const char *path, co
   if (list == NULL)
     return FALSE;
   DocNode *n = doc_new_node (&txn->doc, DOC_STRING, 0, 0);
+  g_autofree char *canon = txn_canon_text (path, value);
+  if (canon)
+    value = canon;
   doc_set_scalar (&txn->doc, n, value, strlen (value), TRUE);
   doc_list_append (&txn->doc, list, n);
   txn->doc.validated = FALSE;

@@ -26,7 +26,9 @@ EmbargoTransaction *txn_parse (const char *data, gsize len, const char *source,
 EmbargoTransaction *txn_from_doc (Doc *doc, const char *source, const EmbargoLimits *lim,
                                   GError **error);
 
-gboolean txn_validate_doc (const Doc *doc, const char *source, const EmbargoLimits *lim,
+/* With FIX (DOC itself, parsed from text), identifiers are rewritten in their canonical
+ * form (canon.c); without, one not in it is an error. */
+gboolean txn_validate_doc (const Doc *doc, Doc *fix, const char *source, const EmbargoLimits *lim,
                            EmbargoDiagnostics *diags);
 
 

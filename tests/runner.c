@@ -26,6 +26,7 @@ main (int argc, char **argv)
   register_lists_tests ();
   register_contract_tests ();
   register_work_tests ();
+  register_canon_tests ();
   for (int i = 1; i < argc; i++)
     if (CU_get_suite (argv[i]) == NULL)
       {

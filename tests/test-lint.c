@@ -26,11 +26,12 @@
 
 static const char *const all_codes[] = {
   "E-SYNTAX", "E-ENCODING", "E-LIMIT", "E-UNKNOWN-KEY", "E-TYPE", "E-VALUE", "E-REQUIRED",
-  "E-DATE", "E-DATE-WINDOW", "E-PATH", "E-CONDITION", "E-COUNTRY", "E-DUPLICATE-ID",
+  "E-DATE", "E-DATE-WINDOW", "E-PATH", "E-CONDITION", "E-COUNTRY", "E-IDENTIFIER",
+  "E-DUPLICATE-ID",
   "E-UNKNOWN-LIST", "E-UNKNOWN-RULE", "E-CROSS-REGIME", "E-LIFTS", "E-EMPTY", "W-SHADOWED",
   "W-NEVER-HOLDS", "W-LIFTS-UNMATCHED", "W-LIFTS-DISJOINT", "W-EXPIRED",
   "W-CITATION-PLACEHOLDER", "W-SOURCE-URL-PLACEHOLDER", "W-UNUSED-LIST", "W-FIELD-TYPO",
-  "W-YAML11-BOOLEAN", "W-MESSAGE-FALLBACK", "W-ALLOW-NO-LIFTS", "N-IF-MISSING-FALSE",
+  "W-YAML11-BOOLEAN", "W-OPERAND-TYPE", "W-MESSAGE-FALLBACK", "W-ALLOW-NO-LIFTS", "N-IF-MISSING-FALSE",
   "N-EXPIRED-SUPERSEDED", "N-EXPIRED", "N-SOURCE-URL-HTTP", "N-UNUSED-LIST", "N-UNVERIFIED",
   "N-EXCEPTION-NAME-ONLY", NULL,
 };
@@ -141,6 +142,50 @@ test_every_code_has_fixtures (void)
   CU_ASSERT_EQUAL (sev, EMBARGO_SEVERITY_WARNING);
   CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe ("E-VERSION"));
   CU_ASSERT_PTR_NOT_NULL (embargo_diagnostic_code_describe ("T-COVERAGE"));
+}
+
+/* Every comparison whose operand can never match the contract type of its field (or
+ * matches only one spelling of it) is W-OPERAND-TYPE, at the operator, and no other. */
+static void
+test_operand_types (void)
+{
+  static const char rules[] =
+    "defaults: {regime: T, authority: A, citation: \"15 CFR 744\","
+    " source_url: https://www.ecfr.gov/x, effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: a, title: t, effect: deny, when: {field: item.attributes.tpp, equals: \"4,992\"}}\n"
+    "  - {id: b, title: t, effect: deny, when: {field: item.quantity, in: [\"10\", 5]}}\n"
+    "  - {id: c, title: t, effect: deny, when: {field: buyer.ciio, equals: maybe}}\n"
+    "  - {id: d, title: t, effect: deny, when: {party: buyer, when: {field: party.ciio, equals: 1}}}\n"
+    "  - {id: e, title: t, effect: deny, when: {field: item.manufacturer, gt: 5}}\n"
+    "  - {id: f, title: t, effect: deny, when: {field: date, equals: tomorrow}}\n"
+    "  - {id: g, title: t, effect: deny, when: {field: buyer.ciio, equals: \"true\"}}\n"
+    "  - {id: h, title: t, effect: deny, when: {field: item.us_content_pct, prefix: \"25\"}}\n"
+    "  - {id: i, title: t, effect: deny, when: {field: item.eccn, lt: 5}}\n"
+    /* as meant: none of these */
+    "  - {id: ok1, title: t, effect: deny, when: {field: item.attributes.tpp, gte: 4800}}\n"
+    "  - {id: ok2, title: t, effect: deny, when: {field: buyer.ciio, equals: true}}\n"
+    "  - {id: ok3, title: t, effect: deny, when: {field: item.part_number, in: [1234]}}\n"
+    "  - {id: ok4, title: t, effect: deny, when: {field: item.hs_code, in: [854232]}}\n"
+    "  - {id: ok5, title: t, effect: deny, when: {field: contract.flag, equals: \"x\"}}\n"
+    "  - {id: ok6, title: t, effect: deny, when: {field: date, lt: 2024-01-01}}\n";
+  EmbargoLoader *ld = embargo_loader_new (NULL);
+  CU_ASSERT_FATAL (embargo_loader_add_data (ld, rules, strlen (rules), "r.yaml", NULL));
+  EmbargoRuleset *rs = embargo_loader_finish (ld, NULL);
+  embargo_loader_free (ld);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  EmbargoDiagnostics *d = embargo_lint (rs, NULL, NULL);
+  GString *got = g_string_new (NULL);
+  for (gsize i = 0; i < embargo_diagnostics_get_count (d); i++)
+    {
+      const EmbargoDiagnostic *x = embargo_diagnostics_get (d, i);
+      if (strcmp (x->code, "W-OPERAND-TYPE") == 0)
+        g_string_append_printf (got, "%u:%u ", x->line, x->column);
+    }
+  CU_ASSERT_STRING_EQUAL (got->str, "3:72 4:66 5:63 6:84 7:70 8:57 9:63 10:72 11:62 ");
+  g_string_free (got, TRUE);
+  embargo_diagnostics_free (d);
+  embargo_ruleset_unref (rs);
 }
 
 /* The shadowing message names the winner; positions point at the rule shadowed, the
@@ -475,6 +520,7 @@ register_lint_tests (void)
   static const TestDef tests[] = {
     { "every code has a fixture that gives it and one that does not", test_fixtures },
     { "every documented code has both fixtures", test_every_code_has_fixtures },
+    { "W-OPERAND-TYPE: every operand that cannot match its field's type", test_operand_types },
     { "a shadowed rule is reported at its position, naming the winner", test_shadow_details },
     { "fingerprints ignore layout and see changes", test_fingerprint },
     { "JUnit XML is well-formed, with suites, cases and failures", test_junit },

@@ -15,6 +15,7 @@ void register_escape_tests (void);
 void register_lists_tests (void);
 void register_contract_tests (void);
 void register_work_tests (void);
+void register_canon_tests (void);
 
 /* Adds a suite with the given tests (NULL-terminated {name, fn} pairs). */
 typedef struct {

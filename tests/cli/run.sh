@@ -83,6 +83,8 @@ expect "a misspelt path is a warning with a suggestion" 1 "W-FIELD-TYPO.bad.yaml
   "$bin" lint $l/W-FIELD-TYPO.bad.yaml
 expect "equals: no is a warning" 1 "W-YAML11-BOOLEAN.bad.yaml:10:.*'no', which YAML 1.1 read as a boolean.*write false where a boolean is meant \[W-YAML11-BOOLEAN\]" -- \
   "$bin" lint $l/W-YAML11-BOOLEAN.bad.yaml
+expect "an operand the field's type never matches is a warning with the fix" 1 "W-OPERAND-TYPE.bad.yaml:11:40: warning: rule 'r1' compares 'item.attributes.tpp', which holds a number, with text: it can never match: the text '4,992' is not a number; write a number \\[W-OPERAND-TYPE\\]" -- \
+  "$bin" lint $l/W-OPERAND-TYPE.bad.yaml
 expect "if_missing: false is listed as a note" 1 "N-IF-MISSING-FALSE.bad.yaml:10:60: note: rule 'r1': a transaction without 'seller.country' makes this condition false" -- \
   "$bin" lint --level note $l/N-IF-MISSING-FALSE.bad.yaml
 expect "lint of the bundled rules, as they are" 0 '^0 findings' -- "$bin" lint rules

@@ -24,6 +24,8 @@ expect "a list file as --lists" 1 '"decision":"deny".*"list":"us-entity-list"' -
   "$bin" screen --lists rules/lists/us-entity-list.yaml --format json "Yangtze Memory Technologies"
 expect "no name" 2 'give one NAME' -- "$bin" screen
 expect "bad format" 2 'text or json' -- "$bin" screen --format xml X
+expect "a blank name is not a clean name" 2 'has no letter or digit' -- "$bin" screen "  "
+expect "an invisible letter is not a name" 2 'has no letter or digit' -- "$bin" screen "$(printf '\xe3\x85\xa4')"
 expect "bad list path" 2 'error' -- "$bin" screen --lists /nonexistent/x.csv X
 expect "bad id" 2 'kind:value' -- "$bin" screen --id 1084010 X
 
