@@ -13,6 +13,7 @@
  * memory (VmHWM from /proc/self/status). Exits 1 if the data cannot be loaded.
  */
 #include "screen.h"
+#include "sdn-dir.h"
 
 #include <stdio.h>
 #include <string.h>

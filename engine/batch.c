@@ -8,7 +8,11 @@
  * chunks, taken once per chunk (hundreds of lines), not per line. Memory stays flat
  * however long the input: it is bounded by the chunks the caller keeps in flight.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "diag.h"
+#include "rules.h"
+#include "txn.h"
+#include "decision.h"
 
 #include <string.h>
 #include <yajl/yajl_gen.h>

@@ -10,7 +10,11 @@
  * yajl leaves raw and a terminal would obey (DEL, C1 controls, bidirectional marks,
  * U+2028/U+2029) then becomes \u escapes (embargo_text_escape(), EMBARGO_ESCAPE_JSON).
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "eval.h"
+#include "decision.h"
 
 #include <string.h>
 #include <yajl/yajl_gen.h>

@@ -1,6 +1,8 @@
 /* diag.c: diagnostics (compiler-style, positioned) and the error domains. */
-#include "embargo-private.h"
+#include "diag.h"
 #include "diagnostic-codes.h"
+
+#include <string.h>
 
 G_DEFINE_QUARK (embargo-load-error-quark, embargo_load_error)
 G_DEFINE_QUARK (embargo-eval-error-quark, embargo_eval_error)

@@ -7,7 +7,7 @@
  * whatever its size. Scalars keep their text and, computed once here, their hash, their
  * value as a number and as a date, so evaluation never parses a string twice.
  */
-#include "embargo-private.h"
+#include "doc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -516,19 +516,4 @@ text_utf8_check (const char *data, gsize len, const char *source, guint32 first_
       p = bad + 1;
     }
   return TRUE;
-}
-
-Doc *
-doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
-                const EmbargoLimits *lim, GError **error)
-{
-  gsize i = 0;
-  /* A UTF-8 byte-order mark is allowed before either. */
-  if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
-    i = 3;
-  while (i < len && g_ascii_isspace (data[i]))
-    i++;
-  if (i < len && data[i] == '{')
-    return doc_parse_json (data, len, source, first_line, lim, error);
-  return doc_parse_yaml (data, len, source, first_line, lim, error);
 }

@@ -12,17 +12,24 @@
  *     pins the files of the set: a missing, extra or altered file is an error.
  */
 #define _POSIX_C_SOURCE 200809L
-#define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
-#include "embargo-private.h"
+#include "file.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <yaml.h>
 
 #define LOCK_NAME "embargo.lock"
 #define LOCK_MAGIC "embargo-lock 1"
+
+static int
+cmp_str_ptr (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
 
 /* ---- bounded reading ---- */
 
@@ -93,7 +100,7 @@ is_yaml (const char *name)
   return g_str_has_suffix (name, ".yaml") || g_str_has_suffix (name, ".yml");
 }
 
-gboolean
+static gboolean
 file_is_test_file (const char *name)
 {
   return g_str_has_suffix (name, ".tests.yaml") || g_str_has_suffix (name, ".tests.yml");
@@ -118,10 +125,70 @@ walk_error (Walk *w, const char *path, const char *fmt, ...)
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   if (w->ld)
-    loader_report (w->ld, "E-IO", path, msg);
+    embargo_loader_add_error (w->ld, "E-IO", path, 0, 0, msg);
   g_string_append_printf (w->errors, "%s%s: error: %s [E-IO]", w->errors->len ? "\n" : "", path,
                           msg);
   w->failed = TRUE;
+}
+
+/* The first top-level key of the YAML text DATA that is 'rules' or 'lists', with its
+ * 1-based position; FALSE when there is none (or the text does not parse: `embargo test`
+ * reports that). */
+static gboolean
+find_rules_key (const char *data, gsize len, char key[8], unsigned *line, unsigned *col)
+{
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  gboolean found = FALSE, done = FALSE, top_map = FALSE;
+  int depth = 0;  /* of open collections */
+  guint nth = 0; /* nodes seen inside the top collection: in a mapping, even ones are keys */
+  if (!yaml_parser_initialize (&parser))
+    return FALSE;
+  yaml_parser_set_input_string (&parser, (const unsigned char *) data, len);
+  while (!done && !found && yaml_parser_parse (&parser, &ev))
+    {
+      switch (ev.type)
+        {
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+          if (depth == 0)
+            top_map = ev.type == YAML_MAPPING_START_EVENT;
+          else if (depth == 1)
+            nth++;
+          depth++;
+          break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+          depth--;
+          break;
+        case YAML_SCALAR_EVENT:
+          if (depth == 1 && top_map && nth % 2 == 0)
+            {
+              const char *s = (const char *) ev.data.scalar.value;
+              if (strcmp (s, "rules") == 0 || strcmp (s, "lists") == 0)
+                {
+                  g_strlcpy (key, s, 8);
+                  *line = (unsigned) ev.start_mark.line + 1;
+                  *col = (unsigned) ev.start_mark.column + 1;
+                  found = TRUE;
+                }
+            }
+          /* fall through */
+        case YAML_ALIAS_EVENT:
+          if (depth == 1)
+            nth++;
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+        case YAML_STREAM_END_EVENT:
+          done = TRUE;
+          break;
+        default:
+          break;
+        }
+      yaml_event_delete (&ev);
+    }
+  yaml_parser_delete (&parser);
+  return found;
 }
 
 /* A file named *.tests.yaml is skipped as a test file: one that holds rules or lists
@@ -130,30 +197,23 @@ static void
 check_test_file (Walk *w, const char *path)
 {
   const EmbargoLimits def = EMBARGO_LIMITS_INIT;
-  const EmbargoLimits *lim = w->ld ? loader_get_limits (w->ld) : &def;
+  const EmbargoLimits *lim = w->ld ? embargo_loader_get_limits (w->ld) : &def;
   g_autofree char *data = NULL;
   gsize len;
-  if (!file_read_bounded (path, lim->max_input_bytes, &data, &len, NULL))
-    return; /* `embargo test` reports it */
-  g_autoptr (Doc) doc = doc_parse_yaml (data, len, path, 1, lim, NULL);
-  if (doc == NULL || doc->root->kind != DOC_MAP)
-    return;
-  for (guint32 i = 0; i < doc->root->u.map.n; i++)
-    {
-      const DocPair *p = &doc->root->u.map.v[i];
-      if (strcmp (p->key, "rules") != 0 && strcmp (p->key, "lists") != 0)
-        continue;
-      g_autofree char *msg = g_strdup_printf ("a file named *.tests.yaml holds test cases and "
-                                              "is not loaded as rules: its '%s' would be "
-                                              "skipped; rename it (or move them to a rule file)",
-                                              p->key);
-      if (w->ld)
-        loader_report_at (w->ld, "E-RULES-IN-TESTS", path, p->line, p->col, msg);
-      g_string_append_printf (w->errors, "%s%s:%u:%u: error: %s [E-RULES-IN-TESTS]",
-                              w->errors->len ? "\n" : "", path, p->line, p->col, msg);
-      w->failed = TRUE;
-      return;
-    }
+  char key[8];
+  unsigned line, col;
+  if (!file_read_bounded (path, lim->max_input_bytes, &data, &len, NULL)
+      || !find_rules_key (data, len, key, &line, &col))
+    return; /* `embargo test` reports a file it cannot read */
+  g_autofree char *msg = g_strdup_printf ("a file named *.tests.yaml holds test cases and "
+                                          "is not loaded as rules: its '%s' would be "
+                                          "skipped; rename it (or move them to a rule file)",
+                                          key);
+  if (w->ld)
+    embargo_loader_add_error (w->ld, "E-RULES-IN-TESTS", path, line, col, msg);
+  g_string_append_printf (w->errors, "%s%s:%u:%u: error: %s [E-RULES-IN-TESTS]",
+                          w->errors->len ? "\n" : "", path, line, col, msg);
+  w->failed = TRUE;
 }
 
 /* Collects the rule files below DIR (relative paths, under REL), recursively. Hidden
@@ -239,7 +299,7 @@ list_dir (EmbargoLoader *ld, const char *dir, GError **error)
       g_autofree char *msg = g_strdup_printf ("no rule files (*.yaml) below this directory: an "
                                               "empty rule set decides nothing");
       if (ld)
-        loader_report (ld, "E-EMPTY", dir, msg);
+        embargo_loader_add_error (ld, "E-EMPTY", dir, 0, 0, msg);
       g_string_append_printf (w.errors, "%s: error: %s [E-EMPTY]", dir, msg);
       w.failed = TRUE;
     }
@@ -251,7 +311,7 @@ list_dir (EmbargoLoader *ld, const char *dir, GError **error)
       return NULL;
     }
   g_string_free (w.errors, TRUE);
-  g_ptr_array_sort (w.files, (GCompareFunc) cmp_strp);
+  g_ptr_array_sort (w.files, (GCompareFunc) cmp_str_ptr);
   return w.files;
 }
 
@@ -312,7 +372,7 @@ lock_parse (EmbargoLoader *ld, const char *source, const char *data, gsize len)
   gboolean ok = TRUE, magic = FALSE;
   if (memchr (data, '\0', len) || !g_utf8_validate (data, len, NULL))
     {
-      loader_report_at (ld, "E-LOCK", source, 1, 1, "the lock file is not UTF-8 text");
+      embargo_loader_add_error (ld, "E-LOCK", source, 1, 1, "the lock file is not UTF-8 text");
       lock_free (l);
       return NULL;
     }
@@ -329,7 +389,7 @@ lock_parse (EmbargoLoader *ld, const char *source, const char *data, gsize len)
           magic = strcmp (s, LOCK_MAGIC) == 0;
           if (!magic)
             {
-              loader_report_at (ld, "E-LOCK", source, line, 1,
+              embargo_loader_add_error (ld, "E-LOCK", source, line, 1,
                                 "a lock file starts with '" LOCK_MAGIC "'");
               ok = FALSE;
               break;
@@ -348,7 +408,7 @@ lock_parse (EmbargoLoader *ld, const char *source, const char *data, gsize len)
         }
       else
         {
-          loader_report_at (ld, "E-LOCK", source, line, 1,
+          embargo_loader_add_error (ld, "E-LOCK", source, line, 1,
                             "not a lock line: expected 'digest sha256:HEX' (once) or "
                             "'file sha256:HEX PATH'");
           ok = FALSE;
@@ -356,7 +416,7 @@ lock_parse (EmbargoLoader *ld, const char *source, const char *data, gsize len)
     }
   if (ok && (!magic || l->digest[0] == '\0'))
     {
-      loader_report_at (ld, "E-LOCK", source, 1, 1, "the lock file has no 'digest' line");
+      embargo_loader_add_error (ld, "E-LOCK", source, 1, 1, "the lock file has no 'digest' line");
       ok = FALSE;
     }
   if (!ok)
@@ -392,9 +452,9 @@ lock_read (EmbargoLoader *ld, const char *dir, Lock **lock)
   g_autofree char *data = NULL;
   gsize len;
   g_autoptr (GError) e = NULL;
-  if (!file_read_bounded (path, loader_get_limits (ld)->max_input_bytes, &data, &len, &e))
+  if (!file_read_bounded (path, embargo_loader_get_limits (ld)->max_input_bytes, &data, &len, &e))
     {
-      loader_report (ld, e->code == EMBARGO_LOAD_ERROR_LIMIT ? "E-LIMIT" : "E-IO", path,
+      embargo_loader_add_error (ld, e->code == EMBARGO_LOAD_ERROR_LIMIT ? "E-LIMIT" : "E-IO", path, 0, 0,
                      e->message);
       return FALSE;
     }
@@ -405,14 +465,14 @@ lock_read (EmbargoLoader *ld, const char *dir, Lock **lock)
 /* ---- loading ---- */
 
 /* Reads PATH under the loader's input limit; on failure, records the error in the loader
- * (loader_report) so that embargo_loader_finish() fails even for a caller that ignores
+ * (embargo_loader_add_error) so that embargo_loader_finish() fails even for a caller that ignores
  * ERROR. */
 static char *
 read_rule_file (EmbargoLoader *ld, const char *path, gsize *len, GError **error)
 {
   char *data = NULL;
   GError *e = NULL;
-  if (!file_read_bounded (path, loader_get_limits (ld)->max_input_bytes, &data, len, &e))
+  if (!file_read_bounded (path, embargo_loader_get_limits (ld)->max_input_bytes, &data, len, &e))
     {
       gboolean limit = e->code == EMBARGO_LOAD_ERROR_LIMIT;
       /* Diagnostics carry the path themselves: keep only the message. */
@@ -421,7 +481,7 @@ read_rule_file (EmbargoLoader *ld, const char *path, gsize *len, GError **error)
         msg += strlen (path) + 2;
       if (g_str_has_prefix (msg, "error: "))
         msg += 7;
-      loader_report (ld, limit ? "E-LIMIT" : "E-IO", path, msg);
+      embargo_loader_add_error (ld, limit ? "E-LIMIT" : "E-IO", path, 0, 0, msg);
       g_propagate_error (error, e);
       return NULL;
     }
@@ -477,7 +537,7 @@ add_dir_files (EmbargoLoader *ld, const char *dir, GPtrArray *files, Lock *lock,
                                    "%s, the lock says %s", rel, hash, le->hash);
           if (msg)
             {
-              loader_report_at (ld, "E-LOCK", le ? lock->source : full, le ? le->line : 0,
+              embargo_loader_add_error (ld, "E-LOCK", le ? lock->source : full, le ? le->line : 0,
                                 le ? 1 : 0, msg);
               g_set_error (&e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, "%s: error: %s",
                            le ? lock->source : full, msg);
@@ -504,7 +564,7 @@ add_dir_files (EmbargoLoader *ld, const char *dir, GPtrArray *files, Lock *lock,
             continue;
           g_autofree char *msg = g_strdup_printf ("'%s' is in the lock but not in %s: a rule "
                                                   "file is missing", le->path, dir);
-          loader_report_at (ld, "E-LOCK", lock->source, le->line, 1, msg);
+          embargo_loader_add_error (ld, "E-LOCK", lock->source, le->line, 1, msg);
           if (ok)
             g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, "%s:%u:1: error: %s",
                          lock->source, le->line, msg);
@@ -516,7 +576,7 @@ add_dir_files (EmbargoLoader *ld, const char *dir, GPtrArray *files, Lock *lock,
           g_autofree char *msg = g_strdup_printf ("the lock's digest %s is not the digest of "
                                                   "the files it lists (%s): the lock was edited",
                                                   lock->digest, got);
-          loader_report (ld, "E-LOCK", lock->source, msg);
+          embargo_loader_add_error (ld, "E-LOCK", lock->source, 0, 0, msg);
           g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID, "%s: error: %s",
                        lock->source, msg);
           ok = FALSE;
@@ -540,7 +600,7 @@ embargo_loader_add_path (EmbargoLoader *loader, const char *path, GError **error
       const char *msg = err == ENOENT && !link ? "no such file or directory" : g_strerror (err);
       g_autofree char *full = g_strdup_printf ("%s%s", link ? "dangling symbolic link: " : "",
                                                msg);
-      loader_report (loader, "E-IO", path, full);
+      embargo_loader_add_error (loader, "E-IO", path, 0, 0, full);
       g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO, "%s: %s", path, full);
       return FALSE;
     }
@@ -593,7 +653,7 @@ embargo_lock_new (const char *dir, const EmbargoLimits *limits, char **digest, G
         continue;
       if (strchr (rel, '\n'))
         {
-          loader_report (ld, "E-LOCK", full, "a file name with a line break cannot be locked");
+          embargo_loader_add_error (ld, "E-LOCK", full, 0, 0, "a file name with a line break cannot be locked");
           continue;
         }
       char hash[65];
@@ -619,4 +679,28 @@ embargo_lock_new (const char *dir, const EmbargoLimits *limits, char **digest, G
   embargo_ruleset_unref (rs);
   embargo_loader_free (ld);
   return result;
+}
+
+EmbargoRuleset *
+embargo_ruleset_new_from_paths (const char *const *paths, GError **error)
+{
+  g_return_val_if_fail (paths != NULL, NULL);
+  EmbargoLoader *ld = embargo_loader_new (NULL);
+  for (const char *const *p = paths; *p; p++)
+    {
+      GError *e = NULL;
+      if (!embargo_loader_add_path (ld, *p, &e))
+        {
+          if (e->code == EMBARGO_LOAD_ERROR_IO)
+            {
+              g_propagate_error (error, e);
+              embargo_loader_free (ld);
+              return NULL;
+            }
+          g_error_free (e);
+        }
+    }
+  EmbargoRuleset *rs = embargo_loader_finish (ld, error);
+  embargo_loader_free (ld);
+  return rs;
 }

@@ -7,7 +7,7 @@
  * layout. Keys are hashed in byte order, since a mapping's order carries no meaning;
  * every item is framed by its kind and length, so no two trees share a stream.
  */
-#include "embargo-private.h"
+#include "doc.h"
 
 #include <stdlib.h>
 

@@ -14,7 +14,9 @@
  * RCU. A GRWLock rather than a GMutex: readers share it, and it is a pthread rwlock,
  * which ThreadSanitizer understands (GLib's GMutex is a raw futex on Linux).
  */
-#include "embargo-private.h"
+#include "file.h"
+
+#include <string.h>
 
 struct _EmbargoRulesetHandle {
   GRWLock lock;          /* guards `current` only */

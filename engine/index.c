@@ -29,7 +29,10 @@
  * Lookups hash nothing: documents keep each scalar's FNV-1a hash, the hash of a prefix
  * is the running hash of the value's first bytes, and a pair's hash combines the two.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "index.h"
+#include "eval.h"
 
 #include <stdlib.h>
 #include <string.h>

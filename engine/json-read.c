@@ -8,7 +8,7 @@
  * YAML ones do, and a valid transaction pays nothing for it. The same limits as for
  * YAML apply.
  */
-#include "embargo-private.h"
+#include "doc.h"
 
 #include <yajl/yajl_parse.h>
 

@@ -33,7 +33,11 @@
  * The rule set is immutable and the analysis allocates only its result: lint may run
  * from any thread, on a rule set that is evaluating elsewhere.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "diag.h"
+#include "rules.h"
+#include "eval.h"
+#include "suite.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,16 +10,21 @@
  * ranks the rules, collects the regimes and builds the index. Any error anywhere and
  * no rule set is returned.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "iso3166.h"
+#include "diag.h"
+#include "rules.h"
+#include "index.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
+#include "decision.h"
 
 #include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *const role_names[ROLE_COUNT] = { "buyer", "seller", "consignee", "end_user",
-                                             "intermediaries" };
 
 typedef struct {
   Op *op;
@@ -1127,23 +1132,19 @@ embargo_loader_free (EmbargoLoader *loader)
 }
 
 const EmbargoLimits *
-loader_get_limits (const EmbargoLoader *ld)
+embargo_loader_get_limits (const EmbargoLoader *loader)
 {
-  return &ld->limits;
+  g_return_val_if_fail (loader != NULL, NULL);
+  return &loader->limits;
 }
 
 void
-loader_report (EmbargoLoader *ld, const char *code, const char *source, const char *message)
+embargo_loader_add_error (EmbargoLoader *loader, const char *code, const char *source,
+                          unsigned line, unsigned col, const char *message)
 {
-  loader_report_at (ld, code, source, 0, 0, message);
-}
-
-void
-loader_report_at (EmbargoLoader *ld, const char *code, const char *source, unsigned line,
-                  unsigned col, const char *message)
-{
-  diags_add (ld->diags, EMBARGO_SEVERITY_ERROR, code, source, line, col, "%s", message);
-  ld->failed = TRUE;
+  g_return_if_fail (loader != NULL && code != NULL && source != NULL && message != NULL);
+  diags_add (loader->diags, EMBARGO_SEVERITY_ERROR, code, source, line, col, "%s", message);
+  loader->failed = TRUE;
 }
 
 void
@@ -1460,7 +1461,7 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
 
   /* A set with no rules decides nothing and would allow everything. */
   if (!ld->failed && (ld->lists_only ? g_hash_table_size (rs->lists) == 0 : rs->nrules == 0))
-    loader_report (ld, "E-EMPTY", "<rule set>",
+    embargo_loader_add_error (ld, "E-EMPTY", "<rule set>", 0, 0,
                    ld->lists_only ? "no lists: nothing could be screened"
                                   : "the rule set has no rules: nothing could be decided");
 
@@ -1470,7 +1471,7 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
       g_autofree char *msg = g_strdup_printf ("the rule set's digest is %s, expected %s: "
                                               "these are not the pinned rules",
                                               rs->digest, ld->expected_digest);
-      loader_report (ld, "E-DIGEST", "<rule set>", msg);
+      embargo_loader_add_error (ld, "E-DIGEST", "<rule set>", 0, 0, msg);
     }
 
   if (ld->failed)
@@ -1521,5 +1522,20 @@ embargo_loader_finish (EmbargoLoader *loader, GError **error)
     elist_screen_build (lval);
 
   ld->rs = NULL;
+  return rs;
+}
+
+EmbargoRuleset *
+embargo_ruleset_new_from_data (const char *data, gsize len, const char *source_name,
+                               GError **error)
+{
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (source_name != NULL, NULL);
+  EmbargoLoader *ld = embargo_loader_new (NULL);
+  EmbargoRuleset *rs = NULL;
+  /* On a file error, finish() still runs so that the error lists every problem. */
+  embargo_loader_add_data (ld, data, len, source_name, NULL);
+  rs = embargo_loader_finish (ld, error);
+  embargo_loader_free (ld);
   return rs;
 }

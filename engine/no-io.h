@@ -1,6 +1,6 @@
 /* no-io.h: the engine core does no I/O, and the compiler holds it to that.
  *
- * Included last by embargo-private.h and screen/screen-private.h. Every core file
+ * Included last by every private header of the engine and screen/screen-private.h. Every core file
  * that includes either may not name these functions: opening, reading or listing files,
  * the environment, the clock, printing, running programs. The file helpers, which read
  * rule files, test suites and sanctions lists for the public API's *_file() and

@@ -8,7 +8,8 @@
  * "Huawei Technologies Co., Ltd." and "LTD HUAWEI TECHNOLOGIES" both become
  * "huawei technologies".
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "screen/screen.h"
 
 #include <string.h>
 

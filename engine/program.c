@@ -20,7 +20,10 @@
  * through them nearly always passes them). tests/test-program.c holds the two to the
  * same answers on every bundled rule and on every operator over values of every type.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "index.h"
+#include "eval.h"
 
 #include <string.h>
 
@@ -66,7 +69,7 @@ typedef struct {
   const Path *path;         /* for the first lookup of the slot */
 } Test;
 
-/* A program is its header (embargo-private.h), its tests, the conjuncts that stay
+/* A program is its header (eval.h), its tests, the conjuncts that stay
  * trees, and the keys of its tests, back to back. */
 #define TESTS(p) ((Test *) ((Program *) (p) + 1))
 

@@ -1,68 +1,7 @@
-/* ruleset.c: the compiled rule set's lifetime and accessors, and small public helpers. */
-#include "embargo-private.h"
-
-int
-embargo_version_number (void)
-{
-  return EMBARGO_VERSION_NUMBER;
-}
-
-const char *
-embargo_version_string (void)
-{
-  return EMBARGO_VERSION_STRING;
-}
-
-gboolean
-options_version_ok (unsigned version, unsigned want, const char *type, GQuark domain,
-                    int code, GError **error)
-{
-  if (version == want)
-    return TRUE;
-  g_set_error (error, domain, code,
-               "%s has version %u, but this library (embargo %s) reads version %u: "
-               "initialize it with its _INIT macro from the header the program is built with",
-               type, version, EMBARGO_VERSION_STRING, want);
-  return FALSE;
-}
-
-static const char *const outcome_names[] = { "allow", "review", "license_required", "deny" };
-
-const char *
-embargo_outcome_to_string (EmbargoOutcome outcome)
-{
-  if ((unsigned) outcome > EMBARGO_OUTCOME_DENY)
-    return "unknown";
-  return outcome_names[outcome];
-}
-
-gboolean
-embargo_outcome_from_string (const char *name, EmbargoOutcome *outcome)
-{
-  g_return_val_if_fail (outcome != NULL, FALSE);
-  if (name == NULL)
-    return FALSE;
-  for (int i = 0; i < 4; i++)
-    if (strcmp (name, outcome_names[i]) == 0)
-      {
-        *outcome = (EmbargoOutcome) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-const char *
-embargo_match_status_to_string (EmbargoMatchStatus status)
-{
-  switch (status)
-    {
-    case EMBARGO_MATCH_DECISIVE: return "decisive";
-    case EMBARGO_MATCH_OUTWEIGHED: return "outweighed";
-    case EMBARGO_MATCH_LIFTED: return "lifted";
-    case EMBARGO_MATCH_NOT_NEEDED: return "not_needed";
-    }
-  return "unknown";
-}
+/* ruleset.c: the compiled rule set's lifetime and accessors. */
+#include "doc.h"
+#include "rules.h"
+#include "index.h"
 
 EmbargoRuleset *
 embargo_ruleset_ref (EmbargoRuleset *rs)
@@ -84,45 +23,6 @@ embargo_ruleset_unref (EmbargoRuleset *rs)
   g_string_chunk_free (rs->strings);
   arena_clear (&rs->arena);
   g_free (rs);
-}
-
-EmbargoRuleset *
-embargo_ruleset_new_from_data (const char *data, gsize len, const char *source_name,
-                               GError **error)
-{
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-  g_return_val_if_fail (source_name != NULL, NULL);
-  EmbargoLoader *ld = embargo_loader_new (NULL);
-  EmbargoRuleset *rs = NULL;
-  /* On a file error, finish() still runs so that the error lists every problem. */
-  embargo_loader_add_data (ld, data, len, source_name, NULL);
-  rs = embargo_loader_finish (ld, error);
-  embargo_loader_free (ld);
-  return rs;
-}
-
-EmbargoRuleset *
-embargo_ruleset_new_from_paths (const char *const *paths, GError **error)
-{
-  g_return_val_if_fail (paths != NULL, NULL);
-  EmbargoLoader *ld = embargo_loader_new (NULL);
-  for (const char *const *p = paths; *p; p++)
-    {
-      GError *e = NULL;
-      if (!embargo_loader_add_path (ld, *p, &e))
-        {
-          if (e->code == EMBARGO_LOAD_ERROR_IO)
-            {
-              g_propagate_error (error, e);
-              embargo_loader_free (ld);
-              return NULL;
-            }
-          g_error_free (e);
-        }
-    }
-  EmbargoRuleset *rs = embargo_loader_finish (ld, error);
-  embargo_loader_free (ld);
-  return rs;
 }
 
 gsize

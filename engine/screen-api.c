@@ -13,7 +13,9 @@
  * thresholds and the survivors are cut to max_results. No I/O here: the file helpers
  * are in screen-file.c.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "diag.h"
+#include "rules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -288,17 +290,6 @@ static const char *const type_names[] = {
   [SCREEN_TYPE_INDIVIDUAL] = "individual", [SCREEN_TYPE_ENTITY] = "entity",
   [SCREEN_TYPE_VESSEL] = "vessel", [SCREEN_TYPE_AIRCRAFT] = "aircraft",
 };
-
-const char *
-embargo_screen_verdict_to_string (EmbargoScreenVerdict verdict)
-{
-  switch (verdict)
-    {
-    case EMBARGO_SCREEN_POSSIBLE: return "possible";
-    case EMBARGO_SCREEN_MATCH: return "match";
-    }
-  return "unknown";
-}
 
 static gboolean
 query_error (GError **error, const char *msg)

@@ -1,11 +1,10 @@
 /* screen-file.c: screening lists from the file system.
  *
- * The only file of party screening that does I/O, like file.c for rule files: it
- * reads whole files and hands their bytes to the pure loaders, embargo_screener_add_*()
- * of the public API and screen_list_load_sdn() of engine/screen.
+ * The only file of party screening that does I/O, like file.c for rule files, and like
+ * it a file helper on the public API only (engine/file.h): it reads whole files and
+ * hands their bytes to the pure loaders, embargo_screener_add_*().
  */
-#define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
-#include "embargo-private.h"
+#include "file.h"
 
 /* Screening lists are read whole, like every input, but are far larger than a rule file
  * or a transaction (OFAC's SDN is a few megabytes, a consolidated list some tens): each
@@ -50,19 +49,6 @@ clear_files (GBytes *files[4])
 {
   for (guint i = 0; i < 4; i++)
     g_clear_pointer (&files[i], g_bytes_unref);
-}
-
-gboolean
-screen_list_load_sdn_dir (ScreenList *list, const char *dir, GError **error)
-{
-  g_return_val_if_fail (list != NULL && dir != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  GBytes *f[4] = { NULL };
-  gboolean ok = read_sdn_dir (dir, f, SCREEN_ERROR, SCREEN_ERROR_IO, error)
-                && screen_list_load_sdn (list, f[0], f[1], f[2], f[3], error);
-  clear_files (f);
-  return ok;
 }
 
 static const char *

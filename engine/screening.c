@@ -30,7 +30,11 @@
  * Every hit seen while a decision's explanations are gathered (ctx->screening) becomes
  * a ScreenRec: which party, which entry, which alias, what score.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
 
 #include <string.h>
 

@@ -5,11 +5,11 @@
  * other. Only the expectations a case gives are compared, so a case can pin just the
  * outcome, or every item, regime and missing fact.
  */
-#define _DEFAULT_SOURCE /* realpath() */
-#define EMBARGO_IO_ALLOWED /* a file helper: see no-io.h */
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "suite.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,6 +358,20 @@ suite_get_transaction (const EmbargoSuite *suite, gsize index)
 }
 
 gboolean
+embargo_suite_get_transaction_file_position (const EmbargoSuite *suite, gsize index,
+                                             unsigned *line, unsigned *col)
+{
+  g_return_val_if_fail (suite != NULL, FALSE);
+  if (index >= suite->cases->len || CASE (suite, index)->txn_file == NULL)
+    return FALSE;
+  if (line)
+    *line = CASE (suite, index)->txn_line;
+  if (col)
+    *col = CASE (suite, index)->txn_col;
+  return TRUE;
+}
+
+gboolean
 embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char *data,
                                     gsize len, const char *source_name, GError **error)
 {
@@ -370,97 +384,6 @@ embargo_suite_set_transaction_data (EmbargoSuite *suite, gsize index, const char
   embargo_transaction_free (k->txn);
   k->txn = txn;
   return TRUE;
-}
-
-/* The real path of REL, relative to DIR, when it lies inside ROOT_REAL (a real path);
- * otherwise NULL with WHY set. */
-static char *
-resolve_inside (const char *dir, const char *rel, const char *root_real, char **why)
-{
-  if (g_path_is_absolute (rel))
-    {
-      *why = g_strdup ("is an absolute path: a test names its files relative to itself, "
-                       "inside the rules tree");
-      return NULL;
-    }
-  g_autofree char *full = g_build_filename (dir, rel, NULL);
-  char *real = realpath (full, NULL);
-  if (real == NULL)
-    {
-      *why = g_strdup_printf ("cannot be resolved: %s", g_strerror (errno));
-      return NULL;
-    }
-  gsize n = strlen (root_real);
-  if (strncmp (real, root_real, n) != 0 || (real[n] != '/' && !(n == 1 && root_real[0] == '/')))
-    {
-      *why = g_strdup_printf ("resolves to '%s', outside the rules tree '%s' (a test may "
-                              "read only files kept with the rules)", real, root_real);
-      free (real);
-      return NULL;
-    }
-  char *out = g_strdup (real);
-  free (real);
-  return out;
-}
-
-EmbargoSuite *
-embargo_suite_new_from_file (const char *path, GError **error)
-{
-  return embargo_suite_new_from_file_within (path, NULL, error);
-}
-
-EmbargoSuite *
-embargo_suite_new_from_file_within (const char *path, const char *root, GError **error)
-{
-  g_return_val_if_fail (path != NULL, NULL);
-  const EmbargoLimits lim = EMBARGO_LIMITS_INIT;
-  g_autofree char *data = NULL;
-  gsize len;
-  if (!file_read_bounded (path, lim.max_input_bytes, &data, &len, error))
-    return NULL;
-  EmbargoSuite *s = embargo_suite_new_from_data (data, len, path, error);
-  if (s == NULL)
-    return NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
-  char *root_real = realpath (root ? root : dir, NULL);
-  if (root_real == NULL)
-    {
-      g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO, "%s: %s",
-                   root ? root : dir, g_strerror (errno));
-      embargo_suite_free (s);
-      return NULL;
-    }
-  for (gsize i = 0; i < s->cases->len; i++)
-    {
-      const Case *k = CASE (s, i);
-      if (k->txn_file == NULL)
-        continue;
-      g_autofree char *why = NULL;
-      g_autofree char *full = resolve_inside (dir, k->txn_file, root_real, &why);
-      g_autofree char *tdata = NULL;
-      gsize tlen;
-      GError *e = NULL;
-      if (full == NULL)
-        g_set_error (error, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID,
-                     "%s:%u:%u: error: case '%s': transaction_file '%s' %s", path,
-                     k->txn_line, k->txn_col, k->name, k->txn_file, why);
-      else if (!file_read_bounded (full, lim.max_input_bytes, &tdata, &tlen, &e))
-        {
-          g_set_error (error, EMBARGO_LOAD_ERROR, e->code, "%s:%u:%u: error: case '%s': %s",
-                       path, k->txn_line, k->txn_col, k->name, e->message);
-          g_error_free (e);
-        }
-      g_autofree char *shown = full ? g_build_filename (dir, k->txn_file, NULL) : NULL;
-      if (full == NULL || tdata == NULL
-          || !embargo_suite_set_transaction_data (s, i, tdata, tlen, shown, error))
-        {
-          free (root_real);
-          embargo_suite_free (s);
-          return NULL;
-        }
-    }
-  free (root_real);
-  return s;
 }
 
 /* ---- running ---- */

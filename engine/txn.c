@@ -6,7 +6,11 @@
  * contract.no_russia_clause without a new release. Every violation is reported with
  * the field's path and its position, not just the first.
  */
-#include "embargo-private.h"
+#include "doc.h"
+#include "iso3166.h"
+#include "diag.h"
+#include "rules.h"
+#include "txn.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -126,6 +130,41 @@ check_numbers (Check *c, const DocNode *map, const char *prefix, const KeyId *ke
 /* ---- keys: near misses of the contract's (docs/transactions.md, "Keys") ---- */
 
 /* The contract's keys at each level of the document, NULL-terminated. */
+/* The party roles, in the order of ROLE_KEYS (doc.h). */
+const char *const role_names[ROLE_COUNT] = { "buyer", "seller", "consignee", "end_user",
+                                             "intermediaries" };
+
+/* The party in role ROLE of transaction ROOT, stand-ins included: no consignee means the
+ * buyer receives the goods; no end user means the consignee uses them. */
+const DocNode *
+role_party (const DocNode *root, KeyId role)
+{
+  const DocNode *v = doc_key (root, role);
+  if (v && v->kind != DOC_NULL)
+    return v;
+  if (role == KEY_CONSIGNEE)
+    return doc_key (root, KEY_BUYER);
+  if (role == KEY_END_USER)
+    return role_party (root, KEY_CONSIGNEE);
+  return v;
+}
+
+/* JSON if the text starts with "{" (after a byte-order mark and white space), else YAML. */
+static Doc *
+doc_parse_auto (const char *data, gsize len, const char *source, guint32 first_line,
+                const EmbargoLimits *lim, GError **error)
+{
+  gsize i = 0;
+  /* A UTF-8 byte-order mark is allowed before either. */
+  if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+  while (i < len && g_ascii_isspace (data[i]))
+    i++;
+  if (i < len && data[i] == '{')
+    return doc_parse_json (data, len, source, first_line, lim, error);
+  return doc_parse_yaml (data, len, source, first_line, lim, error);
+}
+
 static const char *const top_keys[] = { "id", "date", "destination", "end_use", "buyer", "seller",
                                         "consignee", "end_user", "intermediaries", "items", NULL };
 static const char *const destination_keys[] = { "country", "region", "city", NULL };

@@ -7,7 +7,7 @@
  * more than one document. Limits (size, depth, scalar length, keys per mapping) are
  * checked as events arrive, so a hostile file costs at most what the limits allow.
  */
-#include "embargo-private.h"
+#include "doc.h"
 
 #include <yaml.h>
 

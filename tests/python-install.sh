@@ -14,7 +14,11 @@ fail() { echo "FAIL $*"; exit 1; }
 # --without-pip: the venv runs Debian's pip (python3-pip) from the system site packages,
 # which saves installing a pip of its own (most of the time otherwise).
 "$py" -m venv --system-site-packages --without-pip "$tmp/venv" || fail "python3 -m venv (python3-venv)"
-"$tmp/venv/bin/python" -m pip install -q --no-index --no-build-isolation "$src/bindings/python" \
+# From a copy: setuptools builds in the directory it is given (build/, *.egg-info), and a
+# test never writes into the source tree.
+cp -R "$src/bindings/python" "$tmp/binding" || fail "copy bindings/python"
+rm -rf "$tmp/binding/build" "$tmp/binding/"*.egg-info
+"$tmp/venv/bin/python" -m pip install -q --no-index --no-build-isolation "$tmp/binding" \
   >"$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log"; fail "pip install ./bindings/python"; }
 cd "$tmp" || exit 2
 out=$(EMBARGO_LIBRARY=$lib "$tmp/venv/bin/python" -c '

@@ -250,6 +250,60 @@ test_loader_diagnostics_api (void)
   embargo_transaction_free (NULL);
 }
 
+/* A program that reads rule files itself reports what it could not read through the
+ * loader, and the load then fails: an unread file is never skipped. */
+static void
+test_loader_add_error (void)
+{
+  EmbargoLimits lim = EMBARGO_LIMITS_INIT;
+  lim.max_input_bytes = 4096;
+  EmbargoLoader *ld = embargo_loader_new (&lim);
+  CU_ASSERT_EQUAL (embargo_loader_get_limits (ld)->max_input_bytes, 4096);
+  CU_ASSERT_TRUE (embargo_loader_add_data (ld, rules_yaml, strlen (rules_yaml), "cac.yaml", NULL));
+  embargo_loader_add_error (ld, "E-IO", "db://rules/7", 0, 0, "connection reset");
+  embargo_loader_add_error (ld, "E-LOCK", "embargo.lock", 3, 1, "bad digest");
+  GError *e = NULL;
+  CU_ASSERT_PTR_NULL (embargo_loader_finish (ld, &e));
+  CU_ASSERT_TRUE (g_error_matches (e, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_INVALID));
+  g_clear_error (&e);
+  const EmbargoDiagnostics *d = embargo_loader_get_diagnostics (ld);
+  CU_ASSERT_EQUAL (embargo_diagnostics_get_count (d), 2);
+  g_autofree char *first = embargo_diagnostic_format (embargo_diagnostics_get (d, 0));
+  g_autofree char *second = embargo_diagnostic_format (embargo_diagnostics_get (d, 1));
+  CU_ASSERT_STRING_EQUAL (first, "db://rules/7: error: connection reset [E-IO]");
+  CU_ASSERT_STRING_EQUAL (second, "embargo.lock:3:1: error: bad digest [E-LOCK]");
+  embargo_loader_free (ld);
+}
+
+/* The position of a case's transaction_file, for a reader that reports a file it could not
+ * read where the case names it. */
+static void
+test_suite_transaction_file_position (void)
+{
+  const char *suite = "cases:\n"
+                      "  - name: inline\n"
+                      "    transaction: {id: T, date: 2024-01-01, destination: {country: CN}, "
+                      "buyer: {name: B, country: CN}, seller: {name: S, country: US}, "
+                      "end_use: [civil], items: [{id: '1'}]}\n"
+                      "    expect: {decision: allow}\n"
+                      "  - name: from a file\n"
+                      "    transaction_file:   orders/po-7.yaml\n"
+                      "    expect: {decision: deny}\n";
+  GError *e = NULL;
+  EmbargoSuite *s = embargo_suite_new_from_data (suite, strlen (suite), "t.tests.yaml", &e);
+  if (s == NULL)
+    fprintf (stderr, "%s\n", e->message);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (s);
+  unsigned line = 99, col = 99;
+  CU_ASSERT_FALSE (embargo_suite_get_transaction_file_position (s, 0, &line, &col));
+  CU_ASSERT_EQUAL (line, 99);
+  CU_ASSERT_TRUE (embargo_suite_get_transaction_file_position (s, 1, &line, &col));
+  CU_ASSERT_EQUAL (line, 6);
+  CU_ASSERT_EQUAL (col, 25);
+  CU_ASSERT_FALSE (embargo_suite_get_transaction_file_position (s, 2, &line, NULL));
+  embargo_suite_free (s);
+}
+
 static void
 test_version_and_names (void)
 {
@@ -603,6 +657,8 @@ register_api_tests (void)
     { "rule-set digest", test_digest },
     { "loading from paths", test_load_paths },
     { "loader diagnostics API", test_loader_diagnostics_api },
+    { "loader errors from outside", test_loader_add_error },
+    { "suite transaction_file position", test_suite_transaction_file_position },
     { "versions, outcomes, names", test_version_and_names },
     { "8 threads on one rule set", test_threads_share_ruleset },
     { "hundreds of candidates for one item", test_many_candidates },

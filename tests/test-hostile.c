@@ -7,7 +7,11 @@
  * build runs (tools/test.sh) along with the "api" suite.
  */
 #include "tests.h"
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "eval.h"
+#include "suite.h"
 
 #include <math.h>
 

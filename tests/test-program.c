@@ -9,7 +9,12 @@
  * type: absent, null, text, numbers, booleans, dates, lists and maps. */
 #include "tests.h"
 
-#include "embargo-private.h"
+#include "doc.h"
+#include "rules.h"
+#include "txn.h"
+#include "eval.h"
+#include "screening.h"
+#include "suite.h"
 
 #include <string.h>
 

@@ -21,6 +21,9 @@
 #include <csv.h>
 #include <string.h>
 
+/* The screening error domain (screen.h); defined here, at the bottom layer that reports it. */
+G_DEFINE_QUARK (screen-error-quark, screen_error)
+
 typedef struct {
   const char         *filename;
   ScreenCsvRecordFunc func;

@@ -34,8 +34,6 @@ struct _ScreenList {
   gboolean        frozen;
 };
 
-G_DEFINE_QUARK (screen-error-quark, screen_error)
-
 /* ------------------------------------------------------------------------------
  * Identifier labels
  */

@@ -7,8 +7,8 @@
  * optional type, country and identifiers) match, with what score. The aggregate
  * ownership rule (OFAC's 50% rule) is a separate pure function at the end.
  *
- * Nothing here does I/O except screen_list_load_sdn_dir(), a convenience wrapper
- * that lives apart, in engine/screen-file.c, with the rest of the file helpers.
+ * Nothing here does I/O: the lists' bytes come from the file helpers (engine/screen-file.c,
+ * on the public API) or, for the tests and benchmarks, tests/screen/sdn-dir.c.
  * The algorithm, the score and the thresholds are described in docs/screening.md.
  *
  * Threading: a ScreenList is not thread-safe while it is being filled. Once an
@@ -32,7 +32,7 @@ typedef enum {
   SCREEN_ERROR_PARSE,   /* malformed CSV or a bad field; message starts "file:line: " */
   SCREEN_ERROR_INVALID, /* a bad argument: empty name, bad share, duplicate party, ... */
   SCREEN_ERROR_FROZEN,  /* the list already has an index and cannot change */
-  SCREEN_ERROR_IO,      /* a file could not be read (screen_list_load_sdn_dir only) */
+  SCREEN_ERROR_IO,      /* a file could not be read (tests/screen/sdn-dir.c) */
 } ScreenError;
 
 /* ------------------------------------------------------------------------------
@@ -131,12 +131,6 @@ const ScreenEntry *screen_list_find (const ScreenList *list, const char *source,
  * left unchanged. */
 gboolean screen_list_load_sdn (ScreenList *list, GBytes *sdn, GBytes *alt, GBytes *add,
                                GBytes *comments, GError **error);
-
-/* screen_list_load_sdn_dir:
- * Reads sdn.csv (required), alt.csv, add.csv and sdn_comments.csv (each optional)
- * from @dir and calls screen_list_load_sdn(). Errors: SCREEN_ERROR_IO when sdn.csv
- * or an existing optional file cannot be read, else as screen_list_load_sdn(). */
-gboolean screen_list_load_sdn_dir (ScreenList *list, const char *dir, GError **error);
 
 /* screen_list_load_csl:
  * @csv: contents of a Consolidated Screening List CSV export (header row first)

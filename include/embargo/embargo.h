@@ -322,6 +322,20 @@ EMBARGO_API char *embargo_lock_new (const char *dir, const EmbargoLimits *limits
  * message that lists every error) when any file added had an error. Call it once. */
 EMBARGO_API EmbargoRuleset *embargo_loader_finish (EmbargoLoader *loader, GError **error);
 
+/* The limits LOADER applies (borrowed; valid until the loader is freed). Never NULL for a
+ * valid loader; NULL when LOADER is NULL. */
+EMBARGO_API const EmbargoLimits *embargo_loader_get_limits (const EmbargoLoader *loader);
+
+/* Records an error found outside the loader, for a program that reads rule files itself
+ * (from a database, an archive, a directory walk: embargo_loader_add_path() uses it): the
+ * diagnostic CODE (an "E-..." code, e.g. "E-IO") at SOURCE:LINE:COL with MESSAGE, listed
+ * with the loader's own. LINE and COL are 1-based; 0 when the problem is the whole source.
+ * embargo_loader_finish() will then fail: a rule file that could not be read is never
+ * skipped. The strings are copied. LOADER, CODE, SOURCE and MESSAGE must not be NULL. */
+EMBARGO_API void embargo_loader_add_error (EmbargoLoader *loader, const char *code,
+                                           const char *source, unsigned line, unsigned col,
+                                           const char *message);
+
 /* Every diagnostic found so far, errors and warnings (borrowed; valid until the loader
  * is freed). Never NULL for a valid loader. */
 EMBARGO_API const EmbargoDiagnostics *embargo_loader_get_diagnostics (const EmbargoLoader *loader);
@@ -758,6 +772,13 @@ EMBARGO_API unsigned embargo_suite_get_line (const EmbargoSuite *suite, gsize in
 EMBARGO_API const char *embargo_suite_get_source (const EmbargoSuite *suite);
 EMBARGO_API const char *embargo_suite_get_transaction_file (const EmbargoSuite *suite,
                                                             gsize index);
+
+/* The 1-based line and column of case INDEX's transaction_file value, in *LINE and *COL
+ * (either may be NULL). Returns FALSE, leaving them untouched, when the case has an inline
+ * transaction or INDEX is out of range. */
+EMBARGO_API gboolean embargo_suite_get_transaction_file_position (const EmbargoSuite *suite,
+                                                                  gsize index, unsigned *line,
+                                                                  unsigned *col);
 
 /* Supplies the transaction of case INDEX from LEN bytes of DATA (YAML or JSON). Returns
  * FALSE with ERROR set when it does not parse or breaks the schema. */

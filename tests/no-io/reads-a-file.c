@@ -1,5 +1,5 @@
 /* A core file that tries to read a file: it must not compile (engine/no-io.h). */
-#include "embargo-private.h"
+#include "doc.h"
 
 gboolean core_reads_a_file (const char *path);
 

@@ -12,6 +12,7 @@
  * and from csl-sample/csl.csv: 115 rows, "7TH OF TIR" (Entity, IR).
  */
 #include "screen.h"
+#include "sdn-dir.h"
 
 #include <CUnit/Basic.h>
 #include <embargo/embargo.h>
