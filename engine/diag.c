@@ -2,6 +2,8 @@
 #include "diag.h"
 #include "diagnostic-codes.h"
 
+#include <string.h>
+
 G_DEFINE_QUARK (embargo-load-error-quark, embargo_load_error)
 G_DEFINE_QUARK (embargo-eval-error-quark, embargo_eval_error)
 

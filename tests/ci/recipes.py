@@ -266,9 +266,16 @@ def test_github():
     check("github/clean: test-report.xml is JUnit XML", report is not None and
           report.tag == "testsuites")
     rows = markdown_tables(summary)
+    # The counts the rules give in the source tree, so that new cases keep this true.
+    own = json.loads(subprocess.run([EMBARGO, "test", "--format", "json",
+                                     os.path.join(SRC, "rules")], env=ENV,
+                                    capture_output=True, text=True).stdout)
+    cov = own["coverage"]
+    counts = f"| {own['passed']} | 0 | 0 | {cov['covered']} of {cov['rules']} rules (100.0 %) |"
     check("github/clean: the job summary holds the lint, test and diff tables",
-          any("| 0 | 0 |" in r for r in rows) and any("| 352 | 0 | 0 | 95 of 95" in r for r in rows)
-          and "0 of 3 transactions changed" in summary, repr(summary[:600]))
+          any(r.startswith("| 0 | 0 |") for r in rows) and any(r.startswith(counts) for r in rows)
+          and f"0 of {len(corpus_lines().splitlines())} transactions changed" in summary,
+          repr(summary[:600]))
 
     ok, steps, summary, work = run_github("loosened", LOOSEN, "pull_request")
     check("github/loosened: the job fails", not ok, str(steps))

@@ -139,6 +139,14 @@ cmd_lint (int argc, char **argv)
           && g_error_matches (le, EMBARGO_LOAD_ERROR, EMBARGO_LOAD_ERROR_IO))
         {
           fprintf (stderr, "embargo lint: error: %s\n", cli_safe_lines (le->message));
+          if (format == REPORT_JUNIT)
+            {
+              /* A path that could not be linted is an error in the report, not a gap. */
+              g_autoptr (Report) failed = report_new ("lint");
+              report_add_error_case (failed, argv[i], "could not run", argv[i], 0, le->message);
+              report_write (stdout, failed, format, EMBARGO_SEVERITY_NOTE, NULL, NULL);
+              fflush (stdout);
+            }
           g_error_free (le);
           embargo_loader_free (ld);
           return EXIT_NO_DECISION;
