@@ -5,14 +5,15 @@
 #
 #   bench/serve/run.sh EMBARGO_BINARY RULES_DIR TXNS.jsonl
 #
-# Environment: THREADS (service workers, default 1), WRK_THREADS (default 1),
+# Environment: THREADS (service workers, default: the service's own, one per core),
+# WRK_THREADS (default 1),
 # CONNECTIONS (default 32), DURATION (default 10s).
 set -euo pipefail
 bin=$1 rules=$2
 export TXNS=$3
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
-"$bin" serve --rules "$rules" --listen 127.0.0.1:0 --threads "${THREADS:-1}" >"$tmp/out" 2>/dev/null &
+"$bin" serve --rules "$rules" --listen 127.0.0.1:0 ${THREADS:+--threads "$THREADS"} >"$tmp/out" 2>/dev/null &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do grep -q listening "$tmp/out" && break; sleep 0.1; done
