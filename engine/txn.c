@@ -25,6 +25,9 @@ typedef struct {
                      canonical form (parsed text); NULL when they are only checked */
 } Check;
 
+static void bad_code (Check *c, const char *code, const DocNode *at, const char *fmt,
+                      va_list ap) G_GNUC_PRINTF (4, 0);
+
 static void
 bad_code (Check *c, const char *code, const DocNode *at, const char *fmt, va_list ap)
 {
