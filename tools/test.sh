@@ -34,11 +34,15 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure --no-tests=error -j"$jobs"
 
+# test-screen exits 77 when the tests that need ../shared/data were skipped for want of
+# it (ctest reports them as skipped): that is not a failure of the run.
+skippable() { local rc=0; "$@" || rc=$?; [[ $rc -eq 0 || $rc -eq 77 ]] || return "$rc"; }
+
 echo "== valgrind"
 vg=(valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite,indirect)
 "${vg[@]}" build/tests/embargo-tests >/dev/null
 "${vg[@]}" build/tools/embargo/embargo test --min-coverage 100 rules >/dev/null
-"${vg[@]}" build/tests/screen/test-screen >/dev/null
+skippable "${vg[@]}" build/tests/screen/test-screen >/dev/null
 echo "valgrind: no errors, no leaks"
 
 echo "== ThreadSanitizer: concurrent evaluation and the reload handle"
@@ -49,7 +53,7 @@ cmake --build build-tsan -j"$jobs" --target embargo-tests test-screen
 G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
   build-tsan/tests/embargo-tests api threads >/dev/null
 G_SLICE=always-malloc TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-  build-tsan/tests/screen/test-screen >/dev/null
+  skippable build-tsan/tests/screen/test-screen >/dev/null
 echo "tsan: no data races"
 
 echo "== fuzzing: each target for 150,000 inputs (30 s at most) from a fixed seed (tools/fuzz.sh; docs/reliability.md)"
