@@ -203,6 +203,21 @@ parse_limits (const Section *sec, EmbargoLimits *lim)
   return TRUE;
 }
 
+/* Each non-empty line of SEC (%% txn-error, %% eval-error) must appear in the message of
+ * ERROR (none is checked when there is no error: the caller asserts that there is one). */
+static void
+check_error_lines (const char *path, const Section *sec, const GError *error)
+{
+  g_auto (GStrv) want = g_strsplit (sec->body->str, "\n", -1);
+  for (guint i = 0; want[i] && error; i++)
+    if (want[i][0] && strstr (error->message, want[i]) == NULL)
+      {
+        fprintf (stderr, "\n%s: the error of %%%% %s lacks '%s'; it was:\n%s\n", path, sec->name,
+                 want[i], error->message);
+        CHECK_AT (FALSE, path, sec->line + 1 + i, "expected error line");
+      }
+}
+
 static void
 run_case (const char *path)
 {
@@ -290,14 +305,7 @@ run_case (const char *path)
       if (txn_err)
         {
           CHECK_AT (txn == NULL, path, txn_err->line, "the transaction must be refused");
-          g_auto (GStrv) want = g_strsplit (txn_err->body->str, "\n", -1);
-          for (guint i = 0; want[i] && e; i++)
-            if (want[i][0] && strstr (e->message, want[i]) == NULL)
-              {
-                fprintf (stderr, "\n%s: error lacks '%s'; it was:\n%s\n", path, want[i],
-                         e->message);
-                CHECK_AT (FALSE, path, txn_err->line + 1 + i, "expected error line");
-              }
+          check_error_lines (path, txn_err, e);
         }
       else if (txn == NULL)
         {
@@ -316,14 +324,7 @@ run_case (const char *path)
       opts.as_of = date;
       EmbargoDecision *d = embargo_evaluate (rs, txn, &opts, &e);
       CHECK_AT (d == NULL && e != NULL, path, eval_err->line, "evaluation must give no decision");
-      g_auto (GStrv) want = g_strsplit (eval_err->body->str, "\n", -1);
-      for (guint i = 0; want[i] && e; i++)
-        if (want[i][0] && strstr (e->message, want[i]) == NULL)
-          {
-            fprintf (stderr, "\n%s: evaluation error lacks '%s'; it was:\n%s\n", path, want[i],
-                     e->message);
-            CHECK_AT (FALSE, path, eval_err->line + 1 + i, "expected evaluation error line");
-          }
+      check_error_lines (path, eval_err, e);
       g_clear_error (&e);
       embargo_decision_free (d);
     }
