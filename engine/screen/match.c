@@ -1358,20 +1358,86 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
   return cost;
 }
 
-static gboolean
-in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
+/* The vocabulary id of the @len bytes at @s, or G_MAXUINT32. */
+static guint32
+vocabulary_id (const ScreenIndex *ix, const char *s, gsize len)
 {
   char buf[2 * MAX_TOKEN_BYTES + 1];
   if (len >= sizeof buf)
-    return FALSE;
+    return G_MAXUINT32;
   memcpy (buf, s, len);
   buf[len] = '\0';
-  return g_hash_table_contains (ix->token_ids, buf);
+  gpointer id = g_hash_table_lookup (ix->token_ids, buf);
+  return id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
 }
 
-/* Forms of @f with words joined or split where the result is in the vocabulary:
- * "hua wei" as "huawei", "mahanair" as "mahan air" (a zero-width space removed, or
- * words run together). Appends at most two to @out; returns how many. */
+static gboolean
+in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
+{
+  return vocabulary_id (ix, s, len) != G_MAXUINT32;
+}
+
+/* TRUE when tokens @a and @b are both in some listed name. Postings are sorted by
+ * name id: each name of the shorter list is searched for in the rest of the longer
+ * one, by doubling steps and then bisection. */
+static gboolean
+share_a_name (const ScreenIndex *ix, guint32 a, guint32 b)
+{
+  const Token *ta = &g_array_index (ix->tokens, Token, a);
+  const Token *tb = &g_array_index (ix->tokens, Token, b);
+  if (ta->post_len > tb->post_len)
+    {
+      const Token *t = ta;
+      ta = tb;
+      tb = t;
+    }
+  const guint32 *small = ix->postings + ta->post_start;
+  const guint32 *big = ix->postings + tb->post_start;
+  guint32 lo = 0, n_big = tb->post_len;
+  for (guint32 k = 0; k < ta->post_len && lo < n_big; k++)
+    {
+      guint32 x = small[k], step = 1, hi = lo;
+      while (hi < n_big && big[hi] < x)
+        {
+          lo = hi + 1;
+          hi += step;
+          step *= 2;
+        }
+      hi = MIN (hi, n_big);
+      while (lo < hi) /* the first of big[lo .. hi) that is >= x, else hi */
+        {
+          guint32 mid = lo + (hi - lo) / 2;
+          if (big[mid] < x)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      if (lo < n_big && big[lo] == x)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether @word of @len bytes, split after byte @at, gives two listed tokens that
+ * are words of one listed name: "mahanair" as "mahan air". Two listed words that no
+ * listed name has together are no name run together, only a coincidence of spelling
+ * (in a large list nearly every short word is listed somewhere). */
+static gboolean
+listed_split (const ScreenIndex *ix, const char *word, gsize at, gsize len)
+{
+  if (((guchar) word[at] & 0xC0) == 0x80)
+    return FALSE;
+  guint32 a = vocabulary_id (ix, word, at);
+  if (a == G_MAXUINT32)
+    return FALSE;
+  guint32 b = vocabulary_id (ix, word + at, len - at);
+  return b != G_MAXUINT32 && share_a_name (ix, a, b);
+}
+
+/* Forms of @f with adjacent words joined where the result is in the vocabulary ("hua
+ * wei" as "huawei"), and with unlisted words split where the halves are words of one
+ * listed name ("mahanair" as "mahan air": a zero-width space removed, or words run
+ * together). Appends at most two to @out; returns how many. */
 static guint
 derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
 {
@@ -1412,8 +1478,7 @@ derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
       gsize len = strlen (w[i]);
       gsize at = 0;
       for (gsize k = len >= 4 && !in_vocabulary (ix, w[i], len) ? len - 2 : 0; k >= 2; k--)
-        if (((guchar) w[i][k] & 0xC0) != 0x80 && in_vocabulary (ix, w[i], k)
-            && in_vocabulary (ix, w[i] + k, len - k))
+        if (listed_split (ix, w[i], k, len))
           {
             at = k;
             break;

@@ -510,6 +510,45 @@ test_screen_scripts (void)
     }
 }
 
+/* An unlisted word is split only into two words of one listed name: "kovyannikwa"
+ * is not "kovyan nikwa" when no listed name has both, so "Kovyannikwa Petrov" does
+ * not contain NIKWA PETROV (before, it was a possible match as a contained name). */
+static void
+test_screen_split_words (void)
+{
+  g_autoptr (ScreenList) list = screen_list_new ();
+  static const ScreenEntrySpec specs[] = {
+    { .ref = "n", .name = "Nikwa Petrov" },
+    { .ref = "k", .name = "Kovyan Ivanov" },
+    { .ref = "m", .name = "Mahan Air" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
+    CU_ASSERT_FATAL (screen_list_add (list, &specs[i], NULL) != NULL);
+  g_autoptr (ScreenIndex) index = screen_index_new (list);
+  static const struct { const char *name, *ref, *how; } cases[] = {
+    { "Kovyannikwa Petrov", NULL, NULL },
+    { "Nikwapetrov", "n", "exact, words joined" },
+    { "Kovyanivanov", "k", "exact, words joined" },
+    { "MahanAir", "m", "exact, words joined" },
+    { "Mahanivanov", NULL, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      ScreenQuery q = { .name = cases[i].name };
+      g_autoptr (GArray) hits = screen_index_screen (index, &q, NULL, NULL);
+      CU_ASSERT_FATAL (hits != NULL);
+      if (hits->len != (cases[i].ref != NULL))
+        printf ("\n  %s: %u hits ", cases[i].name, hits->len);
+      CU_ASSERT_EQUAL_FATAL (hits->len, cases[i].ref != NULL);
+      if (cases[i].ref == NULL)
+        continue;
+      const ScreenHit *h = &g_array_index (hits, ScreenHit, 0);
+      CU_ASSERT_STRING_EQUAL (h->entry->ref, cases[i].ref);
+      CU_ASSERT_DOUBLE_EQUAL (h->score, 1.0, 1e-9);
+      CU_ASSERT_STRING_EQUAL (screen_hit_how (h), cases[i].how);
+    }
+}
+
 static void
 test_screen_filters (void)
 {
@@ -832,6 +871,7 @@ main (int argc, char **argv)
     { "screen exact and alias", test_screen_exact_and_alias },
     { "screen filters", test_screen_filters },
     { "screen scripts", test_screen_scripts },
+    { "screen split words", test_screen_split_words },
     { "quality", test_quality },
     { "index loses nothing", test_index_exact },
     { "ownership", test_ownership },
