@@ -1467,7 +1467,7 @@ query_row (const Query *q, guint32 token)
  * best in the query: the one-to-one alignment can only do worse. */
 static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
-            double threshold, gboolean *exact)
+            double threshold, gboolean *exact, gboolean *all_in_query)
 {
   const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
   const float *wl = &g_array_index (ix->name_weights, float, name->tok_start);
@@ -1475,10 +1475,18 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
   guint n = q->t.n, m = name->n_toks;
 
   *exact = n == m;
+  *all_in_query = TRUE;
   double sl_bound = 0;
   for (guint j = 0; j < m; j++)
     {
       *exact = *exact && q->id[j] == toks[j];
+      if (*all_in_query)
+        {
+          guint i = 0;
+          while (i < n && q->id[i] != toks[j])
+            i++;
+          *all_in_query = i < n;
+        }
       const float *row = query_row (q, toks[j]);
       float lbest = 0;
       for (guint i = 0; i < n; i++)
@@ -1704,10 +1712,11 @@ consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOp
           double bound_threshold, guint form_flags, GArray *out)
 {
   const Name *name = &g_array_index (ix->names, Name, name_id);
-  gboolean exact;
-  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact);
+  gboolean exact, all_in_query;
+  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact,
+                             &all_in_query);
   guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
-  if (score < opts->possible_threshold && contained (ix, q, name))
+  if (score < opts->possible_threshold && all_in_query && contained (ix, q, name))
     {
       score = opts->possible_threshold;
       flags = SCREEN_HIT_CONTAINED | form_flags | name->flags;
@@ -1721,13 +1730,58 @@ consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOp
     }
 }
 
-static inline gboolean
-mark_seen (guint8 *seen, guint32 name_id)
+/* A set of name ids (open addressing, G_MAXUINT32 free) that also lists them in the
+ * order first added. */
+typedef struct {
+  guint32 *slots;
+  guint    mask;
+  guint32 *ids;
+  guint    n;
+} NameSet;
+
+static void
+name_set_init (NameSet *set, guint64 expected)
 {
-  if (seen[name_id / 8] & (1u << (name_id % 8)))
-    return TRUE;
-  seen[name_id / 8] |= (guint8) (1u << (name_id % 8));
-  return FALSE;
+  guint size = 64;
+  while (size < 2 * expected && size < G_MAXUINT / 4)
+    size *= 2;
+  set->slots = g_new (guint32, 2 * (gsize) size);
+  memset (set->slots, 0xff, size * sizeof (guint32));
+  set->ids = set->slots + size;
+  set->mask = size - 1;
+  set->n = 0;
+}
+
+static void
+name_set_add (NameSet *set, guint32 id)
+{
+  guint h = (id * 2654435761u) & set->mask;
+  while (set->slots[h] != G_MAXUINT32)
+    {
+      if (set->slots[h] == id)
+        return;
+      h = (h + 1) & set->mask;
+    }
+  if (2 * (set->n + 1) > set->mask + 1)
+    {
+      /* More than expected: grow, and add again. */
+      NameSet bigger;
+      name_set_init (&bigger, 2 * (guint64) set->n + 2);
+      for (guint k = 0; k < set->n; k++)
+        name_set_add (&bigger, set->ids[k]);
+      g_free (set->slots);
+      *set = bigger;
+      name_set_add (set, id);
+      return;
+    }
+  set->slots[h] = id;
+  set->ids[set->n++] = id;
+}
+
+static void
+name_set_clear (NameSet *set)
+{
+  g_free (set->slots);
 }
 
 /* Appends every name scoring >= opts->possible_threshold, or contained in the query,
@@ -1769,7 +1823,14 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   while (n_cover < n && (covered <= needed || sq_min <= 0))
     covered += q->t.weight[order[n_cover++]];
 
-  g_autofree guint8 *seen = g_new0 (guint8, ix->names->len / 8 + 1);
+  /* The candidates, each once: names in the postings of the cover's neighbours and,
+   * since a name contained in the query has its anchor (its rarest token) among the
+   * query's tokens, the names anchored at a query token. */
+  guint64 expected = 0;
+  for (guint c = 0; c < n_cover; c++)
+    expected += cost[order[c]];
+  NameSet set;
+  name_set_init (&set, expected);
   for (guint c = 0; c < n_cover; c++)
     {
       guint i = order[c];
@@ -1777,21 +1838,35 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
         {
           const Token *tok = &g_array_index (ix->tokens, Token, q->nb[i][k].token);
           for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
-            if (!mark_seen (seen, ix->postings[p]))
-              consider (ix, q, ix->postings[p], opts, opts->possible_threshold, form_flags,
-                        out);
+            name_set_add (&set, ix->postings[p]);
         }
     }
-  /* A name contained in the query has its anchor (its rarest token) among the
-   * query's tokens. */
   for (guint i = 0; i < n; i++)
     if (q->id[i] != G_MAXUINT32)
       {
         const Token *tok = &g_array_index (ix->tokens, Token, q->id[i]);
         for (guint32 p = tok->anchor_start; p < tok->anchor_start + tok->anchor_len; p++)
-          if (!mark_seen (seen, ix->anchors[p]))
-            consider (ix, q, ix->anchors[p], opts, opts->possible_threshold, form_flags, out);
+          name_set_add (&set, ix->anchors[p]);
       }
+
+  /* Scoring reads each name and its tokens from all over the index: ask for them a
+   * few names ahead, so that the cache misses overlap. */
+  const Name *names = (const Name *) ix->names->data;
+  const guint32 *name_tokens = (const guint32 *) ix->name_tokens->data;
+  const float *name_weights = (const float *) ix->name_weights->data;
+  for (guint k = 0; k < set.n; k++)
+    {
+      if (k + 8 < set.n)
+        __builtin_prefetch (&names[set.ids[k + 8]]);
+      if (k + 4 < set.n)
+        {
+          const Name *ahead = &names[set.ids[k + 4]];
+          __builtin_prefetch (&name_tokens[ahead->tok_start]);
+          __builtin_prefetch (&name_weights[ahead->tok_start]);
+        }
+      consider (ix, q, set.ids[k], opts, opts->possible_threshold, form_flags, out);
+    }
+  name_set_clear (&set);
 }
 
 /* Appends the entries sharing an identifier with the query. */
