@@ -71,6 +71,7 @@ typedef struct {
   guint32     anchor_start, anchor_len; /* in ScreenIndex.anchors */
   gboolean    generic;    /* a generic business word: weighs little */
   guint32     nb_start, nb_len;     /* in ScreenIndex.neighbours */
+  guint32     nb_cost;    /* the postings of its neighbours, in all (at most G_MAXUINT32) */
 } Token;
 
 typedef struct {
@@ -827,6 +828,11 @@ variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
   return lo;
 }
 
+/* How many items ahead the lookups of a pipeline ask for what they will read: enough
+ * for a few dozen cache misses to be under way, few enough that the lines arrive
+ * before they are evicted. */
+#define PREFETCH_AHEAD 8
+
 /* Appends to @out the vocabulary tokens similar to (text, skel), sorted by token id.
  *
  * Candidates are the tokens whose text or skeleton shares a deletion variant with
@@ -852,17 +858,24 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   if (marks == NULL)
     memset (set, 0xff, sizeof set_stack);
 
-  /* The lookups miss the cache: first ask for every bucket's offsets, then for every
-   * bucket's first line, then search, so that the misses overlap. */
+  /* The lookups miss the cache, each twice (the bucket's offsets, then its entries):
+   * a pipeline asks for the offsets of lookup i + 2 * PREFETCH_AHEAD and for the
+   * entries of lookup i + PREFETCH_AHEAD while it searches lookup i, so that a few
+   * dozen misses are under way at any time. */
   guint shift = 64 - ix->bucket_bits;
-  for (guint i = 0; i < nv; i++)
+  for (guint i = 0; i < MIN (nv, 2 * PREFETCH_AHEAD); i++)
     __builtin_prefetch (&ix->variant_buckets[hashes[i] >> shift]);
-  for (guint i = 0; i < nv; i++)
+  for (guint i = 0; i < MIN (nv, PREFETCH_AHEAD); i++)
     __builtin_prefetch (&ix->variants[ix->variant_buckets[hashes[i] >> shift]]);
 
   g_array_set_size (touched, 0);
   for (guint i = 0; i < nv; i++)
     {
+      if (i + 2 * PREFETCH_AHEAD < nv)
+        __builtin_prefetch (&ix->variant_buckets[hashes[i + 2 * PREFETCH_AHEAD] >> shift]);
+      if (i + PREFETCH_AHEAD < nv)
+        __builtin_prefetch (
+          &ix->variants[ix->variant_buckets[hashes[i + PREFETCH_AHEAD] >> shift]]);
       guint32 end, key = (guint32) hashes[i];
       for (guint32 k = variant_lower_bound (ix, hashes[i], &end);
            k < end && (guint32) (ix->variants[k] >> 32) == key; k++)
@@ -906,18 +919,27 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   if (set != set_stack)
     g_free (set);
 
+  /* Each candidate's Token, then its strings, in the same kind of pipeline. */
   const Token *tokens = (const Token *) ix->tokens->data;
-  for (guint k = 0; k < touched->len; k++)
-    __builtin_prefetch (&tokens[g_array_index (touched, guint32, k)]);
-  for (guint k = 0; k < touched->len; k++)
+  const guint32 *cand = (const guint32 *) touched->data;
+  guint n_cand = touched->len;
+  for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
+    __builtin_prefetch (&tokens[cand[k]]);
+  for (guint k = 0; k < MIN (n_cand, PREFETCH_AHEAD); k++)
     {
-      const Token *tok = &tokens[g_array_index (touched, guint32, k)];
-      __builtin_prefetch (tok->text);
-      __builtin_prefetch (tok->skel);
+      __builtin_prefetch (tokens[cand[k]].text);
+      __builtin_prefetch (tokens[cand[k]].skel);
     }
-  for (guint k = 0; k < touched->len; k++)
+  for (guint k = 0; k < n_cand; k++)
     {
-      guint32 t = g_array_index (touched, guint32, k);
+      if (k + 2 * PREFETCH_AHEAD < n_cand)
+        __builtin_prefetch (&tokens[cand[k + 2 * PREFETCH_AHEAD]]);
+      if (k + PREFETCH_AHEAD < n_cand)
+        {
+          __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].text);
+          __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].skel);
+        }
+      guint32 t = cand[k];
       const Token *tok = &tokens[t];
       if (marks != NULL)
         marks[t] = 0;
@@ -1231,6 +1253,18 @@ build_neighbours (ScreenIndex *ix)
                     ix->neighbours);
       tok->nb_len = ix->neighbours->len - tok->nb_start;
     }
+  /* What a query pays to take a token's candidates, known without reading the
+   * Token of every neighbour. */
+  const Token *tokens = (const Token *) ix->tokens->data;
+  for (guint t = 0; t < n_tokens; t++)
+    {
+      Token *tok = &g_array_index (ix->tokens, Token, t);
+      guint64 cost = 0;
+      for (guint32 k = 0; tok->nb_start != NOT_PRECOMPUTED && k < tok->nb_len; k++)
+        cost += tokens[g_array_index (ix->neighbours, Neighbour, tok->nb_start + k).token]
+                  .post_len;
+      tok->nb_cost = (guint32) MIN (cost, G_MAXUINT32);
+    }
 }
 
 static char *
@@ -1332,6 +1366,7 @@ typedef struct {
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
+  gboolean         precomputed[MAX_NAME_TOKENS]; /* nb[i] is the index's, for id[i] */
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
@@ -1407,6 +1442,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
       own[i] = id == NULL || exhaustive
                || g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1).nb_start
                     == NOT_PRECOMPUTED;
+      q->precomputed[i] = !own[i];
       if (!own[i])
         {
           const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
@@ -1517,10 +1553,14 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
                       q->t.len, query_weight);
 }
 
-/* The neighbour postings a query token brings: the cost of using it for candidates. */
+/* The neighbour postings a query token brings: the cost of using it for candidates.
+ * Precomputed for a vocabulary token's own neighbours; the Tokens of neighbours found
+ * for this query are in the cache. */
 static guint64
 token_cost (const ScreenIndex *ix, const Query *q, guint i)
 {
+  if (q->precomputed[i])
+    return g_array_index (ix->tokens, Token, q->id[i]).nb_cost;
   guint64 cost = 0;
   for (guint k = 0; k < q->n_nb[i]; k++)
     cost += g_array_index (ix->tokens, Token, q->nb[i][k].token).post_len;
@@ -1839,12 +1879,23 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
     expected += cost[order[c]];
   NameSet set;
   name_set_init (&set, expected);
+  const Token *tokens = (const Token *) ix->tokens->data;
   for (guint c = 0; c < n_cover; c++)
     {
       guint i = order[c];
-      for (guint k = 0; k < q->n_nb[i]; k++)
+      const Neighbour *nb = q->nb[i];
+      guint n_nb = q->n_nb[i];
+      for (guint k = 0; k < MIN (n_nb, 2 * PREFETCH_AHEAD); k++)
+        __builtin_prefetch (&tokens[nb[k].token]);
+      for (guint k = 0; k < MIN (n_nb, PREFETCH_AHEAD); k++)
+        __builtin_prefetch (&ix->postings[tokens[nb[k].token].post_start]);
+      for (guint k = 0; k < n_nb; k++)
         {
-          const Token *tok = &g_array_index (ix->tokens, Token, q->nb[i][k].token);
+          if (k + 2 * PREFETCH_AHEAD < n_nb)
+            __builtin_prefetch (&tokens[nb[k + 2 * PREFETCH_AHEAD].token]);
+          if (k + PREFETCH_AHEAD < n_nb)
+            __builtin_prefetch (&ix->postings[tokens[nb[k + PREFETCH_AHEAD].token].post_start]);
+          const Token *tok = &tokens[nb[k].token];
           for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
             name_set_add (&set, ix->postings[p]);
         }
@@ -1864,11 +1915,11 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   const float *name_weights = (const float *) ix->name_weights->data;
   for (guint k = 0; k < set.n; k++)
     {
-      if (k + 8 < set.n)
-        __builtin_prefetch (&names[set.ids[k + 8]]);
-      if (k + 4 < set.n)
+      if (k + 2 * PREFETCH_AHEAD < set.n)
+        __builtin_prefetch (&names[set.ids[k + 2 * PREFETCH_AHEAD]]);
+      if (k + PREFETCH_AHEAD < set.n)
         {
-          const Name *ahead = &names[set.ids[k + 4]];
+          const Name *ahead = &names[set.ids[k + PREFETCH_AHEAD]];
           __builtin_prefetch (&name_tokens[ahead->tok_start]);
           __builtin_prefetch (&name_weights[ahead->tok_start]);
         }
