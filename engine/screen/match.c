@@ -88,14 +88,19 @@ struct _ScreenIndex {
   ScreenList   *list;
   GStringChunk *strings;     /* token texts and skeletons */
   GHashTable   *token_ids;   /* text -> token id + 1 */
-  GArray       *tokens;      /* of Token */
-  GArray       *names;       /* of Name */
-  GArray       *name_tokens; /* of guint32 token ids, per name in sorted order */
-  GArray       *name_weights; /* of float: the weight of each name_tokens entry, so that
-                                 scoring a name never touches the Token table */
+  /* The tables a query reads, each in one table_alloc() block (on huge pages in a
+   * large index: the reads of a query land all over them). */
+  Token        *tokens;
+  guint32       n_tokens;
+  char         *token_strings; /* each token's text and skeleton, one after the other */
+  Name         *names;
+  guint32       n_names;
+  guint32      *name_tokens; /* token ids, per name in sorted order */
+  float        *name_weights; /* the weight of each name_tokens entry, so that scoring a
+                                 name never touches the Token table */
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
-  GArray       *neighbours;  /* of Neighbour, grouped by token, sorted by token id */
+  Neighbour    *neighbours;  /* grouped by token, sorted by token id */
   /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
    * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
    * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
@@ -635,6 +640,34 @@ screen_options_init (ScreenOptions *opts)
  * Building the index
  */
 
+/* A table of @size bytes (any, 0 too) that is read or written at random places: from
+ * 2 MiB up, on huge pages where the system has them, so that the accesses miss the
+ * TLB far less (at a million members the variant table, 0.9 GB, was built in 8.0 s on
+ * 4 KiB pages and in 5.9 s on 2 MiB pages; with the query's tables there too, a query
+ * took 0.8 of the time). Freed with table_free(). */
+#define HUGE_PAGE ((gsize) 2 << 20)
+static gpointer
+table_alloc (gsize size)
+{
+  gsize align = size >= HUGE_PAGE ? HUGE_PAGE : 64;
+  size = MAX ((size + align - 1) & ~(align - 1), align);
+  void *p = NULL;
+  if (posix_memalign (&p, align, size) != 0)
+    g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
+#ifdef MADV_HUGEPAGE
+  if (align == HUGE_PAGE)
+    (void) madvise (p, size, MADV_HUGEPAGE); /* a hint: without, only slower */
+#endif
+  return p;
+}
+
+static void
+table_free (gpointer p)
+{
+  free (p);
+}
+
+
 /* Variant hashes. A string's hash is a polynomial in its bytes, mod 2^64, then mixed:
  * the strings with one or two bytes deleted are sums of the prefix hashes, so a
  * token's hundred variants cost a few multiplications each, not a pass over the
@@ -920,7 +953,7 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
     g_free (set);
 
   /* Each candidate's Token, then its strings, in the same kind of pipeline. */
-  const Token *tokens = (const Token *) ix->tokens->data;
+  const Token *tokens = ix->tokens;
   const guint32 *cand = (const guint32 *) touched->data;
   guint n_cand = touched->len;
   for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
@@ -953,8 +986,16 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
            cmp_neighbour);
 }
 
+/* What the index is built from while the names are added: growing arrays, copied
+ * into the index's tables by builder_freeze(). */
+typedef struct {
+  GArray *tokens;      /* of Token; text and skeleton in ScreenIndex.strings */
+  GArray *names;       /* of Name */
+  GArray *name_tokens; /* of guint32 */
+} Builder;
+
 static guint32
-intern_token (ScreenIndex *ix, const char *text, gsize len)
+intern_token (ScreenIndex *ix, Builder *b, const char *text, gsize len)
 {
   gpointer id = g_hash_table_lookup (ix->token_ids, text);
   if (id != NULL)
@@ -970,8 +1011,8 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
     .weight = (float) g_utf8_strlen (text, (gssize) len),
     .generic = is_generic (text, len),
   };
-  guint32 n = ix->tokens->len;
-  g_array_append_val (ix->tokens, t);
+  guint32 n = b->tokens->len;
+  g_array_append_val (b->tokens, t);
   g_hash_table_insert (ix->token_ids, (gpointer) t.text, GUINT_TO_POINTER (n + 1));
   return n;
 }
@@ -979,8 +1020,8 @@ intern_token (ScreenIndex *ix, const char *text, gsize len)
 /* Adds folded @words (taken over) as a name of entry @e unless they are empty or
  * already a name of @e (@seen holds the sorted words of @e's names so far). */
 static void
-index_words (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
-             char *words, guint flags, GPtrArray *seen)
+index_words (ScreenIndex *ix, Builder *b, const ScreenEntry *e, const char *text,
+             gboolean alias, char *words, guint flags, GPtrArray *seen)
 {
   char *toks[MAX_NAME_TOKENS];
   guint n = split_tokens (words, toks);
@@ -995,32 +1036,72 @@ index_words (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean a
     }
   g_ptr_array_add (seen, g_string_free (key, FALSE));
 
-  Name name = { e->index, ix->name_tokens->len, 0, 0, text, alias, flags };
+  /* The weights come with build_weights(). */
+  Name name = { e->index, b->name_tokens->len, 0, 0, text, alias, flags };
   for (guint i = 0; i < n; i++)
     {
-      guint32 id = intern_token (ix, toks[i], strlen (toks[i]));
-      g_array_append_val (ix->name_tokens, id);
-      g_array_append_val (ix->name_weights, g_array_index (ix->tokens, Token, id).weight);
+      guint32 id = intern_token (ix, b, toks[i], strlen (toks[i]));
+      g_array_append_val (b->name_tokens, id);
       name.n_toks++;
-      name.weight += g_array_index (ix->tokens, Token, id).weight;
     }
-  g_array_append_val (ix->names, name);
+  g_array_append_val (b->names, name);
   g_free (words);
+}
+
+/* A copy of @n elements of @size bytes at @data in a table_alloc() block. */
+static gpointer
+table_dup (gconstpointer data, gsize n, gsize size)
+{
+  gpointer t = table_alloc (n * size);
+  if (n > 0)
+    memcpy (t, data, n * size);
+  return t;
+}
+
+/* Moves what @b holds into @ix's tables, each token's text and skeleton next to each
+ * other (one cache line, mostly, where a query compares both), and frees @b. */
+static void
+builder_freeze (Builder *b, ScreenIndex *ix)
+{
+  ix->n_tokens = b->tokens->len;
+  ix->tokens = table_dup (b->tokens->data, b->tokens->len, sizeof (Token));
+  ix->n_names = b->names->len;
+  ix->names = table_dup (b->names->data, b->names->len, sizeof (Name));
+  ix->name_tokens = table_dup (b->name_tokens->data, b->name_tokens->len, sizeof (guint32));
+  ix->name_weights = table_alloc ((gsize) b->name_tokens->len * sizeof (float));
+  gsize bytes = 0;
+  for (guint32 t = 0; t < ix->n_tokens; t++)
+    bytes += ix->tokens[t].len + 1u + ix->tokens[t].skel_len + 1u;
+  ix->token_strings = table_alloc (bytes);
+  char *w = ix->token_strings;
+  for (guint32 t = 0; t < ix->n_tokens; t++)
+    {
+      Token *tok = &ix->tokens[t];
+      memcpy (w, tok->text, tok->len + 1u);
+      tok->text = w;
+      w += tok->len + 1u;
+      memcpy (w, tok->skel, tok->skel_len + 1u);
+      tok->skel = w;
+      w += tok->skel_len + 1u;
+    }
+  g_array_unref (b->tokens);
+  g_array_unref (b->names);
+  g_array_unref (b->name_tokens);
 }
 
 /* Adds one name of entry @e as folded and, when it has letters of another script,
  * as transliterated to Latin. */
 static void
-index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean alias,
-            GPtrArray *seen)
+index_name (ScreenIndex *ix, Builder *b, const ScreenEntry *e, const char *text,
+            gboolean alias, GPtrArray *seen)
 {
   guint fold_flags = 0;
-  index_words (ix, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
+  index_words (ix, b, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
   if (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
     {
       char *latin = screen_fold_latin (text, -1, NULL);
       if (latin != NULL)
-        index_words (ix, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
+        index_words (ix, b, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
     }
 }
 
@@ -1029,7 +1110,7 @@ index_name (ScreenIndex *ix, const ScreenEntry *e, const char *text, gboolean al
 static guint
 distinct_tokens (const ScreenIndex *ix, const Name *name, guint32 *out)
 {
-  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  const guint32 *toks = &ix->name_tokens[name->tok_start];
   guint n = 0;
   for (guint k = 0; k < name->n_toks; k++)
     if (n == 0 || out[n - 1] != toks[k])
@@ -1040,26 +1121,26 @@ distinct_tokens (const ScreenIndex *ix, const Name *name, guint32 *out)
 static void
 build_postings (ScreenIndex *ix)
 {
-  Token *tokens = (Token *) ix->tokens->data;
+  Token *tokens = ix->tokens;
   guint32 toks[MAX_NAME_TOKENS];
 
-  for (guint i = 0; i < ix->names->len; i++)
+  for (guint i = 0; i < ix->n_names; i++)
     {
-      guint n = distinct_tokens (ix, &g_array_index (ix->names, Name, i), toks);
+      guint n = distinct_tokens (ix, &ix->names[i], toks);
       for (guint k = 0; k < n; k++)
         tokens[toks[k]].post_len++;
     }
   guint32 total = 0;
-  for (guint t = 0; t < ix->tokens->len; t++)
+  for (guint t = 0; t < ix->n_tokens; t++)
     {
       tokens[t].post_start = total;
       total += tokens[t].post_len;
       tokens[t].post_len = 0;
     }
-  ix->postings = g_new (guint32, MAX (total, 1));
-  for (guint i = 0; i < ix->names->len; i++)
+  ix->postings = table_alloc ((gsize) total * sizeof (guint32));
+  for (guint i = 0; i < ix->n_names; i++)
     {
-      guint n = distinct_tokens (ix, &g_array_index (ix->names, Name, i), toks);
+      guint n = distinct_tokens (ix, &ix->names[i], toks);
       for (guint k = 0; k < n; k++)
         ix->postings[tokens[toks[k]].post_start + tokens[toks[k]].post_len++] = i;
     }
@@ -1073,24 +1154,24 @@ build_postings (ScreenIndex *ix)
 static void
 build_weights (ScreenIndex *ix)
 {
-  double n = MAX (ix->names->len, 1000);
-  for (guint t = 0; t < ix->tokens->len; t++)
+  double n = MAX (ix->n_names, 1000);
+  for (guint t = 0; t < ix->n_tokens; t++)
     {
-      Token *tok = &g_array_index (ix->tokens, Token, t);
+      Token *tok = &ix->tokens[t];
       double f = tok->generic ? GENERIC_FACTOR
                               : CLAMP (log (n / MAX (tok->post_len, 1)) / log (1000.0),
                                        MIN_IDF_FACTOR, 1.0);
       tok->weight = (float) (tok->weight * f);
     }
-  for (guint i = 0; i < ix->names->len; i++)
+  for (guint i = 0; i < ix->n_names; i++)
     {
-      Name *name = &g_array_index (ix->names, Name, i);
+      Name *name = &ix->names[i];
       name->weight = 0;
       for (guint k = 0; k < name->n_toks; k++)
         {
-          guint32 id = g_array_index (ix->name_tokens, guint32, name->tok_start + k);
-          float w = g_array_index (ix->tokens, Token, id).weight;
-          g_array_index (ix->name_weights, float, name->tok_start + k) = w;
+          guint32 id = ix->name_tokens[name->tok_start + k];
+          float w = ix->tokens[id].weight;
+          ix->name_weights[name->tok_start + k] = w;
           name->weight += w;
         }
     }
@@ -1100,12 +1181,12 @@ build_weights (ScreenIndex *ix)
 static guint32
 anchor_of (const ScreenIndex *ix, const Name *name)
 {
-  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  const guint32 *toks = &ix->name_tokens[name->tok_start];
   guint32 best = toks[0];
   for (guint k = 1; k < name->n_toks; k++)
     {
-      const Token *a = &g_array_index (ix->tokens, Token, toks[k]);
-      const Token *b = &g_array_index (ix->tokens, Token, best);
+      const Token *a = &ix->tokens[toks[k]];
+      const Token *b = &ix->tokens[best];
       if (a->post_len < b->post_len || (a->post_len == b->post_len && toks[k] < best))
         best = toks[k];
     }
@@ -1115,20 +1196,20 @@ anchor_of (const ScreenIndex *ix, const Name *name)
 static void
 build_anchors (ScreenIndex *ix)
 {
-  Token *tokens = (Token *) ix->tokens->data;
-  for (guint i = 0; i < ix->names->len; i++)
-    tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))].anchor_len++;
+  Token *tokens = ix->tokens;
+  for (guint i = 0; i < ix->n_names; i++)
+    tokens[anchor_of (ix, &ix->names[i])].anchor_len++;
   guint32 total = 0;
-  for (guint t = 0; t < ix->tokens->len; t++)
+  for (guint t = 0; t < ix->n_tokens; t++)
     {
       tokens[t].anchor_start = total;
       total += tokens[t].anchor_len;
       tokens[t].anchor_len = 0;
     }
-  ix->anchors = g_new (guint32, MAX (total, 1));
-  for (guint i = 0; i < ix->names->len; i++)
+  ix->anchors = table_alloc ((gsize) total * sizeof (guint32));
+  for (guint i = 0; i < ix->n_names; i++)
     {
-      Token *a = &tokens[anchor_of (ix, &g_array_index (ix->names, Name, i))];
+      Token *a = &tokens[anchor_of (ix, &ix->names[i])];
       ix->anchors[a->anchor_start + a->anchor_len++] = i;
     }
 }
@@ -1142,39 +1223,13 @@ token_variants (const Token *tok, guint64 *hashes)
   return variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
 }
 
-/* A table of @size bytes that is written at random places: from 2 MiB up, on huge
- * pages where the system has them, so that the writes miss the TLB far less (at a
- * million members the variant table, 0.9 GB, was built in 8.0 s on 4 KiB pages and in
- * 5.9 s on 2 MiB pages). Freed with table_free(). */
-#define HUGE_PAGE ((gsize) 2 << 20)
-static gpointer
-table_alloc (gsize size)
-{
-  gsize align = size >= HUGE_PAGE ? HUGE_PAGE : 64;
-  size = MAX ((size + align - 1) & ~(align - 1), align);
-  void *p = NULL;
-  if (posix_memalign (&p, align, size) != 0)
-    g_error ("%s: failed to allocate %" G_GSIZE_FORMAT " bytes", G_STRLOC, size);
-#ifdef MADV_HUGEPAGE
-  if (align == HUGE_PAGE)
-    (void) madvise (p, size, MADV_HUGEPAGE); /* a hint: without, only slower */
-#endif
-  return p;
-}
-
-static void
-table_free (gpointer p)
-{
-  free (p);
-}
-
 /* Two passes over the tokens' variants: count each bucket's entries, then place
  * them; then sort each (small) bucket. No table-sized scratch memory. */
 static void
 build_variants (ScreenIndex *ix)
 {
   guint64 hashes[MAX_VARIANTS];
-  guint n_tokens = ix->tokens->len;
+  guint n_tokens = ix->n_tokens;
   /* About 64 variants a token, 4 to 8 a bucket. */
   ix->bucket_bits = 4;
   while (ix->bucket_bits < MAX_BUCKET_BITS && (1u << ix->bucket_bits) < 16u * n_tokens)
@@ -1186,7 +1241,7 @@ build_variants (ScreenIndex *ix)
 
   for (guint t = 0; t < n_tokens; t++)
     {
-      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      guint nv = token_variants (&ix->tokens[t], hashes);
       for (guint i = 0; i < nv; i++)
         ix->variant_buckets[(hashes[i] >> shift) + 1]++;
     }
@@ -1198,7 +1253,7 @@ build_variants (ScreenIndex *ix)
   /* variant_buckets[b] serves as bucket b's fill pointer, then is restored. */
   for (guint t = 0; t < n_tokens; t++)
     {
-      guint nv = token_variants (&g_array_index (ix->tokens, Token, t), hashes);
+      guint nv = token_variants (&ix->tokens[t], hashes);
       for (guint i = 0; i < nv; i++)
         ix->variants[ix->variant_buckets[hashes[i] >> shift]++]
           = (guint64) (guint32) hashes[i] << 32 | t;
@@ -1235,34 +1290,35 @@ build_variants (ScreenIndex *ix)
 static void
 build_neighbours (ScreenIndex *ix)
 {
-  guint n_tokens = ix->tokens->len;
+  guint n_tokens = ix->n_tokens;
   g_autofree guint8 *marks = g_new0 (guint8, MAX (n_tokens, 1));
   g_autoptr (GArray) touched = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr (GArray) neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
 
   for (guint t = 0; t < n_tokens; t++)
     {
-      Token *tok = &g_array_index (ix->tokens, Token, t);
+      Token *tok = &ix->tokens[t];
       if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
         {
           tok->nb_start = NOT_PRECOMPUTED;
           tok->nb_len = 0;
           continue;
         }
-      tok->nb_start = ix->neighbours->len;
+      tok->nb_start = neighbours->len;
       find_similar (ix, tok->text, tok->len, tok->skel, tok->skel_len, marks, touched,
-                    ix->neighbours);
-      tok->nb_len = ix->neighbours->len - tok->nb_start;
+                    neighbours);
+      tok->nb_len = neighbours->len - tok->nb_start;
     }
+  ix->neighbours = table_dup (neighbours->data, neighbours->len, sizeof (Neighbour));
+
   /* What a query pays to take a token's candidates, known without reading the
    * Token of every neighbour. */
-  const Token *tokens = (const Token *) ix->tokens->data;
   for (guint t = 0; t < n_tokens; t++)
     {
-      Token *tok = &g_array_index (ix->tokens, Token, t);
+      Token *tok = &ix->tokens[t];
       guint64 cost = 0;
       for (guint32 k = 0; tok->nb_start != NOT_PRECOMPUTED && k < tok->nb_len; k++)
-        cost += tokens[g_array_index (ix->neighbours, Neighbour, tok->nb_start + k).token]
-                  .post_len;
+        cost += ix->tokens[ix->neighbours[tok->nb_start + k].token].post_len;
       tok->nb_cost = (guint32) MIN (cost, G_MAXUINT32);
     }
 }
@@ -1301,24 +1357,25 @@ screen_index_new (ScreenList *list)
   screen_list_freeze (list);
   ix->strings = g_string_chunk_new (64 * 1024);
   ix->token_ids = g_hash_table_new (g_str_hash, g_str_equal);
-  ix->tokens = g_array_new (FALSE, FALSE, sizeof (Token));
-  ix->names = g_array_new (FALSE, FALSE, sizeof (Name));
-  ix->name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32));
-  ix->name_weights = g_array_new (FALSE, FALSE, sizeof (float));
-  ix->neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
 
+  Builder b = {
+    .tokens = g_array_new (FALSE, FALSE, sizeof (Token)),
+    .names = g_array_new (FALSE, FALSE, sizeof (Name)),
+    .name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32)),
+  };
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < screen_list_get_n_entries (list); i++)
     {
       const ScreenEntry *e = screen_list_get_entry (list, i);
       g_ptr_array_set_size (seen, 0);
-      index_name (ix, e, e->name, FALSE, seen);
+      index_name (ix, &b, e, e->name, FALSE, seen);
       for (guint a = 0; a < e->aliases->len; a++)
-        index_name (ix, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
+        index_name (ix, &b, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
       build_identifiers (ix, e);
     }
+  builder_freeze (&b, ix);
   build_postings (ix);
   build_weights (ix);
   build_anchors (ix);
@@ -1335,13 +1392,14 @@ screen_index_free (ScreenIndex *ix)
   g_hash_table_unref (ix->identifiers);
   table_free (ix->variants);
   table_free (ix->variant_buckets);
-  g_array_unref (ix->neighbours);
-  g_free (ix->postings);
-  g_free (ix->anchors);
-  g_array_unref (ix->name_tokens);
-  g_array_unref (ix->name_weights);
-  g_array_unref (ix->names);
-  g_array_unref (ix->tokens);
+  table_free (ix->neighbours);
+  table_free (ix->postings);
+  table_free (ix->anchors);
+  table_free (ix->name_tokens);
+  table_free (ix->name_weights);
+  table_free (ix->names);
+  table_free (ix->token_strings);
+  table_free (ix->tokens);
   g_hash_table_unref (ix->token_ids);
   g_string_chunk_free (ix->strings);
   screen_list_unref (ix->list);
@@ -1416,9 +1474,9 @@ static void
 scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, GArray *out)
 {
-  for (guint32 t = 0; t < ix->tokens->len; t++)
+  for (guint32 t = 0; t < ix->n_tokens; t++)
     {
-      const Token *tok = &g_array_index (ix->tokens, Token, t);
+      const Token *tok = &ix->tokens[t];
       float sim = token_sim (text, len, skel, skel_len, tok->text, tok->len, tok->skel,
                              tok->skel_len);
       if (sim > 0)
@@ -1440,14 +1498,14 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
     {
       gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
       own[i] = id == NULL || exhaustive
-               || g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1).nb_start
+               || ix->tokens[GPOINTER_TO_UINT (id) - 1].nb_start
                     == NOT_PRECOMPUTED;
       q->precomputed[i] = !own[i];
       if (!own[i])
         {
-          const Token *tok = &g_array_index (ix->tokens, Token, GPOINTER_TO_UINT (id) - 1);
+          const Token *tok = &ix->tokens[GPOINTER_TO_UINT (id) - 1];
           q->id[i] = GPOINTER_TO_UINT (id) - 1;
-          q->nb[i] = &g_array_index (ix->neighbours, Neighbour, tok->nb_start);
+          q->nb[i] = &ix->neighbours[tok->nb_start];
           q->n_nb[i] = tok->nb_len;
           continue;
         }
@@ -1471,7 +1529,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   for (guint i = 0; i < q->t.n; i++)
     {
       if (q->id[i] != G_MAXUINT32)
-        q->t.weight[i] = g_array_index (ix->tokens, Token, q->id[i]).weight;
+        q->t.weight[i] = ix->tokens[q->id[i]].weight;
       q->t.weight_sum += q->t.weight[i];
     }
   /* The array may have moved while growing: point into it only now. */
@@ -1513,8 +1571,8 @@ static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
             double threshold, gboolean *exact, gboolean *all_in_query)
 {
-  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
-  const float *wl = &g_array_index (ix->name_weights, float, name->tok_start);
+  const guint32 *toks = &ix->name_tokens[name->tok_start];
+  const float *wl = &ix->name_weights[name->tok_start];
   float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS], qbest[MAX_NAME_TOKENS] = { 0 };
   guint n = q->t.n, m = name->n_toks;
 
@@ -1560,10 +1618,10 @@ static guint64
 token_cost (const ScreenIndex *ix, const Query *q, guint i)
 {
   if (q->precomputed[i])
-    return g_array_index (ix->tokens, Token, q->id[i]).nb_cost;
+    return ix->tokens[q->id[i]].nb_cost;
   guint64 cost = 0;
   for (guint k = 0; k < q->n_nb[i]; k++)
-    cost += g_array_index (ix->tokens, Token, q->nb[i][k].token).post_len;
+    cost += ix->tokens[q->nb[i][k].token].post_len;
   return cost;
 }
 
@@ -1592,8 +1650,8 @@ in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
 static gboolean
 share_a_name (const ScreenIndex *ix, guint32 a, guint32 b)
 {
-  const Token *ta = &g_array_index (ix->tokens, Token, a);
-  const Token *tb = &g_array_index (ix->tokens, Token, b);
+  const Token *ta = &ix->tokens[a];
+  const Token *tb = &ix->tokens[b];
   if (ta->post_len > tb->post_len)
     {
       const Token *t = ta;
@@ -1724,10 +1782,10 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
   guint m = name->n_toks, n = q->t.n;
   if (m < 2 || m >= n)
     return FALSE;
-  const guint32 *toks = &g_array_index (ix->name_tokens, guint32, name->tok_start);
+  const guint32 *toks = &ix->name_tokens[name->tok_start];
   gboolean distinctive = FALSE;
   for (guint j = 0; j < m; j++)
-    distinctive = distinctive || !g_array_index (ix->tokens, Token, toks[j]).generic;
+    distinctive = distinctive || !ix->tokens[toks[j]].generic;
   if (!distinctive)
     return FALSE;
   guint32 by_pos[MAX_NAME_TOKENS];
@@ -1759,7 +1817,7 @@ static void
 consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOptions *opts,
           double bound_threshold, guint form_flags, GArray *out)
 {
-  const Name *name = &g_array_index (ix->names, Name, name_id);
+  const Name *name = &ix->names[name_id];
   gboolean exact, all_in_query;
   double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact,
                              &all_in_query);
@@ -1845,7 +1903,7 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
 
   if (exhaustive)
     {
-      for (guint32 name_id = 0; name_id < ix->names->len; name_id++)
+      for (guint32 name_id = 0; name_id < ix->n_names; name_id++)
         consider (ix, q, name_id, opts, 0.0, form_flags, out);
       return;
     }
@@ -1879,7 +1937,7 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
     expected += cost[order[c]];
   NameSet set;
   name_set_init (&set, expected);
-  const Token *tokens = (const Token *) ix->tokens->data;
+  const Token *tokens = ix->tokens;
   for (guint c = 0; c < n_cover; c++)
     {
       guint i = order[c];
@@ -1903,16 +1961,16 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   for (guint i = 0; i < n; i++)
     if (q->id[i] != G_MAXUINT32)
       {
-        const Token *tok = &g_array_index (ix->tokens, Token, q->id[i]);
+        const Token *tok = &ix->tokens[q->id[i]];
         for (guint32 p = tok->anchor_start; p < tok->anchor_start + tok->anchor_len; p++)
           name_set_add (&set, ix->anchors[p]);
       }
 
   /* Scoring reads each name and its tokens from all over the index: ask for them a
    * few names ahead, so that the cache misses overlap. */
-  const Name *names = (const Name *) ix->names->data;
-  const guint32 *name_tokens = (const guint32 *) ix->name_tokens->data;
-  const float *name_weights = (const float *) ix->name_weights->data;
+  const Name *names = ix->names;
+  const guint32 *name_tokens = ix->name_tokens;
+  const float *name_weights = ix->name_weights;
   for (guint k = 0; k < set.n; k++)
     {
       if (k + 2 * PREFETCH_AHEAD < set.n)
@@ -2128,7 +2186,7 @@ screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOption
         flags |= best->flags;
 
       const ScreenEntry *e = screen_list_get_entry (ix->list, entry);
-      const Name *name = best != NULL ? &g_array_index (ix->names, Name, best->name) : NULL;
+      const Name *name = best != NULL ? &ix->names[best->name] : NULL;
       ScreenHit hit = {
         .entry = e,
         .matched_name = name != NULL ? name->text : e->name,
