@@ -100,7 +100,7 @@ struct _ScreenIndex {
                                  name never touches the Token table */
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
-  Neighbour    *neighbours;  /* grouped by token, sorted by token id */
+  Neighbour    *neighbours;  /* grouped by token */
   /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
    * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
    * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
@@ -834,12 +834,6 @@ related (const char *a, gsize alen, const char *askel, gsize askel_len,
          || proper_prefix (a, alen, b, blen) || proper_prefix (b, blen, a, alen);
 }
 
-static int
-cmp_neighbour (const void *a, const void *b)
-{
-  guint32 x = ((const Neighbour *) a)->token, y = ((const Neighbour *) b)->token;
-  return (x > y) - (x < y);
-}
 
 /* The first position in ScreenIndex.variants of hash @h's bucket whose key is >= that
  * of @h (the end of the bucket when there is none); *@end receives the bucket's end. */
@@ -866,7 +860,8 @@ variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
  * before they are evicted. */
 #define PREFETCH_AHEAD 8
 
-/* Appends to @out the vocabulary tokens similar to (text, skel), sorted by token id.
+/* Appends to @out the vocabulary tokens similar to (text, skel), in no particular
+ * order (what reads them takes the best similarity per token, whatever the order).
  *
  * Candidates are the tokens whose text or skeleton shares a deletion variant with
  * this one's (symmetric deletion, as in SymSpell): texts or skeletons within one
@@ -882,7 +877,6 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
 {
   guint64 hashes[MAX_VARIANTS];
   guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
-  guint first = out->len;
 
   /* Without @marks (a query), the tokens seen go to a small open-addressing set. */
   guint32 set_stack[256];
@@ -981,9 +975,6 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
     }
-  if (out->len > first)
-    qsort (&g_array_index (out, Neighbour, first), out->len - first, sizeof (Neighbour),
-           cmp_neighbour);
 }
 
 /* What the index is built from while the names are added: growing arrays, copied
