@@ -62,17 +62,40 @@ typedef struct {
 } Neighbour;
 
 
+/* A vocabulary token: one cache line, which holds its text and skeleton too when they
+ * are short (most are), so that comparing a query token with it and taking its
+ * postings miss the cache once. token_text() and token_skel() read them. */
+#define TOKEN_INLINE_BYTES 24
 typedef struct {
-  const char *text;       /* normalized token */
-  const char *skel;       /* its skeleton, padded: "^muhamid$" */
-  guint16     len, skel_len;
-  float       weight;     /* characters */
-  guint32     post_start, post_len; /* in ScreenIndex.postings */
+  guint32     post_start, post_len;     /* in ScreenIndex.postings */
   guint32     anchor_start, anchor_len; /* in ScreenIndex.anchors */
-  gboolean    generic;    /* a generic business word: weighs little */
-  guint32     nb_start, nb_len;     /* in ScreenIndex.neighbours */
+  guint32     nb_start, nb_len;         /* in ScreenIndex.neighbours */
   guint32     nb_cost;    /* the postings of its neighbours, in all (at most G_MAXUINT32) */
+  float       weight;     /* characters */
+  guint16     len;        /* of the normalized text */
+  guint16     skel_len;   /* of its skeleton, padded: "^muhamid$" */
+  guint8      generic;    /* a generic business word: weighs little */
+  guint8      inline_strings; /* text then skeleton in u.bytes, without NULs */
+  union {
+    struct {
+      const char *text, *skel;
+    } ptr;
+    char bytes[TOKEN_INLINE_BYTES];
+  } u;
 } Token;
+G_STATIC_ASSERT (sizeof (Token) == 64);
+
+static inline const char *
+token_text (const Token *t)
+{
+  return t->inline_strings ? t->u.bytes : t->u.ptr.text;
+}
+
+static inline const char *
+token_skel (const Token *t)
+{
+  return t->inline_strings ? t->u.bytes + t->len : t->u.ptr.skel;
+}
 
 typedef struct {
   guint32     entry;
@@ -946,32 +969,28 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   if (set != set_stack)
     g_free (set);
 
-  /* Each candidate's Token, then its strings, in the same kind of pipeline. */
+  /* Each candidate's Token (and the strings of the few that are not in it), in the
+   * same kind of pipeline. */
   const Token *tokens = ix->tokens;
   const guint32 *cand = (const guint32 *) touched->data;
   guint n_cand = touched->len;
   for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
     __builtin_prefetch (&tokens[cand[k]]);
   for (guint k = 0; k < MIN (n_cand, PREFETCH_AHEAD); k++)
-    {
-      __builtin_prefetch (tokens[cand[k]].text);
-      __builtin_prefetch (tokens[cand[k]].skel);
-    }
+    if (!tokens[cand[k]].inline_strings)
+      __builtin_prefetch (tokens[cand[k]].u.ptr.text);
   for (guint k = 0; k < n_cand; k++)
     {
       if (k + 2 * PREFETCH_AHEAD < n_cand)
         __builtin_prefetch (&tokens[cand[k + 2 * PREFETCH_AHEAD]]);
-      if (k + PREFETCH_AHEAD < n_cand)
-        {
-          __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].text);
-          __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].skel);
-        }
+      if (k + PREFETCH_AHEAD < n_cand && !tokens[cand[k + PREFETCH_AHEAD]].inline_strings)
+        __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].u.ptr.text);
       guint32 t = cand[k];
       const Token *tok = &tokens[t];
       if (marks != NULL)
         marks[t] = 0;
       float sim = token_sim (text, len, skel, skel_len,
-                             tok->text, tok->len, tok->skel, tok->skel_len);
+                             token_text (tok), tok->len, token_skel (tok), tok->skel_len);
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
     }
@@ -995,8 +1014,8 @@ intern_token (ScreenIndex *ix, Builder *b, const char *text, gsize len)
   char skel[SKELETON_SIZE (MAX_TOKEN_BYTES)];
   gsize skel_len = skeleton (text, MIN (len, MAX_TOKEN_BYTES), skel);
   Token t = {
-    .text = g_string_chunk_insert (ix->strings, text),
-    .skel = g_string_chunk_insert (ix->strings, skel),
+    .u.ptr.text = g_string_chunk_insert (ix->strings, text),
+    .u.ptr.skel = g_string_chunk_insert (ix->strings, skel),
     .len = (guint16) MIN (len, G_MAXUINT16),
     .skel_len = (guint16) skel_len,
     .weight = (float) g_utf8_strlen (text, (gssize) len),
@@ -1004,7 +1023,7 @@ intern_token (ScreenIndex *ix, Builder *b, const char *text, gsize len)
   };
   guint32 n = b->tokens->len;
   g_array_append_val (b->tokens, t);
-  g_hash_table_insert (ix->token_ids, (gpointer) t.text, GUINT_TO_POINTER (n + 1));
+  g_hash_table_insert (ix->token_ids, (gpointer) t.u.ptr.text, GUINT_TO_POINTER (n + 1));
   return n;
 }
 
@@ -1049,8 +1068,9 @@ table_dup (gconstpointer data, gsize n, gsize size)
   return t;
 }
 
-/* Moves what @b holds into @ix's tables, each token's text and skeleton next to each
- * other (one cache line, mostly, where a query compares both), and frees @b. */
+/* Moves what @b holds into @ix's tables, each token's text and skeleton into its
+ * Token when they fit, else next to each other in ScreenIndex.token_strings, and
+ * frees @b. */
 static void
 builder_freeze (Builder *b, ScreenIndex *ix)
 {
@@ -1062,17 +1082,26 @@ builder_freeze (Builder *b, ScreenIndex *ix)
   ix->name_weights = table_alloc ((gsize) b->name_tokens->len * sizeof (float));
   gsize bytes = 0;
   for (guint32 t = 0; t < ix->n_tokens; t++)
-    bytes += ix->tokens[t].len + 1u + ix->tokens[t].skel_len + 1u;
+    if (ix->tokens[t].len + ix->tokens[t].skel_len > TOKEN_INLINE_BYTES)
+      bytes += ix->tokens[t].len + 1u + ix->tokens[t].skel_len + 1u;
   ix->token_strings = table_alloc (bytes);
   char *w = ix->token_strings;
   for (guint32 t = 0; t < ix->n_tokens; t++)
     {
       Token *tok = &ix->tokens[t];
-      memcpy (w, tok->text, tok->len + 1u);
-      tok->text = w;
+      const char *text = tok->u.ptr.text, *skel = tok->u.ptr.skel;
+      if (tok->len + tok->skel_len <= TOKEN_INLINE_BYTES)
+        {
+          memcpy (tok->u.bytes, text, tok->len);
+          memcpy (tok->u.bytes + tok->len, skel, tok->skel_len);
+          tok->inline_strings = TRUE;
+          continue;
+        }
+      memcpy (w, text, tok->len + 1u);
+      tok->u.ptr.text = w;
       w += tok->len + 1u;
-      memcpy (w, tok->skel, tok->skel_len + 1u);
-      tok->skel = w;
+      memcpy (w, skel, tok->skel_len + 1u);
+      tok->u.ptr.skel = w;
       w += tok->skel_len + 1u;
     }
   g_array_unref (b->tokens);
@@ -1211,7 +1240,8 @@ build_anchors (ScreenIndex *ix)
 static guint
 token_variants (const Token *tok, guint64 *hashes)
 {
-  return variants (tok->text, tok->len, tok->skel, tok->skel_len, FALSE, hashes);
+  return variants (token_text (tok), tok->len, token_skel (tok), tok->skel_len, FALSE,
+                   hashes);
 }
 
 /* Two passes over the tokens' variants: count each bucket's entries, then place
@@ -1296,8 +1326,8 @@ build_neighbours (ScreenIndex *ix)
           continue;
         }
       tok->nb_start = neighbours->len;
-      find_similar (ix, tok->text, tok->len, tok->skel, tok->skel_len, marks, touched,
-                    neighbours);
+      find_similar (ix, token_text (tok), tok->len, token_skel (tok), tok->skel_len, marks,
+                    touched, neighbours);
       tok->nb_len = neighbours->len - tok->nb_start;
     }
   ix->neighbours = table_dup (neighbours->data, neighbours->len, sizeof (Neighbour));
@@ -1468,8 +1498,8 @@ scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   for (guint32 t = 0; t < ix->n_tokens; t++)
     {
       const Token *tok = &ix->tokens[t];
-      float sim = token_sim (text, len, skel, skel_len, tok->text, tok->len, tok->skel,
-                             tok->skel_len);
+      float sim = token_sim (text, len, skel, skel_len, token_text (tok), tok->len,
+                             token_skel (tok), tok->skel_len);
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
     }
