@@ -1244,57 +1244,148 @@ token_variants (const Token *tok, guint64 *hashes)
                    hashes);
 }
 
+/* ------------------------------------------------------------------------------
+ * Building on several threads
+ *
+ * The variant table and the neighbours of a large index are built by up to
+ * build_threads() threads. Each takes the next part of the work from a shared
+ * counter until none is left; what they build does not depend on which thread took
+ * which part (the variant buckets are sorted, the neighbours kept by part), so the
+ * index is the same on any number of threads.
+ */
+
+/* Up to this many threads; below MIN_THREADED_TOKENS, one (threads cost more than
+ * they save on a small list). */
+#define MAX_BUILD_THREADS    8
+#define MIN_THREADED_TOKENS  100000
+#define MAX_PART_TOKENS      4096   /* tokens in a part of the work, at most */
+#define PART_BUCKETS         65536  /* variant buckets in a part of the sorting */
+
+/* Tokens in a part: a few dozen parts a thread, so that they share the work evenly. */
+static guint
+part_tokens (guint n_tokens, guint n_threads)
+{
+  return CLAMP (n_tokens / (32 * n_threads), 64, MAX_PART_TOKENS);
+}
+
+static guint
+build_threads (guint n_tokens, guint requested)
+{
+  if (requested > 0)
+    return MIN (requested, MAX_BUILD_THREADS);
+  if (n_tokens < MIN_THREADED_TOKENS)
+    return 1;
+  return (guint) CLAMP (g_get_num_processors (), 1, MAX_BUILD_THREADS);
+}
+
+/* Runs @func (@data) on @n_threads threads, this one among them, and returns when
+ * every one has returned. */
+static void
+run_on_threads (GThreadFunc func, gpointer data, guint n_threads)
+{
+  GThread *threads[MAX_BUILD_THREADS];
+  for (guint i = 1; i < n_threads; i++)
+    threads[i] = g_thread_new ("screen-index", func, data);
+  func (data);
+  for (guint i = 1; i < n_threads; i++)
+    g_thread_join (threads[i]);
+}
+
+/* The next part of @n_parts from the shared counter @next, or @n_parts when none is
+ * left. */
+static guint
+next_part (gint *next, guint n_parts)
+{
+  gint p = g_atomic_int_add (next, 1);
+  return p < 0 || (guint) p >= n_parts ? n_parts : (guint) p;
+}
+
+typedef struct {
+  ScreenIndex *ix;
+  guint        pass;       /* 0: count each bucket's entries; 1: place them; 2: sort */
+  guint        part;       /* tokens in a part */
+  guint        n_parts;
+  gint         next;       /* the next part to take (atomic) */
+} VariantsWork;
+
+static gpointer
+variants_worker (gpointer data)
+{
+  VariantsWork *w = data;
+  ScreenIndex *ix = w->ix;
+  guint shift = 64 - ix->bucket_bits;
+  guint64 hashes[MAX_VARIANTS];
+  for (guint p; (p = next_part (&w->next, w->n_parts)) < w->n_parts;)
+    {
+      if (w->pass == 2)
+        {
+          /* Sort each bucket of the part: a handful of entries, by insertion. */
+          guint32 end = MIN ((p + 1) * PART_BUCKETS, 1u << ix->bucket_bits);
+          for (guint32 b = p * PART_BUCKETS; b < end; b++)
+            {
+              guint64 *v = ix->variants + ix->variant_buckets[b];
+              guint32 n = ix->variant_buckets[b + 1] - ix->variant_buckets[b];
+              for (guint32 i = 1; i < n; i++)
+                {
+                  guint64 x = v[i];
+                  guint32 j = i;
+                  for (; j > 0 && v[j - 1] > x; j--)
+                    v[j] = v[j - 1];
+                  v[j] = x;
+                }
+            }
+          continue;
+        }
+      guint end = MIN ((p + 1) * w->part, ix->n_tokens);
+      for (guint t = p * w->part; t < end; t++)
+        {
+          guint nv = token_variants (&ix->tokens[t], hashes);
+          for (guint i = 0; i < nv; i++)
+            {
+              guint32 *slot = &ix->variant_buckets[(hashes[i] >> shift) + (w->pass == 0)];
+              guint32 at = __atomic_fetch_add (slot, 1, __ATOMIC_RELAXED);
+              if (w->pass == 1)
+                ix->variants[at] = (guint64) (guint32) hashes[i] << 32 | t;
+            }
+        }
+    }
+  return NULL;
+}
+
 /* Two passes over the tokens' variants: count each bucket's entries, then place
  * them; then sort each (small) bucket. No table-sized scratch memory. */
 static void
-build_variants (ScreenIndex *ix)
+build_variants (ScreenIndex *ix, guint n_threads)
 {
-  guint64 hashes[MAX_VARIANTS];
   guint n_tokens = ix->n_tokens;
   /* About 64 variants a token, 4 to 8 a bucket. */
   ix->bucket_bits = 4;
   while (ix->bucket_bits < MAX_BUCKET_BITS && (1u << ix->bucket_bits) < 16u * n_tokens)
     ix->bucket_bits++;
   guint32 n_buckets = 1u << ix->bucket_bits;
-  guint shift = 64 - ix->bucket_bits;
   ix->variant_buckets = table_alloc ((n_buckets + 1) * sizeof (guint32));
   memset (ix->variant_buckets, 0, (n_buckets + 1) * sizeof (guint32));
 
-  for (guint t = 0; t < n_tokens; t++)
-    {
-      guint nv = token_variants (&ix->tokens[t], hashes);
-      for (guint i = 0; i < nv; i++)
-        ix->variant_buckets[(hashes[i] >> shift) + 1]++;
-    }
+  guint part = part_tokens (n_tokens, n_threads);
+  VariantsWork w = { ix, 0, part, (n_tokens + part - 1) / part, 0 };
+  run_on_threads (variants_worker, &w, n_threads);
   for (guint32 b = 0; b < n_buckets; b++)
     ix->variant_buckets[b + 1] += ix->variant_buckets[b];
   ix->n_variants = ix->variant_buckets[n_buckets];
   ix->variants = table_alloc ((gsize) ix->n_variants * sizeof (guint64));
 
   /* variant_buckets[b] serves as bucket b's fill pointer, then is restored. */
-  for (guint t = 0; t < n_tokens; t++)
-    {
-      guint nv = token_variants (&ix->tokens[t], hashes);
-      for (guint i = 0; i < nv; i++)
-        ix->variants[ix->variant_buckets[hashes[i] >> shift]++]
-          = (guint64) (guint32) hashes[i] << 32 | t;
-    }
+  w.pass = 1;
+  w.next = 0;
+  run_on_threads (variants_worker, &w, n_threads);
   for (guint32 b = n_buckets; b > 0; b--)
     ix->variant_buckets[b] = ix->variant_buckets[b - 1];
   ix->variant_buckets[0] = 0;
-  for (guint32 b = 0; b < n_buckets; b++)
-    {
-      guint64 *v = ix->variants + ix->variant_buckets[b];
-      guint32 n = ix->variant_buckets[b + 1] - ix->variant_buckets[b];
-      for (guint32 i = 1; i < n; i++) /* insertion sort: a handful of entries */
-        {
-          guint64 x = v[i];
-          guint32 j = i;
-          for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-          v[j] = x;
-        }
-    }
+
+  w.pass = 2;
+  w.next = 0;
+  w.n_parts = (n_buckets + PART_BUCKETS - 1) / PART_BUCKETS;
+  run_on_threads (variants_worker, &w, n_threads);
 }
 
 /* Neighbours are computed when the index is built for every token of a vocabulary of
@@ -1308,29 +1399,71 @@ build_variants (ScreenIndex *ix)
 #define MIN_PRECOMPUTED_POSTINGS 2
 #define NOT_PRECOMPUTED          G_MAXUINT32
 
-static void
-build_neighbours (ScreenIndex *ix)
+typedef struct {
+  ScreenIndex *ix;
+  guint        part;       /* tokens in a part */
+  guint        n_parts;
+  gint         next;       /* the next part to take (atomic) */
+  GArray     **found;      /* each part's neighbours, nb_start relative to them */
+} NeighboursWork;
+
+static gpointer
+neighbours_worker (gpointer data)
 {
+  NeighboursWork *w = data;
+  ScreenIndex *ix = w->ix;
   guint n_tokens = ix->n_tokens;
   g_autofree guint8 *marks = g_new0 (guint8, MAX (n_tokens, 1));
   g_autoptr (GArray) touched = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_autoptr (GArray) neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
-
-  for (guint t = 0; t < n_tokens; t++)
+  for (guint p; (p = next_part (&w->next, w->n_parts)) < w->n_parts;)
     {
-      Token *tok = &ix->tokens[t];
-      if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+      GArray *found = w->found[p] = g_array_new (FALSE, FALSE, sizeof (Neighbour));
+      guint end = MIN ((p + 1) * w->part, n_tokens);
+      for (guint t = p * w->part; t < end; t++)
         {
-          tok->nb_start = NOT_PRECOMPUTED;
-          tok->nb_len = 0;
-          continue;
+          Token *tok = &ix->tokens[t];
+          if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+            {
+              tok->nb_start = NOT_PRECOMPUTED;
+              tok->nb_len = 0;
+              continue;
+            }
+          tok->nb_start = found->len;
+          find_similar (ix, token_text (tok), tok->len, token_skel (tok), tok->skel_len,
+                        marks, touched, found);
+          tok->nb_len = found->len - tok->nb_start;
         }
-      tok->nb_start = neighbours->len;
-      find_similar (ix, token_text (tok), tok->len, token_skel (tok), tok->skel_len, marks,
-                    touched, neighbours);
-      tok->nb_len = neighbours->len - tok->nb_start;
     }
-  ix->neighbours = table_dup (neighbours->data, neighbours->len, sizeof (Neighbour));
+  return NULL;
+}
+
+static void
+build_neighbours (ScreenIndex *ix, guint n_threads)
+{
+  guint n_tokens = ix->n_tokens;
+  guint part = part_tokens (n_tokens, n_threads);
+  NeighboursWork w = { ix, part, (n_tokens + part - 1) / part, 0, NULL };
+  w.found = g_new0 (GArray *, MAX (w.n_parts, 1));
+  run_on_threads (neighbours_worker, &w, n_threads);
+
+  /* The parts' neighbours one after the other, in the order of the parts. */
+  gsize total = 0;
+  for (guint p = 0; p < w.n_parts; p++)
+    total += w.found[p]->len;
+  ix->neighbours = table_alloc (total * sizeof (Neighbour));
+  gsize at = 0;
+  for (guint p = 0; p < w.n_parts; p++)
+    {
+      if (w.found[p]->len > 0)
+        memcpy (ix->neighbours + at, w.found[p]->data, w.found[p]->len * sizeof (Neighbour));
+      guint end = MIN ((p + 1) * part, n_tokens);
+      for (guint t = p * part; t < end; t++)
+        if (ix->tokens[t].nb_start != NOT_PRECOMPUTED)
+          ix->tokens[t].nb_start += (guint32) at;
+      at += w.found[p]->len;
+      g_array_unref (w.found[p]);
+    }
+  g_free (w.found);
 
   /* What a query pays to take a token's candidates, known without reading the
    * Token of every neighbour. */
@@ -1371,6 +1504,12 @@ build_identifiers (ScreenIndex *ix, const ScreenEntry *e)
 ScreenIndex *
 screen_index_new (ScreenList *list)
 {
+  return screen_index_new_threads (list, 0);
+}
+
+ScreenIndex *
+screen_index_new_threads (ScreenList *list, guint n_threads)
+{
   g_return_val_if_fail (list != NULL, NULL);
 
   ScreenIndex *ix = g_new0 (ScreenIndex, 1);
@@ -1381,10 +1520,17 @@ screen_index_new (ScreenList *list)
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
 
+  /* Room for every name and alias once (the transliterations of other scripts come
+   * on top), for about two words each, and a new word in every name (a large list's
+   * vocabulary is about as large as its names): growing these arrays by doubling
+   * copied them over and over. */
+  guint n_names = 0;
+  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
+    n_names += 1 + screen_list_get_entry (list, i)->aliases->len;
   Builder b = {
-    .tokens = g_array_new (FALSE, FALSE, sizeof (Token)),
-    .names = g_array_new (FALSE, FALSE, sizeof (Name)),
-    .name_tokens = g_array_new (FALSE, FALSE, sizeof (guint32)),
+    .tokens = g_array_sized_new (FALSE, FALSE, sizeof (Token), n_names),
+    .names = g_array_sized_new (FALSE, FALSE, sizeof (Name), n_names),
+    .name_tokens = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 2 * n_names),
   };
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < screen_list_get_n_entries (list); i++)
@@ -1400,8 +1546,9 @@ screen_index_new (ScreenList *list)
   build_postings (ix);
   build_weights (ix);
   build_anchors (ix);
-  build_variants (ix);
-  build_neighbours (ix);
+  n_threads = build_threads (ix->n_tokens, n_threads);
+  build_variants (ix, n_threads);
+  build_neighbours (ix, n_threads);
   return ix;
 }
 

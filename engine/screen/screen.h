@@ -244,6 +244,12 @@ typedef struct _ScreenIndex ScreenIndex;
  * Returns: (transfer full) the index; never NULL. Building an empty list is fine. */
 ScreenIndex *screen_index_new (ScreenList *list);
 
+/* screen_index_new_threads:
+ * screen_index_new() on @n_threads threads (at most 8), or with 0 on as many as the
+ * machine has processors when the list has 100,000 distinct words or more, else one.
+ * The index is the same whatever the number. */
+ScreenIndex *screen_index_new_threads (ScreenList *list, guint n_threads);
+
 /* screen_index_free: frees the index and drops its list reference; NULL is fine. */
 void screen_index_free (ScreenIndex *index);
 

@@ -749,6 +749,68 @@ test_index_exact (void)
   CU_ASSERT_EQUAL (differences, 0);
 }
 
+/* An index built on several threads is the same as one built on one: the same hits,
+ * scores, matched names and flags for listed names, typos and unlisted names of a
+ * generated list (threads take the parts of the work in any order). */
+static void
+test_index_threads (void)
+{
+  static const char *const syllables[] = {
+    "ka", "ri", "mo", "sen", "ta", "vo", "lin", "de", "ur", "bas", "ne", "ho", "ya", "zu",
+  };
+  g_autoptr (ScreenList) list = screen_list_new ();
+  GRand *rand = g_rand_new_with_seed (20261203);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < 3000; i++)
+    {
+      GString *name = g_string_new (NULL);
+      guint words = (guint) g_rand_int_range (rand, 1, 4);
+      for (guint w = 0; w < words; w++)
+        {
+          if (w > 0)
+            g_string_append_c (name, ' ');
+          guint n = (guint) g_rand_int_range (rand, 2, 5);
+          for (guint k = 0; k < n; k++)
+            g_string_append (name, syllables[g_rand_int_range (rand, 0, G_N_ELEMENTS (syllables))]);
+        }
+      g_autofree char *ref = g_strdup_printf ("%u", i);
+      ScreenEntrySpec spec = { .ref = ref, .name = name->str };
+      CU_ASSERT_FATAL (screen_list_add (list, &spec, NULL) != NULL);
+      g_ptr_array_add (names, g_string_free (name, FALSE));
+    }
+  g_autoptr (ScreenIndex) one = screen_index_new_threads (list, 1);
+  g_autoptr (ScreenIndex) three = screen_index_new_threads (list, 3);
+  ScreenOptions opts;
+  screen_options_init (&opts);
+  opts.max_results = 0;
+  guint differences = 0, hits = 0;
+  for (guint k = 0; k < 300; k++)
+    {
+      g_autofree char *query = g_strdup (g_ptr_array_index (names, g_rand_int_range (rand, 0, 3000)));
+      if (k % 3 == 1) /* a typo */
+        query[g_rand_int_range (rand, 0, (gint32) strlen (query))] = 'x';
+      else if (k % 3 == 2) /* not listed, most likely */
+        query[0] = 'q';
+      ScreenQuery q = { .name = query };
+      g_autoptr (GArray) a = screen_index_screen (one, &q, &opts, NULL);
+      g_autoptr (GArray) b = screen_index_screen (three, &q, &opts, NULL);
+      hits += a->len;
+      gboolean same = a->len == b->len;
+      for (guint i = 0; same && i < a->len; i++)
+        {
+          const ScreenHit *x = &g_array_index (a, ScreenHit, i);
+          const ScreenHit *y = &g_array_index (b, ScreenHit, i);
+          same = x->entry == y->entry && x->score == y->score && x->flags == y->flags
+                 && strcmp (x->matched_name, y->matched_name) == 0;
+        }
+      differences += !same;
+    }
+  g_rand_free (rand);
+  printf ("\n  300 queries, %u hits, %u differences ", hits, differences);
+  CU_ASSERT (hits > 300);
+  CU_ASSERT_EQUAL (differences, 0);
+}
+
 /* ---- ownership ------------------------------------------------------------- */
 
 static ScreenOwnershipStatus
@@ -874,6 +936,7 @@ main (int argc, char **argv)
     { "screen split words", test_screen_split_words },
     { "quality", test_quality },
     { "index loses nothing", test_index_exact },
+    { "index on threads", test_index_threads },
     { "ownership", test_ownership },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tests); i++)
