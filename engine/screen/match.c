@@ -109,8 +109,6 @@ typedef struct {
 
 struct _ScreenIndex {
   ScreenList   *list;
-  GStringChunk *strings;     /* token texts and skeletons */
-  GHashTable   *token_ids;   /* text -> token id + 1 */
   /* The tables a query reads, each in one table_alloc() block (on huge pages in a
    * large index: the reads of a query land all over them). */
   Token        *tokens;
@@ -124,6 +122,11 @@ struct _ScreenIndex {
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
   Neighbour    *neighbours;  /* grouped by token */
+  /* The vocabulary by text, open addressing: each slot is (top 32 bits of the text's
+   * hash) << 32 | token id, or VOCAB_FREE. A lookup reads one slot (and a Token when
+   * the hash agrees) where a GHashTable read three places. */
+  guint64      *vocab;
+  guint32       vocab_mask;
   /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
    * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
    * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
@@ -999,23 +1002,25 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
 /* What the index is built from while the names are added: growing arrays, copied
  * into the index's tables by builder_freeze(). */
 typedef struct {
-  GArray *tokens;      /* of Token; text and skeleton in ScreenIndex.strings */
-  GArray *names;       /* of Name */
-  GArray *name_tokens; /* of guint32 */
+  GStringChunk *strings;     /* token texts and skeletons */
+  GHashTable   *ids;         /* text -> token id + 1 */
+  GArray       *tokens;      /* of Token; text and skeleton in strings */
+  GArray       *names;       /* of Name */
+  GArray       *name_tokens; /* of guint32 */
 } Builder;
 
 static guint32
-intern_token (ScreenIndex *ix, Builder *b, const char *text, gsize len)
+intern_token (Builder *b, const char *text, gsize len)
 {
-  gpointer id = g_hash_table_lookup (ix->token_ids, text);
+  gpointer id = g_hash_table_lookup (b->ids, text);
   if (id != NULL)
     return GPOINTER_TO_UINT (id) - 1;
 
   char skel[SKELETON_SIZE (MAX_TOKEN_BYTES)];
   gsize skel_len = skeleton (text, MIN (len, MAX_TOKEN_BYTES), skel);
   Token t = {
-    .u.ptr.text = g_string_chunk_insert (ix->strings, text),
-    .u.ptr.skel = g_string_chunk_insert (ix->strings, skel),
+    .u.ptr.text = g_string_chunk_insert (b->strings, text),
+    .u.ptr.skel = g_string_chunk_insert (b->strings, skel),
     .len = (guint16) MIN (len, G_MAXUINT16),
     .skel_len = (guint16) skel_len,
     .weight = (float) g_utf8_strlen (text, (gssize) len),
@@ -1023,15 +1028,15 @@ intern_token (ScreenIndex *ix, Builder *b, const char *text, gsize len)
   };
   guint32 n = b->tokens->len;
   g_array_append_val (b->tokens, t);
-  g_hash_table_insert (ix->token_ids, (gpointer) t.u.ptr.text, GUINT_TO_POINTER (n + 1));
+  g_hash_table_insert (b->ids, (gpointer) t.u.ptr.text, GUINT_TO_POINTER (n + 1));
   return n;
 }
 
 /* Adds folded @words (taken over) as a name of entry @e unless they are empty or
  * already a name of @e (@seen holds the sorted words of @e's names so far). */
 static void
-index_words (ScreenIndex *ix, Builder *b, const ScreenEntry *e, const char *text,
-             gboolean alias, char *words, guint flags, GPtrArray *seen)
+index_words (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
+             char *words, guint flags, GPtrArray *seen)
 {
   char *toks[MAX_NAME_TOKENS];
   guint n = split_tokens (words, toks);
@@ -1050,12 +1055,30 @@ index_words (ScreenIndex *ix, Builder *b, const ScreenEntry *e, const char *text
   Name name = { e->index, b->name_tokens->len, 0, 0, text, alias, flags };
   for (guint i = 0; i < n; i++)
     {
-      guint32 id = intern_token (ix, b, toks[i], strlen (toks[i]));
+      guint32 id = intern_token (b, toks[i], strlen (toks[i]));
       g_array_append_val (b->name_tokens, id);
       name.n_toks++;
     }
   g_array_append_val (b->names, name);
   g_free (words);
+}
+
+#define VOCAB_FREE G_MAXUINT64
+
+/* The hash of a token's text for ScreenIndex.vocab: FNV-1a, then murmur3's finalizer
+ * (the slot comes from the low bits, the check from the high). */
+static guint64
+vocab_hash (const char *s, gsize len)
+{
+  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  h ^= h >> 33;
+  return h;
 }
 
 /* A copy of @n elements of @size bytes at @data in a table_alloc() block. */
@@ -1107,21 +1130,56 @@ builder_freeze (Builder *b, ScreenIndex *ix)
   g_array_unref (b->tokens);
   g_array_unref (b->names);
   g_array_unref (b->name_tokens);
+  g_hash_table_unref (b->ids);
+  g_string_chunk_free (b->strings);
+
+  guint32 size = 16;
+  while (size < 2 * ix->n_tokens)
+    size *= 2;
+  ix->vocab = table_alloc ((gsize) size * sizeof (guint64));
+  memset (ix->vocab, 0xff, (gsize) size * sizeof (guint64));
+  ix->vocab_mask = size - 1;
+  for (guint32 t = 0; t < ix->n_tokens; t++)
+    {
+      guint64 h = vocab_hash (token_text (&ix->tokens[t]), ix->tokens[t].len);
+      guint32 i = (guint32) h & ix->vocab_mask;
+      while (ix->vocab[i] != VOCAB_FREE)
+        i = (i + 1) & ix->vocab_mask;
+      ix->vocab[i] = (h >> 32) << 32 | t;
+    }
+}
+
+/* The token whose text is the @len bytes at @s, or G_MAXUINT32. */
+static guint32
+vocab_find (const ScreenIndex *ix, const char *s, gsize len)
+{
+  if (len > G_MAXUINT16)
+    return G_MAXUINT32;
+  guint64 h = vocab_hash (s, len);
+  for (guint32 i = (guint32) h & ix->vocab_mask;; i = (i + 1) & ix->vocab_mask)
+    {
+      guint64 slot = ix->vocab[i];
+      if (slot == VOCAB_FREE)
+        return G_MAXUINT32;
+      const Token *t = &ix->tokens[(guint32) slot];
+      if (slot >> 32 == h >> 32 && t->len == len && memcmp (token_text (t), s, len) == 0)
+        return (guint32) slot;
+    }
 }
 
 /* Adds one name of entry @e as folded and, when it has letters of another script,
  * as transliterated to Latin. */
 static void
-index_name (ScreenIndex *ix, Builder *b, const ScreenEntry *e, const char *text,
-            gboolean alias, GPtrArray *seen)
+index_name (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
+            GPtrArray *seen)
 {
   guint fold_flags = 0;
-  index_words (ix, b, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
+  index_words (b, e, text, alias, screen_fold (text, -1, &fold_flags), 0, seen);
   if (fold_flags & SCREEN_FOLD_OTHER_SCRIPT)
     {
       char *latin = screen_fold_latin (text, -1, NULL);
       if (latin != NULL)
-        index_words (ix, b, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
+        index_words (b, e, text, alias, latin, SCREEN_HIT_TRANSLITERATED, seen);
     }
 }
 
@@ -1515,8 +1573,6 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
   ScreenIndex *ix = g_new0 (ScreenIndex, 1);
   ix->list = screen_list_ref (list);
   screen_list_freeze (list);
-  ix->strings = g_string_chunk_new (64 * 1024);
-  ix->token_ids = g_hash_table_new (g_str_hash, g_str_equal);
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
 
@@ -1528,6 +1584,8 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
   for (guint i = 0; i < screen_list_get_n_entries (list); i++)
     n_names += 1 + screen_list_get_entry (list, i)->aliases->len;
   Builder b = {
+    .strings = g_string_chunk_new (64 * 1024),
+    .ids = g_hash_table_new (g_str_hash, g_str_equal),
     .tokens = g_array_sized_new (FALSE, FALSE, sizeof (Token), n_names),
     .names = g_array_sized_new (FALSE, FALSE, sizeof (Name), n_names),
     .name_tokens = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 2 * n_names),
@@ -1537,9 +1595,9 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
     {
       const ScreenEntry *e = screen_list_get_entry (list, i);
       g_ptr_array_set_size (seen, 0);
-      index_name (ix, &b, e, e->name, FALSE, seen);
+      index_name (&b, e, e->name, FALSE, seen);
       for (guint a = 0; a < e->aliases->len; a++)
-        index_name (ix, &b, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
+        index_name (&b, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
       build_identifiers (ix, e);
     }
   builder_freeze (&b, ix);
@@ -1568,8 +1626,7 @@ screen_index_free (ScreenIndex *ix)
   table_free (ix->names);
   table_free (ix->token_strings);
   table_free (ix->tokens);
-  g_hash_table_unref (ix->token_ids);
-  g_string_chunk_free (ix->strings);
+  table_free (ix->vocab);
   screen_list_unref (ix->list);
   g_free (ix);
 }
@@ -1664,15 +1721,13 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   g_autoptr (GArray) touched = NULL;
   for (guint i = 0; i < q->t.n; i++)
     {
-      gpointer id = g_hash_table_lookup (ix->token_ids, q->t.text[i]);
-      own[i] = id == NULL || exhaustive
-               || ix->tokens[GPOINTER_TO_UINT (id) - 1].nb_start
-                    == NOT_PRECOMPUTED;
+      guint32 id = vocab_find (ix, q->t.text[i], strlen (q->t.text[i]));
+      own[i] = id == G_MAXUINT32 || exhaustive || ix->tokens[id].nb_start == NOT_PRECOMPUTED;
       q->precomputed[i] = !own[i];
       if (!own[i])
         {
-          const Token *tok = &ix->tokens[GPOINTER_TO_UINT (id) - 1];
-          q->id[i] = GPOINTER_TO_UINT (id) - 1;
+          const Token *tok = &ix->tokens[id];
+          q->id[i] = id;
           q->nb[i] = &ix->neighbours[tok->nb_start];
           q->n_nb[i] = tok->nb_len;
           continue;
@@ -1682,7 +1737,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
           q->own_neighbours = g_array_new (FALSE, FALSE, sizeof (Neighbour));
           touched = g_array_new (FALSE, FALSE, sizeof (guint32));
         }
-      q->id[i] = id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
+      q->id[i] = id;
       own_start[i] = q->own_neighbours->len;
       if (exhaustive)
         scan_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
@@ -1797,13 +1852,7 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
 static guint32
 vocabulary_id (const ScreenIndex *ix, const char *s, gsize len)
 {
-  char buf[2 * MAX_TOKEN_BYTES + 1];
-  if (len >= sizeof buf)
-    return G_MAXUINT32;
-  memcpy (buf, s, len);
-  buf[len] = '\0';
-  gpointer id = g_hash_table_lookup (ix->token_ids, buf);
-  return id != NULL ? GPOINTER_TO_UINT (id) - 1 : G_MAXUINT32;
+  return vocab_find (ix, s, len);
 }
 
 static gboolean
