@@ -727,19 +727,25 @@ segment (const Prefixes *p, gsize a, gsize b)
   return p->pre[b] - p->pre[a] * p->pow[b - a];
 }
 
-/* The hash of a string of @len bytes with polynomial @poly, from @seed (murmur3's
- * finalizer: every bit of the result depends on every bit of the input, and the
- * variant table is bucketed by the top bits). */
+/* murmur3's finalizer: every bit of the result depends on every bit of @h, so that
+ * tables may take their slot from any of its bits. */
 static inline guint64
-seal (guint64 seed, guint64 poly, gsize len)
+fmix64 (guint64 h)
 {
-  guint64 h = poly ^ seed ^ ((guint64) len << 56);
   h ^= h >> 33;
   h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
   h ^= h >> 33;
   h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
   h ^= h >> 33;
   return h;
+}
+
+/* The hash of a string of @len bytes with polynomial @poly, from @seed (the variant
+ * table is bucketed by the top bits). */
+static inline guint64
+seal (guint64 seed, guint64 poly, gsize len)
+{
+  return fmix64 (poly ^ seed ^ ((guint64) len << 56));
 }
 
 #define SEED_TEXT   G_GUINT64_CONSTANT (14695981039346656037)
@@ -1068,20 +1074,15 @@ index_words (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
 
 #define VOCAB_FREE G_MAXUINT64
 
-/* The hash of a token's text for ScreenIndex.vocab: FNV-1a, then murmur3's finalizer
- * (the slot comes from the low bits, the check from the high). */
+/* The hash of a token's text for ScreenIndex.vocab: FNV-1a, mixed (the slot comes
+ * from the low bits, the check from the high). */
 static guint64
 vocab_hash (const char *s, gsize len)
 {
   guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
   for (gsize i = 0; i < len; i++)
     h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
-  h ^= h >> 33;
-  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
-  h ^= h >> 33;
-  return h;
+  return fmix64 (h);
 }
 
 /* A copy of @n elements of @size bytes at @data in a table_alloc() block. */

@@ -690,6 +690,25 @@ test_quality (void)
   printf ("\n  both: precision %.4f (possible, %u/%u) ", (double) tp / (tp + fp), tp, tp + fp);
 }
 
+/* Whether two screenings hit the same entries in the same order with the same scores
+ * (within 1e-6) and, @all, exactly the same scores, flags and matched names. */
+static gboolean
+same_hits (const GArray *a, const GArray *b, gboolean all)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    {
+      const ScreenHit *x = &g_array_index (a, ScreenHit, i);
+      const ScreenHit *y = &g_array_index (b, ScreenHit, i);
+      if (x->entry != y->entry || fabs (x->score - y->score) >= 1e-6
+          || (all && (x->score != y->score || x->flags != y->flags
+                      || strcmp (x->matched_name, y->matched_name) != 0)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The index never loses a result: for variants of listed names (typos, split and
  * joined words, abbreviations, dropped words), screen_index_screen() and the
  * exhaustive screen_index_scan() agree on every hit and score. */
@@ -730,14 +749,7 @@ test_index_exact (void)
       g_autoptr (GArray) fast = screen_index_screen (sdn_index, &q, &opts, NULL);
       g_autoptr (GArray) slow = screen_index_scan (sdn_index, &q, &opts, NULL);
       hits += slow->len;
-      gboolean same = fast->len == slow->len;
-      for (guint i = 0; same && i < fast->len; i++)
-        {
-          const ScreenHit *a = &g_array_index (fast, ScreenHit, i);
-          const ScreenHit *b = &g_array_index (slow, ScreenHit, i);
-          same = a->entry == b->entry && fabs (a->score - b->score) < 1e-6;
-        }
-      if (!same)
+      if (!same_hits (fast, slow, FALSE))
         {
           differences++;
           printf ("\n  index and scan differ on '%s': %u vs %u hits ", v->str, fast->len, slow->len);
@@ -795,15 +807,7 @@ test_index_threads (void)
       g_autoptr (GArray) a = screen_index_screen (one, &q, &opts, NULL);
       g_autoptr (GArray) b = screen_index_screen (three, &q, &opts, NULL);
       hits += a->len;
-      gboolean same = a->len == b->len;
-      for (guint i = 0; same && i < a->len; i++)
-        {
-          const ScreenHit *x = &g_array_index (a, ScreenHit, i);
-          const ScreenHit *y = &g_array_index (b, ScreenHit, i);
-          same = x->entry == y->entry && x->score == y->score && x->flags == y->flags
-                 && strcmp (x->matched_name, y->matched_name) == 0;
-        }
-      differences += !same;
+      differences += !same_hits (a, b, TRUE);
     }
   g_rand_free (rand);
   printf ("\n  300 queries, %u hits, %u differences ", hits, differences);
