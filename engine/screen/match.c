@@ -1344,16 +1344,22 @@ build_threads (guint n_tokens, guint requested)
   return (guint) CLAMP (g_get_num_processors (), 1, MAX_BUILD_THREADS);
 }
 
-/* Runs @func (@data) on @n_threads threads, this one among them, and returns when
- * every one has returned. */
+/* Runs @func (@data) on up to @n_threads threads, this one among them, and returns
+ * when every one has returned. A thread the system refuses is one fewer: the others
+ * take its parts. */
 static void
 run_on_threads (GThreadFunc func, gpointer data, guint n_threads)
 {
   GThread *threads[MAX_BUILD_THREADS];
+  guint n = 0;
   for (guint i = 1; i < n_threads; i++)
-    threads[i] = g_thread_new ("screen-index", func, data);
+    {
+      GThread *t = g_thread_try_new ("screen-index", func, data, NULL);
+      if (t != NULL)
+        threads[n++] = t;
+    }
   func (data);
-  for (guint i = 1; i < n_threads; i++)
+  for (guint i = 0; i < n; i++)
     g_thread_join (threads[i]);
 }
 
