@@ -387,29 +387,58 @@ is_word_char (gunichar c)
 }
 
 /* Drops legal-form words from the space-separated @words unless that leaves none;
- * returns a new string. */
+ * returns a new string. The words are found in place (every space ends one; an empty
+ * word between two spaces is no word of the result) and only the result is copied:
+ * this runs for every name indexed and every query. */
+#define MAX_LEGAL_FORM_BYTES 32 /* longer words are no legal form */
+typedef struct {
+  guint32  start, len;
+  gboolean legal;
+} Word;
+
 static char *
 drop_legal_forms (const char *words)
 {
-  g_auto (GStrv) toks = g_strsplit (words, " ", -1);
-  guint n = g_strv_length (toks), kept = 0;
-  g_autofree gboolean *legal = g_new0 (gboolean, n + 1);
-  for (guint i = 0; i < n; i++)
-    legal[i] = is_legal_form (toks[i]);
+  gsize total = strlen (words);
+  guint n = 1;
+  for (gsize i = 0; i < total; i++)
+    n += words[i] == ' ';
+  Word stack[32];
+  Word *w = n <= G_N_ELEMENTS (stack) ? stack : g_new (Word, n);
+  guint k = 0;
+  for (gsize start = 0, i = 0; i <= total; i++)
+    if (i == total || words[i] == ' ')
+      {
+        w[k].start = (guint32) start;
+        w[k].len = (guint32) (i - start);
+        char buf[MAX_LEGAL_FORM_BYTES];
+        w[k].legal = w[k].len > 0 && w[k].len < sizeof buf;
+        if (w[k].legal)
+          {
+            memcpy (buf, words + start, w[k].len);
+            buf[w[k].len] = '\0';
+            w[k].legal = is_legal_form (buf);
+          }
+        k++;
+        start = i + 1;
+      }
   /* "sa de cv", "srl de cv": a "de" joining two legal forms is part of them. */
   for (guint i = 1; i + 1 < n; i++)
-    legal[i] = legal[i] || (strcmp (toks[i], "de") == 0 && legal[i - 1] && legal[i + 1]);
+    w[i].legal = w[i].legal || (w[i].len == 2 && memcmp (words + w[i].start, "de", 2) == 0
+                                && w[i - 1].legal && w[i + 1].legal);
+  guint kept = 0;
   for (guint i = 0; i < n; i++)
-    if (toks[i][0] != '\0' && !legal[i])
-      kept++;
-  GString *out = g_string_sized_new (strlen (words));
+    kept += w[i].len > 0 && !w[i].legal;
+  GString *out = g_string_sized_new (total);
   for (guint i = 0; i < n; i++)
-    if (toks[i][0] != '\0' && (kept == 0 || !legal[i]))
+    if (w[i].len > 0 && (kept == 0 || !w[i].legal))
       {
         if (out->len > 0)
           g_string_append_c (out, ' ');
-        g_string_append (out, toks[i]);
+        g_string_append_len (out, words + w[i].start, w[i].len);
       }
+  if (w != stack)
+    g_free (w);
   return g_string_free (out, FALSE);
 }
 
