@@ -242,16 +242,60 @@ store (ScreenList *list, const char *s)
   return s != NULL ? g_string_chunk_insert (list->strings, s) : NULL;
 }
 
+/* An entry's aliases, countries, addresses and identifiers start as references to
+ * process-wide empty arrays, which are never changed nor freed: most entries of a
+ * large list have few of them, and four array headers an entry were a sixth of loading
+ * a million-member list. The first addition gives the entry its own (own_ptrs(),
+ * own_array()). */
+static GPtrArray *empty_ptrs;
+static GArray *empty_addresses, *empty_identifiers;
+
+static void
+empties_init (void)
+{
+  static gsize once;
+  if (g_once_init_enter (&once))
+    {
+      empty_ptrs = g_ptr_array_new ();
+      empty_addresses = g_array_new (FALSE, FALSE, sizeof (ScreenAddress));
+      empty_identifiers = g_array_new (FALSE, FALSE, sizeof (ScreenIdentifier));
+      g_once_init_leave (&once, 1);
+    }
+}
+
+static GPtrArray *
+own_ptrs (GPtrArray **a)
+{
+  if (*a == empty_ptrs)
+    {
+      g_ptr_array_unref (*a);
+      *a = g_ptr_array_new ();
+    }
+  return *a;
+}
+
+static GArray *
+own_array (GArray **a, GArray *empty, guint element_size)
+{
+  if (*a == empty)
+    {
+      g_array_unref (*a);
+      *a = g_array_new (FALSE, FALSE, element_size);
+    }
+  return *a;
+}
+
 static ScreenEntry *
 entry_new (ScreenList *list, const char *source, const char *name)
 {
+  empties_init ();
   ScreenEntry *e = g_new0 (ScreenEntry, 1);
   e->source = intern (list, source);
   e->name = store (list, name);
-  e->aliases = g_ptr_array_new ();
-  e->countries = g_ptr_array_new ();
-  e->addresses = g_array_new (FALSE, FALSE, sizeof (ScreenAddress));
-  e->identifiers = g_array_new (FALSE, FALSE, sizeof (ScreenIdentifier));
+  e->aliases = g_ptr_array_ref (empty_ptrs);
+  e->countries = g_ptr_array_ref (empty_ptrs);
+  e->addresses = g_array_ref (empty_addresses);
+  e->identifiers = g_array_ref (empty_identifiers);
   return e;
 }
 
@@ -262,7 +306,7 @@ entry_add_country (ScreenEntry *e, const char *country)
 {
   const char *code = screen_country_code (country);
   if (code != NULL && !g_ptr_array_find_with_equal_func (e->countries, code, g_str_equal, NULL))
-    g_ptr_array_add (e->countries, (gpointer) code);
+    g_ptr_array_add (own_ptrs (&e->countries), (gpointer) code);
   return code;
 }
 
@@ -277,7 +321,7 @@ entry_add_identifier (ScreenList *list, ScreenEntry *e, const char *kind,
     intern (list, kind), store (list, canon),
     country != NULL ? screen_country_code (country) : NULL,
   };
-  g_array_append_val (e->identifiers, id);
+  g_array_append_val (own_array (&e->identifiers, empty_identifiers, sizeof id), id);
 }
 
 /* Moves the staged entries to the end of the list, numbering them and registering
@@ -436,7 +480,7 @@ alt_row (char **f, guint n, guint line, gpointer data, GError **error)
       g_set_error_literal (error, SCREEN_ERROR, SCREEN_ERROR_PARSE, "alias has no name");
       return FALSE;
     }
-  g_ptr_array_add (e->aliases, (gpointer) store (load->list, f[3]));
+  g_ptr_array_add (own_ptrs (&e->aliases), (gpointer) store (load->list, f[3]));
   return TRUE;
 }
 
@@ -460,7 +504,7 @@ add_row (char **f, guint n, guint line, gpointer data, GError **error)
     code != NULL ? code : intern (load->list, country),
   };
   if (a.text != NULL || a.country != NULL)
-    g_array_append_val (e->addresses, a);
+    g_array_append_val (own_array (&e->addresses, empty_addresses, sizeof a), a);
   return TRUE;
 }
 
@@ -651,7 +695,7 @@ csl_row (char **f, guint n, guint line, gpointer data, GError **error)
       g_auto (GStrv) names = g_strsplit (COL (CSL_ALT_NAMES), ";", -1);
       for (guint i = 0; names[i] != NULL; i++)
         if (*g_strstrip (names[i]) != '\0')
-          g_ptr_array_add (e->aliases, (gpointer) store (list, names[i]));
+          g_ptr_array_add (own_ptrs (&e->aliases), (gpointer) store (list, names[i]));
     }
 
   /* "Mobarakeh Road Km 45, Isfahan, IR; P.O. Box 81465-478, Isfahan, IR" */
@@ -666,7 +710,7 @@ csl_row (char **f, guint n, guint line, gpointer data, GError **error)
           const char *comma = strrchr (text, ',');
           const char *code = entry_add_country (e, comma != NULL ? comma + 1 : text);
           ScreenAddress a = { store (list, text), code };
-          g_array_append_val (e->addresses, a);
+          g_array_append_val (own_array (&e->addresses, empty_addresses, sizeof a), a);
         }
     }
 
@@ -764,7 +808,7 @@ screen_list_add (ScreenList *list, const ScreenEntrySpec *spec, GError **error)
   e->program = intern (list, spec->program);
   e->listed_on = intern (list, spec->listed_on);
   for (const char *const *a = spec->aliases; a != NULL && *a != NULL; a++)
-    g_ptr_array_add (e->aliases, (gpointer) store (list, *a));
+    g_ptr_array_add (own_ptrs (&e->aliases), (gpointer) store (list, *a));
   for (const char *const *c = spec->countries; c != NULL && *c != NULL; c++)
     entry_add_country (e, *c);
   for (gsize i = 0; i < spec->n_identifiers; i++)
