@@ -1862,17 +1862,10 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
   return cost;
 }
 
-/* The vocabulary id of the @len bytes at @s, or G_MAXUINT32. */
-static guint32
-vocabulary_id (const ScreenIndex *ix, const char *s, gsize len)
-{
-  return vocab_find (ix, s, len);
-}
-
 static gboolean
 in_vocabulary (const ScreenIndex *ix, const char *s, gsize len)
 {
-  return vocabulary_id (ix, s, len) != G_MAXUINT32;
+  return vocab_find (ix, s, len) != G_MAXUINT32;
 }
 
 /* TRUE when tokens @a and @b are both in some listed name. Postings are sorted by
@@ -1925,10 +1918,10 @@ listed_split (const ScreenIndex *ix, const char *word, gsize at, gsize len)
 {
   if (((guchar) word[at] & 0xC0) == 0x80)
     return FALSE;
-  guint32 a = vocabulary_id (ix, word, at);
+  guint32 a = vocab_find (ix, word, at);
   if (a == G_MAXUINT32)
     return FALSE;
-  guint32 b = vocabulary_id (ix, word + at, len - at);
+  guint32 b = vocab_find (ix, word + at, len - at);
   return b != G_MAXUINT32 && share_a_name (ix, a, b);
 }
 
