@@ -146,6 +146,17 @@ struct _ScreenIndex {
  * Token similarity
  */
 
+/* Winkler's boost of a Jaro similarity for a common prefix of up to 4 bytes (scale
+ * 0.1); the same for screen_jaro_winkler() and its bound, jaro_winkler_bound(). */
+static inline double
+winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
+{
+  guint prefix = 0;
+  while (prefix < 4 && prefix < alen && prefix < blen && a[prefix] == b[prefix])
+    prefix++;
+  return jaro + prefix * 0.1 * (1.0 - jaro);
+}
+
 /* Jaro-Winkler, with the matches found bit-parallel: peq[c] holds the positions of
  * byte c in @b (a table of each thread's, all zero between calls), so the first
  * unmatched equal byte of @b within the window of a[i] is the lowest bit of one AND:
@@ -192,11 +203,8 @@ screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
     half_transpositions += a[__builtin_ctzll (am)] != b[__builtin_ctzll (bm)];
 
   double m = matches;
-  double jaro = (m / alen + m / blen + (m - half_transpositions / 2) / m) / 3.0;
-  guint prefix = 0;
-  while (prefix < 4 && prefix < alen && prefix < blen && a[prefix] == b[prefix])
-    prefix++;
-  return jaro + prefix * 0.1 * (1.0 - jaro);
+  return winkler ((m / alen + m / blen + (m - half_transpositions / 2) / m) / 3.0, a, alen,
+                  b, blen);
 }
 
 /* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
@@ -398,11 +406,7 @@ jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b,
     m += MIN (la->n[k], lb->n[k]);
   if (m == 0)
     return 0.0;
-  double jaro = ((double) m / alen + (double) m / blen + 1.0) / 3.0;
-  guint prefix = 0;
-  while (prefix < 4 && prefix < alen && prefix < blen && a[prefix] == b[prefix])
-    prefix++;
-  return jaro + prefix * 0.1 * (1.0 - jaro);
+  return winkler (((double) m / alen + (double) m / blen + 1.0) / 3.0, a, alen, b, blen);
 }
 
 /* Whether screen_jaro_winkler (a, b) >= @threshold, the bound first. */
