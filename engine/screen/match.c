@@ -157,43 +157,54 @@ winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
   return jaro + prefix * 0.1 * (1.0 - jaro);
 }
 
-/* Jaro-Winkler, with the matches found bit-parallel: peq[c] holds the positions of
- * byte c in @b (a table of each thread's, all zero between calls), so the first
- * unmatched equal byte of @b within the window of a[i] is the lowest bit of one AND:
- * the same matches as the textbook loop over the window, in 0.6 of the time. */
-double
-screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
+/* The positions of the bytes of a string of at most 64 bytes, for the bit-parallel
+ * comparisons below: bit i of peq[c] is set when s[i] is c. A table is all zero
+ * between uses: peq_set() and peq_clear() touch only the string's own bytes. */
+G_STATIC_ASSERT (MAX_TOKEN_BYTES <= 64);
+static inline void
+peq_set (guint64 *peq, const char *s, gsize len)
 {
-  static _Thread_local guint64 peq[256];
-  alen = MIN (alen, MAX_TOKEN_BYTES);
-  blen = MIN (blen, MAX_TOKEN_BYTES);
+  for (gsize i = 0; i < len; i++)
+    peq[(guchar) s[i]] |= G_GUINT64_CONSTANT (1) << i;
+}
+
+static inline void
+peq_clear (guint64 *peq, const char *s, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    peq[(guchar) s[i]] = 0;
+}
+
+/* Jaro-Winkler of @a, whose byte positions are in @peq_a, and @b (both at most
+ * MAX_TOKEN_BYTES): each byte of @b takes the first unmatched equal byte of @a within
+ * the window, which is the lowest bit of one AND. These are the textbook loop's
+ * matches with the strings the other way round, and give the same similarity: the
+ * number of matches and of transpositions does not depend on the direction. */
+static double
+jaro_winkler_peq (const guint64 *peq_a, const char *a, gsize alen, const char *b, gsize blen)
+{
   if (alen == 0 || blen == 0)
     return alen == blen ? 1.0 : 0.0;
 
   gsize range = MAX (alen, blen) / 2;
   range = range > 0 ? range - 1 : 0;
-
-  for (gsize j = 0; j < blen; j++)
-    peq[(guchar) b[j]] |= G_GUINT64_CONSTANT (1) << j;
   guint64 amatched = 0, bmatched = 0;
   guint matches = 0;
-  for (gsize i = 0; i < alen; i++)
+  for (gsize j = 0; j < blen; j++)
     {
-      gsize lo = i > range ? i - range : 0, hi = MIN (i + range + 1, blen);
+      gsize lo = j > range ? j - range : 0, hi = MIN (j + range + 1, alen);
       if (lo >= hi)
         continue;
       guint64 window = (hi - lo == 64 ? ~G_GUINT64_CONSTANT (0)
                                       : (G_GUINT64_CONSTANT (1) << (hi - lo)) - 1) << lo;
-      guint64 cand = peq[(guchar) a[i]] & window & ~bmatched;
+      guint64 cand = peq_a[(guchar) b[j]] & window & ~amatched;
       if (cand != 0)
         {
-          amatched |= G_GUINT64_CONSTANT (1) << i;
-          bmatched |= cand & -cand;
+          amatched |= cand & -cand;
+          bmatched |= G_GUINT64_CONSTANT (1) << j;
           matches++;
         }
     }
-  for (gsize j = 0; j < blen; j++)
-    peq[(guchar) b[j]] = 0;
   if (matches == 0)
     return 0.0;
 
@@ -205,6 +216,21 @@ screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
   double m = matches;
   return winkler ((m / alen + m / blen + (m - half_transpositions / 2) / m) / 3.0, a, alen,
                   b, blen);
+}
+
+/* Jaro-Winkler, with the matches found bit-parallel (jaro_winkler_peq()) in a table
+ * of each thread's: the same matches as the textbook loop over the window, in 0.6 of
+ * the time. */
+double
+screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
+{
+  static _Thread_local guint64 peq[256];
+  alen = MIN (alen, MAX_TOKEN_BYTES);
+  blen = MIN (blen, MAX_TOKEN_BYTES);
+  peq_set (peq, a, alen);
+  double jw = jaro_winkler_peq (peq, a, alen, b, blen);
+  peq_clear (peq, a, alen);
+  return jw;
 }
 
 /* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
@@ -262,8 +288,25 @@ skeleton (const char *t, gsize len, char *out)
   return n;
 }
 
-static gboolean related (const char *a, gsize alen, const char *askel, gsize askel_len,
-                         const char *b, gsize blen, const char *bskel, gsize bskel_len);
+/* A token prepared for comparison with many others: its text and padded skeleton
+ * ("^muhamid$"), and the byte positions of both (peq_set(); without the padding), so
+ * that comparing it with each candidate fills and clears no table. */
+typedef struct {
+  const char *text, *skel;
+  gsize       len, skel_len;
+  guint64     text_peq[256], skel_peq[256];
+} Probe;
+
+static void
+probe_init (Probe *p, const char *text, gsize len, const char *skel, gsize skel_len)
+{
+  *p = (Probe) { text, skel, len, skel_len, { 0 }, { 0 } };
+  peq_set (p->text_peq, text, MIN (len, MAX_TOKEN_BYTES));
+  peq_set (p->skel_peq, skel + 1, MIN (skel_len - 2, MAX_TOKEN_BYTES));
+}
+
+static gboolean related (const Probe *p, const char *b, gsize blen, const char *bskel,
+                         gsize bskel_len);
 
 /* TRUE when @a and @b have MIN_TRANSPOSED bytes or more and differ only in two
  * adjacent letters swapped ("Orietn", "Orient"): the commonest slip of the keyboard,
@@ -282,23 +325,37 @@ transposed (const char *a, gsize alen, const char *b, gsize blen)
          && (guchar) a[i] < 0x80 && (guchar) a[i + 1] < 0x80;
 }
 
+/* tsim of the probe's token and (b, bskel), or 0 when below TOKEN_FLOOR or not
+ * related(). */
 static float
-token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
-           const char *b, gsize blen, const char *bskel, gsize bskel_len)
+probe_sim (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bskel_len)
 {
-  double raw = screen_jaro_winkler (a, alen, b, blen);
+  double raw = jaro_winkler_peq (p->text_peq, p->text, MIN (p->len, MAX_TOKEN_BYTES), b,
+                                 MIN (blen, MAX_TOKEN_BYTES));
   /* The '^' and '$' padding is not part of the skeleton compared, nor is it compared
    * when it cannot do better than the spelling. */
   double sk = raw >= SKELETON_DISCOUNT
                 ? 0.0
-                : SKELETON_DISCOUNT * screen_jaro_winkler (askel + 1, askel_len - 2,
-                                                           bskel + 1, bskel_len - 2);
+                : SKELETON_DISCOUNT
+                    * jaro_winkler_peq (p->skel_peq, p->skel + 1,
+                                        MIN (p->skel_len - 2, MAX_TOKEN_BYTES), bskel + 1,
+                                        MIN (bskel_len - 2, MAX_TOKEN_BYTES));
   float sim = (float) MAX (raw, sk);
-  if (sim < (float) SKELETON_DISCOUNT && transposed (a, alen, b, blen))
+  if (sim < (float) SKELETON_DISCOUNT && transposed (p->text, p->len, b, blen))
     sim = (float) SKELETON_DISCOUNT;
-  if (sim < TOKEN_FLOOR || !related (a, alen, askel, askel_len, b, blen, bskel, bskel_len))
+  if (sim < TOKEN_FLOOR || !related (p, b, blen, bskel, bskel_len))
     return 0.0f;
   return sim;
+}
+
+/* probe_sim() of two tokens. */
+static float
+token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
+           const char *b, gsize blen, const char *bskel, gsize bskel_len)
+{
+  Probe p;
+  probe_init (&p, a, alen, askel, askel_len);
+  return probe_sim (&p, b, blen, bskel, bskel_len);
 }
 
 /* ------------------------------------------------------------------------------
@@ -820,32 +877,27 @@ variants (const char *text, gsize len, const char *skel, gsize skel_len, gboolea
   return n;
 }
 
-/* Length of the longest common subsequence of two byte strings (at most 64 bytes
- * each), bit-parallel (Hyyro, "Bit-parallel LCS-length computation revisited",
- * 2004): one word operation per byte of @b instead of a row of the dynamic program.
- * peq[c] holds the positions of byte c in @a: a table of each thread's, all zero
- * between calls, so that a call sets and clears only @a's bytes. */
-G_STATIC_ASSERT (MAX_TOKEN_BYTES <= 64);
+/* Length of the longest common subsequence of @a (its byte positions in @peq_a) and
+ * @b, both at most MAX_TOKEN_BYTES, bit-parallel (Hyyro, "Bit-parallel LCS-length
+ * computation revisited", 2004): one word operation per byte of @b instead of a row of
+ * the dynamic program. */
 static guint
-lcs (const char *a, gsize alen, const char *b, gsize blen)
+lcs_peq (const guint64 *peq_a, gsize alen, const char *b, gsize blen)
 {
-  static _Thread_local guint64 peq[256];
-  for (gsize i = 0; i < alen; i++)
-    peq[(guchar) a[i]] |= G_GUINT64_CONSTANT (1) << i;
   guint64 v = ~G_GUINT64_CONSTANT (0);
   for (gsize j = 0; j < blen; j++)
     {
-      guint64 u = v & peq[(guchar) b[j]];
+      guint64 u = v & peq_a[(guchar) b[j]];
       v = (v + u) | (v - u);
     }
-  for (gsize i = 0; i < alen; i++)
-    peq[(guchar) a[i]] = 0;
   guint64 mask = alen == 64 ? ~G_GUINT64_CONSTANT (0) : (G_GUINT64_CONSTANT (1) << alen) - 1;
   return (guint) __builtin_popcountll (~v & mask);
 }
 
+/* Whether a string of @alen bytes whose byte positions are in @peq_a and @b are
+ * within max_deletions() of each other. */
 static gboolean
-within_deletions (const char *a, gsize alen, const char *b, gsize blen)
+within_deletions (const guint64 *peq_a, gsize alen, const char *b, gsize blen)
 {
   alen = MIN (alen, MAX_TOKEN_BYTES);
   blen = MIN (blen, MAX_TOKEN_BYTES);
@@ -853,7 +905,7 @@ within_deletions (const char *a, gsize alen, const char *b, gsize blen)
   guint d = max_deletions (longer);
   if (longer - MIN (alen, blen) > d)
     return FALSE;
-  return lcs (a, alen, b, blen) + d >= longer;
+  return lcs_peq (peq_a, alen, b, blen) + d >= longer;
 }
 
 static gboolean
@@ -869,12 +921,11 @@ proper_prefix (const char *a, gsize alen, const char *b, gsize blen)
  * exactly the relation the index's variant table finds, so that the candidate search
  * can be exact. */
 static gboolean
-related (const char *a, gsize alen, const char *askel, gsize askel_len,
-         const char *b, gsize blen, const char *bskel, gsize bskel_len)
+related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bskel_len)
 {
-  return within_deletions (a, alen, b, blen)
-         || within_deletions (askel + 1, askel_len - 2, bskel + 1, bskel_len - 2)
-         || proper_prefix (a, alen, b, blen) || proper_prefix (b, blen, a, alen);
+  return within_deletions (p->text_peq, p->len, b, blen)
+         || within_deletions (p->skel_peq, p->skel_len - 2, bskel + 1, bskel_len - 2)
+         || proper_prefix (p->text, p->len, b, blen) || proper_prefix (b, blen, p->text, p->len);
 }
 
 
@@ -994,6 +1045,8 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   const Token *tokens = ix->tokens;
   const guint32 *cand = (const guint32 *) touched->data;
   guint n_cand = touched->len;
+  Probe probe;
+  probe_init (&probe, text, len, skel, skel_len);
   for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
     __builtin_prefetch (&tokens[cand[k]]);
   for (guint k = 0; k < MIN (n_cand, PREFETCH_AHEAD); k++)
@@ -1009,8 +1062,8 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
       const Token *tok = &tokens[t];
       if (marks != NULL)
         marks[t] = 0;
-      float sim = token_sim (text, len, skel, skel_len,
-                             token_text (tok), tok->len, token_skel (tok), tok->skel_len);
+      float sim = probe_sim (&probe, token_text (tok), tok->len, token_skel (tok),
+                             tok->skel_len);
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
     }
@@ -1717,11 +1770,13 @@ static void
 scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
               gsize skel_len, GArray *out)
 {
+  Probe probe;
+  probe_init (&probe, text, len, skel, skel_len);
   for (guint32 t = 0; t < ix->n_tokens; t++)
     {
       const Token *tok = &ix->tokens[t];
-      float sim = token_sim (text, len, skel, skel_len, token_text (tok), tok->len,
-                             token_skel (tok), tok->skel_len);
+      float sim = probe_sim (&probe, token_text (tok), tok->len, token_skel (tok),
+                             tok->skel_len);
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
     }
