@@ -70,10 +70,15 @@ typedef struct {
  * are short (most are), so that comparing a query token with it and taking its
  * postings miss the cache once. token_text() and token_skel() read them. */
 #define TOKEN_INLINE_BYTES 24
+/* A token's run of items in one of the index's tables. */
 typedef struct {
-  guint32     post_start, post_len;     /* in ScreenIndex.postings */
-  guint32     anchor_start, anchor_len; /* in ScreenIndex.anchors */
-  guint32     nb_start, nb_len;         /* in ScreenIndex.neighbours */
+  guint32 start, len;
+} Run;
+
+typedef struct {
+  Run         post;       /* names, in ScreenIndex.postings (see run_items()) */
+  Run         anchor;     /* names, in ScreenIndex.anchors (see run_items()) */
+  Run         nb;         /* in ScreenIndex.neighbours */
   guint32     nb_cost;    /* the postings of its neighbours, in all (at most G_MAXUINT32) */
   float       weight;     /* characters */
   guint16     len;        /* of the normalized text */
@@ -101,15 +106,23 @@ token_skel (const Token *t)
   return t->inline_strings ? t->u.bytes + t->len : t->u.ptr.skel;
 }
 
+/* A listed name as the index scores it: one cache line, which holds its token ids
+ * and their weights too when it has NAME_INLINE_TOKENS or fewer (nearly every name),
+ * so that scoring a candidate misses the cache once. name_toks() and
+ * name_tok_weights() read them; the name as printed is in ScreenIndex.name_texts. */
+#define NAME_INLINE_TOKENS 6
 typedef struct {
-  guint32     entry;
-  guint32     tok_start;  /* in ScreenIndex.name_tokens */
-  guint32     n_toks;
-  float       weight;     /* sum of the token weights */
-  const char *text;       /* the name as printed */
-  gboolean    alias;
-  guint       flags;      /* SCREEN_HIT_TRANSLITERATED for a Latin transliteration */
+  guint32 entry;
+  float   weight;     /* sum of the token weights */
+  guint32 tok_start;  /* in ScreenIndex.name_tokens and name_weights, for a longer name */
+  guint8  n_toks;     /* at most MAX_NAME_TOKENS */
+  guint8  alias;
+  guint16 flags;      /* SCREEN_HIT_TRANSLITERATED for a Latin transliteration */
+  guint32 tok[NAME_INLINE_TOKENS];        /* token ids, sorted by text */
+  float   tok_weight[NAME_INLINE_TOKENS]; /* their weights */
 } Name;
+G_STATIC_ASSERT (sizeof (Name) == 64);
+G_STATIC_ASSERT (MAX_NAME_TOKENS <= G_MAXUINT8 && SCREEN_HIT_TRANSLITERATED <= G_MAXUINT16);
 
 struct _ScreenIndex {
   ScreenList   *list;
@@ -120,9 +133,10 @@ struct _ScreenIndex {
   char         *token_strings; /* each token's text and skeleton, one after the other */
   Name         *names;
   guint32       n_names;
-  guint32      *name_tokens; /* token ids, per name in sorted order */
-  float        *name_weights; /* the weight of each name_tokens entry, so that scoring a
-                                 name never touches the Token table */
+  const char  **name_texts;  /* each name as printed (borrowed from the list) */
+  guint32      *name_tokens; /* token ids of the names longer than NAME_INLINE_TOKENS */
+  float        *name_weights; /* their weights, so that scoring a name never touches the
+                                 Token table */
   guint32      *postings;    /* name ids, grouped by token */
   guint32      *anchors;     /* name ids, grouped by their rarest token */
   Neighbour    *neighbours;  /* grouped by token */
@@ -141,6 +155,21 @@ struct _ScreenIndex {
   guint         bucket_bits;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
+
+/* The token ids of @name, sorted by text (name->n_toks of them). */
+static inline const guint32 *
+name_toks (const ScreenIndex *ix, const Name *name)
+{
+  return name->n_toks <= NAME_INLINE_TOKENS ? name->tok : &ix->name_tokens[name->tok_start];
+}
+
+/* The weights of the tokens of @name, in the order of name_toks(). */
+static inline const float *
+name_tok_weights (const ScreenIndex *ix, const Name *name)
+{
+  return name->n_toks <= NAME_INLINE_TOKENS ? name->tok_weight
+                                            : &ix->name_weights[name->tok_start];
+}
 
 /* ------------------------------------------------------------------------------
  * Token similarity
@@ -1075,9 +1104,19 @@ typedef struct {
   GStringChunk *strings;     /* token texts and skeletons */
   GHashTable   *ids;         /* text -> token id + 1 */
   GArray       *tokens;      /* of Token; text and skeleton in strings */
-  GArray       *names;       /* of Name */
+  GArray       *names;       /* of NameDraft */
   GArray       *name_tokens; /* of guint32 */
 } Builder;
+
+/* A name as the builder has it: its tokens in Builder.name_tokens. */
+typedef struct {
+  guint32     entry;
+  guint32     tok_start;
+  guint32     n_toks;
+  const char *text;
+  gboolean    alias;
+  guint       flags;
+} NameDraft;
 
 static guint32
 intern_token (Builder *b, const char *text, gsize len)
@@ -1122,7 +1161,7 @@ index_words (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
   g_ptr_array_add (seen, g_string_free (key, FALSE));
 
   /* The weights come with build_weights(). */
-  Name name = { e->index, b->name_tokens->len, 0, 0, text, alias, flags };
+  NameDraft name = { e->index, b->name_tokens->len, 0, text, alias, flags };
   for (guint i = 0; i < n; i++)
     {
       guint32 id = intern_token (b, toks[i], strlen (toks[i]));
@@ -1165,9 +1204,34 @@ builder_freeze (Builder *b, ScreenIndex *ix)
   ix->n_tokens = b->tokens->len;
   ix->tokens = table_dup (b->tokens->data, b->tokens->len, sizeof (Token));
   ix->n_names = b->names->len;
-  ix->names = table_dup (b->names->data, b->names->len, sizeof (Name));
-  ix->name_tokens = table_dup (b->name_tokens->data, b->name_tokens->len, sizeof (guint32));
-  ix->name_weights = table_alloc ((gsize) b->name_tokens->len * sizeof (float));
+  ix->names = table_alloc ((gsize) ix->n_names * sizeof (Name));
+  ix->name_texts = table_alloc ((gsize) ix->n_names * sizeof (const char *));
+  guint32 n_long = 0;
+  for (guint32 i = 0; i < ix->n_names; i++)
+    {
+      const NameDraft *d = &g_array_index (b->names, NameDraft, i);
+      n_long += d->n_toks > NAME_INLINE_TOKENS ? d->n_toks : 0;
+    }
+  ix->name_tokens = table_alloc ((gsize) n_long * sizeof (guint32));
+  ix->name_weights = table_alloc ((gsize) n_long * sizeof (float));
+  n_long = 0;
+  for (guint32 i = 0; i < ix->n_names; i++)
+    {
+      const NameDraft *d = &g_array_index (b->names, NameDraft, i);
+      const guint32 *toks = &g_array_index (b->name_tokens, guint32, d->tok_start);
+      Name *name = &ix->names[i];
+      *name = (Name) { .entry = d->entry, .n_toks = (guint8) d->n_toks,
+                       .alias = (guint8) d->alias, .flags = (guint16) d->flags };
+      ix->name_texts[i] = d->text;
+      if (d->n_toks <= NAME_INLINE_TOKENS)
+        memcpy (name->tok, toks, d->n_toks * sizeof (guint32));
+      else
+        {
+          name->tok_start = n_long;
+          memcpy (&ix->name_tokens[n_long], toks, d->n_toks * sizeof (guint32));
+          n_long += d->n_toks;
+        }
+    }
   gsize bytes = 0;
   for (guint32 t = 0; t < ix->n_tokens; t++)
     if (ix->tokens[t].len + ix->tokens[t].skel_len > TOKEN_INLINE_BYTES)
@@ -1253,12 +1317,50 @@ index_name (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
 static guint
 distinct_tokens (const ScreenIndex *ix, const Name *name, guint32 *out)
 {
-  const guint32 *toks = &ix->name_tokens[name->tok_start];
+  const guint32 *toks = name_toks (ix, name);
   guint n = 0;
   for (guint k = 0; k < name->n_toks; k++)
     if (n == 0 || out[n - 1] != toks[k])
       out[n++] = toks[k];
   return n;
+}
+
+/* Places the runs at byte @offset of each token (Token.post or Token.anchor) in a
+ * table of all of them, from their lengths, and returns the table's length. A run of
+ * one keeps its only item in its start itself (see run_items()); any other gets the
+ * *end* of its place, which fill_run() moves back to its start. */
+static guint32
+place_runs (Token *tokens, guint32 n_tokens, gsize offset)
+{
+  guint32 total = 0;
+  for (guint32 t = 0; t < n_tokens; t++)
+    {
+      Run *r = (Run *) ((char *) &tokens[t] + offset);
+      if (r->len > 1)
+        total += r->len;
+      r->start = total;
+    }
+  return total;
+}
+
+/* Adds item @i to run @r placed by place_runs() in @table; items added in decreasing
+ * order end up in increasing order. */
+static inline void
+fill_run (guint32 *table, Run *r, guint32 i)
+{
+  if (r->len == 1)
+    r->start = i;
+  else
+    table[--r->start] = i;
+}
+
+/* The r->len items of run @r of @table, in increasing order. A run of one holds its
+ * item itself: in a large list most tokens are the word of a single name, and a query
+ * that reaches them as neighbours then reads no postings. */
+static inline const guint32 *
+run_items (const guint32 *table, const Run *r)
+{
+  return r->len == 1 ? &r->start : &table[r->start];
 }
 
 static void
@@ -1271,21 +1373,15 @@ build_postings (ScreenIndex *ix)
     {
       guint n = distinct_tokens (ix, &ix->names[i], toks);
       for (guint k = 0; k < n; k++)
-        tokens[toks[k]].post_len++;
+        tokens[toks[k]].post.len++;
     }
-  guint32 total = 0;
-  for (guint t = 0; t < ix->n_tokens; t++)
-    {
-      tokens[t].post_start = total;
-      total += tokens[t].post_len;
-      tokens[t].post_len = 0;
-    }
+  guint32 total = place_runs (tokens, ix->n_tokens, G_STRUCT_OFFSET (Token, post));
   ix->postings = table_alloc ((gsize) total * sizeof (guint32));
-  for (guint i = 0; i < ix->n_names; i++)
+  for (guint i = ix->n_names; i-- > 0;)
     {
       guint n = distinct_tokens (ix, &ix->names[i], toks);
       for (guint k = 0; k < n; k++)
-        ix->postings[tokens[toks[k]].post_start + tokens[toks[k]].post_len++] = i;
+        fill_run (ix->postings, &tokens[toks[k]].post, i);
     }
 }
 
@@ -1302,20 +1398,21 @@ build_weights (ScreenIndex *ix)
     {
       Token *tok = &ix->tokens[t];
       double f = tok->generic ? GENERIC_FACTOR
-                              : CLAMP (log (n / MAX (tok->post_len, 1)) / log (1000.0),
+                              : CLAMP (log (n / MAX (tok->post.len, 1)) / log (1000.0),
                                        MIN_IDF_FACTOR, 1.0);
       tok->weight = (float) (tok->weight * f);
     }
   for (guint i = 0; i < ix->n_names; i++)
     {
       Name *name = &ix->names[i];
+      const guint32 *toks = name_toks (ix, name);
+      float *weights = name->n_toks <= NAME_INLINE_TOKENS ? name->tok_weight
+                                                          : &ix->name_weights[name->tok_start];
       name->weight = 0;
       for (guint k = 0; k < name->n_toks; k++)
         {
-          guint32 id = ix->name_tokens[name->tok_start + k];
-          float w = ix->tokens[id].weight;
-          ix->name_weights[name->tok_start + k] = w;
-          name->weight += w;
+          weights[k] = ix->tokens[toks[k]].weight;
+          name->weight += weights[k];
         }
     }
 }
@@ -1324,13 +1421,13 @@ build_weights (ScreenIndex *ix)
 static guint32
 anchor_of (const ScreenIndex *ix, const Name *name)
 {
-  const guint32 *toks = &ix->name_tokens[name->tok_start];
+  const guint32 *toks = name_toks (ix, name);
   guint32 best = toks[0];
   for (guint k = 1; k < name->n_toks; k++)
     {
       const Token *a = &ix->tokens[toks[k]];
       const Token *b = &ix->tokens[best];
-      if (a->post_len < b->post_len || (a->post_len == b->post_len && toks[k] < best))
+      if (a->post.len < b->post.len || (a->post.len == b->post.len && toks[k] < best))
         best = toks[k];
     }
   return best;
@@ -1341,19 +1438,13 @@ build_anchors (ScreenIndex *ix)
 {
   Token *tokens = ix->tokens;
   for (guint i = 0; i < ix->n_names; i++)
-    tokens[anchor_of (ix, &ix->names[i])].anchor_len++;
-  guint32 total = 0;
-  for (guint t = 0; t < ix->n_tokens; t++)
-    {
-      tokens[t].anchor_start = total;
-      total += tokens[t].anchor_len;
-      tokens[t].anchor_len = 0;
-    }
+    tokens[anchor_of (ix, &ix->names[i])].anchor.len++;
+  guint32 total = place_runs (tokens, ix->n_tokens, G_STRUCT_OFFSET (Token, anchor));
   ix->anchors = table_alloc ((gsize) total * sizeof (guint32));
-  for (guint i = 0; i < ix->n_names; i++)
+  for (guint i = ix->n_names; i-- > 0;)
     {
       Token *a = &tokens[anchor_of (ix, &ix->names[i])];
-      ix->anchors[a->anchor_start + a->anchor_len++] = i;
+      fill_run (ix->anchors, &a->anchor, i);
     }
 }
 
@@ -1533,7 +1624,7 @@ typedef struct {
   guint        part;       /* tokens in a part */
   guint        n_parts;
   gint         next;       /* the next part to take (atomic) */
-  GArray     **found;      /* each part's neighbours, nb_start relative to them */
+  GArray     **found;      /* each part's neighbours, nb.start relative to them */
 } NeighboursWork;
 
 static gpointer
@@ -1551,16 +1642,16 @@ neighbours_worker (gpointer data)
       for (guint t = p * w->part; t < end; t++)
         {
           Token *tok = &ix->tokens[t];
-          if (n_tokens > PRECOMPUTE_ALL && tok->post_len < MIN_PRECOMPUTED_POSTINGS)
+          if (n_tokens > PRECOMPUTE_ALL && tok->post.len < MIN_PRECOMPUTED_POSTINGS)
             {
-              tok->nb_start = NOT_PRECOMPUTED;
-              tok->nb_len = 0;
+              tok->nb.start = NOT_PRECOMPUTED;
+              tok->nb.len = 0;
               continue;
             }
-          tok->nb_start = found->len;
+          tok->nb.start = found->len;
           find_similar (ix, token_text (tok), tok->len, token_skel (tok), tok->skel_len,
                         marks, touched, found);
-          tok->nb_len = found->len - tok->nb_start;
+          tok->nb.len = found->len - tok->nb.start;
         }
     }
   return NULL;
@@ -1587,8 +1678,8 @@ build_neighbours (ScreenIndex *ix, guint n_threads)
         memcpy (ix->neighbours + at, w.found[p]->data, w.found[p]->len * sizeof (Neighbour));
       guint end = MIN ((p + 1) * part, n_tokens);
       for (guint t = p * part; t < end; t++)
-        if (ix->tokens[t].nb_start != NOT_PRECOMPUTED)
-          ix->tokens[t].nb_start += (guint32) at;
+        if (ix->tokens[t].nb.start != NOT_PRECOMPUTED)
+          ix->tokens[t].nb.start += (guint32) at;
       at += w.found[p]->len;
       g_array_unref (w.found[p]);
     }
@@ -1600,8 +1691,8 @@ build_neighbours (ScreenIndex *ix, guint n_threads)
     {
       Token *tok = &ix->tokens[t];
       guint64 cost = 0;
-      for (guint32 k = 0; tok->nb_start != NOT_PRECOMPUTED && k < tok->nb_len; k++)
-        cost += ix->tokens[ix->neighbours[tok->nb_start + k].token].post_len;
+      for (guint32 k = 0; tok->nb.start != NOT_PRECOMPUTED && k < tok->nb.len; k++)
+        cost += ix->tokens[ix->neighbours[tok->nb.start + k].token].post.len;
       tok->nb_cost = (guint32) MIN (cost, G_MAXUINT32);
     }
 }
@@ -1658,7 +1749,7 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
     .strings = g_string_chunk_new (64 * 1024),
     .ids = g_hash_table_new (g_str_hash, g_str_equal),
     .tokens = g_array_sized_new (FALSE, FALSE, sizeof (Token), n_names),
-    .names = g_array_sized_new (FALSE, FALSE, sizeof (Name), n_names),
+    .names = g_array_sized_new (FALSE, FALSE, sizeof (NameDraft), n_names),
     .name_tokens = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 2 * n_names),
   };
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
@@ -1695,6 +1786,7 @@ screen_index_free (ScreenIndex *ix)
   table_free (ix->name_tokens);
   table_free (ix->name_weights);
   table_free (ix->names);
+  table_free (ix->name_texts);
   table_free (ix->token_strings);
   table_free (ix->tokens);
   table_free (ix->vocab);
@@ -1795,14 +1887,14 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   for (guint i = 0; i < q->t.n; i++)
     {
       guint32 id = vocab_find (ix, q->t.text[i], strlen (q->t.text[i]));
-      own[i] = id == G_MAXUINT32 || exhaustive || ix->tokens[id].nb_start == NOT_PRECOMPUTED;
+      own[i] = id == G_MAXUINT32 || exhaustive || ix->tokens[id].nb.start == NOT_PRECOMPUTED;
       q->precomputed[i] = !own[i];
       if (!own[i])
         {
           const Token *tok = &ix->tokens[id];
           q->id[i] = id;
-          q->nb[i] = &ix->neighbours[tok->nb_start];
-          q->n_nb[i] = tok->nb_len;
+          q->nb[i] = &ix->neighbours[tok->nb.start];
+          q->n_nb[i] = tok->nb.len;
           continue;
         }
       if (q->own_neighbours == NULL)
@@ -1867,8 +1959,8 @@ static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
             double threshold, gboolean *exact, gboolean *all_in_query)
 {
-  const guint32 *toks = &ix->name_tokens[name->tok_start];
-  const float *wl = &ix->name_weights[name->tok_start];
+  const guint32 *toks = name_toks (ix, name);
+  const float *wl = name_tok_weights (ix, name);
   float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS], qbest[MAX_NAME_TOKENS] = { 0 };
   guint n = q->t.n, m = name->n_toks;
 
@@ -1917,7 +2009,7 @@ token_cost (const ScreenIndex *ix, const Query *q, guint i)
     return ix->tokens[q->id[i]].nb_cost;
   guint64 cost = 0;
   for (guint k = 0; k < q->n_nb[i]; k++)
-    cost += ix->tokens[q->nb[i][k].token].post_len;
+    cost += ix->tokens[q->nb[i][k].token].post.len;
   return cost;
 }
 
@@ -1935,16 +2027,16 @@ share_a_name (const ScreenIndex *ix, guint32 a, guint32 b)
 {
   const Token *ta = &ix->tokens[a];
   const Token *tb = &ix->tokens[b];
-  if (ta->post_len > tb->post_len)
+  if (ta->post.len > tb->post.len)
     {
       const Token *t = ta;
       ta = tb;
       tb = t;
     }
-  const guint32 *small = ix->postings + ta->post_start;
-  const guint32 *big = ix->postings + tb->post_start;
-  guint32 lo = 0, n_big = tb->post_len;
-  for (guint32 k = 0; k < ta->post_len && lo < n_big; k++)
+  const guint32 *small = run_items (ix->postings, &ta->post);
+  const guint32 *big = run_items (ix->postings, &tb->post);
+  guint32 lo = 0, n_big = tb->post.len;
+  for (guint32 k = 0; k < ta->post.len && lo < n_big; k++)
     {
       guint32 x = small[k], step = 1, hi = lo;
       while (hi < n_big && big[hi] < x)
@@ -2065,7 +2157,7 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
   guint m = name->n_toks, n = q->t.n;
   if (m < 2 || m >= n)
     return FALSE;
-  const guint32 *toks = &ix->name_tokens[name->tok_start];
+  const guint32 *toks = name_toks (ix, name);
   gboolean distinctive = FALSE;
   for (guint j = 0; j < m; j++)
     distinctive = distinctive || !ix->tokens[toks[j]].generic;
@@ -2229,31 +2321,31 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
       for (guint k = 0; k < MIN (n_nb, 2 * PREFETCH_AHEAD); k++)
         __builtin_prefetch (&tokens[nb[k].token]);
       for (guint k = 0; k < MIN (n_nb, PREFETCH_AHEAD); k++)
-        __builtin_prefetch (&ix->postings[tokens[nb[k].token].post_start]);
+        __builtin_prefetch (run_items (ix->postings, &tokens[nb[k].token].post));
       for (guint k = 0; k < n_nb; k++)
         {
           if (k + 2 * PREFETCH_AHEAD < n_nb)
             __builtin_prefetch (&tokens[nb[k + 2 * PREFETCH_AHEAD].token]);
           if (k + PREFETCH_AHEAD < n_nb)
-            __builtin_prefetch (&ix->postings[tokens[nb[k + PREFETCH_AHEAD].token].post_start]);
+            __builtin_prefetch (run_items (ix->postings, &tokens[nb[k + PREFETCH_AHEAD].token].post));
           const Token *tok = &tokens[nb[k].token];
-          for (guint32 p = tok->post_start; p < tok->post_start + tok->post_len; p++)
-            name_set_add (&set, ix->postings[p]);
+          const guint32 *post = run_items (ix->postings, &tok->post);
+          for (guint32 p = 0; p < tok->post.len; p++)
+            name_set_add (&set, post[p]);
         }
     }
   for (guint i = 0; i < n; i++)
     if (q->id[i] != G_MAXUINT32)
       {
         const Token *tok = &ix->tokens[q->id[i]];
-        for (guint32 p = tok->anchor_start; p < tok->anchor_start + tok->anchor_len; p++)
-          name_set_add (&set, ix->anchors[p]);
+        const guint32 *anchored = run_items (ix->anchors, &tok->anchor);
+        for (guint32 p = 0; p < tok->anchor.len; p++)
+          name_set_add (&set, anchored[p]);
       }
 
   /* Scoring reads each name and its tokens from all over the index: ask for them a
    * few names ahead, so that the cache misses overlap. */
   const Name *names = ix->names;
-  const guint32 *name_tokens = ix->name_tokens;
-  const float *name_weights = ix->name_weights;
   for (guint k = 0; k < set.n; k++)
     {
       if (k + 2 * PREFETCH_AHEAD < set.n)
@@ -2261,8 +2353,11 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
       if (k + PREFETCH_AHEAD < set.n)
         {
           const Name *ahead = &names[set.ids[k + PREFETCH_AHEAD]];
-          __builtin_prefetch (&name_tokens[ahead->tok_start]);
-          __builtin_prefetch (&name_weights[ahead->tok_start]);
+          if (ahead->n_toks > NAME_INLINE_TOKENS)
+            {
+              __builtin_prefetch (&ix->name_tokens[ahead->tok_start]);
+              __builtin_prefetch (&ix->name_weights[ahead->tok_start]);
+            }
         }
       consider (ix, q, set.ids[k], opts, opts->possible_threshold, form_flags, out);
     }
@@ -2472,7 +2567,7 @@ screen_full (const ScreenIndex *ix, const ScreenQuery *query, const ScreenOption
       const Name *name = best != NULL ? &ix->names[best->name] : NULL;
       ScreenHit hit = {
         .entry = e,
-        .matched_name = name != NULL ? name->text : e->name,
+        .matched_name = name != NULL ? ix->name_texts[best->name] : e->name,
         .matched_alias = name != NULL && name->alias,
         .name_score = best != NULL ? best->score : 0.0,
         .flags = flags,
