@@ -27,8 +27,9 @@
  *    of up to PRECOMPUTE_ALL) its neighbours: the vocabulary tokens with
  *    tsim >= TOKEN_FLOOR among those related to it (texts or skeletons within one
  *    deletion, two from 6 bytes, or one a short prefix of the other: related()),
- *    found through a bucketed table of the hashes of every text and skeleton with
- *    those deletions (symmetric deletion, as in SymSpell) and prefixes;
+ *    found through a table of the hashes of every text and skeleton with those
+ *    deletions (symmetric deletion, as in SymSpell) and prefixes ("The variant
+ *    table");
  *  - identifiers: "kind\x1Fvalue" -> entries.
  * A large index builds its variant table and neighbours on several threads (see
  * "Building on several threads"); the index is the same on any number.
@@ -58,7 +59,6 @@
 #define TOKEN_FLOOR       0.80f /* token similarity below this counts as 0 */
 #define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
-#define MAX_BUCKET_BITS   24    /* the variant table's bucket index: at most 64 MiB */
 
 typedef struct {
   guint32 token;
@@ -145,14 +145,12 @@ struct _ScreenIndex {
    * the hash agrees) where a GHashTable read three places. */
   guint64      *vocab;
   guint32       vocab_mask;
-  /* The variant table: each variant hash, in the bucket of its top bucket_bits bits,
-   * as (low 32 bits of the hash) << 32 | token id, sorted within the bucket. Bucket b
-   * is variants[variant_buckets[b] .. variant_buckets[b + 1]). Hashes that agree in
-   * their top and low bits only add candidates, which related() then rules out. */
-  guint64      *variants;
-  guint32       n_variants;
-  guint32      *variant_buckets;
-  guint         bucket_bits;
+  /* The variant table (see "The variant table" below): lines of VARIANT_LINE slots,
+   * each a fragment of a variant's hash << token_bits | token id, or VARIANT_FREE. */
+  guint32      *variant_slots;
+  guint32       n_variant_lines; /* home lines; the slots run on past them */
+  guint         token_bits;
+  gsize         n_variants;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -835,7 +833,7 @@ fmix64 (guint64 h)
 }
 
 /* The hash of a string of @len bytes with polynomial @poly, from @seed (the variant
- * table is bucketed by the top bits). */
+ * table takes a home line from its top bits and keeps some of its low bits). */
 static inline guint64
 seal (guint64 seed, guint64 poly, gsize len)
 {
@@ -958,24 +956,30 @@ related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bsk
 }
 
 
-/* The first position in ScreenIndex.variants of hash @h's bucket whose key is >= that
- * of @h (the end of the bucket when there is none); *@end receives the bucket's end. */
-static guint32
-variant_lower_bound (const ScreenIndex *ix, guint64 h, guint32 *end)
+/* The variant table. Each variant of each token (its hash h) has a home line of
+ * VARIANT_LINE 4-byte slots, one cache line, chosen by the top 32 bits of h; its slot
+ * holds the low 32 - token_bits bits of h (a fragment) and the token id. A line's
+ * variants fill it from its start, or from where the line before's ended if they ran
+ * over (linear probing by lines), so a lookup scans from its home line to the first
+ * free slot: one cache line, sometimes two. Lines are sized for a load of at most
+ * VARIANT_LOAD. A slot with the fragment of h but from another hash only adds a
+ * candidate, which related() rules out. No table of offsets: a lookup misses the
+ * cache once, where a table of buckets and their offsets missed it two or three times
+ * in a row. */
+#define VARIANT_LINE 16
+#define VARIANT_LOAD 0.7
+#define VARIANT_FREE G_MAXUINT32
+
+static inline gsize
+variant_home (const ScreenIndex *ix, guint64 h)
 {
-  guint32 b = (guint32) (h >> (64 - ix->bucket_bits));
-  guint32 lo = ix->variant_buckets[b], hi = ix->variant_buckets[b + 1];
-  guint64 key = (guint64) (guint32) h << 32;
-  *end = hi;
-  while (lo < hi)
-    {
-      guint32 mid = lo + (hi - lo) / 2;
-      if (ix->variants[mid] < key)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
+  return (gsize) (((h >> 32) * ix->n_variant_lines) >> 32) * VARIANT_LINE;
+}
+
+static inline guint32
+variant_slot (const ScreenIndex *ix, guint64 h, guint32 token)
+{
+  return (guint32) (h << ix->token_bits) | token;
 }
 
 /* How many items ahead the lookups of a pipeline ask for what they will read: enough
@@ -1008,29 +1012,26 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   if (marks == NULL)
     memset (set, 0xff, sizeof set_stack);
 
-  /* The lookups miss the cache, each twice (the bucket's offsets, then its entries):
-   * a pipeline asks for the offsets of lookup i + 2 * PREFETCH_AHEAD and for the
-   * entries of lookup i + PREFETCH_AHEAD while it searches lookup i, so that a few
-   * dozen misses are under way at any time. */
-  guint shift = 64 - ix->bucket_bits;
+  /* Each lookup misses the cache once, on its home line: a pipeline asks for the
+   * line of lookup i + 2 * PREFETCH_AHEAD while it scans lookup i, so that a few dozen
+   * misses are under way at any time. */
+  const guint32 *slots = ix->variant_slots;
+  guint tb = ix->token_bits;
+  guint32 token_mask = (guint32) ((G_GUINT64_CONSTANT (1) << tb) - 1);
   for (guint i = 0; i < MIN (nv, 2 * PREFETCH_AHEAD); i++)
-    __builtin_prefetch (&ix->variant_buckets[hashes[i] >> shift]);
-  for (guint i = 0; i < MIN (nv, PREFETCH_AHEAD); i++)
-    __builtin_prefetch (&ix->variants[ix->variant_buckets[hashes[i] >> shift]]);
+    __builtin_prefetch (&slots[variant_home (ix, hashes[i])]);
 
   g_array_set_size (touched, 0);
   for (guint i = 0; i < nv; i++)
     {
       if (i + 2 * PREFETCH_AHEAD < nv)
-        __builtin_prefetch (&ix->variant_buckets[hashes[i + 2 * PREFETCH_AHEAD] >> shift]);
-      if (i + PREFETCH_AHEAD < nv)
-        __builtin_prefetch (
-          &ix->variants[ix->variant_buckets[hashes[i + PREFETCH_AHEAD] >> shift]]);
-      guint32 end, key = (guint32) hashes[i];
-      for (guint32 k = variant_lower_bound (ix, hashes[i], &end);
-           k < end && (guint32) (ix->variants[k] >> 32) == key; k++)
+        __builtin_prefetch (&slots[variant_home (ix, hashes[i + 2 * PREFETCH_AHEAD])]);
+      guint32 fragment = variant_slot (ix, hashes[i], 0) >> tb;
+      for (gsize k = variant_home (ix, hashes[i]); slots[k] != VARIANT_FREE; k++)
         {
-          guint32 t = (guint32) ix->variants[k];
+          if (slots[k] >> tb != fragment)
+            continue;
+          guint32 t = slots[k] & token_mask;
           if (marks != NULL)
             {
               if (marks[t])
@@ -1464,7 +1465,7 @@ token_variants (const Token *tok, guint64 *hashes)
  * The variant table and the neighbours of a large index are built by up to
  * build_threads() threads. Each takes the next part of the work from a shared
  * counter until none is left; what they build does not depend on which thread took
- * which part (the variant buckets are sorted, the neighbours kept by part), so the
+ * which part (the variant lines are sorted, the neighbours kept by part), so the
  * index is the same on any number of threads.
  */
 
@@ -1473,7 +1474,7 @@ token_variants (const Token *tok, guint64 *hashes)
 #define MAX_BUILD_THREADS    8
 #define MIN_THREADED_TOKENS  100000
 #define MAX_PART_TOKENS      4096   /* tokens in a part of the work, at most */
-#define PART_BUCKETS         65536  /* variant buckets in a part of the sorting */
+#define PART_LINES           65536  /* variant lines in a part of the sorting */
 
 /* Tokens in a part: a few dozen parts a thread, so that they share the work evenly. */
 static guint
@@ -1522,10 +1523,12 @@ next_part (gint *next, guint n_parts)
 
 typedef struct {
   ScreenIndex *ix;
-  guint        pass;       /* 0: count each bucket's entries; 1: place them; 2: sort */
-  guint        part;       /* tokens in a part */
+  guint        pass;       /* 0: count each line's variants; 1: place them; 2: sort */
+  guint        part;       /* tokens, or lines, in a part */
   guint        n_parts;
   gint         next;       /* the next part to take (atomic) */
+  guint32     *count;      /* each home line's variants */
+  gsize       *end;        /* each home line's run ends here (in pass 1, its fill point) */
 } VariantsWork;
 
 static gpointer
@@ -1533,21 +1536,21 @@ variants_worker (gpointer data)
 {
   VariantsWork *w = data;
   ScreenIndex *ix = w->ix;
-  guint shift = 64 - ix->bucket_bits;
   guint64 hashes[MAX_VARIANTS];
   for (guint p; (p = next_part (&w->next, w->n_parts)) < w->n_parts;)
     {
       if (w->pass == 2)
         {
-          /* Sort each bucket of the part: a handful of entries, by insertion. */
-          guint32 end = MIN ((p + 1) * PART_BUCKETS, 1u << ix->bucket_bits);
-          for (guint32 b = p * PART_BUCKETS; b < end; b++)
+          /* Sort each home line's run of the part (a handful of slots, by insertion):
+           * the threads placed them in any order. */
+          guint32 end = MIN ((p + 1) * w->part, ix->n_variant_lines);
+          for (guint32 l = p * w->part; l < end; l++)
             {
-              guint64 *v = ix->variants + ix->variant_buckets[b];
-              guint32 n = ix->variant_buckets[b + 1] - ix->variant_buckets[b];
+              guint32 *v = ix->variant_slots + w->end[l] - w->count[l];
+              guint32 n = w->count[l];
               for (guint32 i = 1; i < n; i++)
                 {
-                  guint64 x = v[i];
+                  guint32 x = v[i];
                   guint32 j = i;
                   for (; j > 0 && v[j - 1] > x; j--)
                     v[j] = v[j - 1];
@@ -1562,50 +1565,83 @@ variants_worker (gpointer data)
           guint nv = token_variants (&ix->tokens[t], hashes);
           for (guint i = 0; i < nv; i++)
             {
-              guint32 *slot = &ix->variant_buckets[(hashes[i] >> shift) + (w->pass == 0)];
-              guint32 at = __atomic_fetch_add (slot, 1, __ATOMIC_RELAXED);
-              if (w->pass == 1)
-                ix->variants[at] = (guint64) (guint32) hashes[i] << 32 | t;
+              gsize l = variant_home (ix, hashes[i]) / VARIANT_LINE;
+              if (w->pass == 0)
+                __atomic_fetch_add (&w->count[l], 1, __ATOMIC_RELAXED);
+              else
+                ix->variant_slots[__atomic_fetch_add (&w->end[l], 1, __ATOMIC_RELAXED)]
+                  = variant_slot (ix, hashes[i], t);
             }
         }
     }
   return NULL;
 }
 
-/* Two passes over the tokens' variants: count each bucket's entries, then place
- * them; then sort each (small) bucket. No table-sized scratch memory. */
+/* At least as many variants as token_variants() gives a token of @len bytes whose
+ * padded skeleton has @skel_len: deletions of text and skeleton, and prefixes. */
+static gsize
+max_variants (gsize len, gsize skel_len)
+{
+  gsize n = 0;
+  for (guint k = 0; k < 2; k++)
+    {
+      gsize l = MIN (k == 0 ? len : skel_len - 2, MAX_TOKEN_BYTES);
+      n += 1 + l + (max_deletions (l) >= 2 ? l * (l - 1) / 2 : 0);
+    }
+  return n + 1 + MIN (len, MAX_PREFIX + 1);
+}
+
+/* Two passes over the tokens' variants: count each home line's, then place them;
+ * then sort each line's run, so that the table does not depend on which thread
+ * placed what. */
 static void
 build_variants (ScreenIndex *ix, guint n_threads)
 {
   guint n_tokens = ix->n_tokens;
-  /* About 64 variants a token, 4 to 8 a bucket. */
-  ix->bucket_bits = 4;
-  while (ix->bucket_bits < MAX_BUCKET_BITS && (1u << ix->bucket_bits) < 16u * n_tokens)
-    ix->bucket_bits++;
-  guint32 n_buckets = 1u << ix->bucket_bits;
-  ix->variant_buckets = table_alloc ((n_buckets + 1) * sizeof (guint32));
-  memset (ix->variant_buckets, 0, (n_buckets + 1) * sizeof (guint32));
+  ix->token_bits = 1;
+  while (ix->token_bits < 31 && (G_GUINT64_CONSTANT (1) << ix->token_bits) <= n_tokens)
+    ix->token_bits++; /* the all-ones id is VARIANT_FREE's */
+  gsize most = 0;
+  for (guint32 t = 0; t < n_tokens; t++)
+    most += max_variants (ix->tokens[t].len, ix->tokens[t].skel_len);
+  ix->n_variant_lines = (guint32) MIN ((gsize) (most / (VARIANT_LINE * VARIANT_LOAD)) + 1,
+                                       G_MAXUINT32);
 
-  guint part = part_tokens (n_tokens, n_threads);
-  VariantsWork w = { ix, 0, part, (n_tokens + part - 1) / part, 0 };
+  guint32 n_lines = ix->n_variant_lines;
+  VariantsWork w = {
+    .ix = ix,
+    .part = part_tokens (n_tokens, n_threads),
+    .count = g_new0 (guint32, n_lines),
+    .end = g_new (gsize, n_lines),
+  };
+  w.n_parts = (n_tokens + w.part - 1) / w.part;
   run_on_threads (variants_worker, &w, n_threads);
-  for (guint32 b = 0; b < n_buckets; b++)
-    ix->variant_buckets[b + 1] += ix->variant_buckets[b];
-  ix->n_variants = ix->variant_buckets[n_buckets];
-  ix->variants = table_alloc ((gsize) ix->n_variants * sizeof (guint64));
 
-  /* variant_buckets[b] serves as bucket b's fill pointer, then is restored. */
+  /* Each line's run starts where its line does, or where the line before's ended. */
+  gsize at = 0;
+  ix->n_variants = 0;
+  for (guint32 l = 0; l < n_lines; l++)
+    {
+      w.end[l] = MAX (at, (gsize) l * VARIANT_LINE); /* the fill point, for now */
+      at = w.end[l] + w.count[l];
+      ix->n_variants += w.count[l];
+    }
+  /* A free slot after the last run, and the last line whole. */
+  gsize n_slots = (at / VARIANT_LINE + 1) * VARIANT_LINE;
+  ix->variant_slots = table_alloc (n_slots * sizeof (guint32));
+  memset (ix->variant_slots, 0xff, n_slots * sizeof (guint32));
+
   w.pass = 1;
   w.next = 0;
   run_on_threads (variants_worker, &w, n_threads);
-  for (guint32 b = n_buckets; b > 0; b--)
-    ix->variant_buckets[b] = ix->variant_buckets[b - 1];
-  ix->variant_buckets[0] = 0;
 
   w.pass = 2;
   w.next = 0;
-  w.n_parts = (n_buckets + PART_BUCKETS - 1) / PART_BUCKETS;
+  w.part = PART_LINES;
+  w.n_parts = (n_lines + PART_LINES - 1) / PART_LINES;
   run_on_threads (variants_worker, &w, n_threads);
+  g_free (w.count);
+  g_free (w.end);
 }
 
 /* Neighbours are computed when the index is built for every token of a vocabulary of
@@ -1778,8 +1814,7 @@ screen_index_free (ScreenIndex *ix)
   if (ix == NULL)
     return;
   g_hash_table_unref (ix->identifiers);
-  table_free (ix->variants);
-  table_free (ix->variant_buckets);
+  table_free (ix->variant_slots);
   table_free (ix->neighbours);
   table_free (ix->postings);
   table_free (ix->anchors);
