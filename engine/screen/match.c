@@ -23,7 +23,7 @@
  * Index. Built once per list:
  *  - the vocabulary: every distinct token of every name and alias, with its
  *    skeleton and a postings list of the names that contain it;
- *  - for every vocabulary token in two names or more (every token, in a vocabulary
+ *  - for every vocabulary token in three names or more (every token, in a vocabulary
  *    of up to PRECOMPUTE_ALL) its neighbours: the vocabulary tokens with
  *    tsim >= TOKEN_FLOOR among those related to it (texts or skeletons within one
  *    deletion, two from 6 bytes, or one a short prefix of the other: related()),
@@ -1650,9 +1650,12 @@ build_variants (ScreenIndex *ix, guint n_threads)
  * others (most of the vocabulary of a large list: a surname, a company's own word)
  * the way it finds those of an unknown token, with the same find_similar(), so the
  * results are the same either way. The build of a large index then costs in
- * proportion to its common words, not to its vocabulary. */
+ * proportion to its common words, not to its vocabulary. A word of two names is
+ * hardly more likely in a query than one of a single name: in a rule file of a
+ * million generated names, precomputing theirs took 1.8 s of a 15.5 s load and
+ * 120 MB. */
 #define PRECOMPUTE_ALL           200000
-#define MIN_PRECOMPUTED_POSTINGS 2
+#define MIN_PRECOMPUTED_POSTINGS 3
 #define NOT_PRECOMPUTED          G_MAXUINT32
 
 typedef struct {
