@@ -150,7 +150,6 @@ struct _ScreenIndex {
   guint32      *variant_slots;
   guint32       n_variant_lines; /* home lines; the slots run on past them */
   guint         token_bits;
-  gsize         n_variants;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -1521,60 +1520,173 @@ next_part (gint *next, guint n_parts)
   return p < 0 || (guint) p >= n_parts ? n_parts : (guint) p;
 }
 
+/* The variant table is filled in two passes over the tokens' variants, count and
+ * place, each a round of tokens at a time. In a round, threads first hash parts of its
+ * tokens and sort each part's variants by the partition of their home line (a range
+ * of PARTITION_LINES lines); then threads take partitions and apply every part's
+ * variants of theirs. The counts and slots one partition touches (a few hundred KB)
+ * stay in the cache, where applying the variants in token order missed it for nearly
+ * every variant, and no two threads touch the same line's count or fill point. */
+#define ROUND_VARIANTS  (4u << 20) /* variants in a round, at most: a 32 MB buffer */
+#define PARTITION_LINES 4096       /* lines in a partition: 16 KB of counts */
+
 typedef struct {
-  ScreenIndex *ix;
-  guint        pass;       /* 0: count each line's variants; 1: place them; 2: sort */
-  guint        part;       /* tokens, or lines, in a part */
-  guint        n_parts;
-  gint         next;       /* the next part to take (atomic) */
-  guint32     *count;      /* each home line's variants */
-  gsize       *end;        /* each home line's run ends here (in pass 1, its fill point) */
+  guint32 first, end;  /* its tokens */
+  gsize   base;        /* where its variants start in the round's buffer */
+  gsize   most;        /* max_variants() of its tokens, in all */
+} VariantsPart;
+
+typedef struct {
+  ScreenIndex  *ix;
+  guint         pass;         /* 0: count each line's variants; 1: place them; 2: sort */
+  guint         phase;        /* 0: hash and sort parts; 1: apply partitions */
+  VariantsPart *parts;        /* of the round */
+  guint         n_parts;
+  guint32       n_partitions;
+  guint32      *offsets;      /* per part, n_partitions + 1: each partition's start */
+  guint64      *buffer;       /* the round's variants: home line << 32 | slot */
+  gsize         most_in_part; /* the largest VariantsPart.most */
+  gint          next;         /* the next part or partition to take (atomic) */
+  guint32      *count;        /* each home line's variants */
+  gsize        *end;          /* each home line's run ends here (in pass 1, its fill point) */
 } VariantsWork;
+
+/* Sorts each home line's run of lines [first, end): the threads placed them in any
+ * order. A handful of slots each, by insertion. */
+static void
+sort_variant_lines (VariantsWork *w, guint32 first, guint32 end)
+{
+  for (guint32 l = first; l < end; l++)
+    {
+      guint32 *v = w->ix->variant_slots + w->end[l] - w->count[l];
+      guint32 n = w->count[l];
+      for (guint32 i = 1; i < n; i++)
+        {
+          guint32 x = v[i];
+          guint32 j = i;
+          for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+          v[j] = x;
+        }
+    }
+}
+
+/* Hashes the variants of part @k into the round's buffer, sorted by partition. */
+static void
+hash_variants_part (VariantsWork *w, guint k, guint64 *scratch, guint64 *hashes)
+{
+  ScreenIndex *ix = w->ix;
+  const VariantsPart *part = &w->parts[k];
+  guint32 *offsets = &w->offsets[(gsize) k * (w->n_partitions + 1)];
+  memset (offsets, 0, (w->n_partitions + 1) * sizeof (guint32));
+  gsize n = 0;
+  for (guint32 t = part->first; t < part->end; t++)
+    {
+      guint nv = token_variants (&ix->tokens[t], hashes);
+      for (guint i = 0; i < nv; i++)
+        {
+          guint32 line = (guint32) (variant_home (ix, hashes[i]) / VARIANT_LINE);
+          scratch[n++] = (guint64) line << 32 | variant_slot (ix, hashes[i], t);
+          offsets[line / PARTITION_LINES + 1]++;
+        }
+    }
+  for (guint32 p = 0; p < w->n_partitions; p++)
+    offsets[p + 1] += offsets[p];
+  /* offsets[p] serves as partition p's fill point, then is restored. */
+  guint64 *out = w->buffer + part->base;
+  for (gsize i = 0; i < n; i++)
+    out[offsets[(scratch[i] >> 32) / PARTITION_LINES]++] = scratch[i];
+  for (guint32 p = w->n_partitions; p > 0; p--)
+    offsets[p] = offsets[p - 1];
+  offsets[0] = 0;
+}
+
+/* Counts or places every variant of the round whose home line is in partition @p. */
+static void
+apply_variants_partition (VariantsWork *w, guint32 p)
+{
+  guint32 *slots = w->ix->variant_slots;
+  for (guint k = 0; k < w->n_parts; k++)
+    {
+      const guint32 *offsets = &w->offsets[(gsize) k * (w->n_partitions + 1)];
+      const guint64 *v = w->buffer + w->parts[k].base;
+      for (guint32 i = offsets[p]; i < offsets[p + 1]; i++)
+        {
+          guint32 line = (guint32) (v[i] >> 32);
+          if (w->pass == 0)
+            w->count[line]++;
+          else
+            slots[w->end[line]++] = (guint32) v[i];
+        }
+    }
+}
 
 static gpointer
 variants_worker (gpointer data)
 {
   VariantsWork *w = data;
-  ScreenIndex *ix = w->ix;
-  guint64 hashes[MAX_VARIANTS];
-  for (guint p; (p = next_part (&w->next, w->n_parts)) < w->n_parts;)
+  if (w->pass == 2)
     {
-      if (w->pass == 2)
+      guint n = (w->ix->n_variant_lines + PART_LINES - 1) / PART_LINES;
+      for (guint p; (p = next_part (&w->next, n)) < n;)
+        sort_variant_lines (w, p * PART_LINES,
+                            MIN ((p + 1) * PART_LINES, w->ix->n_variant_lines));
+    }
+  else if (w->phase == 0)
+    {
+      g_autofree guint64 *scratch = g_new (guint64, MAX (w->most_in_part, 1));
+      g_autofree guint64 *hashes = g_new (guint64, MAX_VARIANTS);
+      for (guint k; (k = next_part (&w->next, w->n_parts)) < w->n_parts;)
+        hash_variants_part (w, k, scratch, hashes);
+    }
+  else
+    for (guint p; (p = next_part (&w->next, w->n_partitions)) < w->n_partitions;)
+      apply_variants_partition (w, p);
+  return NULL;
+}
+
+/* Groups @parts into rounds: parts while their variants fit ROUND_VARIANTS, or one
+ * that does not alone. Sets each part's base; returns the round starts (n_rounds + 1
+ * of them) and the most parts in a round. */
+static guint *
+variants_rounds (VariantsPart *parts, guint n_parts, guint *n_rounds, guint *most_parts)
+{
+  guint *starts = g_new (guint, n_parts + 1);
+  *n_rounds = 0;
+  *most_parts = 0;
+  for (guint first = 0; first < n_parts;)
+    {
+      gsize total = 0;
+      guint end = first;
+      while (end < n_parts && (end == first || total + parts[end].most <= ROUND_VARIANTS))
         {
-          /* Sort each home line's run of the part (a handful of slots, by insertion):
-           * the threads placed them in any order. */
-          guint32 end = MIN ((p + 1) * w->part, ix->n_variant_lines);
-          for (guint32 l = p * w->part; l < end; l++)
-            {
-              guint32 *v = ix->variant_slots + w->end[l] - w->count[l];
-              guint32 n = w->count[l];
-              for (guint32 i = 1; i < n; i++)
-                {
-                  guint32 x = v[i];
-                  guint32 j = i;
-                  for (; j > 0 && v[j - 1] > x; j--)
-                    v[j] = v[j - 1];
-                  v[j] = x;
-                }
-            }
-          continue;
+          parts[end].base = total;
+          total += parts[end++].most;
         }
-      guint end = MIN ((p + 1) * w->part, ix->n_tokens);
-      for (guint t = p * w->part; t < end; t++)
+      starts[(*n_rounds)++] = first;
+      *most_parts = MAX (*most_parts, end - first);
+      first = end;
+    }
+  starts[*n_rounds] = n_parts;
+  return starts;
+}
+
+/* Runs pass @pass (0: count, 1: place) of @w over the rounds of @parts. */
+static void
+variants_pass (VariantsWork *w, guint pass, VariantsPart *parts, const guint *starts,
+               guint n_rounds, guint n_threads)
+{
+  w->pass = pass;
+  for (guint r = 0; r < n_rounds; r++)
+    {
+      w->parts = parts + starts[r];
+      w->n_parts = starts[r + 1] - starts[r];
+      for (w->phase = 0; w->phase < 2; w->phase++)
         {
-          guint nv = token_variants (&ix->tokens[t], hashes);
-          for (guint i = 0; i < nv; i++)
-            {
-              gsize l = variant_home (ix, hashes[i]) / VARIANT_LINE;
-              if (w->pass == 0)
-                __atomic_fetch_add (&w->count[l], 1, __ATOMIC_RELAXED);
-              else
-                ix->variant_slots[__atomic_fetch_add (&w->end[l], 1, __ATOMIC_RELAXED)]
-                  = variant_slot (ix, hashes[i], t);
-            }
+          w->next = 0;
+          run_on_threads (variants_worker, w, n_threads);
         }
     }
-  return NULL;
 }
 
 /* At least as many variants as token_variants() gives a token of @len bytes whose
@@ -1601,44 +1713,56 @@ build_variants (ScreenIndex *ix, guint n_threads)
   ix->token_bits = 1;
   while (ix->token_bits < 31 && (G_GUINT64_CONSTANT (1) << ix->token_bits) <= n_tokens)
     ix->token_bits++; /* the all-ones id is VARIANT_FREE's */
-  gsize most = 0;
-  for (guint32 t = 0; t < n_tokens; t++)
-    most += max_variants (ix->tokens[t].len, ix->tokens[t].skel_len);
+
+  /* The parts of the work, and the table's size from their most variants. */
+  guint part_size = part_tokens (n_tokens, n_threads);
+  guint n_parts = (n_tokens + part_size - 1) / part_size;
+  g_autofree VariantsPart *parts = g_new0 (VariantsPart, MAX (n_parts, 1));
+  gsize most = 0, most_in_part = 0;
+  for (guint k = 0; k < n_parts; k++)
+    {
+      parts[k].first = k * part_size;
+      parts[k].end = MIN ((k + 1) * part_size, n_tokens);
+      for (guint32 t = parts[k].first; t < parts[k].end; t++)
+        parts[k].most += max_variants (ix->tokens[t].len, ix->tokens[t].skel_len);
+      most += parts[k].most;
+      most_in_part = MAX (most_in_part, parts[k].most);
+    }
   ix->n_variant_lines = (guint32) MIN ((gsize) (most / (VARIANT_LINE * VARIANT_LOAD)) + 1,
                                        G_MAXUINT32);
-
   guint32 n_lines = ix->n_variant_lines;
+
   VariantsWork w = {
     .ix = ix,
-    .part = part_tokens (n_tokens, n_threads),
+    .n_partitions = (n_lines + PARTITION_LINES - 1) / PARTITION_LINES,
+    .most_in_part = most_in_part,
     .count = g_new0 (guint32, n_lines),
     .end = g_new (gsize, n_lines),
   };
-  w.n_parts = (n_tokens + w.part - 1) / w.part;
-  run_on_threads (variants_worker, &w, n_threads);
+  guint n_rounds, most_parts;
+  g_autofree guint *starts = variants_rounds (parts, n_parts, &n_rounds, &most_parts);
+  w.offsets = g_new (guint32, (gsize) MAX (most_parts, 1) * (w.n_partitions + 1));
+  w.buffer = g_new (guint64, MAX (MAX ((gsize) ROUND_VARIANTS, most_in_part), 1));
+  variants_pass (&w, 0, parts, starts, n_rounds, n_threads);
 
   /* Each line's run starts where its line does, or where the line before's ended. */
   gsize at = 0;
-  ix->n_variants = 0;
   for (guint32 l = 0; l < n_lines; l++)
     {
       w.end[l] = MAX (at, (gsize) l * VARIANT_LINE); /* the fill point, for now */
       at = w.end[l] + w.count[l];
-      ix->n_variants += w.count[l];
     }
   /* A free slot after the last run, and the last line whole. */
   gsize n_slots = (at / VARIANT_LINE + 1) * VARIANT_LINE;
   ix->variant_slots = table_alloc (n_slots * sizeof (guint32));
   memset (ix->variant_slots, 0xff, n_slots * sizeof (guint32));
 
-  w.pass = 1;
-  w.next = 0;
-  run_on_threads (variants_worker, &w, n_threads);
+  variants_pass (&w, 1, parts, starts, n_rounds, n_threads);
+  g_free (w.buffer);
+  g_free (w.offsets);
 
   w.pass = 2;
   w.next = 0;
-  w.part = PART_LINES;
-  w.n_parts = (n_lines + PART_LINES - 1) / PART_LINES;
   run_on_threads (variants_worker, &w, n_threads);
   g_free (w.count);
   g_free (w.end);
