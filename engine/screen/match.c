@@ -53,6 +53,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_NAME_TOKENS   32    /* tokens of one name beyond these are ignored */
 #define MAX_TOKEN_BYTES   64    /* compared prefix of very long tokens */
@@ -472,6 +475,29 @@ letters_of (const char *s, gsize len, Letters *l)
     l->n[(guchar) s[i] & 31]++;
 }
 
+/* The letters two words have in common: the sum over the classes of the smaller
+ * count. With SSE2 (every x86-64 processor) two minimums and two sums of 16 bytes
+ * each, instead of 32 steps: the generic-word test runs it 40 times for each word of
+ * a list. */
+static inline guint
+letters_shared (const Letters *a, const Letters *b)
+{
+#ifdef __SSE2__
+  __m128i lo = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) a->n),
+                             _mm_loadu_si128 ((const __m128i *) b->n));
+  __m128i hi = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) (a->n + 16)),
+                             _mm_loadu_si128 ((const __m128i *) (b->n + 16)));
+  __m128i sum = _mm_add_epi64 (_mm_sad_epu8 (lo, _mm_setzero_si128 ()),
+                               _mm_sad_epu8 (hi, _mm_setzero_si128 ()));
+  return (guint) (_mm_cvtsi128_si32 (sum) + _mm_cvtsi128_si32 (_mm_srli_si128 (sum, 8)));
+#else
+  guint m = 0;
+  for (guint k = 0; k < 32; k++)
+    m += MIN (a->n[k], b->n[k]);
+  return m;
+#endif
+}
+
 /* An upper bound of screen_jaro_winkler (a, b) from the letters the two have in
  * common: Jaro's matches pair equal bytes one to one, so they are at most the common
  * letter counts (fewer classes than bytes only raises that), and transpositions only
@@ -484,9 +510,7 @@ jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b,
   blen = MIN (blen, MAX_TOKEN_BYTES);
   if (alen == 0 || blen == 0)
     return 1.0;
-  guint m = 0;
-  for (guint k = 0; k < 32; k++)
-    m += MIN (la->n[k], lb->n[k]);
+  guint m = letters_shared (la, lb);
   if (m == 0)
     return 0.0;
   return winkler (((double) m / alen + (double) m / blen + 1.0) / 3.0, a, alen, b, blen);
@@ -1151,7 +1175,11 @@ index_words (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
   guint n = split_tokens (words, toks);
   GString *key = g_string_new (NULL);
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (key, "%s%s", i ? " " : "", toks[i]);
+    {
+      if (i > 0)
+        g_string_append_c (key, ' ');
+      g_string_append (key, toks[i]);
+    }
   if (n == 0 || g_ptr_array_find_with_equal_func (seen, key->str, g_str_equal, NULL))
     {
       g_string_free (key, TRUE);
