@@ -1087,6 +1087,7 @@ compile_list_def (Ctx *c, const DocNode *n)
       return;
     }
   l->members = g_hash_table_new (g_str_hash, g_str_equal);
+  l->screen_expected = members->u.list.n;
   for (guint32 i = 0; i < members->u.list.n; i++)
     compile_member (c, l, members->u.list.v[i]);
   if (l->id == NULL)

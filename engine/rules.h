@@ -149,6 +149,8 @@ struct EList {
    * compiled; embargo_loader_finish() builds the index once. */
   ScreenList *screen_list;
   ScreenIndex *screen;
+  ScreenIndexBuilder *screen_builder; /* a long list's words, indexed while it loads */
+  guint screen_expected;              /* members the list's file gives */
   GPtrArray *screen_members; /* entry index -> ListMember* (its dates) */
   double match, possible;    /* thresholds: `screening: {match, possible}` */
   double review_pct;         /* owned_by_list: blocked share flagged for review */

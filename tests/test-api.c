@@ -646,6 +646,83 @@ test_exception_certain_identity (void)
   embargo_ruleset_unref (rs);
 }
 
+/* A made-up two-word name for member @i of a long list: distinct for every i below
+ * 248,832 (five syllables of twelve). */
+static void
+append_long_list_name (GString *out, guint i)
+{
+  static const char *const syllables[] = { "ka", "ri", "mo", "sen", "ta", "vo",
+                                           "lin", "de", "ur", "bas", "ne", "zu" };
+  for (guint k = 0, x = i; k < 5; k++, x /= 12)
+    g_string_append (out, syllables[x % 12]);
+  g_string_append_c (out, ' ');
+  g_string_append (out, syllables[(i * 7) % 12]);
+  g_string_append (out, syllables[(i / 12 + 5) % 12]);
+}
+
+/* The outcome of @rs for an order of one item to Germany bought by @buyer. */
+static EmbargoOutcome
+outcome_for_buyer (EmbargoRuleset *rs, const char *buyer)
+{
+  g_autofree char *doc = g_strdup_printf (
+    "{\"id\":\"L\",\"date\":\"2024-05-01\",\"destination\":{\"country\":\"DE\"},"
+    "\"buyer\":{\"name\":\"%s\"},\"items\":[{\"id\":\"1\"}]}", buyer);
+  EmbargoTransaction *t = embargo_transaction_new_from_data (doc, strlen (doc), "l.json",
+                                                             NULL, NULL);
+  g_assert (t != NULL);
+  EmbargoDecision *d = embargo_evaluate (rs, t, NULL, NULL);
+  EmbargoOutcome outcome = embargo_decision_get_outcome (d);
+  embargo_decision_free (d);
+  embargo_transaction_free (t);
+  return outcome;
+}
+
+/* A names list of 12,000 members (more than BUILD_WHILE_LOADING, screening.c) has its
+ * words indexed while it loads, on another thread (ScreenIndexBuilder): its last
+ * member and a misspelling of a middle one are denied, an unlisted name is not; a bad
+ * member near its end fails the load and leaks nothing (valgrind, the sanitizers'
+ * leak check), and ThreadSanitizer runs this suite. */
+static void
+test_long_names_list (void)
+{
+  const guint n = 12000;
+  GString *yaml = g_string_new (
+    "defaults: {regime: TEST, authority: test, citation: test, source_url: "
+    "https://example.org, effective_from: 2020-01-01}\n"
+    "rules:\n"
+    "  - {id: listed, title: listed, effect: deny, when: {party: [buyer], when: "
+    "{field: party.name, in_list: long}}}\n"
+    "lists:\n"
+    "  - id: long\n"
+    "    kind: names\n"
+    "    members:\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append (yaml, "      - \"");
+      append_long_list_name (yaml, i);
+      g_string_append (yaml, "\"\n");
+    }
+  g_autoptr (GString) last = g_string_new (NULL);
+  append_long_list_name (last, n - 1);
+  g_autoptr (GString) middle = g_string_new (NULL);
+  append_long_list_name (middle, n / 2);
+  middle->str[3] = middle->str[3] == 'x' ? 'y' : 'x'; /* a typo in the first word */
+  EmbargoRuleset *rs = embargo_ruleset_new_from_data (yaml->str, yaml->len, "long.yaml", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (rs);
+  CU_ASSERT_EQUAL (outcome_for_buyer (rs, last->str), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (outcome_for_buyer (rs, middle->str), EMBARGO_OUTCOME_DENY);
+  CU_ASSERT_EQUAL (outcome_for_buyer (rs, "Quorvex Plimbatt"), EMBARGO_OUTCOME_ALLOW);
+  embargo_ruleset_unref (rs);
+
+  /* A member that is not a name, near the end: the whole load fails. */
+  g_string_append (yaml, "      - {name: [not, a, name]}\n");
+  g_autoptr (GError) error = NULL;
+  rs = embargo_ruleset_new_from_data (yaml->str, yaml->len, "long.yaml", &error);
+  CU_ASSERT_PTR_NULL (rs);
+  CU_ASSERT_PTR_NOT_NULL (error);
+  g_string_free (yaml, TRUE);
+}
+
 void
 register_api_tests (void)
 {
@@ -658,6 +735,7 @@ register_api_tests (void)
     { "loading from paths", test_load_paths },
     { "loader diagnostics API", test_loader_diagnostics_api },
     { "loader errors from outside", test_loader_add_error },
+    { "a names list of 12,000 members", test_long_names_list },
     { "suite transaction_file position", test_suite_transaction_file_position },
     { "versions, outcomes, names", test_version_and_names },
     { "8 threads on one rule set", test_threads_share_ruleset },

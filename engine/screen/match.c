@@ -50,6 +50,7 @@
 #include "screen-private.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1132,6 +1133,17 @@ typedef struct {
   GArray       *name_tokens; /* of guint32 */
 } Builder;
 
+/* Frees what @b holds, for an index that is not built after all. */
+static void
+builder_discard (Builder *b)
+{
+  g_array_unref (b->tokens);
+  g_array_unref (b->names);
+  g_array_unref (b->name_tokens);
+  g_hash_table_unref (b->ids);
+  g_string_chunk_free (b->strings);
+}
+
 /* A name as the builder has it: its tokens in Builder.name_tokens. */
 typedef struct {
   guint32     entry;
@@ -1284,11 +1296,7 @@ builder_freeze (Builder *b, ScreenIndex *ix)
       tok->u.ptr.skel = w;
       w += tok->skel_len + 1u;
     }
-  g_array_unref (b->tokens);
-  g_array_unref (b->names);
-  g_array_unref (b->name_tokens);
-  g_hash_table_unref (b->ids);
-  g_string_chunk_free (b->strings);
+  builder_discard (b);
 
   guint32 size = 16;
   while (size < 2 * ix->n_tokens)
@@ -1924,42 +1932,45 @@ screen_index_new (ScreenList *list)
   return screen_index_new_threads (list, 0);
 }
 
-ScreenIndex *
-screen_index_new_threads (ScreenList *list, guint n_threads)
+/* An index that has its names but not yet its tables, and the builder of its names:
+ * room for @n_names names and aliases (the transliterations of other scripts come on
+ * top), about two words each, and a new word in every name (a large list's vocabulary
+ * is about as large as its names): growing these arrays by doubling copied them over
+ * and over. */
+static ScreenIndex *
+index_begin (ScreenList *list, guint n_names, Builder *b)
 {
-  g_return_val_if_fail (list != NULL, NULL);
-
   ScreenIndex *ix = g_new0 (ScreenIndex, 1);
   ix->list = screen_list_ref (list);
-  screen_list_freeze (list);
   ix->identifiers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) g_array_unref);
-
-  /* Room for every name and alias once (the transliterations of other scripts come
-   * on top), for about two words each, and a new word in every name (a large list's
-   * vocabulary is about as large as its names): growing these arrays by doubling
-   * copied them over and over. */
-  guint n_names = 0;
-  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
-    n_names += 1 + screen_list_get_entry (list, i)->aliases->len;
-  Builder b = {
+  *b = (Builder) {
     .strings = g_string_chunk_new (64 * 1024),
     .ids = g_hash_table_new (g_str_hash, g_str_equal),
     .tokens = g_array_sized_new (FALSE, FALSE, sizeof (Token), n_names),
     .names = g_array_sized_new (FALSE, FALSE, sizeof (NameDraft), n_names),
     .name_tokens = g_array_sized_new (FALSE, FALSE, sizeof (guint32), 2 * n_names),
   };
-  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
-    {
-      const ScreenEntry *e = screen_list_get_entry (list, i);
-      g_ptr_array_set_size (seen, 0);
-      index_name (&b, e, e->name, FALSE, seen);
-      for (guint a = 0; a < e->aliases->len; a++)
-        index_name (&b, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
-      build_identifiers (ix, e);
-    }
-  builder_freeze (&b, ix);
+  return ix;
+}
+
+/* Adds the names, aliases and identifiers of entry @e; @seen is scratch. */
+static void
+index_entry (Builder *b, ScreenIndex *ix, const ScreenEntry *e, GPtrArray *seen)
+{
+  g_ptr_array_set_size (seen, 0);
+  index_name (b, e, e->name, FALSE, seen);
+  for (guint a = 0; a < e->aliases->len; a++)
+    index_name (b, e, g_ptr_array_index (e->aliases, a), TRUE, seen);
+  build_identifiers (ix, e);
+}
+
+/* Freezes the list and builds the index's tables from @b (freed). */
+static ScreenIndex *
+index_finish (ScreenIndex *ix, Builder *b, guint n_threads)
+{
+  screen_list_freeze (ix->list);
+  builder_freeze (b, ix);
   build_postings (ix);
   build_weights (ix);
   build_anchors (ix);
@@ -1967,6 +1978,176 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
   build_variants (ix, n_threads);
   build_neighbours (ix, n_threads);
   return ix;
+}
+
+ScreenIndex *
+screen_index_new_threads (ScreenList *list, guint n_threads)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+
+  guint n_names = 0;
+  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
+    n_names += 1 + screen_list_get_entry (list, i)->aliases->len;
+  Builder b;
+  ScreenIndex *ix = index_begin (list, n_names, &b);
+  screen_list_freeze (list);
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < screen_list_get_n_entries (list); i++)
+    index_entry (&b, ix, screen_list_get_entry (list, i), seen);
+  return index_finish (ix, &b, n_threads);
+}
+
+/* ------------------------------------------------------------------------------
+ * Building while the list is filled
+ *
+ * A ScreenIndexBuilder indexes the names of each entry on a thread of its own as the
+ * entries are added, in batches through a queue, so that a loader that adds a long
+ * list one member at a time and then builds the index waits for the names' words
+ * only as long as its own reading takes. The entries are the list's, complete once
+ * screen_list_add() has returned them; the builder takes them in the order added.
+ *
+ * The queue is a GQueue under a POSIX mutex and condition, not a GAsyncQueue: GLib
+ * 2.74's GMutex is built on futexes of its own, which ThreadSanitizer cannot see, so
+ * it would report every entry handed over as a race.
+ */
+#define BUILDER_BATCH 4096
+
+struct _ScreenIndexBuilder {
+  ScreenIndex    *ix;
+  Builder         b;
+  pthread_mutex_t lock;
+  pthread_cond_t  queued;
+  GQueue          batches;  /* of GPtrArray; the builder itself ends them (under lock) */
+  GPtrArray      *batch;    /* entries not yet queued */
+  GThread        *thread;   /* NULL: the entries are indexed as they come */
+  GPtrArray      *seen;
+  guint           n_added;
+};
+
+static void
+builder_push (ScreenIndexBuilder *bld, gpointer batch)
+{
+  pthread_mutex_lock (&bld->lock);
+  g_queue_push_tail (&bld->batches, batch);
+  pthread_cond_signal (&bld->queued);
+  pthread_mutex_unlock (&bld->lock);
+}
+
+static void
+builder_take (ScreenIndexBuilder *bld, GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    index_entry (&bld->b, bld->ix, g_ptr_array_index (batch, i), bld->seen);
+  g_ptr_array_unref (batch);
+}
+
+static gpointer
+builder_thread (gpointer data)
+{
+  ScreenIndexBuilder *bld = data;
+  for (;;)
+    {
+      pthread_mutex_lock (&bld->lock);
+      while (g_queue_is_empty (&bld->batches))
+        pthread_cond_wait (&bld->queued, &bld->lock);
+      gpointer batch = g_queue_pop_head (&bld->batches);
+      pthread_mutex_unlock (&bld->lock);
+      if (batch == bld)
+        return NULL;
+      builder_take (bld, batch);
+    }
+}
+
+ScreenIndexBuilder *
+screen_index_builder_new (ScreenList *list, guint expected)
+{
+  g_return_val_if_fail (list != NULL, NULL);
+  g_return_val_if_fail (screen_list_get_n_entries (list) == 0, NULL);
+
+  ScreenIndexBuilder *bld = g_new0 (ScreenIndexBuilder, 1);
+  bld->ix = index_begin (list, expected, &bld->b);
+  pthread_mutex_init (&bld->lock, NULL);
+  pthread_cond_init (&bld->queued, NULL);
+  g_queue_init (&bld->batches);
+  bld->batch = g_ptr_array_sized_new (BUILDER_BATCH);
+  bld->seen = g_ptr_array_new_with_free_func (g_free);
+  bld->thread = g_thread_try_new ("screen-names", builder_thread, bld, NULL);
+  return bld;
+}
+
+void
+screen_index_builder_add (ScreenIndexBuilder *bld, const ScreenEntry *entry)
+{
+  g_return_if_fail (bld != NULL && entry != NULL);
+  g_return_if_fail (entry->index == bld->n_added);
+
+  bld->n_added++;
+  g_ptr_array_add (bld->batch, (gpointer) entry);
+  if (bld->batch->len < BUILDER_BATCH)
+    return;
+  if (bld->thread != NULL)
+    builder_push (bld, bld->batch);
+  else
+    builder_take (bld, bld->batch);
+  bld->batch = g_ptr_array_sized_new (BUILDER_BATCH);
+}
+
+/* Hands over the last batch and waits for the thread to index it. */
+static void
+builder_drain (ScreenIndexBuilder *bld)
+{
+  if (bld->thread != NULL)
+    {
+      builder_push (bld, bld->batch);
+      builder_push (bld, bld);
+      g_thread_join (bld->thread);
+      bld->thread = NULL;
+    }
+  else
+    builder_take (bld, bld->batch);
+  bld->batch = NULL;
+}
+
+/* Frees @bld itself, once drained. */
+static void
+builder_end (ScreenIndexBuilder *bld)
+{
+  pthread_mutex_destroy (&bld->lock);
+  pthread_cond_destroy (&bld->queued);
+  g_ptr_array_unref (bld->seen);
+  g_free (bld);
+}
+
+ScreenIndex *
+screen_index_builder_finish (ScreenIndexBuilder *bld, guint n_threads)
+{
+  g_return_val_if_fail (bld != NULL, NULL);
+
+  builder_drain (bld);
+  ScreenIndex *ix = bld->ix;
+  ScreenList *list = ix->list;
+  gboolean whole = bld->n_added == screen_list_get_n_entries (list);
+  Builder b = bld->b;
+  builder_end (bld);
+  if (whole)
+    return index_finish (ix, &b, n_threads);
+
+  /* Entries came into the list some other way: index the list as it is. */
+  ScreenIndex *fresh = screen_index_new_threads (list, n_threads);
+  builder_discard (&b);
+  screen_index_free (ix);
+  return fresh;
+}
+
+void
+screen_index_builder_free (ScreenIndexBuilder *bld)
+{
+  if (bld == NULL)
+    return;
+  builder_drain (bld);
+  builder_discard (&bld->b);
+  screen_index_free (bld->ix);
+  builder_end (bld);
 }
 
 void

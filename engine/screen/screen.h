@@ -250,6 +250,28 @@ ScreenIndex *screen_index_new (ScreenList *list);
  * The index is the same whatever the number. */
 ScreenIndex *screen_index_new_threads (ScreenList *list, guint n_threads);
 
+/* ScreenIndexBuilder:
+ * Indexes the names of a list while it is being filled, on a thread of its own, for
+ * a loader that adds a long list one entry at a time with screen_list_add() and
+ * then builds its index: the index is then ready about as soon as the list is.
+ *
+ * screen_index_builder_new() takes a reference on @list, which must be empty;
+ * @expected is about how many names and aliases will come (room is made for them).
+ * Hand every entry screen_list_add() returns to screen_index_builder_add(), in the
+ * order added (an entry out of order is refused with a critical warning). From the
+ * same thread: the builder is not for concurrent adds.
+ *
+ * screen_index_builder_finish() returns (transfer full) the same index as
+ * screen_index_new_threads (@list, @n_threads) and frees the builder; the list is
+ * frozen. Had entries come into the list without screen_index_builder_add(), it
+ * indexes the whole list from scratch instead, so the index never misses one.
+ * screen_index_builder_free() drops a builder that is not finished (NULL is fine). */
+typedef struct _ScreenIndexBuilder ScreenIndexBuilder;
+ScreenIndexBuilder *screen_index_builder_new (ScreenList *list, guint expected);
+void screen_index_builder_add (ScreenIndexBuilder *builder, const ScreenEntry *entry);
+ScreenIndex *screen_index_builder_finish (ScreenIndexBuilder *builder, guint n_threads);
+void screen_index_builder_free (ScreenIndexBuilder *builder);
+
 /* screen_index_free: frees the index and drops its list reference; NULL is fine. */
 void screen_index_free (ScreenIndex *index);
 
