@@ -284,7 +284,10 @@ EMBARGO_API void embargo_loader_free (EmbargoLoader *loader);
  * comments, `rules: []`) is an error (E-EMPTY). Returns FALSE and sets ERROR when this
  * file has errors
  * (all of them are in the diagnostics); later files can still be added, but
- * embargo_loader_finish() will fail. This function does no I/O. */
+ * embargo_loader_finish() will fail. This function does no I/O. A `kind: names` list
+ * of 10,000 members or more has the words of its names indexed on a thread the loader
+ * starts, while the rest of the file is compiled; the thread ends by the time
+ * embargo_loader_finish() (or embargo_loader_free()) returns. */
 EMBARGO_API gboolean embargo_loader_add_data (EmbargoLoader *loader, const char *data, gsize len,
                                               const char *source_name, GError **error);
 
