@@ -108,16 +108,32 @@ rs_intern (EmbargoRuleset *rs, const char *s, gsize len)
   return r;
 }
 
-/* A scalar that reads as text: a string, or a number kept as written. */
+/* A copy of @s in the rule set, not shared with equal strings: for the names of a
+ * names list and their keys, nearly all distinct, which interning would look up in
+ * (and add to) a table as large as the list: a third of compiling a million members. */
 static const char *
-text_of (Ctx *c, const DocNode *n, const char *what)
+keep (Ctx *c, const char *s)
+{
+  return g_string_chunk_insert (c->ld->rs->strings, s);
+}
+
+/* A scalar that reads as text (a string, or a number kept as written), interned, or
+ * with @distinct kept (keep()). */
+static const char *
+scalar_text_of (Ctx *c, const DocNode *n, const char *what, gboolean distinct)
 {
   if (n == NULL)
     return NULL;
   if (n->kind == DOC_STRING || n->kind == DOC_NUMBER)
-    return intern (c, n->u.sc.s);
+    return distinct ? keep (c, n->u.sc.s) : intern (c, n->u.sc.s);
   ERR (c, n, "E-TYPE", "%s must be a string, not %s", what, doc_kind_name (n));
   return NULL;
+}
+
+static const char *
+text_of (Ctx *c, const DocNode *n, const char *what)
+{
+  return scalar_text_of (c, n, what, FALSE);
 }
 
 /* Gets KEY of MAP, falling back to the file's defaults when DEFAULTED. */
@@ -987,14 +1003,15 @@ compile_member (Ctx *c, EList *l, const DocNode *e)
           aliases = NULL;
         }
     }
-  if ((m.name = text_of (c, name, "a name")) == NULL)
+  if ((m.name = scalar_text_of (c, name, "a name", TRUE)) == NULL)
     return;
   guint32 nalias = aliases ? aliases->u.list.n : 0;
   g_autofree const char **alias_texts = g_new0 (const char *, nalias + 1);
   guint32 nalias_ok = 0;
   for (guint32 i = 0; i <= nalias; i++)
     {
-      const char *text = i == 0 ? m.name : text_of (c, aliases->u.list.v[i - 1], "an alias");
+      const char *text = i == 0 ? m.name
+                                : scalar_text_of (c, aliases->u.list.v[i - 1], "an alias", TRUE);
       if (text == NULL)
         continue;
       if (i > 0)
@@ -1006,7 +1023,7 @@ compile_member (Ctx *c, EList *l, const DocNode *e)
                "name '%s' has no letters or digits to match on", text);
           continue;
         }
-      add_member (l, &rs->arena, intern (c, norm), &m);
+      add_member (l, &rs->arena, keep (c, norm), &m);
     }
   /* The fuzzy view of the same member (screening.c), with its own copy of the dates. */
   ListMember *rep = arena_alloc (&rs->arena, sizeof *rep);
