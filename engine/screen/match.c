@@ -985,8 +985,10 @@ related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bsk
  * holds the low 32 - token_bits bits of h (a fragment) and the token id. A line's
  * variants fill it from its start, or from where the line before's ended if they ran
  * over (linear probing by lines), so a lookup scans from its home line to the first
- * free slot: one cache line, sometimes two. Lines are sized for a load of at most
- * VARIANT_LOAD. A slot with the fragment of h but from another hash only adds a
+ * free slot. Lines are sized for a load of at most VARIANT_LOAD; a random home line
+ * is followed by about 40 slots to the first free one (a third of all variants are in
+ * lines of more than 16, variants that many tokens share), so a lookup reads two or
+ * three lines one after the other, which the processor fetches ahead. A slot with the fragment of h but from another hash only adds a
  * candidate, which related() rules out. No table of offsets: a lookup misses the
  * cache once, where a table of buckets and their offsets missed it two or three times
  * in a row. */
