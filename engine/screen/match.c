@@ -1594,13 +1594,14 @@ typedef struct {
  * order; a handful of slots each, by insertion) and marks the slots between it and
  * the next line's run free. */
 static void
-sort_variant_lines (VariantsWork *w, guint32 first, guint32 end, gsize n_slots)
+sort_variant_lines (VariantsWork *w, guint32 first, guint32 end)
 {
   for (guint32 l = first; l < end; l++)
     {
       guint32 *v = w->ix->variant_slots + w->end[l] - w->count[l];
       guint32 n = w->count[l];
-      gsize next = l + 1 < w->ix->n_variant_lines ? w->end[l + 1] - w->count[l + 1] : n_slots;
+      gsize next = l + 1 < w->ix->n_variant_lines ? w->end[l + 1] - w->count[l + 1]
+                                                  : w->n_slots;
       for (gsize k = w->end[l]; k < next; k++)
         w->ix->variant_slots[k] = VARIANT_FREE;
       for (guint32 i = 1; i < n; i++)
@@ -1673,7 +1674,7 @@ variants_worker (gpointer data)
       guint n = (w->ix->n_variant_lines + PART_LINES - 1) / PART_LINES;
       for (guint p; (p = next_part (&w->next, n)) < n;)
         sort_variant_lines (w, p * PART_LINES,
-                            MIN ((p + 1) * PART_LINES, w->ix->n_variant_lines), w->n_slots);
+                            MIN ((p + 1) * PART_LINES, w->ix->n_variant_lines));
     }
   else if (w->phase == 0)
     {
@@ -1992,7 +1993,6 @@ screen_index_new_threads (ScreenList *list, guint n_threads)
     n_names += 1 + screen_list_get_entry (list, i)->aliases->len;
   Builder b;
   ScreenIndex *ix = index_begin (list, n_names, &b);
-  screen_list_freeze (list);
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < screen_list_get_n_entries (list); i++)
     index_entry (&b, ix, screen_list_get_entry (list, i), seen);
@@ -2043,6 +2043,17 @@ builder_take (ScreenIndexBuilder *bld, GPtrArray *batch)
   g_ptr_array_unref (batch);
 }
 
+/* Gives the current batch to the thread, or indexes it here when there is none. */
+static void
+builder_hand_over (ScreenIndexBuilder *bld)
+{
+  if (bld->thread != NULL)
+    builder_push (bld, bld->batch);
+  else
+    builder_take (bld, bld->batch);
+  bld->batch = NULL;
+}
+
 static gpointer
 builder_thread (gpointer data)
 {
@@ -2087,10 +2098,7 @@ screen_index_builder_add (ScreenIndexBuilder *bld, const ScreenEntry *entry)
   g_ptr_array_add (bld->batch, (gpointer) entry);
   if (bld->batch->len < BUILDER_BATCH)
     return;
-  if (bld->thread != NULL)
-    builder_push (bld, bld->batch);
-  else
-    builder_take (bld, bld->batch);
+  builder_hand_over (bld);
   bld->batch = g_ptr_array_sized_new (BUILDER_BATCH);
 }
 
@@ -2098,16 +2106,13 @@ screen_index_builder_add (ScreenIndexBuilder *bld, const ScreenEntry *entry)
 static void
 builder_drain (ScreenIndexBuilder *bld)
 {
+  builder_hand_over (bld);
   if (bld->thread != NULL)
     {
-      builder_push (bld, bld->batch);
-      builder_push (bld, bld);
+      builder_push (bld, bld); /* the end */
       g_thread_join (bld->thread);
       bld->thread = NULL;
     }
-  else
-    builder_take (bld, bld->batch);
-  bld->batch = NULL;
 }
 
 /* Frees @bld itself, once drained. */
