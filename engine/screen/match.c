@@ -2347,8 +2347,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
 {
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
-  float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS], qbest[MAX_NAME_TOKENS] = { 0 };
-  guint n = q->t.n, m = name->n_toks;
+  const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
+  guint n = q->t.n, m = name->n_toks, n_rows = 0;
 
   *exact = n == m;
   *all_in_query = TRUE;
@@ -2364,23 +2364,35 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
           *all_in_query = i < n;
         }
       const float *row = query_row (q, toks[j]);
+      if (row == NULL)
+        continue;
+      rows[n_rows++] = row;
       float lbest = 0;
       for (guint i = 0; i < n; i++)
-        {
-          float v = row != NULL ? row[i] : 0.0f;
-          sim[i * m + j] = v;
-          qbest[i] = MAX (qbest[i], v);
-          lbest = MAX (lbest, v);
-        }
+        lbest = MAX (lbest, row[i]);
       sl_bound += lbest * wl[j];
     }
   double sq_bound = 0;
   for (guint i = 0; i < n; i++)
-    sq_bound += qbest[i] * q->t.weight[i];
+    {
+      float qbest = 0;
+      for (guint k = 0; k < n_rows; k++)
+        qbest = MAX (qbest, rows[k][i]);
+      sq_bound += qbest * q->t.weight[i];
+    }
   double bound = query_weight * sq_bound / q->t.weight_sum
                  + (1 - query_weight) * sl_bound / name->weight;
   if (bound < threshold - 1e-6)
     return bound;
+
+  /* Few names get here (9 of 335 a query at a million members): only now the matrix. */
+  float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS];
+  for (guint j = 0; j < m; j++)
+    {
+      const float *row = query_row (q, toks[j]);
+      for (guint i = 0; i < n; i++)
+        sim[i * m + j] = row != NULL ? row[i] : 0.0f;
+    }
   return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
                       q->t.len, query_weight);
 }
