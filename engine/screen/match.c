@@ -972,12 +972,14 @@ proper_prefix (const char *a, gsize alen, const char *b, gsize blen)
  * within max_deletions() of each other (they share a subsequence that long), or one
  * is a proper prefix of the other (3 to 12 bytes: "tech" and "technologies"). This is
  * exactly the relation the index's variant table finds, so that the candidate search
- * can be exact. */
+ * can be exact. Skeletons first: most related pairs are related by their skeletons
+ * (at a million members, 7 of 10 compared tokens are not related by their texts; only
+ * 12 % of neighbours are related by their texts alone). */
 static gboolean
 related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bskel_len)
 {
-  return within_deletions (p->text_peq, p->len, b, blen)
-         || within_deletions (p->skel_peq, p->skel_len - 2, bskel + 1, bskel_len - 2)
+  return within_deletions (p->skel_peq, p->skel_len - 2, bskel + 1, bskel_len - 2)
+         || within_deletions (p->text_peq, p->len, b, blen)
          || proper_prefix (p->text, p->len, b, blen) || proper_prefix (b, blen, p->text, p->len);
 }
 
