@@ -205,16 +205,6 @@ peq_clear (guint64 *peq, const char *s, gsize len)
     peq[(guchar) s[i]] = 0;
 }
 
-/* Jaro-Winkler of @a, whose byte positions are in @peq_a, and @b (both at most
- * MAX_TOKEN_BYTES): each byte of @b takes the first unmatched equal byte of @a within
- * the window, which is the lowest bit of one AND. These are the textbook loop's
- * matches with the strings the other way round, and give the same similarity: the
- * number of matches and of transpositions does not depend on the direction. The
- * window of b[j], bytes [j - range, j + range] of @a, slides by one bit a byte
- * instead of being built for each (its bits past @a's end are harmless: @peq_a has
- * none there), and the matched bytes of @b are kept in order as they are found: 0.6
- * of the instructions, and bit for bit the same results on 20 million random pairs
- * and on all pairs of ternary strings up to 7 bytes. */
 /* One byte @c of the second string against its candidates @cand in the first: the
  * first of them is matched. */
 static inline void
@@ -227,6 +217,17 @@ jaro_take (guint64 cand, char c, guint64 *amatched, char *bmatched, guint *match
     }
 }
 
+/* Jaro-Winkler of @a, whose byte positions are in @peq_a, and @b (both at most
+ * MAX_TOKEN_BYTES): each byte of @b takes the first unmatched equal byte of @a within
+ * the window, which is the lowest bit of one AND. These are the textbook loop's
+ * matches with the strings the other way round, and give the same similarity: the
+ * number of matches and of transpositions does not depend on the direction. The
+ * window of b[j], bytes [j - range, j + range] of @a, slides by one bit a byte
+ * instead of being built for each (its bits past @a's end are harmless: @peq_a has
+ * none there), and the matched bytes of @b are kept in order as they are found: 0.6
+ * of the instructions of the loop before, with the same results bit for bit (on 20
+ * million random pairs and all pairs of ternary strings up to 7 bytes; `test-screen`,
+ * "jaro-winkler", holds it to the textbook loop on 300,000). */
 static double
 jaro_winkler_peq (const guint64 *peq_a, const char *a, gsize alen, const char *b, gsize blen)
 {
@@ -997,9 +998,10 @@ related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bsk
  * variants fill it from its start, or from where the line before's ended if they ran
  * over (linear probing by lines), so a lookup scans from its home line to the first
  * free slot. Lines are sized for a load of at most VARIANT_LOAD; a random home line
- * is followed by about 40 slots to the first free one (a third of all variants are in
- * lines of more than 16, variants that many tokens share), so a lookup reads two or
- * three lines one after the other, which the processor fetches ahead. A slot with the fragment of h but from another hash only adds a
+ * is followed by about 50 slots to the first free one (a third of all variants are in
+ * lines of more than 16, variants that many tokens share), so a lookup reads two to
+ * four lines one after the other, which the processor fetches ahead, and compares
+ * their slots four at a time (slots_holding()). A slot with the fragment of h but from another hash only adds a
  * candidate, which related() rules out. No table of offsets: a lookup misses the
  * cache once, where a table of buckets and their offsets missed it two or three times
  * in a row. */
