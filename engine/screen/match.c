@@ -1001,10 +1001,10 @@ related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bsk
  * is followed by about 50 slots to the first free one (a third of all variants are in
  * lines of more than 16, variants that many tokens share), so a lookup reads two to
  * four lines one after the other, which the processor fetches ahead, and compares
- * their slots four at a time (slots_holding()). A slot with the fragment of h but from another hash only adds a
- * candidate, which related() rules out. No table of offsets: a lookup misses the
- * cache once, where a table of buckets and their offsets missed it two or three times
- * in a row. */
+ * their slots four at a time (slots_holding()). A slot with the fragment of h but from
+ * another hash only adds a candidate, which related() rules out. No table of offsets:
+ * a lookup misses the cache once, where a table of buckets and their offsets missed
+ * it two or three times in a row. */
 #define VARIANT_LINE 16
 #define VARIANT_LOAD 0.7
 #define VARIANT_FREE G_MAXUINT32
