@@ -2405,18 +2405,17 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
   const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
   guint n = q->t.n, m = name->n_toks, n_rows = 0;
 
-  *exact = n == m;
-  *all_in_query = TRUE;
+  gboolean same = n == m, all_query_words = TRUE; /* *exact, *all_in_query */
   double sl_bound = 0;
   for (guint j = 0; j < m; j++)
     {
-      *exact = *exact && q->id[j] == toks[j];
-      if (*all_in_query)
+      same = same && q->id[j] == toks[j];
+      if (all_query_words)
         {
           guint i = 0;
           while (i < n && q->id[i] != toks[j])
             i++;
-          *all_in_query = i < n;
+          all_query_words = i < n;
         }
       const float *row = query_row (q, toks[j]);
       if (row == NULL)
@@ -2437,6 +2436,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
     }
   double bound = query_weight * sq_bound / q->t.weight_sum
                  + (1 - query_weight) * sl_bound / name->weight;
+  *exact = same;
+  *all_in_query = all_query_words;
   if (bound < threshold - 1e-6)
     return bound;
 
