@@ -181,8 +181,8 @@ name_tok_weights (const ScreenIndex *ix, const Name *name)
 static inline double
 winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
 {
-  guint prefix = 0;
-  while (prefix < 4 && prefix < alen && prefix < blen && a[prefix] == b[prefix])
+  gsize prefix = 0, most = MIN (4, MIN (alen, blen));
+  while (prefix < most && a[prefix] == b[prefix])
     prefix++;
   return jaro + prefix * 0.1 * (1.0 - jaro);
 }
