@@ -164,11 +164,13 @@ name_toks (const ScreenIndex *ix, const Name *name)
   return name->n_toks <= NAME_INLINE_TOKENS ? name->tok : &ix->name_tokens[name->tok_start];
 }
 
-/* The weights of the tokens of @name, in the order of name_toks(). */
-static inline const float *
+/* The weights of the tokens of @name, in the order of name_toks(): writable, for
+ * build_weights(), which fills them (as strchr() hands back a pointer into its
+ * argument); every other caller only reads them. */
+static inline float *
 name_tok_weights (const ScreenIndex *ix, const Name *name)
 {
-  return name->n_toks <= NAME_INLINE_TOKENS ? name->tok_weight
+  return name->n_toks <= NAME_INLINE_TOKENS ? (float *) name->tok_weight
                                             : &ix->name_weights[name->tok_start];
 }
 
@@ -1501,8 +1503,7 @@ build_weights (ScreenIndex *ix)
     {
       Name *name = &ix->names[i];
       const guint32 *toks = name_toks (ix, name);
-      float *weights = name->n_toks <= NAME_INLINE_TOKENS ? name->tok_weight
-                                                          : &ix->name_weights[name->tok_start];
+      float *weights = name_tok_weights (ix, name);
       name->weight = 0;
       for (guint k = 0; k < name->n_toks; k++)
         {
