@@ -23,10 +23,14 @@
 /* Quality at the default thresholds on tests/screen/labelled.tsv, as recorded in
  * docs/screening.md: the test fails if recall or precision drops below or the
  * false-positive rate rises above these. */
-#define RECORDED_RECALL             0.99625 /* 797/800 */
-#define RECORDED_RECALL_POSSIBLE    0.9975  /* 798/800 */
+#define RECORDED_RECALL             0.977   /* 977/1000 */
+#define RECORDED_RECALL_POSSIBLE    0.990   /* 990/1000 */
 #define RECORDED_FP_RATE            0.0
-#define RECORDED_PRECISION_POSSIBLE 0.9937  /* 798/(798 + 5) = 0.99377 */
+#define RECORDED_PRECISION_POSSIBLE 0.9949  /* 990/(990 + 5) = 0.99497 */
+/* Its 200 'typo2' rows, two slips in one word: only the comparison within two
+ * deletions finds most of them (within one, recall at possible was 0.49). */
+#define RECORDED_TYPO2_RECALL          0.90 /* 180/200 */
+#define RECORDED_TYPO2_RECALL_POSSIBLE 0.96 /* 192/200 */
 /* tests/screen/labelled-hand.tsv: 15 positives, 10 negatives. */
 #define HAND_FOUND        12
 #define HAND_POSSIBLE     14
@@ -695,9 +699,10 @@ typedef struct {
   guint negatives, false_pos, neg_possible; /* near misses with a match; with any hit */
 } Quality;
 
-/* Screens every row of the labelled file @path (query, expected ent_num or '-', kind). */
+/* Screens every row of the labelled file @path (query, expected ent_num or '-', kind)
+ * whose kind is @kind, or every row when @kind is NULL. */
 static Quality
-measure (const char *path)
+measure (const char *path, const char *kind)
 {
   Quality m = { 0 };
   g_autofree char *tsv = NULL;
@@ -707,7 +712,8 @@ measure (const char *path)
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto (GStrv) f = g_strsplit (lines[i], "\t", 3);
-      if (lines[i][0] == '#' || g_strv_length (f) != 3)
+      if (lines[i][0] == '#' || g_strv_length (f) != 3
+          || (kind != NULL && strcmp (f[2], kind) != 0))
         continue;
       g_autoptr (GArray) hits = screen (f[0]);
       if (strcmp (f[1], "-") == 0)
@@ -733,13 +739,15 @@ measure (const char *path)
       if (verbose && (h == NULL || h->verdict != SCREEN_VERDICT_MATCH))
         printf ("\n  miss %s: %s (%s) %.3f", f[2], f[0], f[1], h != NULL ? h->score : 0.0);
     }
-  printf ("\n  %s: %u positives: recall %.4f (match), %.4f (match or possible); "
-          "%u negatives: false positives %.4f (match), %.4f (any hit); "
-          "precision %.4f (match), %.4f (possible) ", path, m.positives,
-          (double) m.found / m.positives, (double) m.possible / m.positives, m.negatives,
-          (double) m.false_pos / m.negatives, (double) m.neg_possible / m.negatives,
-          (double) m.found / (m.found + m.false_pos),
-          (double) m.possible / (m.possible + m.neg_possible));
+  printf ("\n  %s%s%s: %u positives: recall %.4f (match), %.4f (match or possible)", path,
+          kind != NULL ? ", " : "", kind != NULL ? kind : "", m.positives,
+          (double) m.found / m.positives, (double) m.possible / m.positives);
+  if (m.negatives > 0)
+    printf ("; %u negatives: false positives %.4f (match), %.4f (any hit); "
+            "precision %.4f (match), %.4f (possible) ", m.negatives,
+            (double) m.false_pos / m.negatives, (double) m.neg_possible / m.negatives,
+            (double) m.found / (m.found + m.false_pos),
+            (double) m.possible / (m.possible + m.neg_possible));
   return m;
 }
 
@@ -750,15 +758,20 @@ test_quality (void)
 {
   if (!have_data ())
     return;
-  Quality gen = measure (EMBARGO_SCREEN_LABELS);
-  CU_ASSERT (gen.positives == 800 && gen.negatives == 200);
+  Quality gen = measure (EMBARGO_SCREEN_LABELS, NULL);
+  CU_ASSERT (gen.positives == 1000 && gen.negatives == 200);
   CU_ASSERT ((double) gen.found / gen.positives >= RECORDED_RECALL - 1e-9);
   CU_ASSERT ((double) gen.possible / gen.positives >= RECORDED_RECALL_POSSIBLE - 1e-9);
   CU_ASSERT ((double) gen.false_pos / gen.negatives <= RECORDED_FP_RATE + 1e-9);
   CU_ASSERT ((double) gen.possible / (gen.possible + gen.neg_possible)
              >= RECORDED_PRECISION_POSSIBLE - 1e-9);
 
-  Quality hand = measure (EMBARGO_SCREEN_HAND_LABELS);
+  Quality typo2 = measure (EMBARGO_SCREEN_LABELS, "typo2");
+  CU_ASSERT (typo2.positives == 200);
+  CU_ASSERT ((double) typo2.found / typo2.positives >= RECORDED_TYPO2_RECALL - 1e-9);
+  CU_ASSERT ((double) typo2.possible / typo2.positives >= RECORDED_TYPO2_RECALL_POSSIBLE - 1e-9);
+
+  Quality hand = measure (EMBARGO_SCREEN_HAND_LABELS, NULL);
   CU_ASSERT (hand.positives == 15 && hand.negatives == 10);
   CU_ASSERT (hand.found >= HAND_FOUND && hand.possible >= HAND_POSSIBLE);
   CU_ASSERT (hand.false_pos == 0 && hand.neg_possible <= HAND_NEG_POSSIBLE);
