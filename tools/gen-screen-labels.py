@@ -15,9 +15,9 @@ substitution or transposition in a word of five letters or more), 'nearmiss'
 (a listed given name with another listed surname, or the first word of one entity
 with the last word of another, neither a legal form: plausible names that are on
 no list), and 'typo2' (two deletions, insertions or substitutions in one word of six
-letters or more, not a legal form: the slips that only a comparison within two deletions finds, when
-the skeleton does not absorb them). The 'typo2' rows come last, so that adding them
-left the rows before unchanged.
+letters or more, not a legal form: slips that only a comparison within two deletions
+finds, unless the skeleton absorbs them). The 'typo2' rows come last, so that adding
+them left the rows before unchanged.
 """
 import csv
 import os
@@ -123,7 +123,7 @@ def typo(rng, e):
 
 
 def slip(rng, w):
-    """@w with one letter deleted, inserted or replaced, never the first."""
+    """@w with one letter deleted, inserted or replaced, neither the first nor the last."""
     p = rng.randrange(1, len(w) - 1)
     op = rng.choice("dis")
     if op == "d":
