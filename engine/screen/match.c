@@ -2258,12 +2258,17 @@ typedef struct {
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
-   * query token (rows): scoring a name is one probe per name token. */
+   * query token (rows): scoring a name is one probe per name token. Each row has
+   * one more float, row[n] (ROW_CLOSE): 1 when the token is within MIN_CLOSEST of a
+   * distinctive query token, which a name needs to be a hit (score_name()). */
   guint32         *slot_token;
   guint32         *slot_row;
   guint            slot_mask;
   float           *rows;
 } Query;
+
+#define ROW_CLOSE(q) ((q)->t.n)      /* the index of a row's close flag */
+#define ROW_STRIDE(q) ((q)->t.n + 1) /* floats a row */
 
 /* Fills the token -> similarities table of @q from its neighbour lists. */
 static void
@@ -2279,12 +2284,13 @@ query_build_rows (Query *q)
   q->slot_token = g_new (guint32, 2 * size);
   q->slot_row = q->slot_token + size;
   memset (q->slot_token, 0xff, size * sizeof (guint32));
-  q->rows = g_new0 (float, (gsize) MAX (total, 1) * MAX (q->t.n, 1));
+  q->rows = g_new0 (float, (gsize) MAX (total, 1) * ROW_STRIDE (q));
   guint n_rows = 0;
   for (guint i = 0; i < q->t.n; i++)
     for (guint k = 0; k < q->n_nb[i]; k++)
       {
         guint32 t = q->nb[i][k].token;
+        float sim = q->nb[i][k].sim;
         guint h = (t * 2654435761u) & q->slot_mask;
         while (q->slot_token[h] != G_MAXUINT32 && q->slot_token[h] != t)
           h = (h + 1) & q->slot_mask;
@@ -2293,8 +2299,10 @@ query_build_rows (Query *q)
             q->slot_token[h] = t;
             q->slot_row[h] = n_rows++;
           }
-        float *row = &q->rows[(gsize) q->slot_row[h] * q->t.n];
-        row[i] = MAX (row[i], q->nb[i][k].sim);
+        float *row = &q->rows[(gsize) q->slot_row[h] * ROW_STRIDE (q)];
+        row[i] = MAX (row[i], sim);
+        if (!q->t.generic[i] && sim >= (float) MIN_CLOSEST)
+          row[ROW_CLOSE (q)] = 1.0f;
       }
 }
 
@@ -2387,7 +2395,7 @@ query_row (const Query *q, guint32 token)
   for (guint h = (token * 2654435761u) & q->slot_mask;; h = (h + 1) & q->slot_mask)
     {
       if (q->slot_token[h] == token)
-        return &q->rows[(gsize) q->slot_row[h] * q->t.n];
+        return &q->rows[(gsize) q->slot_row[h] * ROW_STRIDE (q)];
       if (q->slot_token[h] == G_MAXUINT32)
         return NULL;
     }
@@ -2396,16 +2404,37 @@ query_row (const Query *q, guint32 token)
 /* The score of @name against the query, or, when a cheap upper bound already shows it
  * is below @threshold, that bound (the caller only compares it with @threshold). The
  * bound takes each query token's best similarity in the name, and each name token's
- * best in the query: the one-to-one alignment can only do worse. */
+ * best in the query: the one-to-one alignment can only do worse.
+ *
+ * @need_close: the caller has no use for a score capped at PARTIAL_CAP (its threshold
+ * is above it), and missing every distinctive query token costs a name more than 1e-6
+ * of its score (screen_name()). Then a name none of whose tokens is within MIN_CLOSEST
+ * of a distinctive query token returns 0 at once, with *exact and *all_in_query FALSE:
+ * align_score() would cap it at PARTIAL_CAP, since it cannot agree exactly, and it is
+ * not contained in the query either (its tokens would be query tokens, not all
+ * generic, each at 1 to itself). Two names in three that a query at a million members
+ * reaches end here. */
 static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
-            double threshold, gboolean *exact, gboolean *all_in_query)
+            double threshold, gboolean need_close, gboolean *exact, gboolean *all_in_query)
 {
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
-  const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
   guint n = q->t.n, m = name->n_toks, n_rows = 0;
+  const float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
+  gboolean close = FALSE;
+  for (guint j = 0; j < m; j++)
+    {
+      row_of[j] = query_row (q, toks[j]);
+      close = close || (row_of[j] != NULL && row_of[j][ROW_CLOSE (q)] != 0);
+    }
+  if (need_close && !close)
+    {
+      *exact = *all_in_query = FALSE;
+      return 0.0;
+    }
 
+  const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
   gboolean same = n == m, all_query_words = TRUE; /* *exact, *all_in_query */
   double sl_bound = 0;
   for (guint j = 0; j < m; j++)
@@ -2418,7 +2447,7 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
             i++;
           all_query_words = i < n;
         }
-      const float *row = query_row (q, toks[j]);
+      const float *row = row_of[j];
       if (row == NULL)
         continue;
       rows[n_rows++] = row;
@@ -2445,11 +2474,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
   /* Few names get here (9 of 335 a query at a million members): only now the matrix. */
   float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS];
   for (guint j = 0; j < m; j++)
-    {
-      const float *row = query_row (q, toks[j]);
-      for (guint i = 0; i < n; i++)
-        sim[i * m + j] = row != NULL ? row[i] : 0.0f;
-    }
+    for (guint i = 0; i < n; i++)
+      sim[i * m + j] = row_of[j] != NULL ? row_of[j][i] : 0.0f;
   return align_score (sim, n, m, q->t.weight, q->t.weight_sum, wl, name->weight, q->t.generic,
                       q->t.len, query_weight);
 }
@@ -2645,12 +2671,12 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
  * @bound_threshold: score_name()'s shortcut (0 to always align). */
 static void
 consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOptions *opts,
-          double bound_threshold, guint form_flags, GArray *out)
+          double bound_threshold, gboolean need_close, guint form_flags, GArray *out)
 {
   const Name *name = &ix->names[name_id];
   gboolean exact, all_in_query;
-  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, &exact,
-                             &all_in_query);
+  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, need_close,
+                             &exact, &all_in_query);
   guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
   if (score < opts->possible_threshold && all_in_query && contained (ix, q, name))
     {
@@ -2734,7 +2760,7 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   if (exhaustive)
     {
       for (guint32 name_id = 0; name_id < ix->n_names; name_id++)
-        consider (ix, q, name_id, opts, 0.0, form_flags, out);
+        consider (ix, q, name_id, opts, 0.0, FALSE, form_flags, out);
       return;
     }
 
@@ -2798,6 +2824,17 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
           name_set_add (&set, anchored[p]);
       }
 
+  /* A name none of whose words is within MIN_CLOSEST of a distinctive query word
+   * scores at most PARTIAL_CAP unless it agrees exactly, which it cannot when missing
+   * those words costs more than 1e-6 of the score (2e-6: room for rounding); then,
+   * when PARTIAL_CAP is below the threshold, score_name() may skip it (see there). */
+  double w_distinctive = 0;
+  for (guint i = 0; i < n; i++)
+    if (!q->t.generic[i])
+      w_distinctive += q->t.weight[i];
+  gboolean need_close = opts->possible_threshold > PARTIAL_CAP
+                        && a * (1 - MIN_CLOSEST) * w_distinctive > 2e-6 * q->t.weight_sum;
+
   /* Scoring reads each name and its tokens from all over the index: ask for them a
    * few names ahead, so that the cache misses overlap. */
   const Name *names = ix->names;
@@ -2814,7 +2851,8 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
               __builtin_prefetch (&ix->name_weights[ahead->tok_start]);
             }
         }
-      consider (ix, q, set.ids[k], opts, opts->possible_threshold, form_flags, out);
+      consider (ix, q, set.ids[k], opts, opts->possible_threshold, need_close, form_flags,
+                out);
     }
   name_set_clear (&set);
 }
