@@ -64,6 +64,10 @@
 #define SKELETON_SIZE(len) (2 * (len) + 3) /* x becomes ks; '^', '$' and NUL */
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
 
+/* A vocabulary token similar to some token, and its similarity: tsim (> 0). In the
+ * neighbours a query finds for itself (find_similar() with @defer) sim may be
+ * negative instead: tsim was not computed, and is at most -sim, below MIN_CLOSEST
+ * (see "Deferred similarities"). */
 typedef struct {
   guint32 token;
   float   sim;
@@ -275,6 +279,61 @@ screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
   return jw;
 }
 
+/* Letter counts of a word, folded into 32 classes (byte & 31), for
+ * jaro_winkler_bound(). */
+typedef struct {
+  guint8 n[32];
+} Letters;
+
+static void
+letters_of (const char *s, gsize len, Letters *l)
+{
+  memset (l, 0, sizeof *l);
+  for (gsize i = 0; i < MIN (len, MAX_TOKEN_BYTES); i++)
+    l->n[(guchar) s[i] & 31]++;
+}
+
+/* The letters two words have in common: the sum over the classes of the smaller
+ * count. With SSE2 (every x86-64 processor) two minimums and two sums of 16 bytes
+ * each, instead of 32 steps: the generic-word test runs it 40 times for each word of
+ * a list. */
+static inline guint
+letters_shared (const Letters *a, const Letters *b)
+{
+#ifdef __SSE2__
+  __m128i lo = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) a->n),
+                             _mm_loadu_si128 ((const __m128i *) b->n));
+  __m128i hi = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) (a->n + 16)),
+                             _mm_loadu_si128 ((const __m128i *) (b->n + 16)));
+  __m128i sum = _mm_add_epi64 (_mm_sad_epu8 (lo, _mm_setzero_si128 ()),
+                               _mm_sad_epu8 (hi, _mm_setzero_si128 ()));
+  return (guint) (_mm_cvtsi128_si32 (sum) + _mm_cvtsi128_si32 (_mm_srli_si128 (sum, 8)));
+#else
+  guint m = 0;
+  for (guint k = 0; k < 32; k++)
+    m += MIN (a->n[k], b->n[k]);
+  return m;
+#endif
+}
+
+/* An upper bound of screen_jaro_winkler (a, b) from the letters the two have in
+ * common: Jaro's matches pair equal bytes one to one, so they are at most the common
+ * letter counts (fewer classes than bytes only raises that), and transpositions only
+ * lower the score. Cheap enough to rule out most pairs before the real comparison. */
+static double
+jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b, gsize blen,
+                    const Letters *lb)
+{
+  alen = MIN (alen, MAX_TOKEN_BYTES);
+  blen = MIN (blen, MAX_TOKEN_BYTES);
+  if (alen == 0 || blen == 0)
+    return 1.0;
+  guint m = letters_shared (la, lb);
+  if (m == 0)
+    return 0.0;
+  return winkler (((double) m / alen + (double) m / blen + 1.0) / 3.0, a, alen, b, blen);
+}
+
 /* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
  * room for SKELETON_SIZE (len) bytes; returns its length. Non-ASCII bytes are copied. */
 static gsize
@@ -331,20 +390,24 @@ skeleton (const char *t, gsize len, char *out)
 }
 
 /* A token prepared for comparison with many others: its text and padded skeleton
- * ("^muhamid$"), and the byte positions of both (peq_set(); without the padding), so
- * that comparing it with each candidate fills and clears no table. */
+ * ("^muhamid$"), the byte positions of both (peq_set(); without the padding), so
+ * that comparing it with each candidate fills and clears no table, and their letters
+ * (for probe_bound()). */
 typedef struct {
   const char *text, *skel;
   gsize       len, skel_len;
   guint64     text_peq[256], skel_peq[256];
+  Letters     text_letters, skel_letters;
 } Probe;
 
 static void
 probe_init (Probe *p, const char *text, gsize len, const char *skel, gsize skel_len)
 {
-  *p = (Probe) { text, skel, len, skel_len, { 0 }, { 0 } };
+  *p = (Probe) { text, skel, len, skel_len, { 0 }, { 0 }, { { 0 } }, { { 0 } } };
   peq_set (p->text_peq, text, MIN (len, MAX_TOKEN_BYTES));
   peq_set (p->skel_peq, skel + 1, MIN (skel_len - 2, MAX_TOKEN_BYTES));
+  letters_of (text, len, &p->text_letters);
+  letters_of (skel + 1, skel_len - 2, &p->skel_letters);
 }
 
 static gboolean related (const Probe *p, const char *b, gsize blen, const char *bskel,
@@ -390,6 +453,25 @@ probe_sim (const Probe *p, const char *b, gsize blen, const char *bskel, gsize b
   return sim;
 }
 
+/* An upper bound of probe_sim (@p, b, bskel) from the letters the two texts and the
+ * two skeletons share (jaro_winkler_bound()), or a value of @enough or more when it
+ * is at least that. A transposition keeps a word's letters, so the bound of a pair
+ * that transposed() lets through is 1. A tenth of the instructions of probe_sim(). */
+static double
+probe_bound (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bskel_len,
+             double enough)
+{
+  Letters l;
+  letters_of (b, blen, &l);
+  double text = jaro_winkler_bound (p->text, p->len, &p->text_letters, b, blen, &l);
+  if (text >= enough)
+    return text;
+  letters_of (bskel + 1, bskel_len - 2, &l);
+  return MAX (text, SKELETON_DISCOUNT * jaro_winkler_bound (p->skel + 1, p->skel_len - 2,
+                                                            &p->skel_letters, bskel + 1,
+                                                            bskel_len - 2, &l));
+}
+
 /* probe_sim() of two tokens. */
 static float
 token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
@@ -414,6 +496,7 @@ token_sim (const char *a, gsize alen, const char *askel, gsize askel_len,
 #define MIN_ALIGNED_BYTES 3
 #define PARTIAL_CAP       0.79
 #define MIN_CLOSEST       0.90
+#define BOUND_SLACK       1e-6 /* room for rounding where an upper bound decides */
 
 /* @sim is n x m, row-major, and is consumed (aligned rows and columns zeroed).
  * @generic: which query tokens are generic words. */
@@ -473,61 +556,6 @@ static const char *const generic_words[] = {
 };
 #define GENERIC_FACTOR 0.15f
 #define MIN_IDF_FACTOR 0.3
-
-/* Letter counts of a word, folded into 32 classes (byte & 31), for
- * jaro_winkler_bound(). */
-typedef struct {
-  guint8 n[32];
-} Letters;
-
-static void
-letters_of (const char *s, gsize len, Letters *l)
-{
-  memset (l, 0, sizeof *l);
-  for (gsize i = 0; i < MIN (len, MAX_TOKEN_BYTES); i++)
-    l->n[(guchar) s[i] & 31]++;
-}
-
-/* The letters two words have in common: the sum over the classes of the smaller
- * count. With SSE2 (every x86-64 processor) two minimums and two sums of 16 bytes
- * each, instead of 32 steps: the generic-word test runs it 40 times for each word of
- * a list. */
-static inline guint
-letters_shared (const Letters *a, const Letters *b)
-{
-#ifdef __SSE2__
-  __m128i lo = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) a->n),
-                             _mm_loadu_si128 ((const __m128i *) b->n));
-  __m128i hi = _mm_min_epu8 (_mm_loadu_si128 ((const __m128i *) (a->n + 16)),
-                             _mm_loadu_si128 ((const __m128i *) (b->n + 16)));
-  __m128i sum = _mm_add_epi64 (_mm_sad_epu8 (lo, _mm_setzero_si128 ()),
-                               _mm_sad_epu8 (hi, _mm_setzero_si128 ()));
-  return (guint) (_mm_cvtsi128_si32 (sum) + _mm_cvtsi128_si32 (_mm_srli_si128 (sum, 8)));
-#else
-  guint m = 0;
-  for (guint k = 0; k < 32; k++)
-    m += MIN (a->n[k], b->n[k]);
-  return m;
-#endif
-}
-
-/* An upper bound of screen_jaro_winkler (a, b) from the letters the two have in
- * common: Jaro's matches pair equal bytes one to one, so they are at most the common
- * letter counts (fewer classes than bytes only raises that), and transpositions only
- * lower the score. Cheap enough to rule out most pairs before the real comparison. */
-static double
-jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b, gsize blen,
-                    const Letters *lb)
-{
-  alen = MIN (alen, MAX_TOKEN_BYTES);
-  blen = MIN (blen, MAX_TOKEN_BYTES);
-  if (alen == 0 || blen == 0)
-    return 1.0;
-  guint m = letters_shared (la, lb);
-  if (m == 0)
-    return 0.0;
-  return winkler (((double) m / alen + (double) m / blen + 1.0) / 3.0, a, alen, b, blen);
-}
 
 /* Whether screen_jaro_winkler (a, b) >= @threshold, the bound first. */
 static gboolean
@@ -1065,23 +1093,28 @@ push_token (GArray *a, guint *n, guint32 t)
   g_array_index (a, guint32, (*n)++) = t;
 }
 
-/* Appends to @out the vocabulary tokens similar to (text, skel), in no particular
- * order (what reads them takes the best similarity per token, whatever the order).
+/* Appends to @out the vocabulary tokens similar to the token of @probe, in no
+ * particular order (what reads them takes the best similarity per token, whatever the
+ * order).
  *
  * Candidates are the tokens whose text or skeleton shares a deletion variant with
  * this one's (symmetric deletion, as in SymSpell): texts or skeletons within one
  * substitution, insertion, deletion or transposition of each other. Skeletons already map
  * spelling variants together, so this reaches Mohammed/Muhammad and Gaddafi/Qadhafi
- * as well as typos. Each candidate is then scored with token_sim().
+ * as well as typos. Each candidate is then scored with probe_sim().
+ *
+ * @defer (a query): a candidate whose probe_bound() is below MIN_CLOSEST is not
+ * scored but appended with the bound, negated (see "Deferred similarities"), unless
+ * the bound is below TOKEN_FLOOR; the index's own neighbour lists are all scored.
  * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return;
  * or NULL (a query: a 1 MB array for each of a million tokens would cost more than the
  * search). */
 static void
-find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
-              gsize skel_len, guint8 *marks, GArray *touched, GArray *out)
+find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 *marks,
+              GArray *touched, GArray *out)
 {
   guint64 hashes[MAX_VARIANTS];
-  guint nv = variants (text, len, skel, skel_len, TRUE, hashes);
+  guint nv = variants (probe->text, probe->len, probe->skel, probe->skel_len, TRUE, hashes);
 
   /* Without @marks (a query), the tokens seen go to a small open-addressing set (at a
    * million members a word has about 200 candidates: room for 512 before it grows). */
@@ -1157,8 +1190,6 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
   const Token *tokens = ix->tokens;
   const guint32 *cand = (const guint32 *) touched->data;
   guint n_cand = touched->len;
-  Probe probe;
-  probe_init (&probe, text, len, skel, skel_len);
   guint n_out = out->len; /* room for every candidate, then the length of those kept */
   g_array_set_size (out, n_out + n_cand);
   for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
@@ -1176,7 +1207,20 @@ find_similar (const ScreenIndex *ix, const char *text, gsize len, const char *sk
       const Token *tok = &tokens[t];
       if (marks != NULL)
         marks[t] = 0;
-      float sim = probe_sim (&probe, token_text (tok), tok->len, token_skel (tok),
+      if (defer)
+        {
+          double bound = probe_bound (probe, token_text (tok), tok->len, token_skel (tok),
+                                      tok->skel_len, MIN_CLOSEST - BOUND_SLACK);
+          if (bound < TOKEN_FLOOR - BOUND_SLACK)
+            continue;
+          if (bound < MIN_CLOSEST - BOUND_SLACK)
+            {
+              float most = (float) MIN (bound + BOUND_SLACK, 1.0);
+              g_array_index (out, Neighbour, n_out++) = (Neighbour) { t, -most };
+              continue;
+            }
+        }
+      float sim = probe_sim (probe, token_text (tok), tok->len, token_skel (tok),
                              tok->skel_len);
       if (sim > 0)
         g_array_index (out, Neighbour, n_out++) = (Neighbour) { t, sim };
@@ -1915,8 +1959,9 @@ neighbours_worker (gpointer data)
               continue;
             }
           tok->nb.start = found->len;
-          find_similar (ix, token_text (tok), tok->len, token_skel (tok), tok->skel_len,
-                        marks, touched, found);
+          Probe probe;
+          probe_init (&probe, token_text (tok), tok->len, token_skel (tok), tok->skel_len);
+          find_similar (ix, &probe, FALSE, marks, touched, found);
           tok->nb.len = found->len - tok->nb.start;
         }
     }
@@ -2247,20 +2292,35 @@ screen_index_get_list (const ScreenIndex *ix)
  * Screening
  */
 
+/* Deferred similarities. A query token that is not in the vocabulary, or whose
+ * neighbours are not precomputed, finds them with find_similar(): at a million
+ * members about 200 candidates, each compared by two Jaro-Winklers and two LCS (half
+ * of a query's instructions). Only a name with a word within MIN_CLOSEST of a
+ * distinctive query word can be a hit (score_name()), and only a quarter of those
+ * candidates may be that close by the letters they share (probe_bound()). The others
+ * enter the query's rows with their bound, negated, and score_name() computes the
+ * similarity only for a name whose bound, with those bounds in it, reaches its
+ * threshold (a few a query). The bound is above the similarity, so a name bounded
+ * out is below the threshold either way, and every name scored has its exact
+ * similarities: the results are those of computing all of them. */
+
 /* The query name: its tokens, their vocabulary ids (G_MAXUINT32 when unknown) and
- * their neighbours (pointers into the index, or into @own_neighbours). */
+ * their neighbours (pointers into the index, or into @own_neighbours, found with
+ * @probe[i]). */
 typedef struct {
   Tokens           t;          /* borrowed from a Form */
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
   gboolean         precomputed[MAX_NAME_TOKENS]; /* nb[i] is the index's, for id[i] */
+  Probe           *probe[MAX_NAME_TOKENS];       /* NULL where precomputed */
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
-   * query token (rows): scoring a name is one probe per name token. Each row has
-   * one more float, row[n] (ROW_CLOSE): 1 when the token is within MIN_CLOSEST of a
-   * distinctive query token, which a name needs to be a hit (score_name()). */
+   * query token (rows): scoring a name is one probe per name token. A negative
+   * similarity is a deferred one, which score_name() replaces when it needs it. Each
+   * row has one more float, row[n] (ROW_CLOSE): 1 when the token is within
+   * MIN_CLOSEST of a distinctive query token, which a name needs to be a hit. */
   guint32         *slot_token;
   guint32         *slot_row;
   guint            slot_mask;
@@ -2300,24 +2360,21 @@ query_build_rows (Query *q)
             q->slot_row[h] = n_rows++;
           }
         float *row = &q->rows[(gsize) q->slot_row[h] * ROW_STRIDE (q)];
-        row[i] = MAX (row[i], sim);
+        row[i] = sim; /* a token is once in a neighbour list */
         if (!q->t.generic[i] && sim >= (float) MIN_CLOSEST)
           row[ROW_CLOSE (q)] = 1.0f;
       }
 }
 
-/* The vocabulary tokens similar to (text, skel) by comparing it with every one:
- * what find_similar() must find, for screen_index_scan(). */
+/* The vocabulary tokens similar to the token of @probe by comparing it with every
+ * one: what find_similar() must find, for screen_index_scan(). */
 static void
-scan_similar (const ScreenIndex *ix, const char *text, gsize len, const char *skel,
-              gsize skel_len, GArray *out)
+scan_similar (const ScreenIndex *ix, const Probe *probe, GArray *out)
 {
-  Probe probe;
-  probe_init (&probe, text, len, skel, skel_len);
   for (guint32 t = 0; t < ix->n_tokens; t++)
     {
       const Token *tok = &ix->tokens[t];
-      float sim = probe_sim (&probe, token_text (tok), tok->len, token_skel (tok),
+      float sim = probe_sim (probe, token_text (tok), tok->len, token_skel (tok),
                              tok->skel_len);
       if (sim > 0)
         g_array_append_val (out, ((Neighbour) { t, sim }));
@@ -2330,6 +2387,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
 {
   q->t = *t; /* borrowed: query_clear() leaves its strings alone */
   q->own_neighbours = NULL;
+  memset (q->probe, 0, sizeof q->probe);
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
   gboolean own[MAX_NAME_TOKENS];
@@ -2354,12 +2412,12 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
         }
       q->id[i] = id;
       own_start[i] = q->own_neighbours->len;
+      q->probe[i] = g_new (Probe, 1);
+      probe_init (q->probe[i], q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i]);
       if (exhaustive)
-        scan_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                      q->own_neighbours);
+        scan_similar (ix, q->probe[i], q->own_neighbours);
       else
-        find_similar (ix, q->t.text[i], q->t.len[i], q->t.skel[i], q->t.skel_len[i],
-                      NULL, touched, q->own_neighbours);
+        find_similar (ix, q->probe[i], TRUE, NULL, touched, q->own_neighbours);
       q->n_nb[i] = q->own_neighbours->len - own_start[i];
     }
   /* Known tokens weigh what the index says (their rarity in the lists). */
@@ -2383,13 +2441,16 @@ query_clear (Query *q)
 {
   g_free (q->slot_token);
   g_free (q->rows);
+  for (guint i = 0; i < q->t.n; i++)
+    g_free (q->probe[i]);
   if (q->own_neighbours != NULL)
     g_array_unref (q->own_neighbours);
 }
 
 /* The similarities of vocabulary token @token to each query token, or NULL when it
- * is similar to none. */
-static inline const float *
+ * is similar to none: writable, for score_name(), which puts in the deferred ones it
+ * computes (as strchr() hands back a pointer into its argument). */
+static inline float *
 query_row (const Query *q, guint32 token)
 {
   for (guint h = (token * 2654435761u) & q->slot_mask;; h = (h + 1) & q->slot_mask)
@@ -2401,10 +2462,49 @@ query_row (const Query *q, guint32 token)
     }
 }
 
+/* An upper bound of the score of @name (its tokens' weights @wl, their rows @row_of)
+ * against the query: each query token's best similarity in the name, and each name
+ * token's best in the query; the one-to-one alignment can only do worse. A deferred
+ * similarity counts as its bound; *@deferred tells whether there was one. */
+static double
+name_bound (const Query *q, const Name *name, const float *wl, float *const *row_of,
+            double query_weight, gboolean *deferred)
+{
+  guint n = q->t.n, m = name->n_toks, n_rows = 0;
+  const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
+  gboolean some = FALSE;
+  double sl_bound = 0;
+  for (guint j = 0; j < m; j++)
+    {
+      const float *row = row_of[j];
+      if (row == NULL)
+        continue;
+      rows[n_rows++] = row;
+      float lbest = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          some = some || row[i] < 0;
+          lbest = MAX (lbest, fabsf (row[i]));
+        }
+      sl_bound += lbest * wl[j];
+    }
+  double sq_bound = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      float qbest = 0;
+      for (guint k = 0; k < n_rows; k++)
+        qbest = MAX (qbest, fabsf (rows[k][i]));
+      sq_bound += qbest * q->t.weight[i];
+    }
+  *deferred = some;
+  return query_weight * sq_bound / q->t.weight_sum
+         + (1 - query_weight) * sl_bound / name->weight;
+}
+
 /* The score of @name against the query, or, when a cheap upper bound already shows it
- * is below @threshold, that bound (the caller only compares it with @threshold). The
- * bound takes each query token's best similarity in the name, and each name token's
- * best in the query: the one-to-one alignment can only do worse.
+ * is below @threshold, that bound (name_bound(); the caller only compares it with
+ * @threshold). The deferred similarities of a name the bound lets through are
+ * computed here, into @q's rows, where every later name finds them.
  *
  * @need_close: the caller has no use for a score capped at PARTIAL_CAP (its threshold
  * is above it), and missing every distinctive query token costs a name more than 1e-6
@@ -2420,8 +2520,8 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
 {
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
-  guint n = q->t.n, m = name->n_toks, n_rows = 0;
-  const float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
+  guint n = q->t.n, m = name->n_toks;
+  float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
   gboolean close = FALSE;
   for (guint j = 0; j < m; j++)
     {
@@ -2434,9 +2534,7 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
       return 0.0;
     }
 
-  const float *rows[MAX_NAME_TOKENS]; /* of the name's tokens similar to some query token */
   gboolean same = n == m, all_query_words = TRUE; /* *exact, *all_in_query */
-  double sl_bound = 0;
   for (guint j = 0; j < m; j++)
     {
       same = same && q->id[j] == toks[j];
@@ -2447,29 +2545,29 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, double quer
             i++;
           all_query_words = i < n;
         }
-      const float *row = row_of[j];
-      if (row == NULL)
-        continue;
-      rows[n_rows++] = row;
-      float lbest = 0;
-      for (guint i = 0; i < n; i++)
-        lbest = MAX (lbest, row[i]);
-      sl_bound += lbest * wl[j];
     }
-  double sq_bound = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      float qbest = 0;
-      for (guint k = 0; k < n_rows; k++)
-        qbest = MAX (qbest, rows[k][i]);
-      sq_bound += qbest * q->t.weight[i];
-    }
-  double bound = query_weight * sq_bound / q->t.weight_sum
-                 + (1 - query_weight) * sl_bound / name->weight;
   *exact = same;
   *all_in_query = all_query_words;
+
+  gboolean deferred;
+  double bound = name_bound (q, name, wl, row_of, query_weight, &deferred);
   if (bound < threshold - 1e-6)
     return bound;
+  if (deferred)
+    {
+      /* The similarities the bound took on trust (see "Deferred similarities"). */
+      for (guint j = 0; j < m; j++)
+        for (guint i = 0; row_of[j] != NULL && i < n; i++)
+          if (row_of[j][i] < 0)
+            {
+              const Token *tok = &ix->tokens[toks[j]];
+              row_of[j][i] = probe_sim (q->probe[i], token_text (tok), tok->len,
+                                        token_skel (tok), tok->skel_len);
+            }
+      bound = name_bound (q, name, wl, row_of, query_weight, &deferred);
+      if (bound < threshold - 1e-6)
+        return bound;
+    }
 
   /* Few names get here (9 of 335 a query at a million members): only now the matrix. */
   float sim[MAX_NAME_TOKENS * MAX_NAME_TOKENS];

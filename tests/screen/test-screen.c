@@ -850,6 +850,41 @@ test_index_exact (void)
   CU_ASSERT_EQUAL (differences, 0);
 }
 
+/* A query word that is not in the vocabulary has its similarities to the words it
+ * finds computed only where a name may need them ("Deferred similarities" in
+ * match.c): "kueneasova" shares enough letters with "kuznetsova" for 0.893 but is
+ * 0.802 to it, and the name with both words scores with the 0.802, as comparing the
+ * two names and comparing with every word of the vocabulary (screen_index_scan())
+ * do. */
+static void
+test_screen_deferred (void)
+{
+  g_autoptr (ScreenList) list = screen_list_new ();
+  static const ScreenEntrySpec specs[] = {
+    { .ref = "r", .name = "Rostelekom Kuznetsova" },
+    { .ref = "k", .name = "Kuznetsova Sibirskaya" },
+    { .ref = "s", .name = "Rostelekom Sibirskaya" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
+    CU_ASSERT_FATAL (screen_list_add (list, &specs[i], NULL) != NULL);
+  g_autoptr (ScreenIndex) index = screen_index_new (list);
+
+  ScreenOptions opts;
+  screen_options_init (&opts);
+  opts.max_results = 0;
+  ScreenQuery q = { .name = "Rostelekomm Kueneasova" };
+  g_autoptr (GArray) fast = screen_index_screen (index, &q, &opts, NULL);
+  g_autoptr (GArray) slow = screen_index_scan (index, &q, &opts, NULL);
+  CU_ASSERT_FATAL (fast != NULL && slow != NULL);
+  CU_ASSERT_TRUE (same_hits (fast, slow, TRUE));
+  CU_ASSERT_EQUAL_FATAL (fast->len, 1);
+  const ScreenHit *h = &g_array_index (fast, ScreenHit, 0);
+  CU_ASSERT_STRING_EQUAL (h->entry->ref, "r");
+  CU_ASSERT_DOUBLE_EQUAL (h->score, screen_name_similarity (q.name, "Rostelekom Kuznetsova"),
+                          1e-6);
+  CU_ASSERT_DOUBLE_EQUAL (h->score, 0.895056, 1e-6);
+}
+
 /* @n generated names of one to three words of syllables (many alike), the same for
  * the same @seed. */
 static GPtrArray *
@@ -1118,6 +1153,7 @@ main (int argc, char **argv)
     { "screen filters", test_screen_filters },
     { "screen scripts", test_screen_scripts },
     { "screen split words", test_screen_split_words },
+    { "screen deferred similarities", test_screen_deferred },
     { "quality", test_quality },
     { "index loses nothing", test_index_exact },
     { "index on threads", test_index_threads },
