@@ -2292,6 +2292,9 @@ screen_index_get_list (const ScreenIndex *ix)
  * Screening
  */
 
+#define ROW_CLOSE 1u /* in a query_slot(): the token is within MIN_CLOSEST of a
+                        distinctive query token */
+
 /* Deferred similarities. A query token that is not in the vocabulary, or whose
  * neighbours are not precomputed, finds them with find_similar(): at a million
  * members about 200 candidates, each compared by two Jaro-Winklers and two LCS (half
@@ -2317,18 +2320,25 @@ typedef struct {
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
-   * query token (rows): scoring a name is one probe per name token. A negative
-   * similarity is a deferred one, which score_name() replaces when it needs it. Each
-   * row has one more float, row[n] (ROW_CLOSE): 1 when the token is within
-   * MIN_CLOSEST of a distinctive query token, which a name needs to be a hit. */
+   * query token (rows), and whether it is within MIN_CLOSEST of a distinctive query
+   * token, which a name needs to be a hit: slot_row is (the row's index + 1) << 1 |
+   * ROW_CLOSE. Scoring a name is one probe per name token, and most names end at the
+   * probes. A negative similarity is a deferred one, which score_name() replaces when
+   * it needs it. */
   guint32         *slot_token;
   guint32         *slot_row;
   guint            slot_mask;
   float           *rows;
 } Query;
 
-#define ROW_CLOSE(q) ((q)->t.n)      /* the index of a row's close flag */
-#define ROW_STRIDE(q) ((q)->t.n + 1) /* floats a row */
+/* The row of similarities of query_slot() @found (not 0): writable, for
+ * score_name(), which puts in the deferred ones it computes (as strchr() hands back a
+ * pointer into its argument). */
+static inline float *
+query_row (const Query *q, guint32 found)
+{
+  return &q->rows[(gsize) ((found >> 1) - 1) * q->t.n];
+}
 
 /* Fills the token -> similarities table of @q from its neighbour lists. */
 static void
@@ -2344,7 +2354,7 @@ query_build_rows (Query *q)
   q->slot_token = g_new (guint32, 2 * size);
   q->slot_row = q->slot_token + size;
   memset (q->slot_token, 0xff, size * sizeof (guint32));
-  q->rows = g_new0 (float, (gsize) MAX (total, 1) * ROW_STRIDE (q));
+  q->rows = g_new0 (float, (gsize) MAX (total, 1) * q->t.n);
   guint n_rows = 0;
   for (guint i = 0; i < q->t.n; i++)
     for (guint k = 0; k < q->n_nb[i]; k++)
@@ -2357,12 +2367,11 @@ query_build_rows (Query *q)
         if (q->slot_token[h] == G_MAXUINT32)
           {
             q->slot_token[h] = t;
-            q->slot_row[h] = n_rows++;
+            q->slot_row[h] = ++n_rows << 1;
           }
-        float *row = &q->rows[(gsize) q->slot_row[h] * ROW_STRIDE (q)];
-        row[i] = sim; /* a token is once in a neighbour list */
+        query_row (q, q->slot_row[h])[i] = sim; /* a token is once in a neighbour list */
         if (!q->t.generic[i] && sim >= (float) MIN_CLOSEST)
-          row[ROW_CLOSE (q)] = 1.0f;
+          q->slot_row[h] |= ROW_CLOSE;
       }
 }
 
@@ -2447,18 +2456,17 @@ query_clear (Query *q)
     g_array_unref (q->own_neighbours);
 }
 
-/* The similarities of vocabulary token @token to each query token, or NULL when it
- * is similar to none: writable, for score_name(), which puts in the deferred ones it
- * computes (as strchr() hands back a pointer into its argument). */
-static inline float *
-query_row (const Query *q, guint32 token)
+/* The row of vocabulary token @token ((index + 1) << 1, with ROW_CLOSE), or 0 when it
+ * is similar to no query token: query_row() gives its similarities. */
+static inline guint32
+query_slot (const Query *q, guint32 token)
 {
   for (guint h = (token * 2654435761u) & q->slot_mask;; h = (h + 1) & q->slot_mask)
     {
       if (q->slot_token[h] == token)
-        return &q->rows[(gsize) q->slot_row[h] * ROW_STRIDE (q)];
+        return q->slot_row[h];
       if (q->slot_token[h] == G_MAXUINT32)
-        return NULL;
+        return 0;
     }
 }
 
@@ -2501,38 +2509,36 @@ name_bound (const Query *q, const Name *name, const float *wl, float *const *row
          + (1 - query_weight) * sl_bound / name->weight;
 }
 
-/* The score of @name against the query, or, when a cheap upper bound already shows it
- * is below @threshold, that bound (name_bound(); the caller only compares it with
- * @threshold). The deferred similarities of a name the bound lets through are
- * computed here, into @q's rows, where every later name finds them.
- *
- * @need_close: the caller has no use for a score capped at PARTIAL_CAP (its threshold
- * is above it), and missing every distinctive query token costs a name more than 1e-6
- * of its score (screen_name()). Then a name none of whose tokens is within MIN_CLOSEST
- * of a distinctive query token returns 0 at once, with *exact and *all_in_query FALSE:
- * align_score() would cap it at PARTIAL_CAP, since it cannot agree exactly, and it is
- * not contained in the query either (its tokens would be query tokens, not all
- * generic, each at 1 to itself). Two names in three that a query at a million members
- * reaches end here. */
+/* The query_slot() of each token of @name, into @found; ROW_CLOSE when one of them
+ * is within MIN_CLOSEST of a distinctive query token. */
+static inline guint32
+name_slots (const ScreenIndex *ix, const Query *q, const Name *name, guint32 *found)
+{
+  const guint32 *toks = name_toks (ix, name);
+  guint32 close = 0;
+  for (guint j = 0; j < name->n_toks; j++)
+    {
+      found[j] = query_slot (q, toks[j]);
+      close |= found[j] & ROW_CLOSE;
+    }
+  return close;
+}
+
+/* The score of @name (its name_slots() @found) against the query, or, when a cheap
+ * upper bound already shows it is below @threshold, that bound (name_bound(); the
+ * caller only compares it with @threshold). The deferred similarities of a name the
+ * bound lets through are computed here, into @q's rows, where every later name finds
+ * them. */
 static double
-score_name (const ScreenIndex *ix, const Query *q, const Name *name, double query_weight,
-            double threshold, gboolean need_close, gboolean *exact, gboolean *all_in_query)
+score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint32 *found,
+            double query_weight, double threshold, gboolean *exact, gboolean *all_in_query)
 {
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
   guint n = q->t.n, m = name->n_toks;
   float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
-  gboolean close = FALSE;
   for (guint j = 0; j < m; j++)
-    {
-      row_of[j] = query_row (q, toks[j]);
-      close = close || (row_of[j] != NULL && row_of[j][ROW_CLOSE (q)] != 0);
-    }
-  if (need_close && !close)
-    {
-      *exact = *all_in_query = FALSE;
-      return 0.0;
-    }
+    row_of[j] = found[j] != 0 ? query_row (q, found[j]) : NULL;
 
   gboolean same = n == m, all_query_words = TRUE; /* *exact, *all_in_query */
   for (guint j = 0; j < m; j++)
@@ -2764,16 +2770,17 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
   return FALSE;
 }
 
-/* Scores name @name_id and appends it to @out when it reaches the possible threshold,
- * or when it is contained in the query (then at the possible threshold at least).
- * @bound_threshold: score_name()'s shortcut (0 to always align). */
+/* Scores name @name_id (its name_slots() @found) and appends it to @out when it
+ * reaches the possible threshold, or when it is contained in the query (then at the
+ * possible threshold at least). @bound_threshold: score_name()'s shortcut (0 to always
+ * align). */
 static void
-consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const ScreenOptions *opts,
-          double bound_threshold, gboolean need_close, guint form_flags, GArray *out)
+consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const guint32 *found,
+          const ScreenOptions *opts, double bound_threshold, guint form_flags, GArray *out)
 {
   const Name *name = &ix->names[name_id];
   gboolean exact, all_in_query;
-  double score = score_name (ix, q, name, opts->query_weight, bound_threshold, need_close,
+  double score = score_name (ix, q, name, found, opts->query_weight, bound_threshold,
                              &exact, &all_in_query);
   guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
   if (score < opts->possible_threshold && all_in_query && contained (ix, q, name))
@@ -2858,7 +2865,11 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   if (exhaustive)
     {
       for (guint32 name_id = 0; name_id < ix->n_names; name_id++)
-        consider (ix, q, name_id, opts, 0.0, FALSE, form_flags, out);
+        {
+          guint32 found[MAX_NAME_TOKENS];
+          name_slots (ix, q, &ix->names[name_id], found);
+          consider (ix, q, name_id, found, opts, 0.0, form_flags, out);
+        }
       return;
     }
 
@@ -2923,9 +2934,12 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
       }
 
   /* A name none of whose words is within MIN_CLOSEST of a distinctive query word
-   * scores at most PARTIAL_CAP unless it agrees exactly, which it cannot when missing
-   * those words costs more than 1e-6 of the score (2e-6: room for rounding); then,
-   * when PARTIAL_CAP is below the threshold, score_name() may skip it (see there). */
+   * scores at most PARTIAL_CAP (align_score()) unless it agrees exactly, which it
+   * cannot when missing those words costs more than 1e-6 of the score (2e-6: room for
+   * rounding). Nor is it contained in the query (its words would be query words, not
+   * all generic, each at 1 to itself). So when PARTIAL_CAP is below the threshold, it
+   * is not scored at all: two names in three that a query at a million members
+   * reaches end at their name_slots(). */
   double w_distinctive = 0;
   for (guint i = 0; i < n; i++)
     if (!q->t.generic[i])
@@ -2949,8 +2963,10 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
               __builtin_prefetch (&ix->name_weights[ahead->tok_start]);
             }
         }
-      consider (ix, q, set.ids[k], opts, opts->possible_threshold, need_close, form_flags,
-                out);
+      guint32 found[MAX_NAME_TOKENS];
+      if (name_slots (ix, q, &names[set.ids[k]], found) == 0 && need_close)
+        continue;
+      consider (ix, q, set.ids[k], found, opts, opts->possible_threshold, form_flags, out);
     }
   name_set_clear (&set);
 }
