@@ -132,6 +132,12 @@ typedef struct {
 G_STATIC_ASSERT (sizeof (Name) == 64);
 G_STATIC_ASSERT (MAX_NAME_TOKENS <= G_MAXUINT8 && SCREEN_HIT_TRANSLITERATED <= G_MAXUINT16);
 
+/* Letter counts of a word, folded into 32 classes (byte & 31), for
+ * jaro_winkler_bound(). */
+typedef struct {
+  guint8 n[32];
+} Letters;
+
 struct _ScreenIndex {
   ScreenList   *list;
   /* The tables a query reads, each in one table_alloc() block (on huge pages in a
@@ -139,6 +145,8 @@ struct _ScreenIndex {
   Token        *tokens;
   guint32       n_tokens;
   char         *token_strings; /* each token's text and skeleton, one after the other */
+  Letters      *letters;     /* of each token's text, then of its skeleton without '^'
+                                and '$' (probe_bound(): two per token) */
   Name         *names;
   guint32       n_names;
   const char  **name_texts;  /* each name as printed (borrowed from the list) */
@@ -278,12 +286,6 @@ screen_jaro_winkler (const char *a, gsize alen, const char *b, gsize blen)
   peq_clear (peq, a, alen);
   return jw;
 }
-
-/* Letter counts of a word, folded into 32 classes (byte & 31), for
- * jaro_winkler_bound(). */
-typedef struct {
-  guint8 n[32];
-} Letters;
 
 static void
 letters_of (const char *s, gsize len, Letters *l)
@@ -454,22 +456,20 @@ probe_sim (const Probe *p, const char *b, gsize blen, const char *bskel, gsize b
 }
 
 /* An upper bound of probe_sim (@p, b, bskel) from the letters the two texts and the
- * two skeletons share (jaro_winkler_bound()), or a value of @enough or more when it
- * is at least that. A transposition keeps a word's letters, so the bound of a pair
- * that transposed() lets through is 1. A tenth of the instructions of probe_sim(). */
+ * two skeletons share (jaro_winkler_bound(); @l: the letters of b and of bskel
+ * without '^' and '$'), or a value of @enough or more when it is at least that. A
+ * transposition keeps a word's letters, so the bound of a pair that transposed() lets
+ * through is 1. A tenth of the instructions of probe_sim(). */
 static double
 probe_bound (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bskel_len,
-             double enough)
+             const Letters *l, double enough)
 {
-  Letters l;
-  letters_of (b, blen, &l);
-  double text = jaro_winkler_bound (p->text, p->len, &p->text_letters, b, blen, &l);
+  double text = jaro_winkler_bound (p->text, p->len, &p->text_letters, b, blen, &l[0]);
   if (text >= enough)
     return text;
-  letters_of (bskel + 1, bskel_len - 2, &l);
   return MAX (text, SKELETON_DISCOUNT * jaro_winkler_bound (p->skel + 1, p->skel_len - 2,
                                                             &p->skel_letters, bskel + 1,
-                                                            bskel_len - 2, &l));
+                                                            bskel_len - 2, &l[1]));
 }
 
 /* probe_sim() of two tokens. */
@@ -1185,22 +1185,30 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
     g_free (set);
   g_array_set_size (touched, n_touched);
 
-  /* Each candidate's Token (and the strings of the few that are not in it), in the
-   * same kind of pipeline. */
+  /* Each candidate's Token (and the strings of the few that are not in it, and for
+   * @defer its letters), in the same kind of pipeline. */
   const Token *tokens = ix->tokens;
   const guint32 *cand = (const guint32 *) touched->data;
   guint n_cand = touched->len;
   guint n_out = out->len; /* room for every candidate, then the length of those kept */
   g_array_set_size (out, n_out + n_cand);
   for (guint k = 0; k < MIN (n_cand, 2 * PREFETCH_AHEAD); k++)
-    __builtin_prefetch (&tokens[cand[k]]);
+    {
+      __builtin_prefetch (&tokens[cand[k]]);
+      if (defer)
+        __builtin_prefetch (&ix->letters[2 * (gsize) cand[k]]);
+    }
   for (guint k = 0; k < MIN (n_cand, PREFETCH_AHEAD); k++)
     if (!tokens[cand[k]].inline_strings)
       __builtin_prefetch (tokens[cand[k]].u.ptr.text);
   for (guint k = 0; k < n_cand; k++)
     {
       if (k + 2 * PREFETCH_AHEAD < n_cand)
-        __builtin_prefetch (&tokens[cand[k + 2 * PREFETCH_AHEAD]]);
+        {
+          __builtin_prefetch (&tokens[cand[k + 2 * PREFETCH_AHEAD]]);
+          if (defer)
+            __builtin_prefetch (&ix->letters[2 * (gsize) cand[k + 2 * PREFETCH_AHEAD]]);
+        }
       if (k + PREFETCH_AHEAD < n_cand && !tokens[cand[k + PREFETCH_AHEAD]].inline_strings)
         __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].u.ptr.text);
       guint32 t = cand[k];
@@ -1210,7 +1218,8 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
       if (defer)
         {
           double bound = probe_bound (probe, token_text (tok), tok->len, token_skel (tok),
-                                      tok->skel_len, MIN_CLOSEST - BOUND_SLACK);
+                                      tok->skel_len, &ix->letters[2 * (gsize) t],
+                                      MIN_CLOSEST - BOUND_SLACK);
           if (bound < TOKEN_FLOOR - BOUND_SLACK)
             continue;
           if (bound < MIN_CLOSEST - BOUND_SLACK)
@@ -1376,6 +1385,13 @@ builder_freeze (Builder *b, ScreenIndex *ix)
           memcpy (&ix->name_tokens[n_long], toks, d->n_toks * sizeof (guint32));
           n_long += d->n_toks;
         }
+    }
+  ix->letters = table_alloc ((gsize) ix->n_tokens * 2 * sizeof (Letters));
+  for (guint32 t = 0; t < ix->n_tokens; t++)
+    {
+      const Token *tok = &ix->tokens[t];
+      letters_of (tok->u.ptr.text, tok->len, &ix->letters[2 * (gsize) t]);
+      letters_of (tok->u.ptr.skel + 1, tok->skel_len - 2u, &ix->letters[2 * (gsize) t + 1]);
     }
   gsize bytes = 0;
   for (guint32 t = 0; t < ix->n_tokens; t++)
@@ -2275,6 +2291,7 @@ screen_index_free (ScreenIndex *ix)
   table_free (ix->names);
   table_free (ix->name_texts);
   table_free (ix->token_strings);
+  table_free (ix->letters);
   table_free (ix->tokens);
   table_free (ix->vocab);
   screen_list_unref (ix->list);
