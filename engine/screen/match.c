@@ -34,9 +34,10 @@
  * A large index builds its variant table and neighbours on several threads (see
  * "Building on several threads"); the index is the same on any number.
  * A query token with precomputed neighbours takes them; any other (a typo, a rare
- * word) is searched through the variant table like at build time. Then
- * every token score the query can need is known, and scoring a candidate name is
- * table lookups and the alignment.
+ * word) is searched through the variant table like at build time, and keeps an
+ * upper bound in place of the similarities that cannot make a name a hit until a name
+ * needs them ("Deferred similarities"). Then every token score the query can need is
+ * known or bounded, and scoring a candidate name is table lookups and the alignment.
  *
  * Candidates. A name that shares no similar token with a query token subset S has
  * Sq <= 1 - w(S)/W, so it cannot reach the possible threshold t when
