@@ -2333,8 +2333,7 @@ typedef struct {
   guint32          id[MAX_NAME_TOKENS];
   const Neighbour *nb[MAX_NAME_TOKENS];
   guint            n_nb[MAX_NAME_TOKENS];
-  gboolean         precomputed[MAX_NAME_TOKENS]; /* nb[i] is the index's, for id[i] */
-  Probe           *probe[MAX_NAME_TOKENS];       /* NULL where precomputed */
+  Probe           *probe[MAX_NAME_TOKENS]; /* NULL where nb[i] is the index's, for id[i] */
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
@@ -2417,14 +2416,11 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
   memset (q->probe, 0, sizeof q->probe);
 
   guint own_start[MAX_NAME_TOKENS] = { 0 };
-  gboolean own[MAX_NAME_TOKENS];
   g_autoptr (GArray) touched = NULL;
   for (guint i = 0; i < q->t.n; i++)
     {
       guint32 id = vocab_find (ix, q->t.text[i], strlen (q->t.text[i]));
-      own[i] = id == G_MAXUINT32 || exhaustive || ix->tokens[id].nb.start == NOT_PRECOMPUTED;
-      q->precomputed[i] = !own[i];
-      if (!own[i])
+      if (id != G_MAXUINT32 && !exhaustive && ix->tokens[id].nb.start != NOT_PRECOMPUTED)
         {
           const Token *tok = &ix->tokens[id];
           q->id[i] = id;
@@ -2457,7 +2453,7 @@ query_init (const ScreenIndex *ix, const Tokens *t, gboolean exhaustive, Query *
     }
   /* The array may have moved while growing: point into it only now. */
   for (guint i = 0; i < q->t.n; i++)
-    if (own[i])
+    if (q->probe[i] != NULL)
       q->nb[i] = q->n_nb[i] ? &g_array_index (q->own_neighbours, Neighbour, own_start[i])
                             : NULL; /* an empty GArray has no data to point into */
   query_build_rows (q);
@@ -2608,7 +2604,7 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint
 static guint64
 token_cost (const ScreenIndex *ix, const Query *q, guint i)
 {
-  if (q->precomputed[i])
+  if (q->probe[i] == NULL)
     return ix->tokens[q->id[i]].nb_cost;
   guint64 cost = 0;
   for (guint k = 0; k < q->n_nb[i]; k++)
