@@ -590,21 +590,28 @@ test_screen_scripts (void)
     }
 }
 
+/* An index of a list of the @n entries @specs (the index holds the list). */
+static ScreenIndex *
+index_of_specs (const ScreenEntrySpec *specs, gsize n)
+{
+  g_autoptr (ScreenList) list = screen_list_new ();
+  for (gsize i = 0; i < n; i++)
+    CU_ASSERT_FATAL (screen_list_add (list, &specs[i], NULL) != NULL);
+  return screen_index_new (list);
+}
+
 /* An unlisted word is split only into two words of one listed name: "kovyannikwa"
  * is not "kovyan nikwa" when no listed name has both, so "Kovyannikwa Petrov" does
  * not contain NIKWA PETROV (before, it was a possible match as a contained name). */
 static void
 test_screen_split_words (void)
 {
-  g_autoptr (ScreenList) list = screen_list_new ();
   static const ScreenEntrySpec specs[] = {
     { .ref = "n", .name = "Nikwa Petrov" },
     { .ref = "k", .name = "Kovyan Ivanov" },
     { .ref = "m", .name = "Mahan Air" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
-    CU_ASSERT_FATAL (screen_list_add (list, &specs[i], NULL) != NULL);
-  g_autoptr (ScreenIndex) index = screen_index_new (list);
+  g_autoptr (ScreenIndex) index = index_of_specs (specs, G_N_ELEMENTS (specs));
   static const struct { const char *name, *ref, *how; } cases[] = {
     { "Kovyannikwa Petrov", NULL, NULL },
     { "Nikwapetrov", "n", "exact, words joined" },
@@ -859,15 +866,12 @@ test_index_exact (void)
 static void
 test_screen_deferred (void)
 {
-  g_autoptr (ScreenList) list = screen_list_new ();
   static const ScreenEntrySpec specs[] = {
     { .ref = "r", .name = "Rostelekom Kuznetsova" },
     { .ref = "k", .name = "Kuznetsova Sibirskaya" },
     { .ref = "s", .name = "Rostelekom Sibirskaya" },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
-    CU_ASSERT_FATAL (screen_list_add (list, &specs[i], NULL) != NULL);
-  g_autoptr (ScreenIndex) index = screen_index_new (list);
+  g_autoptr (ScreenIndex) index = index_of_specs (specs, G_N_ELEMENTS (specs));
 
   ScreenOptions opts;
   screen_options_init (&opts);
