@@ -567,17 +567,32 @@ jaro_winkler_reaches (const char *a, gsize alen, const Letters *la, const char *
          && screen_jaro_winkler (a, alen, b, blen) >= threshold;
 }
 
-/* The letters of each word of @words (NULL-terminated), computed once. */
+/* The letters and the length of each word of @words, computed once. */
 static const Letters *
-word_letters (const char *const *words, gsize n, Letters *storage, gsize *once)
+word_letters (const char *const *words, gsize n, Letters *storage, gsize *lens, gsize *once)
 {
   if (g_once_init_enter (once))
     {
       for (gsize w = 0; w < n; w++)
-        letters_of (words[w], strlen (words[w]), &storage[w]);
+        {
+          lens[w] = strlen (words[w]);
+          letters_of (words[w], lens[w], &storage[w]);
+        }
       g_once_init_leave (once, 1);
     }
   return storage;
+}
+
+/* Whether strings of @a and @b bytes can be within Jaro-Winkler @threshold of
+ * each other at all: Jaro is at most (2 + shorter / longer) / 3 and Winkler's boost
+ * adds at most 0.4 of what it lacks, so the shorter has to be at least
+ * 5 * threshold - 4 of the longer. */
+static inline gboolean
+lengths_allow (gsize a, gsize b, double threshold)
+{
+  a = MIN (a, MAX_TOKEN_BYTES);
+  b = MIN (b, MAX_TOKEN_BYTES);
+  return (double) MIN (a, b) >= (5 * threshold - 4) * (double) MAX (a, b) - 1e-9;
 }
 
 /* A generic word, or one within Jaro-Winkler 0.92 of a generic word of 6 letters or
@@ -586,17 +601,18 @@ static gboolean
 is_generic (const char *tok, gsize len)
 {
   static Letters storage[G_N_ELEMENTS (generic_words)];
+  static gsize lens[G_N_ELEMENTS (generic_words)];
   static gsize once;
   const Letters *generic = word_letters (generic_words, G_N_ELEMENTS (generic_words),
-                                         storage, &once);
+                                         storage, lens, &once);
   Letters l;
   if (len >= 6)
     letters_of (tok, len, &l);
   for (gsize w = 0; w < G_N_ELEMENTS (generic_words); w++)
     {
-      gsize wlen = strlen (generic_words[w]);
+      gsize wlen = lens[w];
       if ((wlen == len && memcmp (tok, generic_words[w], len) == 0)
-          || (len >= 6 && wlen >= 6
+          || (len >= 6 && wlen >= 6 && lengths_allow (len, wlen, 0.92)
               && jaro_winkler_reaches (tok, len, &l, generic_words[w], wlen, &generic[w],
                                        0.92)))
         return TRUE;
@@ -610,9 +626,10 @@ static guint
 drop_misspelt_legal_forms (char **toks, guint n)
 {
   static Letters storage[G_N_ELEMENTS (legal_words)];
+  static gsize lens[G_N_ELEMENTS (legal_words)];
   static gsize once;
   const Letters *legal_letters = word_letters (legal_words, G_N_ELEMENTS (legal_words),
-                                               storage, &once);
+                                               storage, lens, &once);
   gboolean legal[MAX_NAME_TOKENS] = { FALSE };
   guint kept = 0;
   for (guint i = 0; i < n; i++)
@@ -622,8 +639,9 @@ drop_misspelt_legal_forms (char **toks, guint n)
       if (len >= 5)
         letters_of (toks[i], len, &l);
       for (gsize w = 0; w < G_N_ELEMENTS (legal_words) && len >= 5 && !legal[i]; w++)
-        legal[i] = jaro_winkler_reaches (toks[i], len, &l, legal_words[w],
-                                         strlen (legal_words[w]), &legal_letters[w], 0.9);
+        legal[i] = lengths_allow (len, lens[w], 0.9)
+                   && jaro_winkler_reaches (toks[i], len, &l, legal_words[w], lens[w],
+                                            &legal_letters[w], 0.9);
       kept += !legal[i];
     }
   if (kept == 0 || kept == n)
