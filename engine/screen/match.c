@@ -163,10 +163,14 @@ struct _ScreenIndex {
   guint64      *vocab;
   guint32       vocab_mask;
   /* The variant table (see "The variant table" below): lines of VARIANT_LINE slots,
-   * each a fragment of a variant's hash << token_bits | token id, or VARIANT_FREE. */
+   * each a fragment of a variant's hash << (token_bits + 1) | 0 << token_bits | token
+   * id, or the same with 1 << token_bits and the id of a shared variant, or
+   * VARIANT_FREE; and the tokens of each shared variant (see "Shared variants"). */
   guint32      *variant_slots;
   guint32       n_variant_lines; /* home lines; the slots run on past them */
   guint         token_bits;
+  Run          *shared_runs;     /* in shared_tokens, by shared variant id */
+  guint32      *shared_tokens;
   GHashTable   *identifiers; /* "kind\x1Fvalue" (owned) -> GArray of guint entry indexes */
 };
 
@@ -1043,20 +1047,28 @@ related (const Probe *p, const char *b, gsize blen, const char *bskel, gsize bsk
 
 /* The variant table. Each variant of each token (its hash h) has a home line of
  * VARIANT_LINE 4-byte slots, one cache line, chosen by the top 32 bits of h; its slot
- * holds the low 32 - token_bits bits of h (a fragment) and the token id. A line's
- * variants fill it from its start, or from where the line before's ended if they ran
- * over (linear probing by lines), so a lookup scans from its home line to the first
- * free slot. Lines are sized for a load of at most VARIANT_LOAD; a random home line
- * is followed by about 50 slots to the first free one (a third of all variants are in
- * lines of more than 16, variants that many tokens share), so a lookup reads two to
- * four lines one after the other, which the processor fetches ahead, and compares
- * their slots four at a time (slots_holding()). A slot with the fragment of h but from
- * another hash only adds a candidate, which related() rules out. No table of offsets:
- * a lookup misses the cache once, where a table of buckets and their offsets missed
- * it two or three times in a row. */
+ * holds the low 31 - token_bits bits of h (a fragment), a 0 bit and the token id. A
+ * line's variants fill it from its start, or from where the line before's ended if
+ * they ran over (linear probing by lines), so a lookup scans from its home line to
+ * the first free slot, and compares its slots four at a time (slots_holding()). A
+ * slot with the fragment of h but from another hash only adds a candidate, which
+ * related() rules out. No table of offsets: a lookup misses the cache once, where a
+ * table of buckets and their offsets missed it two or three times in a row.
+ *
+ * Shared variants. A variant that MIN_SHARED tokens or more share (a short skeleton
+ * with two letters deleted, a common prefix) would fill lines with one run that
+ * every lookup homed nearby scans through: at a million members a sixth of the
+ * variants were in such runs, a lookup scanned 75 slots, and waiting for those lines
+ * was a sixth of a query's time. So once the table is built, each such variant's run
+ * becomes one slot: its fragment, a 1 bit and its id among the shared variants, whose
+ * tokens are in ScreenIndex.shared_tokens (its shared_runs entry), one after the
+ * other. A lookup that meets it reads them there, in a second step that the lookups
+ * of a word make together. A random home line is then followed by about 13 slots to
+ * the first free one. */
 #define VARIANT_LINE 16
 #define VARIANT_LOAD 0.7
-#define VARIANT_FREE G_MAXUINT32
+#define VARIANT_FREE G_MAXUINT32 /* its shared bit is 1, and no shared variant's id is all ones */
+#define MIN_SHARED   8
 
 static inline gsize
 variant_home (const ScreenIndex *ix, guint64 h)
@@ -1067,29 +1079,36 @@ variant_home (const ScreenIndex *ix, guint64 h)
 static inline guint32
 variant_slot (const ScreenIndex *ix, guint64 h, guint32 token)
 {
-  return (guint32) (h << ix->token_bits) | token;
+  return (guint32) (h << (ix->token_bits + 1)) | token;
 }
 
-/* The slots among four (16-byte aligned) that hold @fragment, as bits 0 to 3, up to the
- * first free one; *@end is TRUE when there is a free one (the lookup stops there). A
- * free slot's fragment may equal @fragment: it never counts. With SSE2 the four are
- * compared at once (a lookup scans 50 slots on average at a million members, and
- * comparing one at a time was 8 % of a query's instructions). */
+/* Whether slot @v is a shared variant's (its id in the token bits). */
+static inline gboolean
+variant_shared (const ScreenIndex *ix, guint32 v)
+{
+  return (v >> ix->token_bits) & 1;
+}
+
+/* The slots among four (16-byte aligned) whose fragment (the bits from @shift up) is
+ * @fragment, as bits 0 to 3, up to the first free one; *@end is TRUE when there is a
+ * free one (the lookup stops there). A free slot's fragment may equal @fragment: it
+ * never counts. With SSE2 the four are compared at once (comparing one at a time was
+ * 8 % of a query's instructions when a lookup scanned 50 slots). */
 static inline guint
-slots_holding (const guint32 *four, guint32 fragment, guint token_bits, gboolean *end)
+slots_holding (const guint32 *four, guint32 fragment, guint shift, gboolean *end)
 {
 #ifdef __SSE2__
   __m128i v = _mm_load_si128 ((const __m128i *) four);
   guint free = (guint) _mm_movemask_ps (_mm_castsi128_ps (
     _mm_cmpeq_epi32 (v, _mm_set1_epi32 ((int) VARIANT_FREE))));
   guint hits = (guint) _mm_movemask_ps (_mm_castsi128_ps (_mm_cmpeq_epi32 (
-    _mm_srl_epi32 (v, _mm_cvtsi32_si128 ((int) token_bits)), _mm_set1_epi32 ((int) fragment))));
+    _mm_srl_epi32 (v, _mm_cvtsi32_si128 ((int) shift)), _mm_set1_epi32 ((int) fragment))));
 #else
   guint free = 0, hits = 0;
   for (guint k = 0; k < 4; k++)
     {
       free |= (guint) (four[k] == VARIANT_FREE) << k;
-      hits |= (guint) (four[k] >> token_bits == fragment) << k;
+      hits |= (guint) (four[k] >> shift == fragment) << k;
     }
 #endif
   *end = free != 0;
@@ -1101,15 +1120,112 @@ slots_holding (const guint32 *four, guint32 fragment, guint token_bits, gboolean
  * before they are evicted. */
 #define PREFETCH_AHEAD 8
 
-/* Appends @t to @a, of which the first *@n elements are in use, doubling its length
- * when full (the caller sets the length to *@n when done): a call of
+/* The tokens a word's lookups find, each once: with @marks (one zeroed byte per
+ * vocabulary token) where the caller has them, else in a small open-addressing set
+ * (at a million members a word has about 200 candidates: room for 512 before it
+ * grows); in @touched in the order found. */
+typedef struct {
+  guint8  *marks;
+  guint32 *set;
+  guint    set_mask;
+  GArray  *touched;
+  guint    n;          /* of @touched in use; its length is set when done */
+  guint32  set_stack[1024];
+} Candidates;
+
+static void
+candidates_init (Candidates *c, guint8 *marks, GArray *touched)
+{
+  c->marks = marks;
+  c->set = c->set_stack;
+  c->set_mask = G_N_ELEMENTS (c->set_stack) - 1;
+  if (marks == NULL)
+    memset (c->set, 0xff, sizeof c->set_stack);
+  c->touched = touched;
+  g_array_set_size (touched, 0);
+  c->n = 0;
+}
+
+/* Appends @t to c->touched, doubling its length when full: a call of
  * g_array_append_val() for each candidate token was 5 % of a query's instructions. */
 static inline void
-push_token (GArray *a, guint *n, guint32 t)
+candidates_push (Candidates *c, guint32 t)
 {
-  if (*n == a->len)
-    g_array_set_size (a, MAX (2 * a->len, 256));
-  g_array_index (a, guint32, (*n)++) = t;
+  if (c->n == c->touched->len)
+    g_array_set_size (c->touched, MAX (2 * c->touched->len, 256));
+  g_array_index (c->touched, guint32, c->n++) = t;
+}
+
+/* Doubles the set four times, and adds the tokens found so far again. */
+static void
+candidates_grow (Candidates *c)
+{
+  guint size = 4 * (c->set_mask + 1);
+  if (c->set != c->set_stack)
+    g_free (c->set);
+  c->set = g_new (guint32, size);
+  memset (c->set, 0xff, size * sizeof *c->set);
+  c->set_mask = size - 1;
+  for (guint j = 0; j < c->n; j++)
+    {
+      guint32 u = g_array_index (c->touched, guint32, j);
+      guint g = (u * 2654435761u) & c->set_mask;
+      while (c->set[g] != G_MAXUINT32)
+        g = (g + 1) & c->set_mask;
+      c->set[g] = u;
+    }
+}
+
+static inline void
+candidates_add (Candidates *c, guint32 t)
+{
+  if (c->marks != NULL)
+    {
+      if (!c->marks[t])
+        {
+          c->marks[t] = 1;
+          candidates_push (c, t);
+        }
+      return;
+    }
+  guint h = (t * 2654435761u) & c->set_mask;
+  while (c->set[h] != G_MAXUINT32 && c->set[h] != t)
+    h = (h + 1) & c->set_mask;
+  if (c->set[h] == t)
+    return;
+  c->set[h] = t;
+  candidates_push (c, t);
+  if (2 * c->n > c->set_mask)
+    candidates_grow (c);
+}
+
+/* The tokens found, in c->touched; frees the set. */
+static void
+candidates_finish (Candidates *c)
+{
+  if (c->set != c->set_stack)
+    g_free (c->set);
+  g_array_set_size (c->touched, c->n);
+}
+
+/* How many shared variants a word's lookups note before they read their tokens. */
+#define MAX_NOTED_SHARED 64
+
+/* Adds the tokens of the shared variants @ids (see "Shared variants") to @c: first
+ * asks for every run, then reads them. */
+static void
+add_shared (const ScreenIndex *ix, const guint32 *ids, guint n, Candidates *c)
+{
+  for (guint k = 0; k < n; k++)
+    __builtin_prefetch (&ix->shared_runs[ids[k]]);
+  for (guint k = 0; k < n; k++)
+    {
+      if (k + 1 < n)
+        __builtin_prefetch (&ix->shared_tokens[ix->shared_runs[ids[k + 1]].start]);
+      const Run *r = &ix->shared_runs[ids[k]];
+      for (guint32 j = 0; j < r->len; j++)
+        candidates_add (c, ix->shared_tokens[r->start + j]);
+    }
 }
 
 /* Appends to @out the vocabulary tokens similar to the token of @probe, in no
@@ -1134,75 +1250,45 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
 {
   guint64 hashes[MAX_VARIANTS];
   guint nv = variants (probe->text, probe->len, probe->skel, probe->skel_len, TRUE, hashes);
-
-  /* Without @marks (a query), the tokens seen go to a small open-addressing set (at a
-   * million members a word has about 200 candidates: room for 512 before it grows). */
-  guint32 set_stack[1024];
-  guint32 *set = set_stack;
-  guint set_mask = G_N_ELEMENTS (set_stack) - 1;
-  if (marks == NULL)
-    memset (set, 0xff, sizeof set_stack);
+  Candidates found;
+  candidates_init (&found, marks, touched);
 
   /* Each lookup misses the cache once, on its home line: a pipeline asks for the
    * line of lookup i + 2 * PREFETCH_AHEAD while it scans lookup i, so that a few dozen
-   * misses are under way at any time. */
+   * misses are under way at any time. The shared variants met are read after. */
   const guint32 *slots = ix->variant_slots;
   guint tb = ix->token_bits;
   guint32 token_mask = (guint32) ((G_GUINT64_CONSTANT (1) << tb) - 1);
+  guint32 shared[MAX_NOTED_SHARED];
+  guint n_shared = 0;
   for (guint i = 0; i < MIN (nv, 2 * PREFETCH_AHEAD); i++)
     __builtin_prefetch (&slots[variant_home (ix, hashes[i])]);
-
-  g_array_set_size (touched, 0);
-  guint n_touched = 0; /* touched grows by doubling: see push_token() */
   for (guint i = 0; i < nv; i++)
     {
       if (i + 2 * PREFETCH_AHEAD < nv)
         __builtin_prefetch (&slots[variant_home (ix, hashes[i + 2 * PREFETCH_AHEAD])]);
-      guint32 fragment = variant_slot (ix, hashes[i], 0) >> tb;
+      guint32 fragment = variant_slot (ix, hashes[i], 0) >> (tb + 1);
       gboolean end = FALSE;
       for (gsize k = variant_home (ix, hashes[i]); !end; k += 4)
-        for (guint hits = slots_holding (&slots[k], fragment, tb, &end); hits != 0;
+        for (guint hits = slots_holding (&slots[k], fragment, tb + 1, &end); hits != 0;
              hits &= hits - 1)
           {
-            guint32 t = slots[k + (guint) __builtin_ctz (hits)] & token_mask;
-            if (marks != NULL)
+            guint32 v = slots[k + (guint) __builtin_ctz (hits)];
+            if (!variant_shared (ix, v))
+              candidates_add (&found, v & token_mask);
+            else
               {
-                if (marks[t])
-                  continue;
-                marks[t] = 1;
-                push_token (touched, &n_touched, t);
-                continue;
-              }
-            guint h = (t * 2654435761u) & set_mask;
-            while (set[h] != G_MAXUINT32 && set[h] != t)
-              h = (h + 1) & set_mask;
-            if (set[h] == t)
-              continue;
-            set[h] = t;
-            push_token (touched, &n_touched, t);
-            if (2 * n_touched > set_mask)
-              {
-                /* Grow: rehash the tokens seen so far. */
-                guint size = 4 * (set_mask + 1);
-                if (set != set_stack)
-                  g_free (set);
-                set = g_new (guint32, size);
-                memset (set, 0xff, size * sizeof *set);
-                set_mask = size - 1;
-                for (guint j = 0; j < n_touched; j++)
+                if (n_shared == MAX_NOTED_SHARED)
                   {
-                    guint32 u = g_array_index (touched, guint32, j);
-                    guint g = (u * 2654435761u) & set_mask;
-                    while (set[g] != G_MAXUINT32)
-                      g = (g + 1) & set_mask;
-                    set[g] = u;
+                    add_shared (ix, shared, n_shared, &found);
+                    n_shared = 0;
                   }
+                shared[n_shared++] = v & token_mask;
               }
           }
     }
-  if (set != set_stack)
-    g_free (set);
-  g_array_set_size (touched, n_touched);
+  add_shared (ix, shared, n_shared, &found);
+  candidates_finish (&found);
 
   /* Each candidate's Token (and the strings of the few that are not in it, and for
    * @defer its letters), in the same kind of pipeline. */
@@ -1711,9 +1797,14 @@ typedef struct {
   gsize   most;        /* max_variants() of its tokens, in all */
 } VariantsPart;
 
+/* Variants that this many tokens share or more are counted together when the lines
+ * are sorted; below, one by one (to choose VariantsWork.min_shared). */
+#define SHARED_SIZES 256
+
 typedef struct {
   ScreenIndex  *ix;
-  guint         pass;         /* 0: count each line's variants; 1: place them; 2: sort */
+  guint         pass;         /* 0: count each line's variants; 1: place them; 2: sort;
+                                 3: move the shared variants out of line */
   guint         phase;        /* 0: hash and sort parts; 1: apply partitions */
   VariantsPart *parts;        /* of the round */
   guint         n_parts;
@@ -1725,14 +1816,37 @@ typedef struct {
   gint          next;         /* the next part or partition to take (atomic) */
   guint32      *count;        /* each home line's variants */
   gsize        *end;          /* each home line's run ends here (in pass 1, its fill point) */
+  /* Pass 2: for each part of PART_LINES lines, the number of variants shared by k
+   * tokens (k from MIN_SHARED to SHARED_SIZES - 1; at [SHARED_SIZES], by
+   * SHARED_SIZES or more, and at [SHARED_SIZES + 1] their tokens in all). */
+  guint64      *sizes;
+  guint32       min_shared;   /* pass 3: variants of this many tokens or more move */
+  guint64      *shared_base;  /* pass 3: each part's first shared variant id and the
+                                 first of its tokens in ScreenIndex.shared_tokens */
 } VariantsWork;
 
-/* Sorts each home line's run of lines [first, end) (the threads placed them in any
- * order; a handful of slots each, by insertion) and marks the slots between it and
- * the next line's run free. */
-static void
-sort_variant_lines (VariantsWork *w, guint32 first, guint32 end)
+#define SIZES_STRIDE (SHARED_SIZES + 2)
+
+/* The end of the group of slots from @i among @n sorted slots @v with the same
+ * fragment, whose slots are the tokens that share one variant (bar collisions). */
+static inline guint32
+same_fragment_end (const guint32 *v, guint32 i, guint32 n, guint shift)
 {
+  guint32 j = i + 1;
+  while (j < n && v[j] >> shift == v[i] >> shift)
+    j++;
+  return j;
+}
+
+/* Sorts each home line's run of lines [first, end), part @part (the threads placed
+ * them in any order; a handful of slots each, by insertion), marks the slots between
+ * it and the next line's run free, and counts the variants that MIN_SHARED tokens
+ * share or more, by size (VariantsWork.sizes). */
+static void
+sort_variant_lines (VariantsWork *w, guint part, guint32 first, guint32 end)
+{
+  guint64 *sizes = &w->sizes[(gsize) part * SIZES_STRIDE];
+  guint shift = w->ix->token_bits + 1;
   for (guint32 l = first; l < end; l++)
     {
       guint32 *v = w->ix->variant_slots + w->end[l] - w->count[l];
@@ -1749,6 +1863,55 @@ sort_variant_lines (VariantsWork *w, guint32 first, guint32 end)
             v[j] = v[j - 1];
           v[j] = x;
         }
+      for (guint32 i = 0; i < n;)
+        {
+          guint32 j = same_fragment_end (v, i, n, shift);
+          if (j - i >= MIN_SHARED)
+            {
+              sizes[MIN (j - i, SHARED_SIZES)]++;
+              if (j - i >= SHARED_SIZES)
+                sizes[SHARED_SIZES + 1] += j - i;
+            }
+          i = j;
+        }
+    }
+}
+
+/* Moves the variants that w->min_shared tokens share or more out of the lines
+ * [first, end), part @part: their tokens to ScreenIndex.shared_tokens, and a slot
+ * with their id in their place. Each line's run stays where it starts, shorter. */
+static void
+move_shared_variants (VariantsWork *w, guint part, guint32 first, guint32 end)
+{
+  ScreenIndex *ix = w->ix;
+  guint tb = ix->token_bits;
+  guint32 token_mask = (guint32) ((G_GUINT64_CONSTANT (1) << tb) - 1);
+  guint32 id = (guint32) w->shared_base[2 * part];
+  gsize at = w->shared_base[2 * part + 1];
+  for (guint32 l = first; l < end; l++)
+    {
+      guint32 *v = ix->variant_slots + w->end[l] - w->count[l];
+      guint32 n = w->count[l], kept = 0;
+      for (guint32 i = 0; i < n;)
+        {
+          guint32 j = same_fragment_end (v, i, n, tb + 1);
+          if (j - i < w->min_shared)
+            {
+              memmove (v + kept, v + i, (j - i) * sizeof *v);
+              kept += j - i;
+            }
+          else
+            {
+              ix->shared_runs[id] = (Run) { (guint32) at, j - i };
+              for (guint32 k = i; k < j; k++)
+                ix->shared_tokens[at++] = v[k] & token_mask;
+              /* Its fragment, the shared bit and its id (see variant_slot()). */
+              v[kept++] = (v[i] >> (tb + 1) << (tb + 1)) | (1u << tb) | id++;
+            }
+          i = j;
+        }
+      w->end[l] -= n - kept;
+      w->count[l] = kept;
     }
 }
 
@@ -1806,12 +1969,12 @@ static gpointer
 variants_worker (gpointer data)
 {
   VariantsWork *w = data;
-  if (w->pass == 2)
+  if (w->pass >= 2)
     {
       guint n = (w->ix->n_variant_lines + PART_LINES - 1) / PART_LINES;
       for (guint p; (p = next_part (&w->next, n)) < n;)
-        sort_variant_lines (w, p * PART_LINES,
-                            MIN ((p + 1) * PART_LINES, w->ix->n_variant_lines));
+        (w->pass == 2 ? sort_variant_lines : move_shared_variants) (
+          w, p, p * PART_LINES, MIN ((p + 1) * PART_LINES, w->ix->n_variant_lines));
     }
   else if (w->phase == 0)
     {
@@ -1884,16 +2047,83 @@ max_variants (gsize len, gsize skel_len)
   return n + 1 + MIN (len, MAX_PREFIX + 1);
 }
 
+/* The fewest tokens, from MIN_SHARED, that a variant moved out of line has, such that
+ * the shared variants' ids fit in a slot's token bits and none is all ones; 0 when
+ * there are none to move. */
+static guint32
+choose_min_shared (const VariantsWork *w, guint n_line_parts)
+{
+  guint64 by_size[SIZES_STRIDE] = { 0 };
+  for (guint p = 0; p < n_line_parts; p++)
+    for (guint k = MIN_SHARED; k <= SHARED_SIZES; k++)
+      by_size[k] += w->sizes[(gsize) p * SIZES_STRIDE + k];
+  guint64 ids = (G_GUINT64_CONSTANT (1) << w->ix->token_bits) - 1, at_least = 0;
+  guint32 k = SHARED_SIZES;
+  for (; k >= MIN_SHARED && at_least + by_size[k] <= ids; k--)
+    at_least += by_size[k];
+  return at_least == 0 ? 0 : k + 1;
+}
+
+/* Moves the variants of w->min_shared tokens or more out of line (see "Shared
+ * variants"), then lays the shorter runs out again from the first line on. */
+static void
+move_shared (VariantsWork *w, guint n_line_parts, guint n_threads)
+{
+  ScreenIndex *ix = w->ix;
+  w->min_shared = choose_min_shared (w, n_line_parts);
+  if (w->min_shared == 0)
+    return;
+
+  /* Each part's first shared variant and token, so that the threads write apart. */
+  w->shared_base = g_new (guint64, 2 * (gsize) n_line_parts);
+  guint64 ids = 0, tokens = 0;
+  for (guint p = 0; p < n_line_parts; p++)
+    {
+      const guint64 *sizes = &w->sizes[(gsize) p * SIZES_STRIDE];
+      w->shared_base[2 * p] = ids;
+      w->shared_base[2 * p + 1] = tokens;
+      for (guint k = w->min_shared; k < SHARED_SIZES; k++)
+        {
+          ids += sizes[k];
+          tokens += sizes[k] * k;
+        }
+      ids += sizes[SHARED_SIZES];
+      tokens += sizes[SHARED_SIZES + 1];
+    }
+  ix->shared_runs = table_alloc (ids * sizeof (Run));
+  ix->shared_tokens = table_alloc (tokens * sizeof (guint32));
+  w->pass = 3;
+  w->next = 0;
+  run_on_threads (variants_worker, w, n_threads);
+  g_free (w->shared_base);
+
+  /* Each run moves down to where its line starts, or to where the run before now
+   * ends; a run never moves up, so one pass in line order does it. */
+  guint32 *slots = ix->variant_slots;
+  gsize at = 0;
+  for (guint32 l = 0; l < ix->n_variant_lines; l++)
+    {
+      gsize start = w->end[l] - w->count[l];
+      gsize to = MAX (at, (gsize) l * VARIANT_LINE);
+      for (gsize k = at; k < to; k++)
+        slots[k] = VARIANT_FREE;
+      memmove (slots + to, slots + start, w->count[l] * sizeof *slots);
+      at = to + w->count[l];
+    }
+  for (gsize k = at; k < w->n_slots; k++)
+    slots[k] = VARIANT_FREE;
+}
+
 /* Two passes over the tokens' variants: count each home line's, then place them;
  * then sort each line's run, so that the table does not depend on which thread
- * placed what. */
+ * placed what; then move the shared variants out of line. */
 static void
 build_variants (ScreenIndex *ix, guint n_threads)
 {
   guint n_tokens = ix->n_tokens;
   ix->token_bits = 1;
-  while (ix->token_bits < 31 && (G_GUINT64_CONSTANT (1) << ix->token_bits) <= n_tokens)
-    ix->token_bits++; /* the all-ones id is VARIANT_FREE's */
+  while (ix->token_bits < 30 && (G_GUINT64_CONSTANT (1) << ix->token_bits) <= n_tokens)
+    ix->token_bits++; /* and a bit for shared variants: a slot keeps a fragment */
 
   /* The parts of the work, and the table's size from their most variants. */
   guint part_size = part_tokens (n_tokens, n_threads);
@@ -1943,9 +2173,13 @@ build_variants (ScreenIndex *ix, guint n_threads)
   g_free (w.buffer);
   g_free (w.offsets);
 
+  guint n_line_parts = (n_lines + PART_LINES - 1) / PART_LINES;
+  w.sizes = g_new0 (guint64, (gsize) n_line_parts * SIZES_STRIDE);
   w.pass = 2;
   w.next = 0;
   run_on_threads (variants_worker, &w, n_threads);
+  move_shared (&w, n_line_parts, n_threads);
+  g_free (w.sizes);
   g_free (w.count);
   g_free (w.end);
 }
@@ -2302,6 +2536,8 @@ screen_index_free (ScreenIndex *ix)
     return;
   g_hash_table_unref (ix->identifiers);
   table_free (ix->variant_slots);
+  table_free (ix->shared_runs);
+  table_free (ix->shared_tokens);
   table_free (ix->neighbours);
   table_free (ix->postings);
   table_free (ix->anchors);
