@@ -2600,7 +2600,30 @@ typedef struct {
   guint32         *slot_row;
   guint            slot_mask;
   float           *rows;
+  /* Bit filters of those tokens (row_bits) and of those with ROW_CLOSE (close_bits),
+   * one bit each, at query_bit(): a token similar to no query token, which most name
+   * tokens are, is told by one load instead of a probe of the table, and a name with
+   * no close token by one load a token. */
+  guint64         *row_bits;
+  guint64         *close_bits;
+  guint            bits_shift;
 } Query;
+
+/* Whether bit filter @bits (of 2^(32 - @shift) bits) may hold @token: FALSE only when
+ * it does not. */
+static inline gboolean
+query_bit (const guint64 *bits, guint shift, guint32 token)
+{
+  guint32 h = (token * 2654435761u) >> shift;
+  return (bits[h >> 6] >> (h & 63)) & 1;
+}
+
+static inline void
+query_bit_set (guint64 *bits, guint shift, guint32 token)
+{
+  guint32 h = (token * 2654435761u) >> shift;
+  bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+}
 
 /* The row of similarities of query_slot() @found (not 0): writable, for
  * score_name(), which puts in the deferred ones it computes (as strchr() hands back a
@@ -2626,6 +2649,14 @@ query_build_rows (Query *q)
   q->slot_row = q->slot_token + size;
   memset (q->slot_token, 0xff, size * sizeof (guint32));
   q->rows = g_new0 (float, (gsize) MAX (total, 1) * q->t.n);
+  /* At least 8 bits a token, 4,096 in all: under one false positive in ten. */
+  guint log_bits = 12;
+  while ((G_GUINT64_CONSTANT (1) << log_bits) < 8 * (guint64) total && log_bits < 30)
+    log_bits++;
+  gsize words = ((gsize) 1 << log_bits) / 64;
+  q->bits_shift = 32 - log_bits;
+  q->row_bits = g_new0 (guint64, 2 * words);
+  q->close_bits = q->row_bits + words;
   guint n_rows = 0;
   for (guint i = 0; i < q->t.n; i++)
     for (guint k = 0; k < q->n_nb[i]; k++)
@@ -2639,10 +2670,14 @@ query_build_rows (Query *q)
           {
             q->slot_token[h] = t;
             q->slot_row[h] = ++n_rows << 1;
+            query_bit_set (q->row_bits, q->bits_shift, t);
           }
         query_row (q, q->slot_row[h])[i] = sim; /* a token is once in a neighbour list */
         if (!q->t.generic[i] && sim >= (float) MIN_CLOSEST)
-          q->slot_row[h] |= ROW_CLOSE;
+          {
+            q->slot_row[h] |= ROW_CLOSE;
+            query_bit_set (q->close_bits, q->bits_shift, t);
+          }
       }
 }
 
@@ -2718,6 +2753,7 @@ query_clear (Query *q)
 {
   g_free (q->slot_token);
   g_free (q->rows);
+  g_free (q->row_bits);
   for (guint i = 0; i < q->t.n; i++)
     g_free (q->probe[i]);
   if (q->own_neighbours != NULL)
@@ -2729,6 +2765,8 @@ query_clear (Query *q)
 static inline guint32
 query_slot (const Query *q, guint32 token)
 {
+  if (!query_bit (q->row_bits, q->bits_shift, token))
+    return 0;
   for (guint h = (token * 2654435761u) & q->slot_mask;; h = (h + 1) & q->slot_mask)
     {
       if (q->slot_token[h] == token)
@@ -2790,6 +2828,18 @@ name_slots (const ScreenIndex *ix, const Query *q, const Name *name, guint32 *fo
       close |= found[j] & ROW_CLOSE;
     }
   return close;
+}
+
+/* Whether a token of @name may be within MIN_CLOSEST of a distinctive query token
+ * (the close_bits filter): FALSE only when none is, as name_slots() would find. */
+static inline gboolean
+name_may_be_close (const ScreenIndex *ix, const Query *q, const Name *name)
+{
+  const guint32 *toks = name_toks (ix, name);
+  for (guint j = 0; j < name->n_toks; j++)
+    if (query_bit (q->close_bits, q->bits_shift, toks[j]))
+      return TRUE;
+  return FALSE;
 }
 
 /* The score of @name (its name_slots() @found) against the query, or, when a cheap
@@ -3087,36 +3137,70 @@ name_set_init (NameSet *set, guint64 expected)
   set->n = 0;
 }
 
-static void
+static gboolean name_set_add (NameSet *set, guint32 id);
+
+/* Doubles the set's room, and adds its ids again. */
+G_NO_INLINE static void
+name_set_grow (NameSet *set)
+{
+  NameSet bigger;
+  name_set_init (&bigger, 2 * (guint64) set->n + 2);
+  for (guint k = 0; k < set->n; k++)
+    name_set_add (&bigger, set->ids[k]);
+  g_free (set->slots);
+  *set = bigger;
+}
+
+/* Adds @id; FALSE when it was in the set already. */
+static inline gboolean
 name_set_add (NameSet *set, guint32 id)
 {
+  if (2 * (set->n + 1) > set->mask + 1)
+    name_set_grow (set);
   guint h = (id * 2654435761u) & set->mask;
   while (set->slots[h] != G_MAXUINT32)
     {
       if (set->slots[h] == id)
-        return;
+        return FALSE;
       h = (h + 1) & set->mask;
-    }
-  if (2 * (set->n + 1) > set->mask + 1)
-    {
-      /* More than expected: grow, and add again. */
-      NameSet bigger;
-      name_set_init (&bigger, 2 * (guint64) set->n + 2);
-      for (guint k = 0; k < set->n; k++)
-        name_set_add (&bigger, set->ids[k]);
-      g_free (set->slots);
-      *set = bigger;
-      name_set_add (set, id);
-      return;
     }
   set->slots[h] = id;
   set->ids[set->n++] = id;
+  return TRUE;
 }
 
 static void
 name_set_clear (NameSet *set)
 {
   g_free (set->slots);
+}
+
+/* Name ids in the order met, repeats and all. */
+typedef struct {
+  guint32 *ids;
+  gsize    n, size;
+} NameList;
+
+static void
+name_list_init (NameList *l, guint64 expected)
+{
+  l->size = (gsize) CLAMP (expected, 64, 1u << 20);
+  l->ids = g_new (guint32, l->size);
+  l->n = 0;
+}
+
+/* Appends the @len ids at @ids: a loop, not memcpy(), for runs of two or three. */
+static inline void
+name_list_append (NameList *l, const guint32 *ids, guint32 len)
+{
+  if (l->n + len > l->size)
+    {
+      l->size = MAX (2 * l->size, l->n + len);
+      l->ids = g_renew (guint32, l->ids, l->size);
+    }
+  for (guint32 p = 0; p < len; p++)
+    l->ids[l->n + p] = ids[p];
+  l->n += len;
 }
 
 /* Appends every name scoring >= opts->possible_threshold, or contained in the query,
@@ -3162,14 +3246,14 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   while (n_cover < n && (covered <= needed || sq_min <= 0))
     covered += q->t.weight[order[n_cover++]];
 
-  /* The candidates, each once: names in the postings of the cover's neighbours and,
-   * since a name contained in the query has its anchor (its rarest token) among the
-   * query's tokens, the names anchored at a query token. */
+  /* The candidates: names in the postings of the cover's neighbours and, since a name
+   * contained in the query has its anchor (its rarest token) among the query's tokens,
+   * the names anchored at a query token; a name may come more than once. */
   guint64 expected = 0;
   for (guint c = 0; c < n_cover; c++)
     expected += cost[order[c]];
-  NameSet set;
-  name_set_init (&set, expected);
+  NameList reached;
+  name_list_init (&reached, expected);
   const Token *tokens = ix->tokens;
   for (guint c = 0; c < n_cover; c++)
     {
@@ -3187,18 +3271,14 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
           if (k + PREFETCH_AHEAD < n_nb)
             __builtin_prefetch (run_items (ix->postings, &tokens[nb[k + PREFETCH_AHEAD].token].post));
           const Token *tok = &tokens[nb[k].token];
-          const guint32 *post = run_items (ix->postings, &tok->post);
-          for (guint32 p = 0; p < tok->post.len; p++)
-            name_set_add (&set, post[p]);
+          name_list_append (&reached, run_items (ix->postings, &tok->post), tok->post.len);
         }
     }
   for (guint i = 0; i < n; i++)
     if (q->id[i] != G_MAXUINT32)
       {
         const Token *tok = &ix->tokens[q->id[i]];
-        const guint32 *anchored = run_items (ix->anchors, &tok->anchor);
-        for (guint32 p = 0; p < tok->anchor.len; p++)
-          name_set_add (&set, anchored[p]);
+        name_list_append (&reached, run_items (ix->anchors, &tok->anchor), tok->anchor.len);
       }
 
   /* A name none of whose words is within MIN_CLOSEST of a distinctive query word
@@ -3207,7 +3287,8 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
    * rounding). Nor is it contained in the query (its words would be query words, not
    * all generic, each at 1 to itself). So when PARTIAL_CAP is below the threshold, it
    * is not scored at all: two names in three that a query at a million members
-   * reaches end at their name_slots(). */
+   * reaches end there, most at the close_bits filter (name_may_be_close()), before
+   * they are looked up in the set of names met or in the query's rows. */
   double w_distinctive = 0;
   for (guint i = 0; i < n; i++)
     if (!q->t.generic[i])
@@ -3216,27 +3297,36 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
                         && a * (1 - MIN_CLOSEST) * w_distinctive > 2e-6 * q->t.weight_sum;
 
   /* Scoring reads each name and its tokens from all over the index: ask for them a
-   * few names ahead, so that the cache misses overlap. */
+   * few names ahead, so that the cache misses overlap. Each name is scored once, in
+   * the order first met. */
   const Name *names = ix->names;
-  for (guint k = 0; k < set.n; k++)
+  const guint32 *ids = reached.ids;
+  gsize n_reached = reached.n;
+  NameSet set;
+  name_set_init (&set, need_close ? n_reached / 4 : n_reached);
+  for (gsize k = 0; k < n_reached; k++)
     {
-      if (k + 2 * PREFETCH_AHEAD < set.n)
-        __builtin_prefetch (&names[set.ids[k + 2 * PREFETCH_AHEAD]]);
-      if (k + PREFETCH_AHEAD < set.n)
+      if (k + 2 * PREFETCH_AHEAD < n_reached)
+        __builtin_prefetch (&names[ids[k + 2 * PREFETCH_AHEAD]]);
+      if (k + PREFETCH_AHEAD < n_reached)
         {
-          const Name *ahead = &names[set.ids[k + PREFETCH_AHEAD]];
+          const Name *ahead = &names[ids[k + PREFETCH_AHEAD]];
           if (ahead->n_toks > NAME_INLINE_TOKENS)
             {
               __builtin_prefetch (&ix->name_tokens[ahead->tok_start]);
               __builtin_prefetch (&ix->name_weights[ahead->tok_start]);
             }
         }
-      guint32 found[MAX_NAME_TOKENS];
-      if (name_slots (ix, q, &names[set.ids[k]], found) == 0 && need_close)
+      const Name *name = &names[ids[k]];
+      if ((need_close && !name_may_be_close (ix, q, name)) || !name_set_add (&set, ids[k]))
         continue;
-      consider (ix, q, set.ids[k], found, opts, opts->possible_threshold, form_flags, out);
+      guint32 found[MAX_NAME_TOKENS];
+      if (name_slots (ix, q, name, found) == 0 && need_close)
+        continue;
+      consider (ix, q, ids[k], found, opts, opts->possible_threshold, form_flags, out);
     }
   name_set_clear (&set);
+  g_free (reached.ids);
 }
 
 /* Appends the entries sharing an identifier with the query. */
