@@ -66,9 +66,8 @@
 #define SKELETON_DISCOUNT 0.97  /* a skeleton-only match is not quite a spelling match */
 
 /* A vocabulary token similar to some token, and its similarity: tsim (> 0). In the
- * neighbours a query finds for itself (find_similar() with @defer) sim may be
- * negative instead: tsim was not computed, and is at most -sim, below MIN_CLOSEST
- * (see "Deferred similarities"). */
+ * neighbours a query finds for itself (find_similar() with @defer) sim is negative
+ * instead: tsim was not computed, and is at most -sim (see "Deferred similarities"). */
 typedef struct {
   guint32 token;
   float   sim;
@@ -1238,9 +1237,9 @@ add_shared (const ScreenIndex *ix, const guint32 *ids, guint n, Candidates *c)
  * spelling variants together, so this reaches Mohammed/Muhammad and Gaddafi/Qadhafi
  * as well as typos. Each candidate is then scored with probe_sim().
  *
- * @defer (a query): a candidate whose probe_bound() is below MIN_CLOSEST is not
- * scored but appended with the bound, negated (see "Deferred similarities"), unless
- * the bound is below TOKEN_FLOOR; the index's own neighbour lists are all scored.
+ * @defer (a query): candidates are not scored but appended with their probe_bound(),
+ * negated (see "Deferred similarities"), unless it is below TOKEN_FLOOR; the index's
+ * own neighbour lists are all scored.
  * @marks is scratch of one zeroed byte per vocabulary token, zeroed again on return;
  * or NULL (a query: a 1 MB array for each of a million tokens would cost more than the
  * search). */
@@ -1322,17 +1321,15 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
         marks[t] = 0;
       if (defer)
         {
+          /* A text bound of SKELETON_DISCOUNT or more is above the skeleton's too. */
           double bound = probe_bound (probe, token_text (tok), tok->len, token_skel (tok),
                                       tok->skel_len, &ix->letters[2 * (gsize) t],
-                                      MIN_CLOSEST - BOUND_SLACK);
+                                      SKELETON_DISCOUNT);
           if (bound < TOKEN_FLOOR - BOUND_SLACK)
             continue;
-          if (bound < MIN_CLOSEST - BOUND_SLACK)
-            {
-              float most = (float) MIN (bound + BOUND_SLACK, 1.0);
-              g_array_index (out, Neighbour, n_out++) = (Neighbour) { t, -most };
-              continue;
-            }
+          float most = (float) MIN (bound + BOUND_SLACK, 1.0);
+          g_array_index (out, Neighbour, n_out++) = (Neighbour) { t, -most };
+          continue;
         }
       float sim = probe_sim (probe, token_text (tok), tok->len, token_skel (tok),
                              tok->skel_len);
@@ -2565,19 +2562,20 @@ screen_index_get_list (const ScreenIndex *ix)
  */
 
 #define ROW_CLOSE 1u /* in a query_slot(): the token is within MIN_CLOSEST of a
-                        distinctive query token */
+                        distinctive query token, or its deferred bound is */
 
 /* Deferred similarities. A query token that is not in the vocabulary, or whose
  * neighbours are not precomputed, finds them with find_similar(): at a million
- * members about 200 candidates, each compared by two Jaro-Winklers and two LCS (half
- * of a query's instructions). Only a name with a word within MIN_CLOSEST of a
- * distinctive query word can be a hit (score_name()), and only a quarter of those
- * candidates may be that close by the letters they share (probe_bound()). The others
- * enter the query's rows with their bound, negated, and score_name() computes the
- * similarity only for a name whose bound, with those bounds in it, reaches its
- * threshold (a few a query). The bound is above the similarity, so a name bounded
- * out is below the threshold either way, and every name scored has its exact
- * similarities: the results are those of computing all of them. */
+ * members about 200 candidates, each compared by two Jaro-Winklers and two LCS would
+ * be half of a query's instructions. Instead each enters the query's rows with the
+ * bound of the letters it shares with the query token (probe_bound()), negated, and
+ * score_name() computes the similarity only for a name whose bound, with those
+ * bounds in it, reaches its threshold (a few a query). The bound is above the
+ * similarity, so a name bounded out is below the threshold either way, and every name
+ * scored has its exact similarities: the results are those of computing all of them.
+ * A word whose bound reaches MIN_CLOSEST counts as close (ROW_CLOSE) until computed:
+ * that lets a few more names through to their bound, and spares the quarter of the
+ * candidates that close by their letters a comparison that most never need. */
 
 /* The query name: its tokens, their vocabulary ids (G_MAXUINT32 when unknown) and
  * their neighbours (pointers into the index, or into @own_neighbours, found with
@@ -2591,11 +2589,11 @@ typedef struct {
   GArray          *own_neighbours;
   /* Every vocabulary token similar to some query token, in an open-addressing table
    * (slot_token, G_MAXUINT32 when free) that gives its row of n similarities, one per
-   * query token (rows), and whether it is within MIN_CLOSEST of a distinctive query
-   * token, which a name needs to be a hit: slot_row is (the row's index + 1) << 1 |
-   * ROW_CLOSE. Scoring a name is one probe per name token, and most names end at the
-   * probes. A negative similarity is a deferred one, which score_name() replaces when
-   * it needs it. */
+   * query token (rows), and whether it is (or its bound is) within MIN_CLOSEST of a
+   * distinctive query token, which a name needs to be a hit: slot_row is (the row's
+   * index + 1) << 1 | ROW_CLOSE. Scoring a name is one probe per name token, and most
+   * names end at the probes. A negative similarity is a deferred one, which
+   * score_name() replaces when it needs it. */
   guint32         *slot_token;
   guint32         *slot_row;
   guint            slot_mask;
@@ -2673,7 +2671,7 @@ query_build_rows (Query *q)
             query_bit_set (q->row_bits, q->bits_shift, t);
           }
         query_row (q, q->slot_row[h])[i] = sim; /* a token is once in a neighbour list */
-        if (!q->t.generic[i] && sim >= (float) MIN_CLOSEST)
+        if (!q->t.generic[i] && fabsf (sim) >= (float) MIN_CLOSEST)
           {
             q->slot_row[h] |= ROW_CLOSE;
             query_bit_set (q->close_bits, q->bits_shift, t);
