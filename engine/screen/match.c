@@ -2795,7 +2795,7 @@ name_bound (const Query *q, const Name *name, const float *wl, float *const *row
       float lbest = 0;
       for (guint i = 0; i < n; i++)
         {
-          some = some || row[i] < 0;
+          some |= row[i] < 0;
           lbest = MAX (lbest, fabsf (row[i]));
         }
       sl_bound += lbest * wl[j];
@@ -2847,7 +2847,7 @@ name_may_be_close (const ScreenIndex *ix, const Query *q, const Name *name)
  * them. */
 static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint32 *found,
-            double query_weight, double threshold, gboolean *exact, gboolean *all_in_query)
+            double query_weight, double threshold)
 {
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
@@ -2855,21 +2855,6 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint
   float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
   for (guint j = 0; j < m; j++)
     row_of[j] = found[j] != 0 ? query_row (q, found[j]) : NULL;
-
-  gboolean same = n == m, all_query_words = TRUE; /* *exact, *all_in_query */
-  for (guint j = 0; j < m; j++)
-    {
-      same = same && q->id[j] == toks[j];
-      if (all_query_words)
-        {
-          guint i = 0;
-          while (i < n && q->id[i] != toks[j])
-            i++;
-          all_query_words = i < n;
-        }
-    }
-  *exact = same;
-  *all_in_query = all_query_words;
 
   gboolean deferred;
   double bound = name_bound (q, name, wl, row_of, query_weight, &deferred);
@@ -3059,6 +3044,14 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
   if (m < 2 || m >= n)
     return FALSE;
   const guint32 *toks = name_toks (ix, name);
+  for (guint j = 0; j < m; j++) /* each a query word, before the Tokens are read */
+    {
+      guint i = 0;
+      while (i < n && q->id[i] != toks[j])
+        i++;
+      if (i == n)
+        return FALSE;
+    }
   gboolean distinctive = FALSE;
   for (guint j = 0; j < m; j++)
     distinctive = distinctive || !ix->tokens[toks[j]].generic;
@@ -3086,6 +3079,19 @@ contained (const ScreenIndex *ix, const Query *q, const Name *name)
   return FALSE;
 }
 
+/* Whether @name is the query's words exactly: the same vocabulary tokens. */
+static gboolean
+name_is_query (const ScreenIndex *ix, const Query *q, const Name *name)
+{
+  if (name->n_toks != q->t.n)
+    return FALSE;
+  const guint32 *toks = name_toks (ix, name);
+  for (guint j = 0; j < name->n_toks; j++)
+    if (q->id[j] != toks[j])
+      return FALSE;
+  return TRUE;
+}
+
 /* Scores name @name_id (its name_slots() @found) and appends it to @out when it
  * reaches the possible threshold, or when it is contained in the query (then at the
  * possible threshold at least). @bound_threshold: score_name()'s shortcut (0 to always
@@ -3095,15 +3101,18 @@ consider (const ScreenIndex *ix, const Query *q, guint32 name_id, const guint32 
           const ScreenOptions *opts, double bound_threshold, guint form_flags, GArray *out)
 {
   const Name *name = &ix->names[name_id];
-  gboolean exact, all_in_query;
-  double score = score_name (ix, q, name, found, opts->query_weight, bound_threshold,
-                             &exact, &all_in_query);
-  guint flags = (exact ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags | name->flags;
-  if (score < opts->possible_threshold && all_in_query && contained (ix, q, name))
+  double score = score_name (ix, q, name, found, opts->query_weight, bound_threshold);
+  guint flags;
+  if (score >= opts->possible_threshold)
+    flags = (name_is_query (ix, q, name) ? SCREEN_HIT_EXACT : SCREEN_HIT_FUZZY) | form_flags
+            | name->flags;
+  else if (contained (ix, q, name))
     {
       score = opts->possible_threshold;
       flags = SCREEN_HIT_CONTAINED | form_flags | name->flags;
     }
+  else
+    return;
   if (score >= opts->possible_threshold)
     {
       Candidate cand = { name->entry, name_id, (float) MIN (score, 1.0), flags };
@@ -3301,7 +3310,7 @@ screen_name (const ScreenIndex *ix, const Query *q, const ScreenOptions *opts,
   const guint32 *ids = reached.ids;
   gsize n_reached = reached.n;
   NameSet set;
-  name_set_init (&set, need_close ? n_reached / 4 : n_reached);
+  name_set_init (&set, need_close ? n_reached / 2 : n_reached);
   for (gsize k = 0; k < n_reached; k++)
     {
       if (k + 2 * PREFETCH_AHEAD < n_reached)
