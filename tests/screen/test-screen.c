@@ -636,6 +636,35 @@ test_screen_split_words (void)
     }
 }
 
+/* Two names of one entry that score the same: the hit names the one added first, the
+ * primary name here, whatever the index's numbering of the two (a numbering by their
+ * rarest words, tried once, put the alias first). */
+static void
+test_screen_equal_names (void)
+{
+  static const char *const aliases[] = { "Abel Kilo Hotel Lima", NULL };
+  static const ScreenEntrySpec specs[] = {
+    { .ref = "z", .name = "Zulu Kilo Hotel Lima", .aliases = aliases },
+    { .ref = "o", .name = "Oscar Papa" },
+  };
+  g_autoptr (ScreenIndex) index = index_of_specs (specs, G_N_ELEMENTS (specs));
+  ScreenQuery q = { .name = "Kilo Hotel Lima" };
+  for (int exhaustive = 0; exhaustive < 2; exhaustive++)
+    {
+      g_autoptr (GArray) hits = exhaustive ? screen_index_scan (index, &q, NULL, NULL)
+                                           : screen_index_screen (index, &q, NULL, NULL);
+      CU_ASSERT_FATAL (hits != NULL);
+      CU_ASSERT_EQUAL_FATAL (hits->len, 1);
+      const ScreenHit *h = &g_array_index (hits, ScreenHit, 0);
+      CU_ASSERT_STRING_EQUAL (h->entry->ref, "z");
+      CU_ASSERT_STRING_EQUAL (h->matched_name, "Zulu Kilo Hotel Lima");
+      CU_ASSERT_FALSE (h->matched_alias);
+      /* 0.75 + 0.25 * (kilo, hotel and lima) / (zulu or abel, kilo, hotel and lima),
+       * each word's length times ln (1000 / its names) / ln 1000. */
+      CU_ASSERT_DOUBLE_EQUAL (h->name_score, 0.936288, 1e-6);
+    }
+}
+
 static void
 test_screen_filters (void)
 {
@@ -1157,6 +1186,7 @@ main (int argc, char **argv)
     { "screen filters", test_screen_filters },
     { "screen scripts", test_screen_scripts },
     { "screen split words", test_screen_split_words },
+    { "screen equal names of an entry", test_screen_equal_names },
     { "screen deferred similarities", test_screen_deferred },
     { "quality", test_quality },
     { "index loses nothing", test_index_exact },
