@@ -637,8 +637,8 @@ test_screen_split_words (void)
 }
 
 /* Two names of one entry that score the same: the hit names the one added first, the
- * primary name here, whatever the index's numbering of the two (a numbering by their
- * rarest words, tried once, put the alias first). */
+ * primary name here, although the index's numbering (names by their rarest words, see
+ * "The numbering" in match.c) puts the alias first. */
 static void
 test_screen_equal_names (void)
 {
