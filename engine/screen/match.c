@@ -2689,6 +2689,11 @@ typedef struct {
   guint32         *slot_row;
   guint            slot_mask;
   float           *rows;
+  /* Of each row r (in query_row() order), for name_quick_bound(): row_most[r], its
+   * largest |similarity|, and row_weighted[r], the sum of each |similarity| times
+   * its query token's weight. A deferred similarity counts as its bound. */
+  float           *row_most;
+  float           *row_weighted;
   /* Bit filters of those tokens (row_bits) and of those with ROW_CLOSE (close_bits),
    * one bit each, at query_bit(): a token similar to no query token, which most name
    * tokens are, is told by one load instead of a probe of the table, and a name with
@@ -2737,7 +2742,9 @@ query_build_rows (Query *q)
   q->slot_token = g_new (guint32, 2 * size);
   q->slot_row = q->slot_token + size;
   memset (q->slot_token, 0xff, size * sizeof (guint32));
-  q->rows = g_new0 (float, (gsize) MAX (total, 1) * q->t.n);
+  q->rows = g_new0 (float, (gsize) MAX (total, 1) * (q->t.n + 2));
+  q->row_most = q->rows + (gsize) MAX (total, 1) * q->t.n;
+  q->row_weighted = q->row_most + MAX (total, 1);
   /* At least 8 bits a token, 4,096 in all: under one false positive in ten. */
   guint log_bits = 12;
   while ((G_GUINT64_CONSTANT (1) << log_bits) < 8 * (guint64) total && log_bits < 30)
@@ -2768,6 +2775,18 @@ query_build_rows (Query *q)
             query_bit_set (q->close_bits, q->bits_shift, t);
           }
       }
+  for (guint r = 0; r < n_rows; r++)
+    {
+      const float *row = &q->rows[(gsize) r * q->t.n];
+      float most = 0, weighted = 0;
+      for (guint i = 0; i < q->t.n; i++)
+        {
+          most = MAX (most, fabsf (row[i]));
+          weighted += fabsf (row[i]) * q->t.weight[i];
+        }
+      q->row_most[r] = most;
+      q->row_weighted[r] = weighted;
+    }
 }
 
 /* The vocabulary tokens similar to the token of @probe by comparing it with every
@@ -2904,6 +2923,29 @@ name_bound (const Query *q, const Name *name, const float *wl, float *const *row
          + (1 - query_weight) * sl_bound / name->weight;
 }
 
+/* An upper bound of name_bound() in one step a token of @name (its query_slot()s
+ * @found, its tokens' weights @wl), from the summaries of its rows: each name token's
+ * best similarity is its row's row_most, as in name_bound(), and the query side's sum
+ * of each query token's best similarity in the name is at most the sum over the
+ * name's rows of row_weighted (each best is one of the terms), and at most the
+ * query's weight. Most names a query scores are ruled out by it: their one similar
+ * token is a relative of one query word, and name_bound() would find the same. */
+static inline double
+name_quick_bound (const Query *q, const Name *name, const guint32 *found, const float *wl,
+                  double query_weight)
+{
+  double sq = 0, sl = 0;
+  for (guint j = 0; j < name->n_toks; j++)
+    if (found[j] != 0)
+      {
+        guint32 r = (found[j] >> 1) - 1;
+        sl += q->row_most[r] * wl[j];
+        sq += q->row_weighted[r];
+      }
+  return query_weight * MIN (sq, q->t.weight_sum) / q->t.weight_sum
+         + (1 - query_weight) * sl / name->weight;
+}
+
 /* The query_slot() of each token of @name, into @found; ROW_CLOSE when one of them
  * is within MIN_CLOSEST of a distinctive query token. */
 static inline guint32
@@ -2932,8 +2974,8 @@ name_may_be_close (const ScreenIndex *ix, const Query *q, const Name *name)
 }
 
 /* The score of @name (its name_slots() @found) against the query, or, when a cheap
- * upper bound already shows it is below @threshold, that bound (name_bound(); the
- * caller only compares it with @threshold). The deferred similarities of a name the
+ * upper bound already shows it is below @threshold, that bound (name_quick_bound(),
+ * then name_bound(); the caller only compares it with @threshold). The deferred similarities of a name the
  * bound lets through are computed here, into @q's rows, where every later name finds
  * them. */
 static double
@@ -2943,6 +2985,9 @@ score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint
   const guint32 *toks = name_toks (ix, name);
   const float *wl = name_tok_weights (ix, name);
   guint n = q->t.n, m = name->n_toks;
+  double quick = name_quick_bound (q, name, found, wl, query_weight);
+  if (quick < threshold - 1e-6)
+    return quick;
   float *row_of[MAX_NAME_TOKENS]; /* NULL for a token similar to no query token */
   for (guint j = 0; j < m; j++)
     row_of[j] = found[j] != 0 ? query_row (q, found[j]) : NULL;
