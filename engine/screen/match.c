@@ -613,13 +613,20 @@ is_generic (const char *tok, gsize len)
   Letters l;
   if (len >= 6)
     letters_of (tok, len, &l);
+  gsize a = MIN (len, MAX_TOKEN_BYTES);
   for (gsize w = 0; w < G_N_ELEMENTS (generic_words); w++)
     {
       gsize wlen = lens[w];
-      if ((wlen == len && memcmp (tok, generic_words[w], len) == 0)
-          || (len >= 6 && wlen >= 6 && lengths_allow (len, wlen, 0.92)
-              && jaro_winkler_reaches (tok, len, &l, generic_words[w], wlen, &generic[w],
-                                       0.92)))
+      if (wlen == len && memcmp (tok, generic_words[w], len) == 0)
+        return TRUE;
+      if (len < 6 || wlen < 6)
+        continue;
+      /* Winkler's boost adds at most 0.4 of what Jaro lacks, so 0.92 needs a Jaro of
+       * 0.52 / 0.6 and m common letters with m (1/a + 1/b) >= 1.6: in integers, and
+       * before the bound's divisions (each word is tested against all 42). */
+      gsize m = letters_shared (&l, &generic[w]), b = MIN (wlen, MAX_TOKEN_BYTES);
+      if (5 * m * (a + b) >= 8 * a * b
+          && jaro_winkler_reaches (tok, len, &l, generic_words[w], wlen, &generic[w], 0.92))
         return TRUE;
     }
   return FALSE;
