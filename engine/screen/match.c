@@ -1441,18 +1441,13 @@ index_words (Builder *b, const ScreenEntry *e, const char *text, gboolean alias,
 
 /* The hash of a token's text for ScreenIndex.vocab: FNV-1a, mixed (the slot comes
  * from the low bits, the check from the high). */
-static inline guint64
-vocab_hash_more (guint64 h, const char *s, gsize len)
-{
-  for (gsize i = 0; i < len; i++)
-    h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
-  return h;
-}
-
 static guint64
 vocab_hash (const char *s, gsize len)
 {
-  return fmix64 (vocab_hash_more (G_GUINT64_CONSTANT (14695981039346656037), s, len));
+  guint64 h = G_GUINT64_CONSTANT (14695981039346656037);
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) s[i]) * G_GUINT64_CONSTANT (1099511628211);
+  return fmix64 (h);
 }
 
 /* The numbering. A query at a million members reads about 240 words that the variant
@@ -1673,17 +1668,6 @@ vocab_find (const ScreenIndex *ix, const char *s, gsize len)
       if (slot >> 32 == h >> 32 && t->len == len && memcmp (token_text (t), s, len) == 0)
         return (guint32) slot;
     }
-}
-
-/* Asks for the vocabulary slot where vocab_find() of @a then @b (@b_len 0 for none)
- * starts, without waiting for it: the lookups of a query's derived forms are many,
- * each a cache miss, and independent of each other. */
-static inline void
-vocab_prefetch (const ScreenIndex *ix, const char *a, gsize a_len, const char *b, gsize b_len)
-{
-  guint64 h = vocab_hash_more (G_GUINT64_CONSTANT (14695981039346656037), a, a_len);
-  h = fmix64 (vocab_hash_more (h, b, b_len));
-  __builtin_prefetch (&ix->vocab[(guint32) h & ix->vocab_mask]);
 }
 
 /* Adds one name of entry @e as folded and, when it has letters of another script,
@@ -3133,26 +3117,6 @@ derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
   if (n == 0 || w[0][0] == '\0')
     return 0;
 
-  /* The lookups below asked for first, since each misses the cache: the words and
-   * the joined pairs, then the halves of each unlisted word. */
-  gboolean unlisted[MAX_NAME_TOKENS];
-  for (guint i = 0; i < n; i++)
-    {
-      vocab_prefetch (ix, w[i], strlen (w[i]), NULL, 0);
-      if (i + 1 < n)
-        vocab_prefetch (ix, w[i], strlen (w[i]), w[i + 1], strlen (w[i + 1]));
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      gsize len = strlen (w[i]);
-      unlisted[i] = len >= 4 && !in_vocabulary (ix, w[i], len);
-      for (gsize k = 2; unlisted[i] && k <= len - 2; k++)
-        {
-          vocab_prefetch (ix, w[i], k, NULL, 0);
-          vocab_prefetch (ix, w[i] + k, len - k, NULL, 0);
-        }
-    }
-
   GString *joined = g_string_new (NULL);
   gboolean any = FALSE;
   for (guint i = 0; i < n; i++)
@@ -3184,7 +3148,7 @@ derive_forms (const ScreenIndex *ix, const Form *f, Form *out)
         g_string_append_c (split, ' ');
       gsize len = strlen (w[i]);
       gsize at = 0;
-      for (gsize k = unlisted[i] ? len - 2 : 0; k >= 2; k--)
+      for (gsize k = len >= 4 && !in_vocabulary (ix, w[i], len) ? len - 2 : 0; k >= 2; k--)
         if (listed_split (ix, w[i], k, len))
           {
             at = k;
