@@ -2775,25 +2775,16 @@ query_build_rows (Query *q)
             q->slot_row[h] = ++n_rows << 1;
             query_bit_set (q->row_bits, q->bits_shift, t);
           }
-        query_row (q, q->slot_row[h])[i] = sim; /* a token is once in a neighbour list */
+        guint32 r = (q->slot_row[h] >> 1) - 1;
+        q->rows[(gsize) r * q->t.n + i] = sim; /* a token is once in a neighbour list */
+        q->row_most[r] = MAX (q->row_most[r], fabsf (sim));
+        q->row_weighted[r] += fabsf (sim) * q->t.weight[i];
         if (!q->t.generic[i] && fabsf (sim) >= (float) MIN_CLOSEST)
           {
             q->slot_row[h] |= ROW_CLOSE;
             query_bit_set (q->close_bits, q->bits_shift, t);
           }
       }
-  for (guint r = 0; r < n_rows; r++)
-    {
-      const float *row = &q->rows[(gsize) r * q->t.n];
-      float most = 0, weighted = 0;
-      for (guint i = 0; i < q->t.n; i++)
-        {
-          most = MAX (most, fabsf (row[i]));
-          weighted += fabsf (row[i]) * q->t.weight[i];
-        }
-      q->row_most[r] = most;
-      q->row_weighted[r] = weighted;
-    }
 }
 
 /* The vocabulary tokens similar to the token of @probe by comparing it with every
