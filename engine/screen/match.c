@@ -202,6 +202,18 @@ static inline double
 winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
 {
   gsize prefix = 0, most = MIN (4, MIN (alen, blen));
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (most == 4)
+    {
+      /* The first differing byte is the lowest set byte of the difference: one
+       * comparison instead of four (the letter bounds call this ~400 times a query). */
+      guint32 x, y;
+      memcpy (&x, a, 4);
+      memcpy (&y, b, 4);
+      prefix = x == y ? 4 : (gsize) __builtin_ctz (x ^ y) / 8;
+      return jaro + prefix * 0.1 * (1.0 - jaro);
+    }
+#endif
   while (prefix < most && a[prefix] == b[prefix])
     prefix++;
   return jaro + prefix * 0.1 * (1.0 - jaro);
@@ -324,10 +336,23 @@ letters_shared (const Letters *a, const Letters *b)
 #endif
 }
 
+/* 1 / k for the lengths a bound divides by: a product is a few cycles where a
+ * quotient is a dozen or more, twice a bound, ~400 bounds a query. */
+#define RECIPROCALS4(k) 1.0 / (k), 1.0 / ((k) + 1), 1.0 / ((k) + 2), 1.0 / ((k) + 3)
+static const double reciprocal[MAX_TOKEN_BYTES + 1] = {
+  0.0, RECIPROCALS4 (1), RECIPROCALS4 (5), RECIPROCALS4 (9), RECIPROCALS4 (13),
+  RECIPROCALS4 (17), RECIPROCALS4 (21), RECIPROCALS4 (25), RECIPROCALS4 (29),
+  RECIPROCALS4 (33), RECIPROCALS4 (37), RECIPROCALS4 (41), RECIPROCALS4 (45),
+  RECIPROCALS4 (49), RECIPROCALS4 (53), RECIPROCALS4 (57), RECIPROCALS4 (61),
+};
+G_STATIC_ASSERT (MAX_TOKEN_BYTES == 64);
+
 /* An upper bound of screen_jaro_winkler (a, b) from the letters the two have in
  * common: Jaro's matches pair equal bytes one to one, so they are at most the common
  * letter counts (fewer classes than bytes only raises that), and transpositions only
- * lower the score. Cheap enough to rule out most pairs before the real comparison. */
+ * lower the score. Cheap enough to rule out most pairs before the real comparison.
+ * Computed with reciprocals, it may lie an ulp or two below the quotients' value:
+ * every caller compares it with a slack: 1e-9 (jaro_winkler_reaches()) or BOUND_SLACK. */
 static double
 jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b, gsize blen,
                     const Letters *lb)
@@ -339,7 +364,8 @@ jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b,
   guint m = letters_shared (la, lb);
   if (m == 0)
     return 0.0;
-  return winkler (((double) m / alen + (double) m / blen + 1.0) / 3.0, a, alen, b, blen);
+  return winkler ((m * (reciprocal[alen] + reciprocal[blen]) + 1.0) * (1.0 / 3.0), a, alen, b,
+                 blen);
 }
 
 /* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
