@@ -21,6 +21,14 @@
  * core, then spend nearly all their time screening at once.
  * Prints the load and index build times, names per second for each set and the peak
  * resident memory (VmHWM from /proc/self/status). Exits 1 if the data cannot be loaded.
+ *
+ * Built by bench/screen/ab.sh as bench-screen-ab (BENCH_AGAINST_OLD: linked with the
+ * screening code of an earlier revision too, its functions renamed old_*),
+ * `--synthetic N [ROUNDS]` builds a second index of the same list with that code,
+ * checks that both give the same hits for every generated name, then screens batches of
+ * 500 names of each set with one index and then the other, the order alternating, for
+ * ROUNDS rounds (default 40): the two are compared in the same minutes, which this
+ * VM's speed (it moves by two to one between minutes) does not allow between runs.
  */
 #include "screen.h"
 #include "sdn-dir.h"
@@ -79,6 +87,77 @@ peak_rss_kib (void)
   const char *line = strstr (status, "VmHWM:");
   return line != NULL ? strtol (line + strlen ("VmHWM:"), NULL, 10) : -1;
 }
+
+#ifdef BENCH_AGAINST_OLD
+ScreenIndex *old_screen_index_new (ScreenList *list);
+GArray *old_screen_index_screen (const ScreenIndex *index, const ScreenQuery *query,
+                                 const ScreenOptions *opts, GError **error);
+void old_screen_index_free (ScreenIndex *index);
+
+#define AB_BATCH 500
+
+/* The queries of @names whose hits from @a and @b differ (entry, name, score, flags or
+ * verdict). */
+static guint
+hits_differ (const ScreenIndex *a, const ScreenIndex *b, GPtrArray *names)
+{
+  guint differ = 0;
+  for (guint i = 0; i < names->len; i++)
+    {
+      ScreenQuery query = { .name = g_ptr_array_index (names, i) };
+      g_autoptr (GArray) x = old_screen_index_screen (a, &query, NULL, NULL);
+      g_autoptr (GArray) y = screen_index_screen (b, &query, NULL, NULL);
+      gboolean same = x->len == y->len;
+      for (guint k = 0; same && k < x->len; k++)
+        {
+          const ScreenHit *p = &g_array_index (x, ScreenHit, k);
+          const ScreenHit *q = &g_array_index (y, ScreenHit, k);
+          same = p->entry == q->entry && p->score == q->score && p->flags == q->flags
+                 && p->verdict == q->verdict && g_strcmp0 (p->matched_name, q->matched_name) == 0;
+        }
+      differ += !same;
+    }
+  return differ;
+}
+
+/* Screens batches of @names[s] with the old index and the new one alternately (see the
+ * comment at the top); prints names per second of each, and how often the new was
+ * faster. */
+static void
+against_old (const ScreenIndex *old_index, const ScreenIndex *index, GPtrArray **names,
+             const char *const *labels, guint rounds)
+{
+  double seconds[2][3] = { { 0 } };
+  guint ahead[3] = { 0 }, batches = 0;
+  for (guint r = 0; r < rounds; r++)
+    for (guint s = 0; s < 3; s++)
+      {
+        double t[2];
+        guint first = (r * AB_BATCH) % (names[s]->len - AB_BATCH + 1);
+        for (guint o = 0; o < 2; o++)
+          {
+            guint which = (r + o) % 2; /* 0 old, 1 new; old first in even rounds */
+            gint64 start = g_get_monotonic_time ();
+            for (guint i = first; i < first + AB_BATCH; i++)
+              {
+                ScreenQuery query = { .name = g_ptr_array_index (names[s], i) };
+                g_autoptr (GArray) hits
+                  = which == 0 ? old_screen_index_screen (old_index, &query, NULL, NULL)
+                               : screen_index_screen (index, &query, NULL, NULL);
+              }
+            t[which] = seconds_since (start);
+            seconds[which][s] += t[which];
+          }
+        ahead[s] += t[1] < t[0];
+        batches += s == 0;
+      }
+  for (guint s = 0; s < 3; s++)
+    printf ("%-18s old %.0f names/s, new %.0f names/s, new/old %.3f, new faster in %u of %u "
+            "batches\n", labels[s], batches * AB_BATCH / seconds[0][s],
+            batches * AB_BATCH / seconds[1][s], seconds[0][s] / seconds[1][s], ahead[s],
+            batches);
+}
+#endif
 
 /* ---- Synthetic names ------------------------------------------------------- */
 
@@ -256,6 +335,22 @@ run_synthetic (guint64 n)
           "%.3f s CPU)\n", build_s, build_cpu, g_get_num_processors (), load_s + build_s,
           load_cpu + build_cpu);
   printf ("peak memory built  %ld KiB (VmHWM)\n", rss_built);
+#ifdef BENCH_AGAINST_OLD
+  {
+    ScreenIndex *old_index = old_screen_index_new (list);
+    printf ("old index built    peak memory %ld KiB (VmHWM, both indexes)\n", peak_rss_kib ());
+    GPtrArray *sets[3] = { listed, typos, unlisted };
+    const char *labels[3] = { "listed names", "one letter changed", "not listed" };
+    guint differ = 0;
+    for (guint s = 0; s < 3; s++)
+      differ += hits_differ (old_index, index, sets[s]);
+    printf ("hits differ        for %u of %u names\n", differ,
+            listed->len + typos->len + unlisted->len);
+    against_old (old_index, index, sets, labels, (guint) min_seconds);
+    old_screen_index_free (old_index);
+    return differ != 0;
+  }
+#endif
   guint n_hits;
   double rate = screen_rate (index, listed, &n_hits);
   printf ("listed names       %.0f names/s, %.0f per CPU second (%u names, %u hits)\n", rate,
@@ -276,7 +371,11 @@ main (int argc, char **argv)
   if (argc > 2 && strcmp (argv[1], "--synthetic") == 0)
     {
       guint64 n;
+#ifdef BENCH_AGAINST_OLD
+      guint64 seconds = 40; /* rounds */
+#else
       guint64 seconds = 1;
+#endif
       if (!g_ascii_string_to_unsigned (argv[2], 10, 1, 1u << 24, &n, NULL)
           || (argc > 3 && !g_ascii_string_to_unsigned (argv[3], 10, 1, 3600, &seconds, NULL)))
         {
