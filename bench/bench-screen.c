@@ -113,7 +113,8 @@ hits_differ (const ScreenIndex *a, const ScreenIndex *b, GPtrArray *names)
           const ScreenHit *p = &g_array_index (x, ScreenHit, k);
           const ScreenHit *q = &g_array_index (y, ScreenHit, k);
           same = p->entry == q->entry && p->score == q->score && p->flags == q->flags
-                 && p->verdict == q->verdict && g_strcmp0 (p->matched_name, q->matched_name) == 0;
+                 && p->verdict == q->verdict
+                 && g_strcmp0 (p->matched_name, q->matched_name) == 0;
         }
       differ += !same;
     }

@@ -364,8 +364,8 @@ jaro_winkler_bound (const char *a, gsize alen, const Letters *la, const char *b,
   guint m = letters_shared (la, lb);
   if (m == 0)
     return 0.0;
-  return winkler ((m * (reciprocal[alen] + reciprocal[blen]) + 1.0) * (1.0 / 3.0), a, alen, b,
-                 blen);
+  double jaro = (m * (reciprocal[alen] + reciprocal[blen]) + 1.0) * (1.0 / 3.0);
+  return winkler (jaro, a, alen, b, blen);
 }
 
 /* Writes the padded skeleton of @t (normalized, so lower case) to @out, which has
@@ -2999,9 +2999,9 @@ name_may_be_close (const ScreenIndex *ix, const Query *q, const Name *name)
 
 /* The score of @name (its name_slots() @found) against the query, or, when a cheap
  * upper bound already shows it is below @threshold, that bound (name_quick_bound(),
- * then name_bound(); the caller only compares it with @threshold). The deferred similarities of a name the
- * bound lets through are computed here, into @q's rows, where every later name finds
- * them. */
+ * then name_bound(); the caller only compares it with @threshold). The deferred
+ * similarities of a name the bounds let through are computed here, into @q's rows,
+ * where every later name finds them. */
 static double
 score_name (const ScreenIndex *ix, const Query *q, const Name *name, const guint32 *found,
             double query_weight, double threshold)
