@@ -29,6 +29,7 @@
  * 500 names of each set with one index and then the other, the order alternating, for
  * ROUNDS rounds (default 40): the two are compared in the same minutes, which this
  * VM's speed (it moves by two to one between minutes) does not allow between runs.
+ * The other forms compare the listed names and the labelled variants the same way.
  */
 #include "screen.h"
 #include "sdn-dir.h"
@@ -126,12 +127,12 @@ hits_differ (const ScreenIndex *a, const ScreenIndex *b, GPtrArray *names)
  * faster. */
 static void
 against_old (const ScreenIndex *old_index, const ScreenIndex *index, GPtrArray **names,
-             const char *const *labels, guint rounds)
+             const char *const *labels, guint n_sets, guint rounds)
 {
   double seconds[2][3] = { { 0 } };
   guint ahead[3] = { 0 }, batches = 0;
   for (guint r = 0; r < rounds; r++)
-    for (guint s = 0; s < 3; s++)
+    for (guint s = 0; s < n_sets; s++)
       {
         double t[2];
         guint first = (r * AB_BATCH) % (names[s]->len - AB_BATCH + 1);
@@ -152,11 +153,32 @@ against_old (const ScreenIndex *old_index, const ScreenIndex *index, GPtrArray *
         ahead[s] += t[1] < t[0];
         batches += s == 0;
       }
-  for (guint s = 0; s < 3; s++)
+  for (guint s = 0; s < n_sets; s++)
     printf ("%-18s old %.0f names/s, new %.0f names/s, new/old %.3f, new faster in %u of %u "
             "batches\n", labels[s], batches * AB_BATCH / seconds[0][s],
             batches * AB_BATCH / seconds[1][s], seconds[0][s] / seconds[1][s], ahead[s],
             batches);
+}
+
+/* Builds the old code's index of @list beside @index, checks that both give the same
+ * hits for each name of the @n_sets (at most 3) @sets, then compares their speed
+ * (against_old()). Returns 1 when some hits differ. */
+static int
+compare_with_old (ScreenList *list, const ScreenIndex *index, GPtrArray **sets,
+                  const char *const *labels, guint n_sets, guint rounds)
+{
+  ScreenIndex *old_index = old_screen_index_new (list);
+  printf ("old index built    peak memory %ld KiB (VmHWM, both indexes)\n", peak_rss_kib ());
+  guint differ = 0, names = 0;
+  for (guint s = 0; s < n_sets; s++)
+    {
+      differ += hits_differ (old_index, index, sets[s]);
+      names += sets[s]->len;
+    }
+  printf ("hits differ        for %u of %u names\n", differ, names);
+  against_old (old_index, index, sets, labels, n_sets, rounds);
+  old_screen_index_free (old_index);
+  return differ != 0;
 }
 #endif
 
@@ -338,18 +360,9 @@ run_synthetic (guint64 n)
   printf ("peak memory built  %ld KiB (VmHWM)\n", rss_built);
 #ifdef BENCH_AGAINST_OLD
   {
-    ScreenIndex *old_index = old_screen_index_new (list);
-    printf ("old index built    peak memory %ld KiB (VmHWM, both indexes)\n", peak_rss_kib ());
     GPtrArray *sets[3] = { listed, typos, unlisted };
     const char *labels[3] = { "listed names", "one letter changed", "not listed" };
-    guint differ = 0;
-    for (guint s = 0; s < 3; s++)
-      differ += hits_differ (old_index, index, sets[s]);
-    printf ("hits differ        for %u of %u names\n", differ,
-            listed->len + typos->len + unlisted->len);
-    against_old (old_index, index, sets, labels, (guint) min_seconds);
-    old_screen_index_free (old_index);
-    return differ != 0;
+    return compare_with_old (list, index, sets, labels, 3, (guint) min_seconds);
   }
 #endif
   guint n_hits;
@@ -436,6 +449,14 @@ main (int argc, char **argv)
 
   printf ("entries            %u (loaded in %.3f s)\n", screen_list_get_n_entries (list), load_s);
   printf ("index build        %.3f s, %.3f s CPU\n", build_s, build_cpu);
+#ifdef BENCH_AGAINST_OLD
+  if (listed->len >= AB_BATCH && variants->len >= AB_BATCH)
+    {
+      GPtrArray *sets[2] = { listed, variants };
+      const char *set_labels[2] = { "listed names", "labelled variants" };
+      return compare_with_old (list, index, sets, set_labels, 2, 40);
+    }
+#endif
   guint n_hits;
   double rate = screen_rate (index, listed, &n_hits);
   printf ("listed names       %.0f names/s, %.0f per CPU second (%u names)\n", rate,

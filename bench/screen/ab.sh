@@ -2,19 +2,23 @@
 # bench/screen/ab.sh: screening of the work tree against that of an earlier revision,
 # in one process (see bench/bench-screen.c, BENCH_AGAINST_OLD).
 #
-#   bench/screen/ab.sh REV [N [ROUNDS]]     e.g. bench/screen/ab.sh HEAD~3 1000000 40
+#   bench/screen/ab.sh REV [ARGS...]
+#   e.g. bench/screen/ab.sh HEAD~3                       (--synthetic 1000000 40)
+#        bench/screen/ab.sh HEAD~3 --synthetic 300000 20  (N members, ROUNDS rounds)
+#        bench/screen/ab.sh HEAD~3 --csl ../shared/data/csl-2026-07-31/csl.csv
 #
 # Builds engine/screen/match.c of REV on its own (with REV's headers), renames its
 # functions old_*, links it into bench-screen-ab beside the work tree's engine, and runs
-# `bench-screen-ab --synthetic N ROUNDS` (N default 1,000,000; ROUNDS default 40). Exits
-# 1 when the two give different hits. Only match.c is taken from REV: the rest of the
+# `bench-screen-ab ARGS` (default: --synthetic 1000000 40). With --csl (or an SDN data
+# directory) it compares the listed names and the labelled variants, 40 rounds. Exits 1
+# when the two give different hits. Only match.c is taken from REV: the rest of the
 # engine (the list, folding) is the work tree's, and REV's match.c must build against it.
 # Build directory: $AB_BUILD (default build-ab).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-rev=${1:?usage: bench/screen/ab.sh REV [N [ROUNDS]]}
-n=${2:-1000000}
-rounds=${3:-40}
+rev=${1:?usage: bench/screen/ab.sh REV [BENCH-SCREEN ARGS...]}
+shift
+(($#)) || set -- --synthetic 1000000 40
 build=${AB_BUILD:-$root/build-ab}
 old=$(mktemp -d)
 trap 'rm -rf "$old"' EXIT
@@ -32,4 +36,4 @@ objcopy --redefine-syms="$old/renames" "$old/match.o" "$build/ab/match-old.o"
 cmake -S "$root" -B "$build" -DEMBARGO_BENCH_OLD_OBJECT="$build/ab/match-old.o" >/dev/null
 cmake --build "$build" --target bench-screen-ab >/dev/null
 echo "old: match.c of $(git -C "$root" rev-parse --short "$rev"); new: the work tree"
-"$build/bench/screen/bench-screen-ab" --synthetic "$n" "$rounds"
+"$build/bench/screen/bench-screen-ab" "$@"
