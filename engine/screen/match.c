@@ -202,8 +202,7 @@ static inline double
 winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
 {
   gsize prefix = 0, most = MIN (4, MIN (alen, blen));
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  if (most == 4)
+  if (G_BYTE_ORDER == G_LITTLE_ENDIAN && most == 4)
     {
       /* The first differing byte is the lowest set byte of the difference: one
        * comparison instead of four (the letter bounds call this ~400 times a query). */
@@ -211,11 +210,10 @@ winkler (double jaro, const char *a, gsize alen, const char *b, gsize blen)
       memcpy (&x, a, 4);
       memcpy (&y, b, 4);
       prefix = x == y ? 4 : (gsize) __builtin_ctz (x ^ y) / 8;
-      return jaro + prefix * 0.1 * (1.0 - jaro);
     }
-#endif
-  while (prefix < most && a[prefix] == b[prefix])
-    prefix++;
+  else
+    while (prefix < most && a[prefix] == b[prefix])
+      prefix++;
   return jaro + prefix * 0.1 * (1.0 - jaro);
 }
 
@@ -2752,13 +2750,21 @@ query_bit_set (guint64 *bits, guint shift, guint32 token)
   bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
 }
 
+/* The index of the row of query_slot() @found (not 0): in rows (times the query's
+ * tokens), row_most and row_weighted. */
+static inline guint32
+query_row_index (guint32 found)
+{
+  return (found >> 1) - 1;
+}
+
 /* The row of similarities of query_slot() @found (not 0): writable, for
  * score_name(), which puts in the deferred ones it computes (as strchr() hands back a
  * pointer into its argument). */
 static inline float *
 query_row (const Query *q, guint32 found)
 {
-  return &q->rows[(gsize) ((found >> 1) - 1) * q->t.n];
+  return &q->rows[(gsize) query_row_index (found) * q->t.n];
 }
 
 /* Fills the token -> similarities table of @q from its neighbour lists. */
@@ -2775,9 +2781,10 @@ query_build_rows (Query *q)
   q->slot_token = g_new (guint32, 2 * size);
   q->slot_row = q->slot_token + size;
   memset (q->slot_token, 0xff, size * sizeof (guint32));
-  q->rows = g_new0 (float, (gsize) MAX (total, 1) * (q->t.n + 2));
-  q->row_most = q->rows + (gsize) MAX (total, 1) * q->t.n;
-  q->row_weighted = q->row_most + MAX (total, 1);
+  gsize room = MAX (total, 1); /* rows at most */
+  q->rows = g_new0 (float, room * (q->t.n + 2));
+  q->row_most = q->rows + room * q->t.n;
+  q->row_weighted = q->row_most + room;
   /* At least 8 bits a token, 4,096 in all: under one false positive in ten. */
   guint log_bits = 12;
   while ((G_GUINT64_CONSTANT (1) << log_bits) < 8 * (guint64) total && log_bits < 30)
@@ -2801,8 +2808,8 @@ query_build_rows (Query *q)
             q->slot_row[h] = ++n_rows << 1;
             query_bit_set (q->row_bits, q->bits_shift, t);
           }
-        guint32 r = (q->slot_row[h] >> 1) - 1;
-        q->rows[(gsize) r * q->t.n + i] = sim; /* a token is once in a neighbour list */
+        guint32 r = query_row_index (q->slot_row[h]);
+        query_row (q, q->slot_row[h])[i] = sim; /* a token is once in a neighbour list */
         q->row_most[r] = MAX (q->row_most[r], fabsf (sim));
         q->row_weighted[r] += fabsf (sim) * q->t.weight[i];
         if (!q->t.generic[i] && fabsf (sim) >= (float) MIN_CLOSEST)
@@ -2962,7 +2969,7 @@ name_quick_bound (const Query *q, const Name *name, const guint32 *found, const 
   for (guint j = 0; j < name->n_toks; j++)
     if (found[j] != 0)
       {
-        guint32 r = (found[j] >> 1) - 1;
+        guint32 r = query_row_index (found[j]);
         sl += q->row_most[r] * wl[j];
         sq += q->row_weighted[r];
       }
