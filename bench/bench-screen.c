@@ -53,6 +53,9 @@ cpu_seconds (void)
 
 static double last_cpu_rate; /* screen_rate()'s names per CPU second */
 static double min_seconds = 1.0;
+#ifdef BENCH_AGAINST_OLD
+static guint ab_rounds = 40; /* --synthetic N ROUNDS */
+#endif
 
 /* Screens @names round after round for at least min_seconds; returns names/second
  * (wall clock) and sets last_cpu_rate. */
@@ -362,7 +365,7 @@ run_synthetic (guint64 n)
   {
     GPtrArray *sets[3] = { listed, typos, unlisted };
     const char *labels[3] = { "listed names", "one letter changed", "not listed" };
-    return compare_with_old (list, index, sets, labels, 3, (guint) min_seconds);
+    return compare_with_old (list, index, sets, labels, 3, ab_rounds);
   }
 #endif
   guint n_hits;
@@ -386,7 +389,7 @@ main (int argc, char **argv)
     {
       guint64 n;
 #ifdef BENCH_AGAINST_OLD
-      guint64 seconds = 40; /* rounds */
+      guint64 seconds = ab_rounds; /* rounds, in this build */
 #else
       guint64 seconds = 1;
 #endif
@@ -397,7 +400,11 @@ main (int argc, char **argv)
                            "and perhaps of seconds\n");
           return 2;
         }
+#ifdef BENCH_AGAINST_OLD
+      ab_rounds = (guint) seconds;
+#else
       min_seconds = (double) seconds;
+#endif
       return run_synthetic (n);
     }
   gboolean csl = argc > 2 && strcmp (argv[1], "--csl") == 0;
@@ -454,7 +461,7 @@ main (int argc, char **argv)
     {
       GPtrArray *sets[2] = { listed, variants };
       const char *set_labels[2] = { "listed names", "labelled variants" };
-      return compare_with_old (list, index, sets, set_labels, 2, 40);
+      return compare_with_old (list, index, sets, set_labels, 2, ab_rounds);
     }
 #endif
   guint n_hits;
