@@ -1538,9 +1538,10 @@ number_tokens_by_text (Builder *b)
 /* Numbers the names of @b in the order of their anchors, each name's token with the
  * fewest names (the lowest id among equals), and in the order added among equals (a
  * counting sort). Returns the old index of each new one and sets *@anchor_out to
- * each name's anchor, in the new order (both n_names long, to be freed). */
+ * each name's anchor, in the new order, and *@names_of_out to the number of names of
+ * each token, by its new id (the lengths of its postings; to be freed). */
 static guint32 *
-number_names_by_anchor (Builder *b, guint32 **anchor_out)
+number_names_by_anchor (Builder *b, guint32 **anchor_out, guint32 **names_of_out)
 {
   guint32 n = b->names->len, n_tokens = b->tokens->len;
   const guint32 *toks = (const guint32 *) (gpointer) b->name_tokens->data;
@@ -1566,6 +1567,7 @@ number_names_by_anchor (Builder *b, guint32 **anchor_out)
         }
       anchor[i] = best;
     }
+  *names_of_out = g_memdup2 (count, (gsize) MAX (n_tokens, 1) * sizeof (guint32));
   memset (count, 0, ((gsize) n_tokens + 1) * sizeof (guint32));
   for (guint32 i = 0; i < n; i++)
     count[anchor[i] + 1]++;
@@ -1592,11 +1594,15 @@ builder_freeze (Builder *b, ScreenIndex *ix)
 {
   g_autofree guint32 *old_id = number_tokens_by_text (b);
   guint32 *anchor;
-  ix->name_order = number_names_by_anchor (b, &anchor);
+  g_autofree guint32 *names_of = NULL;
+  ix->name_order = number_names_by_anchor (b, &anchor, &names_of);
   ix->n_tokens = b->tokens->len;
   ix->tokens = table_alloc ((gsize) ix->n_tokens * sizeof (Token));
   for (guint32 t = 0; t < ix->n_tokens; t++)
-    ix->tokens[t] = g_array_index (b->tokens, Token, old_id[t]);
+    {
+      ix->tokens[t] = g_array_index (b->tokens, Token, old_id[t]);
+      ix->tokens[t].post.len = names_of[t]; /* placed by build_postings() */
+    }
   ix->n_names = b->names->len;
   ix->names = table_alloc ((gsize) ix->n_names * sizeof (Name));
   ix->name_texts = table_alloc ((gsize) ix->n_names * sizeof (const char *));
@@ -1761,18 +1767,12 @@ run_items (const guint32 *table, const Run *r)
   return r->len == 1 ? &r->start : &table[r->start];
 }
 
+/* The postings of each token, whose lengths builder_freeze() set. */
 static void
 build_postings (ScreenIndex *ix)
 {
   Token *tokens = ix->tokens;
   guint32 toks[MAX_NAME_TOKENS];
-
-  for (guint i = 0; i < ix->n_names; i++)
-    {
-      guint n = distinct_tokens (ix, &ix->names[i], toks);
-      for (guint k = 0; k < n; k++)
-        tokens[toks[k]].post.len++;
-    }
   guint32 total = place_runs (tokens, ix->n_tokens, G_STRUCT_OFFSET (Token, post));
   ix->postings = table_alloc ((gsize) total * sizeof (guint32));
   for (guint i = ix->n_names; i-- > 0;)
