@@ -13,6 +13,8 @@
 # directory) it compares the listed names and the labelled variants, 40 rounds. Exits 1
 # when the two give different hits. Only match.c is taken from REV: the rest of the
 # engine (the list, folding) is the work tree's, and REV's match.c must build against it.
+# One run's ratio can be off by up to a tenth for the same code on both sides (seen on
+# some machines; docs/performance.md, "Large lists"): take several runs before deciding.
 # Build directory: $AB_BUILD (default build-ab).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
