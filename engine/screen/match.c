@@ -1567,8 +1567,8 @@ number_names_by_anchor (Builder *b, guint32 **anchor_out, guint32 **names_of_out
         }
       anchor[i] = best;
     }
-  *names_of_out = g_memdup2 (count, (gsize) MAX (n_tokens, 1) * sizeof (guint32));
-  memset (count, 0, ((gsize) n_tokens + 1) * sizeof (guint32));
+  *names_of_out = count; /* handed over; the sort below counts in an array of its own */
+  count = g_new0 (guint32, (gsize) n_tokens + 1);
   for (guint32 i = 0; i < n; i++)
     count[anchor[i] + 1]++;
   for (guint32 t = 1; t <= n_tokens; t++)
