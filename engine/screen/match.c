@@ -74,6 +74,12 @@ typedef struct {
 } Neighbour;
 
 
+/* Letter counts of a word, folded into 32 classes (byte & 31), for
+ * jaro_winkler_bound(). */
+typedef struct {
+  guint8 n[32];
+} Letters;
+
 /* A vocabulary token: one cache line, which holds its text and skeleton too when they
  * are short (most are), so that comparing a query token with it and taking its
  * postings miss the cache once. token_text() and token_skel() read them. */
@@ -99,8 +105,9 @@ typedef struct {
     } ptr;
     char bytes[TOKEN_INLINE_BYTES];
   } u;
+  Letters letters[2];
 } Token;
-G_STATIC_ASSERT (sizeof (Token) == 64);
+G_STATIC_ASSERT (sizeof (Token) == 128);
 
 static inline const char *
 token_text (const Token *t)
@@ -132,11 +139,6 @@ typedef struct {
 G_STATIC_ASSERT (sizeof (Name) == 64);
 G_STATIC_ASSERT (MAX_NAME_TOKENS <= G_MAXUINT8 && SCREEN_HIT_TRANSLITERATED <= G_MAXUINT16);
 
-/* Letter counts of a word, folded into 32 classes (byte & 31), for
- * jaro_winkler_bound(). */
-typedef struct {
-  guint8 n[32];
-} Letters;
 
 struct _ScreenIndex {
   ScreenList   *list;
@@ -1243,17 +1245,21 @@ candidates_finish (Candidates *c)
 /* How many shared variants a word's lookups note before they read their tokens. */
 #define MAX_NOTED_SHARED 64
 
-/* Adds the tokens of the shared variants @ids (see "Shared variants") to @c: first
- * asks for every run, then reads them. */
+/* Adds the tokens of the shared variants @ids (see "Shared variants") to @c. Their
+ * runs were asked for when the lookups met them; this asks for the lines of every
+ * run's tokens, then reads them, so that those misses too are under way together. */
 static void
 add_shared (const ScreenIndex *ix, const guint32 *ids, guint n, Candidates *c)
 {
   for (guint k = 0; k < n; k++)
-    __builtin_prefetch (&ix->shared_runs[ids[k]]);
+    {
+      const Run *r = &ix->shared_runs[ids[k]];
+      const guint32 *first = &ix->shared_tokens[r->start];
+      __builtin_prefetch (first);
+      __builtin_prefetch (first + r->len - 1);
+    }
   for (guint k = 0; k < n; k++)
     {
-      if (k + 1 < n)
-        __builtin_prefetch (&ix->shared_tokens[ix->shared_runs[ids[k + 1]].start]);
       const Run *r = &ix->shared_runs[ids[k]];
       for (guint32 j = 0; j < r->len; j++)
         candidates_add (c, ix->shared_tokens[r->start + j]);
@@ -1316,6 +1322,7 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
                     n_shared = 0;
                   }
                 shared[n_shared++] = v & token_mask;
+                __builtin_prefetch (&ix->shared_runs[v & token_mask]);
               }
           }
     }
@@ -1333,7 +1340,7 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
     {
       __builtin_prefetch (&tokens[cand[k]]);
       if (defer)
-        __builtin_prefetch (&ix->letters[2 * (gsize) cand[k]]);
+        __builtin_prefetch (ix->tokens[cand[k]].letters);
     }
   for (guint k = 0; k < MIN (n_cand, PREFETCH_AHEAD); k++)
     if (!tokens[cand[k]].inline_strings)
@@ -1344,7 +1351,7 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
         {
           __builtin_prefetch (&tokens[cand[k + 2 * PREFETCH_AHEAD]]);
           if (defer)
-            __builtin_prefetch (&ix->letters[2 * (gsize) cand[k + 2 * PREFETCH_AHEAD]]);
+            __builtin_prefetch (ix->tokens[cand[k + 2 * PREFETCH_AHEAD]].letters);
         }
       if (k + PREFETCH_AHEAD < n_cand && !tokens[cand[k + PREFETCH_AHEAD]].inline_strings)
         __builtin_prefetch (tokens[cand[k + PREFETCH_AHEAD]].u.ptr.text);
@@ -1356,7 +1363,7 @@ find_similar (const ScreenIndex *ix, const Probe *probe, gboolean defer, guint8 
         {
           /* A text bound of SKELETON_DISCOUNT or more is above the skeleton's too. */
           double bound = probe_bound (probe, token_text (tok), tok->len, token_skel (tok),
-                                      tok->skel_len, &ix->letters[2 * (gsize) t],
+                                      tok->skel_len, ix->tokens[t].letters,
                                       SKELETON_DISCOUNT);
           if (bound < TOKEN_FLOOR - BOUND_SLACK)
             continue;
@@ -1632,12 +1639,11 @@ builder_freeze (Builder *b, ScreenIndex *ix)
           n_long += d->n_toks;
         }
     }
-  ix->letters = table_alloc ((gsize) ix->n_tokens * 2 * sizeof (Letters));
   for (guint32 t = 0; t < ix->n_tokens; t++)
     {
       const Token *tok = &ix->tokens[t];
-      letters_of (tok->u.ptr.text, tok->len, &ix->letters[2 * (gsize) t]);
-      letters_of (tok->u.ptr.skel + 1, tok->skel_len - 2u, &ix->letters[2 * (gsize) t + 1]);
+      letters_of (tok->u.ptr.text, tok->len, ix->tokens[t].letters);
+      letters_of (tok->u.ptr.skel + 1, tok->skel_len - 2u, &ix->tokens[t].letters[1]);
     }
   gsize bytes = 0;
   for (guint32 t = 0; t < ix->n_tokens; t++)
@@ -2665,7 +2671,6 @@ screen_index_free (ScreenIndex *ix)
   table_free (ix->name_texts);
   g_free (ix->name_order);
   table_free (ix->token_strings);
-  table_free (ix->letters);
   table_free (ix->tokens);
   table_free (ix->vocab);
   screen_list_unref (ix->list);
